@@ -1,0 +1,48 @@
+# Pure-Python twins of the fast paths, for MicroPython builds without viper.
+# Plain index loops: slow, but they allocate nothing (no slices, no iterators
+# beyond range, which MicroPython runs without heap).
+from micropython import const
+
+_FOLD_EVERY = const(8192)  # words per fold: keeps the sum below 2**30 (no boxed int)
+
+
+def sum16(buf, off, n, acc):
+    s = acc
+    end = off + n - 1
+    i = off
+    k = 0
+    while i < end:
+        s += (buf[i] << 8) | buf[i + 1]
+        i += 2
+        k += 1
+        if k == _FOLD_EVERY:
+            s = (s & 0xFFFF) + (s >> 16)
+            k = 0
+    if i == end:
+        s += buf[i] << 8
+    while s > 0xFFFF:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def copy(dst, doff, src, soff, n):
+    if dst is src and soff < doff < soff + n:
+        i = n - 1
+        while i >= 0:
+            dst[doff + i] = src[soff + i]
+            i -= 1
+        return
+    for i in range(n):
+        dst[doff + i] = src[soff + i]
+
+
+def equal(a, aoff, b, boff, n):
+    for i in range(n):
+        if a[aoff + i] != b[boff + i]:
+            return False
+    return True
+
+
+def fill(buf, off, n, value):
+    for i in range(off, off + n):
+        buf[i] = value
