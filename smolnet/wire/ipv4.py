@@ -1,0 +1,115 @@
+# IPv4 header (RFC 791). Options are carried but not interpreted: their bytes
+# are skipped using IHL. Fragments are recognised (is_fragment) so the
+# Interface can count and drop them until reassembly exists.
+from micropython import const
+from ..fast import sum16
+
+HEADER_LEN = const(20)
+_VER_IHL = const(0)
+_TOS = const(1)
+_TOTAL_LEN = const(2)
+_IDENT = const(4)
+_FLAGS_FRAG = const(6)
+_TTL = const(8)
+_PROTO = const(9)
+_CHECKSUM = const(10)
+SRC = const(12)
+DST = const(16)
+
+PROTO_ICMP = const(1)
+PROTO_IGMP = const(2)
+PROTO_TCP = const(6)
+PROTO_UDP = const(17)
+
+_FLAG_DF = const(0x40)
+_FLAG_MF = const(0x20)
+
+# check() results: 0 is a good header, the rest say why not
+OK = const(0)
+ERR_SHORT = const(1)
+ERR_VERSION = const(2)
+ERR_LENGTH = const(3)
+ERR_CHECKSUM = const(4)
+
+
+def check(buf, off, n):
+    """Validate the header of a packet of n bytes at off (n may include
+    link-layer padding beyond total_len)."""
+    if n < HEADER_LEN:
+        return ERR_SHORT
+    vi = buf[off + _VER_IHL]
+    if vi >> 4 != 4:
+        return ERR_VERSION
+    hl = (vi & 0x0F) << 2
+    tl = total_len(buf, off)
+    if hl < HEADER_LEN or tl < hl or tl > n or hl > n:
+        return ERR_LENGTH
+    if sum16(buf, off, hl, 0) != 0xFFFF:
+        return ERR_CHECKSUM
+    return OK
+
+
+def header_len(buf, off):
+    return (buf[off + _VER_IHL] & 0x0F) << 2
+
+
+def total_len(buf, off):
+    return (buf[off + _TOTAL_LEN] << 8) | buf[off + _TOTAL_LEN + 1]
+
+
+def protocol(buf, off):
+    return buf[off + _PROTO]
+
+
+def ttl(buf, off):
+    return buf[off + _TTL]
+
+
+def ident(buf, off):
+    return (buf[off + _IDENT] << 8) | buf[off + _IDENT + 1]
+
+
+def is_fragment(buf, off):
+    """More-fragments set or a non-zero fragment offset (RFC 791 3.1)."""
+    return (buf[off + _FLAGS_FRAG] & (_FLAG_MF | 0x1F)) != 0 or buf[off + _FLAGS_FRAG + 1] != 0
+
+
+def frag_offset(buf, off):
+    """Fragment offset in bytes."""
+    return (((buf[off + _FLAGS_FRAG] & 0x1F) << 8) | buf[off + _FLAGS_FRAG + 1]) << 3
+
+
+def dont_fragment(buf, off):
+    return buf[off + _FLAGS_FRAG] & _FLAG_DF != 0
+
+
+def emit(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, ident_, df):
+    """Write a 20-byte header (no options) with its checksum."""
+    tl = HEADER_LEN + payload_len
+    buf[off + _VER_IHL] = 0x45
+    buf[off + _TOS] = 0
+    buf[off + _TOTAL_LEN] = tl >> 8
+    buf[off + _TOTAL_LEN + 1] = tl & 0xFF
+    buf[off + _IDENT] = (ident_ >> 8) & 0xFF
+    buf[off + _IDENT + 1] = ident_ & 0xFF
+    buf[off + _FLAGS_FRAG] = _FLAG_DF if df else 0
+    buf[off + _FLAGS_FRAG + 1] = 0
+    buf[off + _TTL] = ttl_
+    buf[off + _PROTO] = proto
+    for i in range(4):
+        buf[off + SRC + i] = src[soff + i]
+        buf[off + DST + i] = dst[doff + i]
+    fill_checksum(buf, off)
+
+
+def fill_checksum(buf, off):
+    hl = header_len(buf, off)
+    buf[off + _CHECKSUM] = 0
+    buf[off + _CHECKSUM + 1] = 0
+    c = ~sum16(buf, off, hl, 0) & 0xFFFF
+    buf[off + _CHECKSUM] = c >> 8
+    buf[off + _CHECKSUM + 1] = c & 0xFF
+
+
+def set_ttl(buf, off, value):
+    buf[off + _TTL] = value
