@@ -1,0 +1,26 @@
+# Sizes and knobs for an Interface, in one place so a small board can shrink
+# them. Everything the Interface preallocates is sized from here.
+
+
+class Config:
+    def __init__(self, mac=None, addrs=4, routes=4, neighbors=8,
+                 neighbor_ttl_ms=60000, neighbor_retry_ms=1000, ttl=64,
+                 rx_budget=32, tx_burst=8, icmp_error_burst=10,
+                 icmp_error_interval_ms=100, strict=False):
+        self.mac = mac                      # None: take the device's MAC
+        self.addrs = addrs                  # IPv4 addresses the interface can hold
+        self.routes = routes                # route table entries
+        self.neighbors = neighbors          # ARP cache entries
+        self.neighbor_ttl_ms = neighbor_ttl_ms
+        # RFC 1122 2.3.2.1: at most one ARP request per second per neighbor
+        self.neighbor_retry_ms = neighbor_retry_ms
+        self.ttl = ttl                      # RFC 1700 default TTL 64
+        self.rx_budget = rx_budget          # frames handled per poll()
+        self.tx_burst = tx_burst            # packets one socket may emit per poll()
+        # ICMP error rate limit (RFC 1812 4.3.2.8): a token bucket of
+        # `burst` messages, one token back per interval
+        self.icmp_error_burst = icmp_error_burst
+        self.icmp_error_interval_ms = icmp_error_interval_ms
+        # strict: re-raise internal errors from poll() instead of counting
+        # them (for tests hunting bugs; never on a deployed board)
+        self.strict = strict

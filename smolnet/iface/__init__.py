@@ -1,0 +1,1 @@
+# The Interface: rx dispatch, tx egress, neighbors, routes.

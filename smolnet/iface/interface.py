@@ -1,0 +1,550 @@
+# The Interface: turns frames from a Device into socket input and socket
+# output into frames. One rx buffer and one tx buffer, both preallocated;
+# headers are parsed and answered in place (ARP and echo replies reuse the
+# received frame). Nothing on the per-frame path allocates.
+#
+# The socket contract (duck-typed; see smolnet/socket/udp.py for an example):
+#   sock.proto                            IP protocol number served
+#   sock.accepts(iface, l4_off) -> int    0 not mine, 1 wildcard, 2 exact
+#   sock.process(iface, l4_off, l4_len, now)   one validated inbound packet;
+#       context: iface.rx_buf, rx_src_off, rx_dst_off, rx_alen, rx_cast
+#   sock.dispatch(iface, now) -> bool     emit at most one packet
+#   sock.poll_at(now) -> int              ms until dispatch is due, -1 never
+# and, to transmit from dispatch():
+#   off = iface.tx_begin(dst, doff, alen, src_or_None, soff, now)
+#       L4 offset in iface.tx_buf; -1 neighbor pending (ARP sent, keep the
+#       packet), -2 no route. Sets iface.tx_src and iface.tx_room.
+#   iface.tx_finish(proto, l4_len) -> bool   IP header, L4 checksum, send.
+from micropython import const
+from time import ticks_add, ticks_diff
+from ..config import Config
+from ..fast import copy, equal, fill
+from ..phy.device import MEDIUM_ETHERNET
+from ..wire import ethernet, arp, ipv4, icmpv4, udp, ipaddr, checksum
+from .neighbor import NeighborCache
+from .route import Routes
+from .stats import Stats
+
+_ETH = const(14)
+_MIN_FRAME = const(60)       # Ethernet minimum without FCS: pad short frames
+_ICMP_QUOTE_MAX = const(548)  # RFC 1812 4.3.2.3: error datagram <= 576 bytes
+_CAST_UNICAST = const(0)
+_CAST_BROADCAST = const(1)
+_CAST_MULTICAST = const(2)
+_PROTO_ICMP = const(1)
+_PROTO_TCP = const(6)
+_PROTO_UDP = const(17)
+_TCP_CHECKSUM = const(16)
+
+
+class Interface:
+    def __init__(self, device, config=None):
+        cfg = config if config is not None else Config()
+        self.config = cfg
+        self.device = device
+        self.medium = device.medium
+        eth = self.medium == MEDIUM_ETHERNET
+        mac = cfg.mac if cfg.mac is not None else device.mac
+        if eth and (mac is None or len(mac) != 6):
+            raise ValueError("an Ethernet interface needs a 6-byte MAC address")
+        self.mac = bytes(mac) if eth else None
+        self.link_hlen = _ETH if eth else 0
+        self.mtu = device.mtu
+        self.ip_mtu = self.mtu - self.link_hlen
+        self.rx_buf = bytearray(self.mtu)
+        self.tx_buf = bytearray(self.mtu)
+        self.tx_src = bytearray(16)
+        self.tx_room = 0
+        self._tx_dst = bytearray(16)
+        self._scratch = bytearray(16)
+        self._ip4 = bytearray(4 * cfg.addrs)
+        self._plen4 = bytearray(cfg.addrs)
+        self._n4 = 0
+        self.neighbors = NeighborCache(cfg.neighbors, cfg.neighbor_ttl_ms, cfg.neighbor_retry_ms)
+        self.neighbor_retry_ms = cfg.neighbor_retry_ms
+        self.routes = Routes(cfg.routes)
+        self.stats = Stats()
+        self.sockets = []
+        self.ttl = cfg.ttl
+        self.last_error = None
+        self._ident = 0
+        self._icmp_tokens = cfg.icmp_error_burst
+        self._icmp_refill = 0
+        # context of the packet being delivered (see the contract above)
+        self.rx_src_off = 0
+        self.rx_dst_off = 0
+        self.rx_alen = 4
+        self.rx_cast = _CAST_UNICAST
+        self.rx_ip_off = 0
+
+    # --- configuration (allocates; not for the hot path) ----------------
+    def add_ip(self, cidr):
+        addr, plen = ipaddr.parse_cidr4(cidr)
+        for i in range(self._n4):
+            if equal(self._ip4, 4 * i, addr, 0, 4):
+                self._plen4[i] = plen
+                return
+        if self._n4 == len(self._plen4):
+            raise OSError(12)  # ENOMEM: Config.addrs is full
+        copy(self._ip4, 4 * self._n4, addr, 0, 4)
+        self._plen4[self._n4] = plen
+        self._n4 += 1
+
+    def remove_ip(self, cidr):
+        addr, _ = ipaddr.parse_cidr4(cidr)
+        for i in range(self._n4):
+            if equal(self._ip4, 4 * i, addr, 0, 4):
+                last = self._n4 - 1
+                copy(self._ip4, 4 * i, self._ip4, 4 * last, 4)
+                self._plen4[i] = self._plen4[last]
+                self._n4 = last
+                return True
+        return False
+
+    def clear_ips(self):
+        self._n4 = 0
+
+    def ips(self):
+        return ["%s/%d" % (ipaddr.fmt4(self._ip4, 4 * i), self._plen4[i])
+                for i in range(self._n4)]
+
+    def ip4(self, i=0):
+        """The i-th IPv4 address as bytes, or None."""
+        return bytes(self._ip4[4 * i:4 * i + 4]) if i < self._n4 else None
+
+    def add_socket(self, sock):
+        if sock not in self.sockets:
+            self.sockets.append(sock)
+        return sock
+
+    def remove_socket(self, sock):
+        if sock in self.sockets:
+            self.sockets.remove(sock)
+
+    # --- the engine -----------------------------------------------------
+    def poll(self, now):
+        """Do all work that is due. True if anything was received or sent."""
+        did = False
+        dev = self.device
+        buf = self.rx_buf
+        budget = self.config.rx_budget
+        while budget > 0:
+            n = dev.recv_into(buf)
+            if n <= 0:
+                break
+            budget -= 1
+            did = True
+            self.stats.rx_frames += 1
+            try:
+                self._rx_frame(n, now)
+            except Exception as e:  # a bug, not bad input: count, keep running
+                self.stats.drop_internal_error += 1
+                self.last_error = e
+                if self.config.strict:
+                    raise
+        burst = self.config.tx_burst
+        for s in self.sockets:
+            k = 0
+            while k < burst and s.dispatch(self, now):
+                k += 1
+                did = True
+        return did
+
+    def poll_delay(self, now):
+        """ms until poll() is due again; -1: nothing is due until a frame arrives."""
+        d = -1
+        for s in self.sockets:
+            t = s.poll_at(now)
+            if t >= 0 and (d < 0 or t < d):
+                d = t
+                if d == 0:
+                    break
+        return d
+
+    # --- receive --------------------------------------------------------
+    def _rx_frame(self, n, now):
+        b = self.rx_buf
+        if self.link_hlen == 0:
+            if n >= 1 and b[0] >> 4 == 4:
+                self._rx_ipv4(0, n, now)
+            else:
+                self.stats.drop_unknown_ethertype += 1
+            return
+        if n < _ETH:
+            self.stats.drop_short += 1
+            return
+        # MAC filter: ours, broadcast or multicast (the IP layer filters groups)
+        if not (b[0] & 1 or equal(b, 0, self.mac, 0, 6)):
+            self.stats.drop_not_for_us += 1
+            return
+        et = ethernet.ethertype(b, 0)
+        if et == ethernet.ETHERTYPE_IPV4:
+            self._rx_ipv4(_ETH, n - _ETH, now)
+        elif et == ethernet.ETHERTYPE_ARP:
+            self._rx_arp(_ETH, n - _ETH, now)
+        else:
+            self.stats.drop_unknown_ethertype += 1
+
+    def _is_mine4(self, buf, off):
+        for i in range(self._n4):
+            if equal(self._ip4, 4 * i, buf, off, 4):
+                return True
+        return False
+
+    def _rx_arp(self, off, n, now):
+        b = self.rx_buf
+        st = self.stats
+        if not arp.check(b, off, n):
+            st.drop_bad_arp += 1
+            return
+        spa = off + arp.SPA
+        sha = off + arp.SHA
+        for_us = self._is_mine4(b, off + arp.TPA)
+        # never learn a broadcast/multicast MAC or the 0.0.0.0 of a probe
+        # (RFC 5227 2.1.1)
+        if not b[sha] & 1 and not ipaddr.is_unspecified4(b, spa):
+            if for_us:
+                self.neighbors.fill(b, spa, 4, b, sha, now)
+            else:
+                self.neighbors.update(b, spa, 4, b, sha, now)
+        if not for_us:
+            st.drop_not_for_us += 1
+            return
+        if arp.operation(b, off) != arp.OP_REQUEST:
+            return
+        # answer in place: the request becomes the reply
+        s = self._scratch
+        copy(s, 0, b, sha, 6)
+        copy(s, 6, b, spa, 4)
+        copy(s, 10, b, off + arp.TPA, 4)
+        arp.emit(b, off, arp.OP_REPLY, self.mac, 0, s, 10, s, 0, s, 6)
+        ethernet.emit(b, 0, s, 0, self.mac, 0, ethernet.ETHERTYPE_ARP)
+        st.arp_replies += 1
+        self._send(b, _ETH + arp.LEN)
+
+    def _rx_ipv4(self, off, n, now):
+        b = self.rx_buf
+        st = self.stats
+        r = ipv4.check(b, off, n)
+        if r != ipv4.OK:
+            if r == ipv4.ERR_CHECKSUM:
+                st.drop_bad_checksum += 1
+            elif r == ipv4.ERR_VERSION:
+                st.drop_bad_ip_version += 1
+            else:
+                st.drop_bad_ip_length += 1
+            return
+        src = off + ipv4.SRC
+        dst = off + ipv4.DST
+        if self._is_mine4(b, dst):
+            cast = _CAST_UNICAST
+        elif ipaddr.is_broadcast4(b, dst) or self._is_subnet_broadcast(b, dst):
+            cast = _CAST_BROADCAST
+        elif ipaddr.is_multicast4(b, dst) and self._is_joined4(b, dst):
+            cast = _CAST_MULTICAST
+        else:
+            st.drop_not_for_us += 1
+            return
+        # RFC 1122 3.2.1.3: discard a source that is broadcast or multicast
+        if ipaddr.is_multicast4(b, src) or ipaddr.is_broadcast4(b, src) or \
+                self._is_subnet_broadcast(b, src):
+            st.drop_bad_src += 1
+            return
+        if ipv4.is_fragment(b, off):
+            st.drop_fragment += 1  # no reassembly yet
+            return
+        hl = ipv4.header_len(b, off)
+        l4 = off + hl
+        l4len = ipv4.total_len(b, off) - hl
+        self.rx_ip_off = off
+        self.rx_src_off = src
+        self.rx_dst_off = dst
+        self.rx_alen = 4
+        self.rx_cast = cast
+        p = ipv4.protocol(b, off)
+        if p == _PROTO_UDP:
+            self._rx_udp(l4, l4len, now)
+        elif p == _PROTO_ICMP:
+            self._rx_icmp4(l4, l4len, now)
+        elif p == _PROTO_TCP:
+            self._rx_tcp(l4, l4len, now)
+        else:
+            st.drop_unknown_protocol += 1
+            # RFC 1122 3.2.2.1: protocol unreachable for unknown transports
+            if cast == _CAST_UNICAST:
+                self._icmp_error(icmpv4.TYPE_DEST_UNREACHABLE,
+                                 icmpv4.CODE_PROTO_UNREACHABLE, now)
+
+    def _is_subnet_broadcast(self, buf, off):
+        for i in range(self._n4):
+            if ipaddr.is_subnet_broadcast4(buf, off, self._ip4, 4 * i, self._plen4[i]):
+                return True
+        return False
+
+    def _is_joined4(self, buf, off):
+        # 224.0.0.1, all systems (RFC 1112 4); group joins arrive with IGMP
+        return buf[off] == 224 and buf[off + 1] == 0 and buf[off + 2] == 0 and buf[off + 3] == 1
+
+    def _find_socket(self, proto, l4):
+        best = None
+        best_score = 0
+        for s in self.sockets:
+            if s.proto == proto:
+                sc = s.accepts(self, l4)
+                if sc > best_score:
+                    best = s
+                    best_score = sc
+                    if sc == 2:
+                        break
+        return best
+
+    def _rx_udp(self, l4, l4len, now):
+        b = self.rx_buf
+        st = self.stats
+        if l4len < udp.HEADER_LEN:
+            st.drop_malformed += 1
+            return
+        ul = udp.length(b, l4)
+        if ul < udp.HEADER_LEN or ul > l4len:
+            st.drop_malformed += 1
+            return
+        ps = checksum.pseudo4(b, self.rx_src_off, b, self.rx_dst_off, _PROTO_UDP, ul)
+        if not udp.check(b, l4, l4len, ps, True):
+            st.drop_bad_checksum += 1
+            return
+        s = self._find_socket(_PROTO_UDP, l4)
+        if s is None:
+            st.drop_no_socket += 1
+            # RFC 1122 4.1.3.1: port unreachable, but never for broadcast or
+            # multicast datagrams (3.2.2)
+            if self.rx_cast == _CAST_UNICAST:
+                self._icmp_error(icmpv4.TYPE_DEST_UNREACHABLE,
+                                 icmpv4.CODE_PORT_UNREACHABLE, now)
+            return
+        s.process(self, l4, ul, now)
+
+    def _rx_tcp(self, l4, l4len, now):
+        b = self.rx_buf
+        st = self.stats
+        if l4len < 20 or (b[l4 + 12] >> 4) * 4 < 20 or (b[l4 + 12] >> 4) * 4 > l4len:
+            st.drop_malformed += 1
+            return
+        ps = checksum.pseudo4(b, self.rx_src_off, b, self.rx_dst_off, _PROTO_TCP, l4len)
+        if not checksum.verify(b, l4, l4len, ps):
+            st.drop_bad_checksum += 1
+            return
+        s = self._find_socket(_PROTO_TCP, l4)
+        if s is None:
+            st.drop_no_socket += 1
+            if self.rx_cast == _CAST_UNICAST:
+                self._tcp_rst_reply(l4, l4len, now)
+            return
+        s.process(self, l4, l4len, now)
+
+    def _tcp_rst_reply(self, l4, l4len, now):
+        # RFC 9293 3.10.7.1: a segment to a closed port gets a RST; the
+        # segment layout is TCP's business (smolnet.wire.tcp, imported late
+        # so builds without TCP do not load it)
+        b = self.rx_buf
+        if b[l4 + 13] & 0x04:  # never answer a RST
+            return
+        try:
+            from ..wire import tcp
+        except ImportError:
+            return
+        off = self._begin_reply()
+        n = tcp.emit_rst_reply(self.tx_buf, off, b, l4, l4len)
+        if n > 0:
+            self.tx_finish(_PROTO_TCP, n)
+
+    def _rx_icmp4(self, l4, l4len, now):
+        b = self.rx_buf
+        st = self.stats
+        if not icmpv4.check(b, l4, l4len):
+            st.drop_bad_checksum += 1
+            return
+        t = icmpv4.msg_type(b, l4)
+        if t == icmpv4.TYPE_ECHO_REQUEST:
+            if self.rx_cast != _CAST_UNICAST:
+                st.drop_icmp_broadcast += 1  # RFC 1122 3.2.2.6 MAY discard
+                return
+            self._echo_reply(l4, l4len)
+            return
+        s = self._find_socket(_PROTO_ICMP, l4)
+        if s is not None:
+            s.process(self, l4, l4len, now)
+        elif icmpv4.is_error(t):
+            st.icmp_errors_received += 1
+        else:
+            st.drop_no_socket += 1
+
+    def _echo_reply(self, l4, l4len):
+        # reply in place: swap addresses, flip the type, patch the checksum
+        b = self.rx_buf
+        ip = self.rx_ip_off
+        lh = self.link_hlen
+        if l4 != ip + ipv4.HEADER_LEN:  # drop the request's IP options
+            copy(b, ip + ipv4.HEADER_LEN, b, l4, l4len)
+            l4 = ip + ipv4.HEADER_LEN
+        s = self._scratch
+        copy(s, 0, b, self.rx_src_off, 4)
+        copy(s, 4, b, self.rx_dst_off, 4)
+        self._ident = (self._ident + 1) & 0xFFFF
+        ipv4.emit(b, ip, s, 4, s, 0, _PROTO_ICMP, l4len, self.ttl, self._ident, False)
+        icmpv4.set_type(b, l4, icmpv4.TYPE_ECHO_REPLY)
+        # RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m = 0x0800 -> m' = 0
+        c = (b[l4 + 2] << 8) | b[l4 + 3]
+        c = (~c & 0xFFFF) + 0xF7FF
+        c = (c & 0xFFFF) + (c >> 16)
+        c = ~c & 0xFFFF
+        b[l4 + 2] = c >> 8
+        b[l4 + 3] = c & 0xFF
+        if lh:
+            copy(b, 0, b, 6, 6)
+            copy(b, 6, self.mac, 0, 6)
+        self.stats.icmp_echo_replies += 1
+        self._send(b, lh + ipv4.HEADER_LEN + l4len)
+
+    # --- ICMP errors ----------------------------------------------------
+    def _icmp_allowed(self, now):
+        cfg = self.config
+        if self._icmp_tokens < cfg.icmp_error_burst:
+            k = ticks_diff(now, self._icmp_refill) // cfg.icmp_error_interval_ms
+            if k > 0:
+                self._icmp_tokens += k
+                if self._icmp_tokens > cfg.icmp_error_burst:
+                    self._icmp_tokens = cfg.icmp_error_burst
+                self._icmp_refill = now
+        if self._icmp_tokens == 0:
+            return False
+        if self._icmp_tokens == cfg.icmp_error_burst:
+            self._icmp_refill = now
+        self._icmp_tokens -= 1
+        return True
+
+    def _begin_reply(self):
+        """Start a reply to the packet in rx_buf: link header back to its
+        sender's MAC, IPv4 addresses swapped. Returns the L4 offset."""
+        b = self.rx_buf
+        t = self.tx_buf
+        lh = self.link_hlen
+        if lh:
+            ethernet.emit(t, 0, b, 6, self.mac, 0, ethernet.ETHERTYPE_IPV4)
+        copy(self.tx_src, 0, b, self.rx_dst_off, 4)
+        copy(self._tx_dst, 0, b, self.rx_src_off, 4)
+        self.tx_room = self.ip_mtu - ipv4.HEADER_LEN
+        return lh + ipv4.HEADER_LEN
+
+    def _icmp_error(self, t, code, now):
+        # RFC 1122 3.2.2: not about ICMP errors, non-first fragments or
+        # sources that are not a single host
+        b = self.rx_buf
+        ip = self.rx_ip_off
+        if ipaddr.is_unspecified4(b, self.rx_src_off):
+            return
+        if ipv4.protocol(b, ip) == _PROTO_ICMP:
+            l4 = ip + ipv4.header_len(b, ip)
+            if icmpv4.is_error(icmpv4.msg_type(b, l4)):
+                return
+        if not self._icmp_allowed(now):
+            self.stats.icmp_errors_rate_limited += 1
+            return
+        q = ipv4.total_len(b, ip)
+        if q > _ICMP_QUOTE_MAX:
+            q = _ICMP_QUOTE_MAX
+        if q > self.ip_mtu - ipv4.HEADER_LEN - icmpv4.HEADER_LEN:
+            q = self.ip_mtu - ipv4.HEADER_LEN - icmpv4.HEADER_LEN
+        off = self._begin_reply()
+        n = icmpv4.emit_error(self.tx_buf, off, t, code, b, ip, q)
+        self.stats.icmp_errors_sent += 1
+        self.tx_finish(_PROTO_ICMP, n)
+
+    # --- transmit -------------------------------------------------------
+    def tx_begin(self, dst, doff, alen, src, soff, now):
+        if alen != 4:
+            self.stats.tx_no_route += 1
+            return -2  # IPv6 is not implemented yet
+        t = self.tx_buf
+        lh = self.link_hlen
+        on_link = self._pick_source(dst, doff, src, soff)
+        if lh:
+            if ipaddr.is_broadcast4(dst, doff) or self._is_subnet_broadcast(dst, doff):
+                copy(t, 0, ethernet.BROADCAST, 0, 6)
+            elif ipaddr.is_multicast4(dst, doff):
+                ethernet.ipv4_multicast_mac(t, 0, dst, doff)
+            else:
+                nh, nhoff = dst, doff
+                if not on_link:
+                    g = self.routes.lookup(dst, doff)
+                    if g < 0:
+                        self.stats.tx_no_route += 1
+                        return -2
+                    nh, nhoff = self.routes.gws, g
+                i = self.neighbors.lookup(nh, nhoff, 4, now)
+                if i < 0:
+                    self.stats.tx_neighbor_pending += 1
+                    self._arp_request(nh, nhoff, now)
+                    return -1
+                copy(t, 0, self.neighbors.macs, 6 * i, 6)
+            copy(t, 6, self.mac, 0, 6)
+            ethernet.set_ethertype(t, 0, ethernet.ETHERTYPE_IPV4)
+        copy(self._tx_dst, 0, dst, doff, 4)
+        self.tx_room = self.ip_mtu - ipv4.HEADER_LEN
+        return lh + ipv4.HEADER_LEN
+
+    def _pick_source(self, dst, doff, src, soff):
+        """Sets tx_src; True if dst is on a connected prefix."""
+        on_link = -1
+        for i in range(self._n4):
+            if ipaddr.same_prefix(dst, doff, self._ip4, 4 * i, self._plen4[i]):
+                on_link = i
+                break
+        if src is not None and not ipaddr.is_unspecified4(src, soff):
+            copy(self.tx_src, 0, src, soff, 4)
+        elif on_link >= 0:
+            copy(self.tx_src, 0, self._ip4, 4 * on_link, 4)
+        elif self._n4:
+            copy(self.tx_src, 0, self._ip4, 0, 4)
+        else:
+            fill(self.tx_src, 0, 4, 0)  # no address yet (DHCP): 0.0.0.0
+        return on_link >= 0
+
+    def _arp_request(self, nh, nhoff, now):
+        if not self.neighbors.request_due(nh, nhoff, 4, now):
+            return
+        t = self.tx_buf
+        ethernet.emit(t, 0, ethernet.BROADCAST, 0, self.mac, 0, ethernet.ETHERTYPE_ARP)
+        z = self._scratch
+        fill(z, 0, 6, 0)
+        arp.emit(t, _ETH, arp.OP_REQUEST, self.mac, 0, self.tx_src, 0, z, 0, nh, nhoff)
+        self.stats.arp_requests += 1
+        self._send(t, _ETH + arp.LEN)
+
+    def tx_finish(self, proto, l4len):
+        t = self.tx_buf
+        ip = self.link_hlen
+        l4 = ip + ipv4.HEADER_LEN
+        self._ident = (self._ident + 1) & 0xFFFF
+        ipv4.emit(t, ip, self.tx_src, 0, self._tx_dst, 0, proto, l4len, self.ttl,
+                  self._ident, proto == _PROTO_TCP)
+        if proto == _PROTO_UDP:
+            ps = checksum.pseudo4(self.tx_src, 0, self._tx_dst, 0, _PROTO_UDP, l4len)
+            udp.fill_checksum(t, l4, l4len, ps)
+        elif proto == _PROTO_TCP:
+            ps = checksum.pseudo4(self.tx_src, 0, self._tx_dst, 0, _PROTO_TCP, l4len)
+            t[l4 + _TCP_CHECKSUM] = 0
+            t[l4 + _TCP_CHECKSUM + 1] = 0
+            checksum.put(t, l4 + _TCP_CHECKSUM, checksum.finish(checksum.sum16(t, l4, l4len, ps)))
+        elif proto == _PROTO_ICMP:
+            icmpv4.fill_checksum(t, l4, l4len)
+        return self._send(t, l4 + l4len)
+
+    def _send(self, buf, n):
+        if self.link_hlen and n < _MIN_FRAME:
+            fill(buf, n, _MIN_FRAME - n, 0)
+            n = _MIN_FRAME
+        if self.device.send(buf, n) is False:
+            self.stats.tx_device_full += 1
+            return False
+        self.stats.tx_frames += 1
+        return True

@@ -1,0 +1,38 @@
+# Interface counters: every frame is counted once as received, and every
+# frame that goes no further is counted once under the reason it stopped.
+
+NAMES = (
+    "rx_frames", "tx_frames", "tx_device_full",
+    "drop_short", "drop_not_for_us", "drop_unknown_ethertype",
+    "drop_bad_arp", "drop_bad_ip_version", "drop_bad_ip_length",
+    "drop_bad_checksum", "drop_bad_src", "drop_fragment",
+    "drop_unknown_protocol", "drop_malformed", "drop_no_socket",
+    "drop_socket_full", "drop_icmp_broadcast", "drop_internal_error",
+    "arp_requests", "arp_replies", "icmp_echo_replies", "icmp_errors_sent",
+    "icmp_errors_rate_limited", "icmp_errors_received",
+    "tx_neighbor_pending", "tx_no_route",
+)
+
+
+class Stats:
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        for n in NAMES:
+            setattr(self, n, 0)
+
+    def as_dict(self):
+        return {n: getattr(self, n) for n in NAMES}
+
+    def drops(self):
+        """Total frames dropped, all reasons."""
+        t = 0
+        for n in NAMES:
+            if n.startswith("drop_"):
+                t += getattr(self, n)
+        return t
+
+    def __repr__(self):
+        return "Stats(%s)" % ", ".join(
+            "%s=%d" % (n, getattr(self, n)) for n in NAMES if getattr(self, n))

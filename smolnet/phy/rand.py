@@ -1,0 +1,27 @@
+# A small seeded PRNG for the fault injector: xorshift on two 15-bit halves
+# would be clumsy, so this is Marsaglia's 16-bit xorshift (period 65535)
+# combined with a 15-bit LCG, giving a long period while every intermediate
+# stays below 2**30 (no boxed ints on 32-bit MicroPython).
+
+
+class Rand16:
+    def __init__(self, seed=1):
+        self.seed(seed)
+
+    def seed(self, seed):
+        self.x = (seed & 0xFFFF) or 0xACE1
+        self.y = (seed >> 16) & 0x7FFF
+
+    def next(self):
+        """A number in 0..65535."""
+        x = self.x
+        x ^= (x << 7) & 0xFFFF
+        x ^= x >> 9
+        x ^= (x << 8) & 0xFFFF
+        self.x = x
+        self.y = (self.y * 1103 + 12345) & 0x7FFF
+        return x ^ (self.y << 1)
+
+    def below(self, n):
+        """A number in 0..n-1 for n <= 65536."""
+        return (self.next() * n) >> 16

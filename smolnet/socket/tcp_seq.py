@@ -1,0 +1,105 @@
+# Sequence-number arithmetic without 32-bit ints.
+#
+# THE REPRESENTATION
+# On 32-bit MicroPython a small int has 31 bits (values from -2**30 to
+# 2**30 - 1); anything larger is a heap object. TCP sequence numbers, ACK
+# numbers and timestamps are 32-bit and wrap, so they are never held as
+# Python ints on the per-segment path. Instead:
+#
+# * Each connection keeps two bases, each as two 16-bit halves (hi, lo):
+#   the send base (ISS when the connection starts) and the receive base
+#   (IRS). Every send-side sequence number (SND.UNA, SND.NXT, the highest
+#   sent, the recovery point, SACK edges...) is stored as a *relative
+#   offset* from the send base, every receive-side one (RCV.NXT, the
+#   advertised right edge, the last ACK sent...) as an offset from the
+#   receive base. ISS is offset 0, the first data byte offset 1.
+#
+# * Reading a 32-bit number from the wire (seq_get) subtracts the base half
+#   by half, with the borrow from the low half into the high half, and
+#   interprets the 32-bit difference as signed (RFC 9293 3.4 compares
+#   sequence numbers modulo 2**32, so "after" means within +2**31). If the
+#   difference lies in [-2**29, 2**29) it is returned exactly; otherwise it
+#   is clamped to -FAR or +FAR (FAR = 2**29), which is farther than any
+#   window and any offset a live connection holds, so every comparison
+#   against state still gives the right answer ("way outside").
+#
+# * Writing (seq_put) adds the offset back to the base with the carry
+#   between halves, and stores the four bytes.
+#
+# * Offsets grow as data flows. When SND.UNA (or RCV.NXT) passes REBASE
+#   (2**27 = 128 MiB of traffic) the connection moves its base forward by
+#   that offset (base_add, again half by half) and subtracts it from every
+#   offset of that side. All offsets therefore stay well inside
+#   [-2**28, 2**28 + window] and sums like RCV.NXT + RCV.WND never leave
+#   the small-int range. Windows are clamped to WND_MAX = 2**28. A
+#   connection can run for ever; one that starts with ISS = 2**32 - 5 wraps
+#   through 0 with nothing special happening (tests do both).
+#
+# * Timestamps (RFC 7323) use the same functions: our TSval clock is a pair
+#   of halves advanced by elapsed ms, TS.Recent is kept as halves, and the
+#   PAWS test "SEG.TSval < TS.Recent" is seq_get(TSval, TS.Recent) < 0.
+#
+# The functions below are the pure-Python reference; tcp_fast picks these or
+# the viper twins in tcp_fast_viper (same results, checked by
+# host_tests/test_tcp_seq.py).
+from micropython import const
+
+FAR = const(0x20000000)        # 2**29: "farther than anything live"
+REBASE = const(0x08000000)     # 2**27: move the base once an offset passes this
+WND_MAX = const(0x10000000)    # 2**28: largest window we keep
+
+
+def seq_get(buf, off, bhi, blo):
+    """The 32-bit big-endian number at buf[off] minus the base (bhi, blo),
+    as a signed offset, clamped to +-FAR."""
+    dlo = ((buf[off + 2] << 8) | buf[off + 3]) - blo
+    dhi = ((buf[off] << 8) | buf[off + 1]) - bhi
+    if dlo < 0:
+        dlo += 0x10000
+        dhi -= 1
+    dhi &= 0xFFFF
+    if dhi >= 0x8000:
+        dhi -= 0x10000
+    if dhi >= 0x2000:
+        return FAR
+    if dhi < -0x2000:
+        return -FAR
+    return (dhi << 16) | dlo
+
+
+def seq_put(buf, off, bhi, blo, rel):
+    """Store base + rel (mod 2**32) big-endian at buf[off]; |rel| < 2**30."""
+    lo = blo + (rel & 0xFFFF)
+    hi = bhi + (rel >> 16) + (lo >> 16)
+    buf[off] = (hi >> 8) & 0xFF
+    buf[off + 1] = hi & 0xFF
+    buf[off + 2] = (lo >> 8) & 0xFF
+    buf[off + 3] = lo & 0xFF
+
+
+def base_hi(bhi, blo, k):
+    """High half of base + k (k >= 0 or negative, |k| < 2**30)."""
+    return (bhi + (k >> 16) + ((blo + (k & 0xFFFF)) >> 16)) & 0xFFFF
+
+
+def base_lo(blo, k):
+    """Low half of base + k."""
+    return (blo + (k & 0xFFFF)) & 0xFFFF
+
+
+def halves_diff(ahi, alo, bhi, blo):
+    """(a - b) for two numbers held as halves, signed and clamped like
+    seq_get."""
+    dlo = alo - blo
+    dhi = ahi - bhi
+    if dlo < 0:
+        dlo += 0x10000
+        dhi -= 1
+    dhi &= 0xFFFF
+    if dhi >= 0x8000:
+        dhi -= 0x10000
+    if dhi >= 0x2000:
+        return FAR
+    if dhi < -0x2000:
+        return -FAR
+    return (dhi << 16) | dlo

@@ -1,0 +1,296 @@
+# TCP header and options (RFC 9293 3.1, RFC 7323, RFC 2018).
+#
+# Plain functions over (buf, off), off being the first byte of the TCP header.
+# Nothing here allocates. 32-bit fields (sequence and acknowledgment numbers,
+# timestamps) are never turned into Python ints here: callers read them
+# relative to a base with smolnet.socket.tcp_fast.seq_get (see tcp_seq.py for
+# why), or copy them byte by byte.
+#
+# Options are parsed into a preallocated Options object: parse_options() only
+# records which options were present and where their values are, so a SACK
+# block or a timestamp is read later straight from the frame.
+from micropython import const
+from ..fast import sum16
+
+HEADER_LEN = const(20)
+MAX_HEADER_LEN = const(60)
+MAX_OPTIONS_LEN = const(40)
+
+SRC_PORT = const(0)
+DST_PORT = const(2)
+SEQ = const(4)
+ACK = const(8)
+DOFF = const(12)
+FLAGS = const(13)
+WINDOW = const(14)
+CHECKSUM = const(16)
+URGENT = const(18)
+
+FIN = const(0x01)
+SYN = const(0x02)
+RST = const(0x04)
+PSH = const(0x08)
+ACK_FLAG = const(0x10)
+URG = const(0x20)
+ECE = const(0x40)
+CWR = const(0x80)
+
+OPT_EOL = const(0)
+OPT_NOP = const(1)
+OPT_MSS = const(2)
+OPT_WS = const(3)
+OPT_SACK_PERM = const(4)
+OPT_SACK = const(5)
+OPT_TS = const(8)
+
+# bytes each option takes in what we emit (NOP padded to 4-byte alignment)
+LEN_MSS = const(4)
+LEN_WS = const(4)         # NOP, WS
+LEN_SACK_PERM = const(4)  # NOP, NOP, SACK-permitted (alone)
+LEN_TS = const(12)        # NOP, NOP, TS
+LEN_SACK_TS = const(12)   # SACK-permitted, TS (the Linux SYN layout)
+WS_MAX = const(14)        # RFC 7323 2.3
+
+
+def _u16(buf, off):
+    return (buf[off] << 8) | buf[off + 1]
+
+
+def _put16(buf, off, v):
+    buf[off] = (v >> 8) & 0xFF
+    buf[off + 1] = v & 0xFF
+
+
+# --- fixed header fields ----------------------------------------------------
+def src_port(buf, off):
+    return _u16(buf, off)
+
+
+def dst_port(buf, off):
+    return _u16(buf, off + DST_PORT)
+
+
+def header_len(buf, off):
+    return (buf[off + DOFF] >> 4) << 2
+
+
+def flags(buf, off):
+    return buf[off + FLAGS]
+
+
+def window(buf, off):
+    return _u16(buf, off + WINDOW)
+
+
+def checksum(buf, off):
+    return _u16(buf, off + CHECKSUM)
+
+
+def urgent(buf, off):
+    return _u16(buf, off + URGENT)
+
+
+def put_header(buf, off, sport, dport, flg, hlen, win):
+    """Write everything but the sequence and acknowledgment numbers (the
+    caller writes those with tcp_fast.seq_put, or copy32). Checksum and
+    urgent pointer are zeroed; the Interface fills the checksum."""
+    _put16(buf, off, sport)
+    _put16(buf, off + DST_PORT, dport)
+    buf[off + DOFF] = (hlen >> 2) << 4
+    buf[off + FLAGS] = flg
+    _put16(buf, off + WINDOW, win)
+    buf[off + CHECKSUM] = 0
+    buf[off + CHECKSUM + 1] = 0
+    buf[off + URGENT] = 0
+    buf[off + URGENT + 1] = 0
+
+
+def copy32(dst, doff, src, soff):
+    dst[doff] = src[soff]
+    dst[doff + 1] = src[soff + 1]
+    dst[doff + 2] = src[soff + 2]
+    dst[doff + 3] = src[soff + 3]
+
+
+def zero32(buf, off):
+    buf[off] = 0
+    buf[off + 1] = 0
+    buf[off + 2] = 0
+    buf[off + 3] = 0
+
+
+# --- checksum (pseudo-header per RFC 9293 3.1 / RFC 8200 8.1) ---------------
+def pseudo_sum(src, soff, dst, doff, alen, l4_len):
+    """Folded sum of the IPv4 (alen 4) or IPv6 (alen 16) pseudo-header. Both
+    reduce to addresses + protocol + length as long as l4_len < 2**16."""
+    s = sum16(src, soff, alen, 0)
+    s = sum16(dst, doff, alen, s)
+    s += 6 + l4_len
+    while s > 0xFFFF:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def fill_checksum(buf, off, l4_len, psum):
+    buf[off + CHECKSUM] = 0
+    buf[off + CHECKSUM + 1] = 0
+    _put16(buf, off + CHECKSUM, ~sum16(buf, off, l4_len, psum) & 0xFFFF)
+
+
+def verify_checksum(buf, off, l4_len, psum):
+    return sum16(buf, off, l4_len, psum) == 0xFFFF
+
+
+# --- options ----------------------------------------------------------------
+class Options:
+    """What parse_options found. One per socket (or per parser), reused for
+    every segment. Values stay in the frame: ts_off / sack_off are offsets
+    into the buffer that was parsed."""
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self):
+        self.mss = 0          # 0: absent
+        self.ws = -1          # -1: absent; else the shift (clamped to 14)
+        self.sack_perm = False
+        self.ts = False
+        self.ts_off = 0       # TSval at ts_off, TSecr at ts_off + 4
+        self.sack_n = 0       # number of SACK blocks
+        self.sack_off = 0     # left edge of block i at sack_off + 8*i, right at +4
+
+
+def parse_options(buf, off, hlen, o):
+    """Parse the options of the header at off (hlen from header_len()).
+    Unknown options are skipped by their length (RFC 9293 3.2); a known
+    option with a wrong length is ignored. Returns False for an illegal
+    length (0, 1, or running past the header), which RFC 9293 3.2 asks us to
+    survive: the caller drops the segment."""
+    o.clear()
+    i = off + HEADER_LEN
+    end = off + hlen
+    while i < end:
+        kind = buf[i]
+        if kind == OPT_EOL:
+            break
+        if kind == OPT_NOP:
+            i += 1
+            continue
+        if i + 1 >= end:
+            return False
+        n = buf[i + 1]
+        if n < 2 or i + n > end:
+            return False
+        if kind == OPT_MSS:
+            if n == 4:
+                o.mss = _u16(buf, i + 2)
+        elif kind == OPT_WS:
+            if n == 3:
+                s = buf[i + 2]
+                # RFC 7323 2.3: a shift above 14 is treated as 14
+                o.ws = s if s <= WS_MAX else WS_MAX
+        elif kind == OPT_SACK_PERM:
+            if n == 2:
+                o.sack_perm = True
+        elif kind == OPT_SACK:
+            if n >= 10 and (n - 2) & 7 == 0:
+                o.sack_n = (n - 2) >> 3
+                o.sack_off = i + 2
+        elif kind == OPT_TS:
+            if n == 10:
+                o.ts = True
+                o.ts_off = i + 2
+        i += n
+    return True
+
+
+def put_mss(buf, off, mss):
+    buf[off] = OPT_MSS
+    buf[off + 1] = 4
+    _put16(buf, off + 2, mss)
+    return off + 4
+
+
+def put_ws(buf, off, shift):
+    buf[off] = OPT_NOP
+    buf[off + 1] = OPT_WS
+    buf[off + 2] = 3
+    buf[off + 3] = shift
+    return off + 4
+
+
+def put_sack_perm(buf, off):
+    buf[off] = OPT_NOP
+    buf[off + 1] = OPT_NOP
+    buf[off + 2] = OPT_SACK_PERM
+    buf[off + 3] = 2
+    return off + 4
+
+
+def put_ts_head(buf, off, with_sack_perm):
+    """The two bytes before a TS option: NOP NOP, or SACK-permitted (the
+    SYN layout Linux uses). Returns where TSval goes; the caller writes
+    TSval there and TSecr 4 bytes later (12 bytes in all)."""
+    if with_sack_perm:
+        buf[off] = OPT_SACK_PERM
+        buf[off + 1] = 2
+    else:
+        buf[off] = OPT_NOP
+        buf[off + 1] = OPT_NOP
+    buf[off + 2] = OPT_TS
+    buf[off + 3] = 10
+    return off + 4
+
+
+def put_sack_head(buf, off, nblocks):
+    """NOP NOP SACK(len) header; blocks follow at the returned offset,
+    8 bytes each (left edge, right edge)."""
+    buf[off] = OPT_NOP
+    buf[off + 1] = OPT_NOP
+    buf[off + 2] = OPT_SACK
+    buf[off + 3] = 2 + (nblocks << 3)
+    return off + 4
+
+
+# --- RST for segments no socket wants (RFC 9293 3.10.7.1) ------------------
+def _add_be32(dst, doff, src, soff, k):
+    # dst[doff:doff+4] = src[soff:soff+4] + k (mod 2**32), 0 <= k < 2**16,
+    # done byte by byte so no 32-bit int is ever made
+    c = k
+    i = 3
+    while i >= 0:
+        c += src[soff + i]
+        dst[doff + i] = c & 0xFF
+        c >>= 8
+        i -= 1
+
+
+def emit_rst_reply(buf, l4_off, in_buf, in_l4_off, in_l4_len):
+    """Write at buf[l4_off:] the RST answering the segment at
+    in_buf[in_l4_off:] (in_l4_len bytes, header already validated), and
+    return its length (20), or 0 if no RST must be sent (the segment is
+    itself a RST). The checksum is left zero for tx_finish to fill.
+    RFC 9293 3.10.7.1: if the segment carries an ACK, the RST takes its
+    sequence number from SEG.ACK; otherwise seq is zero and it acknowledges
+    SEG.SEQ + SEG.LEN (SYN and FIN each count one) with the ACK flag.
+    buf and in_buf may be the same bytearray (as long as the areas do not
+    overlap)."""
+    f = in_buf[in_l4_off + FLAGS]
+    if f & RST:
+        return 0
+    sport = _u16(in_buf, in_l4_off + DST_PORT)
+    dport = _u16(in_buf, in_l4_off)
+    if f & ACK_FLAG:
+        copy32(buf, l4_off + SEQ, in_buf, in_l4_off + ACK)
+        zero32(buf, l4_off + ACK)
+        put_header(buf, l4_off, sport, dport, RST, HEADER_LEN, 0)
+    else:
+        seg_len = in_l4_len - header_len(in_buf, in_l4_off)
+        if f & SYN:
+            seg_len += 1
+        if f & FIN:
+            seg_len += 1
+        zero32(buf, l4_off + SEQ)
+        _add_be32(buf, l4_off + ACK, in_buf, in_l4_off + SEQ, seg_len)
+        put_header(buf, l4_off, sport, dport, RST | ACK_FLAG, HEADER_LEN, 0)
+    return HEADER_LEN
