@@ -23,7 +23,12 @@ class IcmpSocket:
         self.rx = PacketRing(rx_slots, rx_bytes)
         self.tx = PacketRing(tx_slots, tx_bytes)
         self.ident = -1
-        self.peer_addr = bytearray(16)
+        # source of the last datagram received: one of two preallocated
+        # buffers, so len(peer_addr) is 4 or 16 and it can be passed straight
+        # back to send_to
+        self._peer4 = bytearray(4)
+        self._peer6 = bytearray(16)
+        self.peer_addr = self._peer4
         self.peer_alen = 4
         self.rx_dropped = 0
         self.tx_dropped = 0
@@ -61,6 +66,7 @@ class IcmpSocket:
             k = n
         copy(buf, 0, r.data, r.head_off(), k)
         self.peer_alen = r.head_alen()
+        self.peer_addr = self._peer4 if self.peer_alen == 4 else self._peer6
         copy(self.peer_addr, 0, r.addr_buf(), r.head_addr_off(), self.peer_alen)
         r.pop()
         return k

@@ -24,7 +24,12 @@ class UdpSocket:
         self.port = 0
         self.local = bytearray(16)   # bound local address (all zero: any)
         self.local_alen = 0          # 0 = unbound address (any)
-        self.peer_addr = bytearray(16)  # source of the last datagram received
+        # source of the last datagram received: one of two preallocated
+        # buffers, so len(peer_addr) is 4 or 16 and it can be passed straight
+        # back to send_to
+        self._peer4 = bytearray(4)
+        self._peer6 = bytearray(16)
+        self.peer_addr = self._peer4  # source of the last datagram received
         self.peer_alen = 4
         self.peer_port = 0
         self.rx_dropped = 0          # datagrams that found the rx ring full
@@ -75,6 +80,7 @@ class UdpSocket:
             k = n
         copy(buf, 0, r.data, r.head_off(), k)
         self.peer_alen = r.head_alen()
+        self.peer_addr = self._peer4 if self.peer_alen == 4 else self._peer6
         copy(self.peer_addr, 0, r.addr_buf(), r.head_addr_off(), self.peer_alen)
         self.peer_port = r.head_port()
         r.pop()

@@ -1,0 +1,96 @@
+# runtimes: cpython unix wasm
+# The fast-path twins give the same answers: viper vs pure on the unix port,
+# host vs pure on CPython, pure vs a reference everywhere.
+import sys
+from smolnet import fast
+from smolnet.fast import pure
+from prng import Prng
+
+_MP = sys.implementation.name == "micropython"
+
+
+def _twins():
+    out = [("pure", pure)]
+    if not _MP:
+        from smolnet.fast import host
+        out.append(("host", host))
+    else:
+        try:
+            from smolnet.fast import viper
+            out.append(("viper", viper))
+        except SyntaxError:
+            pass  # no viper on this port (webassembly)
+    return out
+
+
+def _ref_sum16(buf, off, n, acc):
+    s = acc
+    for i in range(0, n, 2):
+        hi = buf[off + i]
+        lo = buf[off + i + 1] if i + 1 < n else 0
+        s += (hi << 8) | lo
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def test_impl_choice():
+    if not _MP:
+        assert fast.IMPL == "host"
+    elif sys.platform == "webassembly":
+        assert fast.IMPL == "pure"
+    else:
+        assert fast.IMPL == "viper"
+    assert len(_twins()) == (1 if fast.IMPL == "pure" else 2)
+
+
+def test_sum16_every_length_0_to_1500():
+    r = Prng(7)
+    buf = r.fill(bytearray(1503))
+    twins = _twins()
+    for n in range(0, 1501):
+        off = n & 3  # odd and even starting offsets
+        acc = (n * 37) & 0xFFFF
+        want = _ref_sum16(buf, off, n, acc) if n < 64 or n % 97 == 0 else None
+        got = [m.sum16(buf, off, n, acc) for _, m in twins]
+        for g in got:
+            assert g == got[0], (n, got)
+            assert 0 <= g <= 0xFFFF
+        if want is not None:
+            assert got[0] == want, (n, got[0], want)
+
+
+def test_sum16_large_buffers_fold():
+    # 0xFF bytes maximise every word: catches accumulator overflow
+    buf = bytearray(b"\xff" * 65535)
+    for off, n, acc in ((0, 65534, 0), (0, 65535, 0xFFFF), (1, 40000, 1), (3, 9001, 0x8000)):
+        want = _ref_sum16(buf, off, n, acc)
+        for name, m in _twins():
+            assert m.sum16(buf, off, n, acc) == want, (name, off, n)
+
+
+def test_copy_equal_fill_agree():
+    r = Prng(99)
+    src = r.fill(bytearray(600))
+    for name, m in _twins():
+        for n in (0, 1, 2, 3, 7, 64, 255, 599):
+            dst = bytearray(700)
+            m.copy(dst, 5, src, 1, n)
+            assert bytes(dst[5:5 + n]) == bytes(src[1:1 + n]), name
+            assert dst[4] == 0 and dst[5 + n] == 0
+            assert m.equal(dst, 5, src, 1, n)
+            if n:
+                dst[5 + n - 1] ^= 1
+                assert not m.equal(dst, 5, src, 1, n)
+        f = bytearray(20)
+        m.fill(f, 3, 10, 0xAB)
+        assert bytes(f) == bytes(3) + b"\xab" * 10 + bytes(7), name
+
+
+def test_copy_overlapping_is_memmove():
+    for name, m in _twins():
+        b = bytearray(range(32))
+        m.copy(b, 4, b, 0, 20)       # forward overlap: must copy backwards
+        assert bytes(b[4:24]) == bytes(range(20)), name
+        b = bytearray(range(32))
+        m.copy(b, 0, b, 4, 20)       # backward overlap
+        assert bytes(b[0:20]) == bytes(range(4, 24)), name
