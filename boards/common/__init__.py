@@ -1,0 +1,2 @@
+# Helpers shared by board drivers (boards/<chip>/). Nothing here imports
+# asyncio; every module documents what allocates.

@@ -1,0 +1,161 @@
+# Register-level models of Ethernet chips, for testing board drivers on the
+# host (CPython and the MicroPython unix port) through fakemachine.
+#
+#   w5500.py     WIZnet W5500 (SPI, MACRAW socket)
+#   enc28j60.py  Microchip ENC28J60 (SPI)
+#   wire.py      a cable between chip models and/or a smolnet-style endpoint
+#
+# This module: what the SPI models share (chip select tracking), CRC-32 for
+# frame check sequences, a chip that is not there, test-frame builders and a
+# heap-lock helper. A model's per-transfer path allocates nothing, so a test
+# can lock the heap around a driver call that runs the model underneath.
+import sys
+import smolnet  # noqa: F401  (CPython: installs micropython/time shims)
+import micropython
+import fakemachine
+
+
+def fresh_machine():
+    """Forget every pin/SPI/model from an earlier test and (re)install the
+    fake machine module. Call first in every test."""
+    fakemachine.reset()
+    return fakemachine.install()
+
+
+class SpiChip:
+    """Base for SPI chip models: tracks CS through the fake Pin, refuses
+    transfers while CS is high, counts transactions (CS low..high).
+
+    Subclasses implement begin() (CS fell), end() (CS rose) and
+    transfer(wbuf, rbuf, n, fill) (bytes clocked while selected)."""
+
+    def __init__(self, spi_id, cs):
+        fakemachine.attach_spi(spi_id, self)
+        self.cs_pin = cs if isinstance(cs, fakemachine.Pin) else fakemachine.Pin(cs)
+        self.selected = self.cs_pin.value() == 0
+        self.transactions = 0
+        self.cs_pin.watch(self._cs_edge)
+
+    def _cs_edge(self, level):
+        if level == 0:
+            self.selected = True
+            self.begin()
+        else:
+            self.selected = False
+            self.end()
+            self.transactions += 1
+
+    def spi_transfer(self, wbuf, rbuf, n, fill):
+        assert self.selected, "SPI transfer while CS is high"
+        self.transfer(wbuf, rbuf, n, fill)
+
+    def begin(self):
+        pass
+
+    def end(self):
+        pass
+
+    def transfer(self, wbuf, rbuf, n, fill):
+        pass
+
+
+class AbsentChip(SpiChip):
+    """Nothing on the bus: MISO reads as a constant (0x00 pulled down, 0xFF
+    pulled up)."""
+
+    def __init__(self, spi_id, cs, level=0x00):
+        SpiChip.__init__(self, spi_id, cs)
+        self.level = level
+
+    def transfer(self, wbuf, rbuf, n, fill):
+        if rbuf is not None:
+            for i in range(n):
+                rbuf[i] = self.level
+
+
+class Crc32:
+    """IEEE 802.3 CRC-32 (reflected, polynomial 0xEDB88320), table driven;
+    update() allocates nothing on 64-bit ports (values stay below 2**32)."""
+
+    def __init__(self):
+        t = []
+        for i in range(256):
+            c = i
+            for _ in range(8):
+                c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+            t.append(c)
+        self.table = t
+
+    def compute(self, buf, off, n):
+        t = self.table
+        c = 0xFFFFFFFF
+        for i in range(off, off + n):
+            c = t[(c ^ buf[i]) & 0xFF] ^ (c >> 8)
+        return c ^ 0xFFFFFFFF
+
+
+BROADCAST = b"\xff\xff\xff\xff\xff\xff"
+
+
+def make_frame(dst, src, n, seed, ethertype=0x88B5):
+    """An n-byte Ethernet frame to dst from src with a seed-dependent
+    payload (EtherType 0x88B5: IEEE local experimental)."""
+    f = bytearray(n)
+    f[0:6] = dst
+    f[6:12] = src
+    f[12] = ethertype >> 8
+    f[13] = ethertype & 0xFF
+    x = seed & 0xFF
+    for i in range(14, n):
+        x = (x * 73 + 41 + i) & 0xFF
+        f[i] = x
+    return f
+
+
+def call_locked(fn, a, b):
+    """fn(a, b) with the heap locked on MicroPython (any allocation raises
+    MemoryError); a plain call on CPython. Two fixed arguments because a
+    *args call itself allocates."""
+    micropython.heap_lock()
+    try:
+        r = fn(a, b)
+    finally:
+        micropython.heap_unlock()
+    return r
+
+
+def call_locked0(fn):
+    micropython.heap_lock()
+    try:
+        r = fn()
+    finally:
+        micropython.heap_unlock()
+    return r
+
+
+def call_locked1(fn, a):
+    micropython.heap_lock()
+    try:
+        r = fn(a)
+    finally:
+        micropython.heap_unlock()
+    return r
+
+
+ON_MICROPYTHON = sys.implementation.name == "micropython"
+
+
+class Flag:
+    """Stand-in for asyncio.ThreadSafeFlag: set() is all an IRQ may call."""
+
+    def __init__(self):
+        self.count = 0
+
+    def set(self):
+        self.count += 1
+
+    def is_set(self):
+        return self.count > 0
+
+    def clear(self):
+        self.count = 0

@@ -1,0 +1,408 @@
+# runtimes: cpython unix
+# boards/w5500 against the register-level W5500 model (host_tests/chips).
+from chips import fresh_machine, make_frame, call_locked, call_locked1, call_locked0, \
+    AbsentChip, Flag, BROADCAST, ON_MICROPYTHON
+from chips.wire import Wire, WireDevice
+from chips.w5500 import W5500 as Model
+
+MAC = b"\x02\x00\x00\x00\x55\x01"
+PEER = b"\x02\x00\x00\x00\x99\x02"
+OTHER = b"\x02\x00\x00\x00\x77\x03"
+
+
+def rig(irq=False, cmd_latency=1, send_latency=2, open_ptr=0):
+    machine = fresh_machine()
+    model = Model(0, "cs", int_pin="int" if irq else None, cmd_latency=cmd_latency,
+                  send_latency=send_latency, open_ptr=open_ptr)
+    wire = Wire()
+    wire.plug(model)
+    peer = wire.plug(WireDevice(PEER))
+    from boards.w5500 import W5500
+    nic = W5500(machine.SPI(0, baudrate=20000000), machine.Pin("cs"), mac=MAC,
+                int_pin=machine.Pin("int") if irq else None)
+    return nic, model, wire, peer
+
+
+def deselect(cs):
+    # raise CS after a misuse the model already reported
+    try:
+        cs(1)
+    except AssertionError:
+        pass
+
+
+def padded(f):
+    return bytes(f) + bytes(max(0, 60 - len(f)))
+
+
+def test_init_registers():
+    nic, model, wire, peer = rig()
+    assert model.status == 0x42                  # SOCK_MACRAW
+    assert model.sock[0][0x00] == 0x84           # MACRAW | MFEN
+    assert model.rx_size == 16384 and model.tx_size == 16384
+    for s in range(1, 8):
+        assert model.sock[s][0x1E] == 0 and model.sock[s][0x1F] == 0
+    assert model.mac() == MAC
+    assert nic.mac == MAC and nic.mtu == 1514 and nic.medium == 1
+    assert nic.poll_obj is None and nic.flag is None
+
+
+def test_absent_chip_is_a_clear_error():
+    from boards.w5500 import W5500
+    for level in (0x00, 0xFF):
+        machine = fresh_machine()
+        AbsentChip(0, "cs", level)
+        try:
+            W5500(machine.SPI(0), machine.Pin("cs"), mac=MAC)
+        except OSError as e:
+            assert e.errno == 19
+            assert "W5500" in str(e)
+        else:
+            assert False, "no error without a chip"
+
+
+def test_wrong_version_is_refused():
+    from boards.w5500 import W5500
+    machine = fresh_machine()
+    Model(0, "cs", version=0x03)
+    try:
+        W5500(machine.SPI(0), machine.Pin("cs"), mac=MAC)
+    except OSError as e:
+        assert e.errno == 19
+    else:
+        assert False
+
+
+def test_rx_tx_byte_exact():
+    nic, model, wire, peer = rig()
+    buf = bytearray(1514)
+    assert nic.recv_into(buf) == 0
+    for n in (60, 61, 64, 127, 128, 129, 1000, 1514):
+        f = make_frame(MAC, PEER, n, n)
+        assert peer.send(f, n)
+        assert nic.recv_into(buf) == n
+        assert buf[:n] == f
+        assert nic.recv_into(buf) == 0
+        g = make_frame(PEER, MAC, n, n + 1)
+        assert nic.send(g, n)
+        out = bytearray(1514)
+        # the frame leaves once the chip has taken SEND and finished
+        for _ in range(4):
+            nic.link_up()
+        m = peer.recv_into(out)
+        assert m == n and out[:n] == g
+    assert nic.rx_frames == 8 and nic.tx_frames == 8
+
+
+def test_short_frame_is_padded_on_the_wire():
+    nic, model, wire, peer = rig(send_latency=0)
+    f = make_frame(PEER, MAC, 42, 7)
+    assert nic.send(f, 42)
+    out = bytearray(1514)
+    assert peer.recv_into(out) == 60
+    assert out[:60] == padded(f)
+
+
+def test_pointer_wraparound_both_directions():
+    # start just short of the 16-bit wrap, then move > 3 * 64 KB each way
+    nic, model, wire, peer = rig(open_ptr=0xFFF0)
+    buf = bytearray(1514)
+    out = bytearray(1514)
+    sizes = (1514, 60, 999, 1201, 77, 1514, 640)
+    total = 0
+    k = 0
+    while total < 3 * 65536 + 5000:
+        n = sizes[k % len(sizes)]
+        f = make_frame(MAC, PEER, n, k)
+        assert peer.send(f, n)
+        assert nic.recv_into(buf) == n, k
+        assert buf[:n] == f, k
+        g = make_frame(PEER, MAC, n, k + 100)
+        assert nic.send(g, n), k
+        total += n
+        k += 1
+        m = peer.recv_into(out)
+        while m == 0:
+            nic.link_up()   # let the model's clock (SPI transactions) run
+            m = peer.recv_into(out)
+        assert m == max(n, 60) and out[:n] == g, k
+    assert model.rx_overflow == 0
+
+
+def test_queued_frames_and_full_buffer():
+    nic, model, wire, peer = rig()
+    frames = []
+    k = 0
+    # 1514 + 2 bytes each: 10 fit in 16 KB, the 11th does not
+    while k < 11:
+        f = make_frame(MAC, PEER, 1514, k)
+        frames.append(f)
+        peer.send(f, 1514)
+        k += 1
+    assert model.rx_overflow == 1
+    buf = bytearray(1514)
+    for f in frames[:10]:
+        assert nic.recv_into(buf) == 1514
+        assert buf == f
+    assert nic.recv_into(buf) == 0
+    # the freed space takes frames again, across the buffer's end
+    for k in range(30):
+        f = make_frame(MAC, PEER, 700 + k, k)
+        peer.send(f, len(f))
+        peer.send(f, len(f))
+        assert nic.recv_into(buf) == len(f) and buf[:len(f)] == f
+        assert nic.recv_into(buf) == len(f) and buf[:len(f)] == f
+
+
+def test_mac_filter():
+    nic, model, wire, peer = rig()
+    buf = bytearray(1514)
+    peer.send(make_frame(OTHER, PEER, 100, 1), 100)
+    assert nic.recv_into(buf) == 0
+    assert model.rx_filtered == 1
+    f = make_frame(BROADCAST, PEER, 100, 2)
+    peer.send(f, 100)
+    assert nic.recv_into(buf) == 100 and buf[:100] == f
+    f = make_frame(b"\x33\x33\x00\x00\x00\x01", PEER, 90, 3, 0x86DD)
+    peer.send(f, 90)
+    assert nic.recv_into(buf) == 90 and buf[:90] == f
+
+
+def test_oversize_frame_is_a_counted_drop():
+    nic, model, wire, peer = rig()
+    small = bytearray(200)
+    big = make_frame(MAC, PEER, 1000, 1)
+    ok = make_frame(MAC, PEER, 150, 2)
+    peer.send(big, 1000)
+    peer.send(ok, 150)
+    # the big one is skipped and counted; the next one still comes through
+    assert nic.recv_into(small) == 150
+    assert small[:150] == ok
+    assert nic.drop_oversize == 1
+    peer.send(big, 1000)
+    assert nic.recv_into(small) == 0
+    assert nic.drop_oversize == 2
+    assert nic.recv_into(small) == 0
+
+
+def test_garbage_length_resets_socket():
+    buf = bytearray(1514)
+    for bad in (b"\xff\xff", b"\x00\x05", b"\x00\x00", b"\x06\x00"):
+        nic, model, wire, peer = rig()
+        # one good frame so the pointers are not at their start
+        f = make_frame(MAC, PEER, 300, 1)
+        peer.send(f, 300)
+        assert nic.recv_into(buf) == 300
+        peer.send(f, 300)
+        model.poke_rx(model.rx_rd, bad)
+        assert nic.recv_into(buf) == 0
+        assert nic.drop_garbage == 1 and nic.resets == 1
+        assert model.status == 0x42
+        # and the socket works again
+        for k in range(3):
+            g = make_frame(MAC, PEER, 500, k)
+            peer.send(g, 500)
+            assert nic.recv_into(buf) == 500 and buf[:500] == g
+            assert nic.send(g, 500)
+
+
+def test_frame_still_landing_is_not_read_early():
+    nic, model, wire, peer = rig()
+    buf = bytearray(1514)
+    f = make_frame(MAC, PEER, 800, 5)
+    peer.send(f, 800)
+    model.hold = 300            # Sn_RX_RSR shows only the first 502 bytes
+    assert nic.recv_into(buf) == 0
+    model.release()
+    assert nic.recv_into(buf) == 800 and buf[:800] == f
+
+
+def test_interrupt_sets_flag_on_rx():
+    nic, model, wire, peer = rig(irq=True)
+    flag = Flag()
+    nic.attach_flag(flag)
+    assert nic.flag is flag
+    assert flag.count == 0
+    buf = bytearray(1514)
+    for k in range(5):
+        f = make_frame(MAC, PEER, 100 + k, k)
+        peer.send(f, len(f))
+        assert flag.count == 1, k
+        flag.clear()
+        assert nic.recv_into(buf) == len(f) and buf[:len(f)] == f
+        assert nic.recv_into(buf) == 0
+        assert model.int_pin.value() == 1     # INTn released when drained
+    # sending raises no rx interrupt
+    nic.send(make_frame(PEER, MAC, 60, 1), 60)
+    for _ in range(4):
+        nic.link_up()
+    assert flag.count == 0
+    # two frames before the task runs: one edge, both drained
+    peer.send(make_frame(MAC, PEER, 70, 1), 70)
+    peer.send(make_frame(MAC, PEER, 71, 2), 71)
+    assert flag.count == 1
+    assert nic.recv_into(buf) == 70 and nic.recv_into(buf) == 71
+    assert nic.recv_into(buf) == 0
+    nic.attach_flag(None)
+    peer.send(make_frame(MAC, PEER, 70, 1), 70)
+    assert flag.count == 1
+
+
+def test_attach_flag_with_frames_already_waiting():
+    nic, model, wire, peer = rig(irq=True)
+    peer.send(make_frame(MAC, PEER, 70, 1), 70)
+    flag = Flag()
+    nic.attach_flag(flag)
+    assert flag.count >= 1
+
+
+def test_poll_mode_without_interrupt():
+    nic, model, wire, peer = rig(irq=False)
+    flag = Flag()
+    nic.attach_flag(flag)       # kept, never set: no INTn wired
+    buf = bytearray(1514)
+    for k in range(20):
+        f = make_frame(MAC, PEER, 60 + k * 50, k)
+        peer.send(f, len(f))
+        assert nic.recv_into(buf) == len(f) and buf[:len(f)] == f
+    assert flag.count == 0
+    assert model.sock[0][0x2C] == 0          # Sn_IMR: nothing enabled
+
+
+def test_link_status():
+    nic, model, wire, peer = rig()
+    assert nic.link_up()
+    wire.up = False
+    assert not nic.link_up()
+    wire.up = True
+    assert nic.link_up()
+
+
+def test_send_waits_for_send_ok():
+    nic, model, wire, peer = rig(send_latency=5)
+    f = make_frame(PEER, MAC, 200, 1)
+    for _ in range(10):
+        assert nic.send(f, 200)
+    out = bytearray(1514)
+    k = 0
+    while peer.recv_into(out):
+        k += 1
+    assert k >= 9 and nic.tx_busy == 0
+
+
+def test_send_busy_then_stuck_reset():
+    nic, model, wire, peer = rig(send_latency=100000)
+    f = make_frame(PEER, MAC, 200, 1)
+    assert nic.send(f, 200)
+    assert not nic.send(f, 200)
+    assert nic.tx_busy == 1
+    k = 1
+    while nic.resets == 0 and k < 100:
+        assert not nic.send(f, 200)
+        k += 1
+    assert k == 32              # SEND_OK never came: socket reopened
+    assert nic.send(f, 200)     # and the next frame goes out
+
+
+def test_bad_send_lengths_are_counted():
+    nic, model, wire, peer = rig()
+    f = bytearray(1600)
+    assert not nic.send(f, 1515)
+    assert not nic.send(f, 10)
+    assert nic.tx_drop == 2
+
+
+def test_model_catches_misuse():
+    machine = fresh_machine()
+    model = Model(0, "cs")
+    spi = machine.SPI(0)
+    cs = machine.Pin("cs", machine.Pin.OUT, value=1)
+    for bad in (
+        lambda: spi.write(b"\x00\x39\x00"),                  # CS high
+        lambda: (cs(0), spi.write(b"\x00"), cs(1)),          # cut inside the header
+        lambda: (cs(0), spi.write(b"\x00\x39\x01\x00")),     # fixed-length mode
+        lambda: (cs(0), spi.write(b"\x00\x39\x04\x05")),     # VERSIONR is read-only
+        lambda: (cs(0), spi.write(b"\x00\x00\x1c\x00")),     # rx buffer write / closed
+    ):
+        deselect(cs)
+        try:
+            bad()
+        except AssertionError:
+            pass
+        else:
+            assert False, "misuse not caught"
+        deselect(cs)
+
+
+def test_model_catches_read_beyond_received_size():
+    nic, model, wire, peer = rig()
+    import machine
+    spi = machine.SPI(0)
+    cs = machine.Pin("cs")
+    f = make_frame(MAC, PEER, 100, 1)
+    peer.send(f, 100)
+    r = bytearray(105)
+    cs(0)
+    spi.write(b"\x00\x00\x18")      # socket 0 rx buffer at Sn_RX_RD (0)
+    try:
+        spi.readinto(r)             # 102 bytes are there, not 105
+    except AssertionError:
+        pass
+    else:
+        assert False
+    cs(1)
+
+
+def test_model_catches_double_send():
+    nic, model, wire, peer = rig(send_latency=1000)
+    import machine
+    spi = machine.SPI(0)
+    cs = machine.Pin("cs")
+    nic.send(make_frame(PEER, MAC, 60, 1), 60)
+    try:
+        # SEND again with the first still going out
+        cs(0)
+        spi.write(b"\x00\x01\x0c\x20")
+        cs(1)
+        cs(0)
+        spi.write(b"\x00\x01\x08\x00")
+        cs(1)
+    except AssertionError:
+        cs(1)
+    else:
+        assert False
+
+
+def test_per_frame_paths_do_not_allocate():
+    nic, model, wire, peer = rig(irq=True)
+    nic.attach_flag(Flag())
+    buf = bytearray(1514)
+    out = bytearray(1514)
+    f = make_frame(MAC, PEER, 1514, 1)
+    g = make_frame(PEER, MAC, 777, 2)
+    # warm up: FrameIO makes its views of buf and g once
+    peer.send(f, 1514)
+    assert nic.recv_into(buf) == 1514
+    assert nic.send(g, 777)
+    for k in range(30):
+        call_locked(peer.send, f, 1000 + k)
+        assert call_locked1(nic.recv_into, buf) == 1000 + k
+        assert call_locked1(nic.recv_into, buf) == 0
+        assert call_locked(nic.send, g, 700 + k)
+        while peer.recv_into(out) == 0:
+            call_locked1(nic.recv_into, buf)
+        assert call_locked0(nic.link_up)
+    assert buf[:1000] == f[:1000]
+    if ON_MICROPYTHON:
+        import micropython
+        micropython.heap_lock()
+        try:
+            flag_ok = True
+            try:
+                bytearray(10)
+                flag_ok = False
+            except MemoryError:
+                pass
+        finally:
+            micropython.heap_unlock()
+        assert flag_ok, "heap_lock is not effective"
