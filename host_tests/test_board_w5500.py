@@ -406,3 +406,32 @@ def test_per_frame_paths_do_not_allocate():
         finally:
             micropython.heap_unlock()
         assert flag_ok, "heap_lock is not effective"
+
+
+# --- end to end: smolnet Interfaces on both ends of the wire ---------------
+
+def test_end_to_end_arp_ping_udp():
+    from chips.e2e import Pair, full_check
+    nic, model, wire, peer = rig()
+    pair = Pair(nic, peer)
+    full_check(pair)
+    assert nic.drop_garbage == 0 and nic.drop_oversize == 0
+
+
+def test_end_to_end_with_interrupt_and_wrap():
+    from chips.e2e import Pair, full_check, udp_exchange
+    nic, model, wire, peer = rig(irq=True, open_ptr=0xFF00)
+    flag = Flag()
+    nic.attach_flag(flag)
+    pair = Pair(nic, peer)
+    full_check(pair)
+    assert flag.count > 0
+    udp_exchange(pair, (1472, 1000, 1472), rounds=30)   # > 64 KB each way
+    assert model.rx_bytes > 65536 and model.tx_bytes > 65536   # both pointers wrapped
+
+
+def test_end_to_end_udp_does_not_allocate():
+    from chips.e2e import Pair, udp_heap_locked
+    nic, model, wire, peer = rig(irq=True)
+    nic.attach_flag(Flag())
+    udp_heap_locked(Pair(nic, peer))

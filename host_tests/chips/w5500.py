@@ -85,7 +85,8 @@ class W5500(SpiChip):
     open_ptr: where OPEN puts the 16-bit pointers (e.g. 0xFFF0 to make a test
     cross the 16-bit wrap early). Test hooks: hold (bytes of the newest frame
     not yet landed: Sn_RX_RSR leaves them out until release()), poke_rx().
-    Counters: wire_in, rx_filtered, rx_overflow, rx_closed, wire_out."""
+    Counters: wire_in, rx_filtered, rx_overflow, rx_closed, wire_out,
+    rx_bytes and tx_bytes (through the socket buffers: > 65536 = pointer wrap)."""
 
     def __init__(self, spi_id, cs, int_pin=None, rst_pin=None, version=0x04,
                  cmd_latency=1, send_latency=2, open_ptr=0):
@@ -114,6 +115,8 @@ class W5500(SpiChip):
         self.rx_filtered = 0
         self.rx_overflow = 0
         self.rx_closed = 0
+        self.rx_bytes = 0       # bytes written into / sent from socket 0 buffers
+        self.tx_bytes = 0
         self.hold = 0
         self.reset()
 
@@ -437,6 +440,7 @@ class W5500(SpiChip):
         mask = self.tx_size - 1
         f = self._txframe
         p = self.tx_rd
+        self.tx_bytes += n
         for i in range(n):
             f[i] = self.txmem[(p + i) & mask]
         while n < _FRAME_MIN:        # the MAC pads short frames
@@ -484,6 +488,7 @@ class W5500(SpiChip):
         for i in range(n):
             mem[(p + i) & mask] = buf[i]
         self.rx_wr = (p + n) & 0xFFFF
+        self.rx_bytes += need
         self.sock[0][_Sn_IR] |= _IR_RECV
         self._update_int()
 
