@@ -1,0 +1,292 @@
+# runtimes: cpython unix
+# The NXP ENET driver (boards/nxpenet) against the register and buffer
+# descriptor model in chips/nxpenet.py: reset, MAC address, PHY over MMFR,
+# rings byte-exact with wraparound, E/R handoff and RDAR/TDAR, error
+# statuses, link changes restarting the MAC, interrupt and poll modes,
+# allocation-free per-frame paths, and two smolnet Interfaces through it.
+from chips import membus
+from chips.membus import raises
+from chips.nxpenet import (ENETModel, BD_CR, BD_OV, RCR_DRT, RCR_RMII_MODE,
+                           RCR_RMII_10T, RCR_MII_MODE, RCR_LOOP, TCR_FDEN,
+                           ECR_DBSWP, ECR_ETHEREN)
+
+BASE = 0x402D8000
+MAC = b"\x02\x00\x00\x10\x60\xe1"
+PEER = b"\x02\x00\x00\x22\x22\x22"
+
+
+class Flag:
+    def __init__(self):
+        self.count = 0
+
+    def set(self):
+        self.count += 1
+
+
+def _frame(n, seed=1, dst=MAC):
+    f = bytearray(n)
+    f[0:6] = dst
+    f[6:12] = PEER
+    f[12] = 0x08
+    f[13] = 0x00
+    for i in range(14, n):
+        f[i] = (i * 7 + seed) & 0xFF
+    return f
+
+
+def _setup(irq=None, mac=MAC, base=BASE, model_kw=None, **kw):
+    m = membus.install()
+    model = ENETModel(base=base, irq_pin=irq, **(model_kw or {}))
+    from boards.nxpenet import NXPENET
+    nic = NXPENET(base=base, mac=mac, irq=m.Pin(irq) if irq else None, **kw)
+    return model, nic
+
+
+def test_bring_up_programs_mac_and_rings():
+    model, nic = _setup()
+    assert model.mac_address() == MAC and nic.mac == MAC
+    assert model.ecr & (ECR_DBSWP | ECR_ETHEREN) == ECR_DBSWP | ECR_ETHEREN
+    assert model.rcr & RCR_MII_MODE and model.rcr & RCR_RMII_MODE
+    assert not model.rcr & RCR_LOOP
+    assert (model.rcr >> 16) == 1518 and model.mrbr == 1536
+    assert model.tcr & TCR_FDEN and model.rdar
+    assert model.gaur == 0xFFFFFFFF and model.galr == 0xFFFFFFFF
+    assert nic.mtu == 1514 and nic.medium == 1 and nic.poll_obj is None
+
+
+def test_imx6_base_and_unique_id_mac():
+    m = membus.install()
+    m.unique_id = lambda: b"\x12\x34\x56\x78\x9a\xbc\xde\xf0"
+    model = ENETModel(base=0x02188000)
+    from boards.nxpenet import NXPENET
+    nic = NXPENET(base=0x02188000)
+    assert nic.mac[0] == 0x02 and model.mac_address() == nic.mac
+    del m.unique_id
+    membus.install()
+    ENETModel(base=BASE)
+    assert raises(ValueError, NXPENET, BASE)
+
+
+def test_link_changes_restart_the_mac():
+    model, nic = _setup()
+    buf = bytearray(1514)
+    assert nic.link_up()
+    model.phy.set_link(False)
+    assert not nic.link_up()
+    model.phy.partner = 0x0021                         # 10 Mbit/s half duplex
+    model.phy.set_link(True)
+    assert nic.link_up()
+    assert model.rcr & RCR_DRT and model.rcr & RCR_RMII_10T
+    assert not model.tcr & TCR_FDEN
+    f = _frame(300)
+    assert model.wire_in(f, 300)                       # rings rebuilt and running
+    assert nic.recv_into(buf) == 300 and buf[:300] == f
+    assert nic.send(f, 300) and model.wire_out.pop() == bytes(f)
+    from boards.common import mdio
+    assert mdio.phy_id(nic, 0) == 0x00221561           # KSZ8081
+    assert mdio.phy_id(nic, 3) == 0xFFFFFFFF
+
+
+def test_rx_tx_byte_exact():
+    model, nic = _setup()
+    buf = bytearray(1514)
+    for n in (60, 61, 62, 63, 64, 100, 1513, 1514):
+        f = _frame(n, seed=n)
+        assert model.wire_in(f, n)
+        assert nic.recv_into(buf) == n and buf[:n] == f
+        g = _frame(n, seed=n + 1, dst=PEER)
+        assert nic.send(g, n)
+        assert model.wire_out.pop() == bytes(g)
+    model.wire_in(_frame(42), 42)
+    assert nic.recv_into(buf) == 60 and buf[42:60] == bytes(18)
+    assert nic.send(_frame(42, dst=PEER), 42)
+    assert model.wire_out.pop() == bytes(_frame(42, dst=PEER)) + bytes(18)
+    assert nic.recv_into(buf) == 0
+    assert raises(ValueError, nic.send, bytearray(1600), 1515)
+
+
+def test_many_frames_wrap_the_rings():
+    model, nic = _setup(rx_slots=4, tx_slots=3)
+    buf = bytearray(1514)
+    got = 0
+    for k in range(600):
+        n = 60 + (k * 41) % 1455
+        f = _frame(n, seed=k)
+        assert model.wire_in(f, n)
+        if k % 3 == 2:
+            while True:
+                r = nic.recv_into(buf)
+                if not r:
+                    break
+                got += 1
+        g = _frame(n, seed=k + 3, dst=PEER)
+        assert nic.send(g, n)
+        assert model.wire_out.pop() == bytes(g)
+    while nic.recv_into(buf):
+        got += 1
+    assert got == 600 and model.rx_missed == 0
+
+
+def test_full_rx_ring_stops_then_rdar_resumes():
+    model, nic = _setup(rx_slots=4)
+    buf = bytearray(1514)
+    for k in range(6):
+        model.wire_in(_frame(100, seed=k), 100)
+    assert model.rx_missed == 2 and not model.rdar
+    for k in range(4):
+        assert nic.recv_into(buf) == 100 and buf[:100] == _frame(100, seed=k)
+    assert model.rdar                                  # RDAR written on give-back
+    assert model.wire_in(_frame(100, seed=9), 100)
+    assert nic.recv_into(buf) == 100 and buf[:100] == _frame(100, seed=9)
+
+
+def test_error_statuses_are_counted_drops():
+    model, nic = _setup()
+    buf = bytearray(1514)
+    model.wire_in(_frame(100), 100, errors=BD_CR)
+    model.wire_in(_frame(100), 100, errors=BD_OV)
+    model.wire_in(_frame(200, seed=5), 200)
+    assert nic.recv_into(buf) == 200 and buf[:200] == _frame(200, seed=5)
+    assert nic.rx_errors == 2 and nic.rx_frames == 1
+
+
+def test_oversized_frames_are_dropped_whole():
+    model, nic = _setup()
+    buf = bytearray(1514)
+    model.wire_in(_frame(2000), 2000)                  # spans two buffers, LG set
+    model.wire_in(_frame(90, seed=3), 90)
+    assert nic.recv_into(buf) == 90 and buf[:90] == _frame(90, seed=3)
+    assert nic.rx_too_long == 1
+    small = bytearray(64)
+    model.wire_in(_frame(65), 65)
+    model.wire_in(_frame(64, seed=4), 64)
+    assert nic.recv_into(small) == 64 and small == _frame(64, seed=4)
+    assert nic.rx_too_long == 2
+
+
+def test_tx_ring_full_refuses_then_recovers():
+    model, nic = _setup(tx_slots=4)
+    model.tx_hold = True
+    sent = []
+    k = 0
+    while nic.send(_frame(200, seed=k, dst=PEER), 200):
+        sent.append(bytes(_frame(200, seed=k, dst=PEER)))
+        k += 1
+    assert len(sent) == 4 and nic.tx_full == 1
+    model.release_tx()
+    for f in sent:
+        assert model.wire_out.pop() == f
+    assert nic.send(_frame(60, dst=PEER), 60)
+    assert model.wire_out.pop() == bytes(_frame(60, dst=PEER))
+
+
+def test_interrupt_sets_flag_and_is_acknowledged():
+    model, nic = _setup(irq="ENET_IRQ")
+    flag = Flag()
+    nic.attach_flag(flag)
+    buf = bytearray(1514)
+    model.wire_in(_frame(64), 64)
+    assert flag.count == 1 and model.irq_asserted()
+    model.wire_in(_frame(65), 65)
+    assert flag.count == 1
+    assert nic.recv_into(buf) == 64 and nic.recv_into(buf) == 65
+    assert nic.recv_into(buf) == 0 and not model.irq_asserted()
+    model.wire_in(_frame(66), 66)
+    assert flag.count == 2
+    nic.close()
+    assert not model.irq_asserted()
+
+
+def test_poll_mode_needs_no_interrupt():
+    model, nic = _setup()
+    assert raises(ValueError, nic.attach_flag, Flag())
+    assert model.eimr == 0
+    buf = bytearray(1514)
+    model.wire_in(_frame(300), 300)
+    assert nic.recv_into(buf) == 300
+
+
+def test_signed_values_and_high_mac_bytes():
+    mac = b"\x02\xdc\xba\x98\xf6\x54"                 # PAUR = 0xf6540000: bit 31 set
+    model, nic = _setup(mac=mac)
+    assert model.mac_address() == mac
+    import machine
+    assert machine.mem32[BASE + 0x0E8] < 0             # PAUR with bit 31 set reads signed
+    buf = bytearray(1514)
+    f = bytearray(mac) + bytearray(PEER) + b"\x86\xdd" + b"\xff\xfe\x80\xc0" * 30
+    model.wire_in(f, len(f))
+    assert nic.recv_into(buf) == len(f) and buf[:len(f)] == f
+
+
+def test_rings_carved_from_a_given_dma_region():
+    membus.install()
+    model = ENETModel(base=BASE)
+    from boards.nxpenet import NXPENET
+    region = bytearray(NXPENET.dma_size(4, 4, 1536))
+    nic = NXPENET(base=BASE, mac=MAC, dma=region)
+    buf = bytearray(1514)
+    f = _frame(500)
+    model.wire_in(f, 500)
+    assert nic.recv_into(buf) == 500 and buf[:500] == f
+    assert region[:500] == f
+    assert nic.send(f, 500) and model.wire_out.pop() == bytes(f)
+
+
+def _rounds(st, count):
+    model, nic, f, g, buf, res = st
+    ok = 0
+    for _ in range(count):
+        model.wire_in(f, 300)
+        if nic.recv_into(buf) == 300:
+            ok += 1
+        if nic.send(g, 301):
+            ok += 1
+        model.wire_out.get_into(buf)
+    res[0] = ok
+
+
+def test_per_frame_paths_do_not_allocate():
+    model, nic = _setup()
+    buf = bytearray(1514)
+    res = [0]
+    st = (model, nic, _frame(300), _frame(301, dst=PEER), buf, res)
+    _rounds(st, 20)
+    membus.heap_locked(lambda: _rounds(st, 300))
+    assert res[0] == 600 and buf[:301] == st[3]
+
+
+def test_model_catches_driver_mistakes():
+    model, nic = _setup()
+    import machine
+    nic._rxd[3] = 0x20                                 # take descriptor 0 back (E clear)
+    assert raises(AssertionError, model.wire_in, _frame(64), 64)
+    assert raises(AssertionError, machine.mem32.__setitem__, BASE + 0x084, 0)  # RCR, running
+    assert raises(AssertionError, machine.mem16.__getitem__, BASE + 0x004)
+    assert raises(AssertionError, machine.mem32.__setitem__, BASE + 0x040, 0)  # bad MMFR
+    assert raises(AssertionError, machine.mem32.__setitem__, BASE + 0x204, 0)  # MIB is RO
+    assert raises(AssertionError, machine.mem32.__getitem__, BASE + 0x400)     # 1588 timer
+
+
+def test_model_rejects_enabling_without_dbswp_or_with_loop():
+    m = membus.install()
+    ENETModel(base=BASE)
+    m.mem32[BASE + 0x188] = 1536
+    m.mem32[BASE + 0x180] = 0x20000000
+    m.mem32[BASE + 0x184] = 0x20000040
+    assert raises(AssertionError, m.mem32.__setitem__, BASE + 0x024, ECR_ETHEREN)
+    m.mem32[BASE + 0x084] = 0x05EE0000 | RCR_MII_MODE | RCR_RMII_MODE | RCR_LOOP
+    assert raises(AssertionError, m.mem32.__setitem__, BASE + 0x024, ECR_ETHEREN | ECR_DBSWP)
+
+
+def test_two_interfaces_through_the_modelled_mac():
+    model, nic = _setup()
+    a, b = membus.two_interfaces(nic, membus.PeerDevice(model, PEER))
+    assert nic.rx_errors == 0 and nic.tx_full == 0 and model.rx_missed == 0
+
+
+def test_two_interfaces_with_interrupt_flag():
+    model, nic = _setup(irq="ENET_IRQ")
+    flag = Flag()
+    nic.attach_flag(flag)
+    membus.two_interfaces(nic, membus.PeerDevice(model, PEER), rounds=2)
+    assert flag.count > 0 and not model.irq_asserted()
