@@ -12,7 +12,8 @@
 #   tail  the last n % 64 bytes, through a 64-byte scratch buffer with
 #         views scratch[:1] .. scratch[:63] made once, copied to/from buf
 # Memory: about (len(buf) // 64 + 64) memoryview objects per FrameIO
-# (~2 KB on a 32-bit port for 1514-byte frames).
+# (~2 KB on a 32-bit port for 1514-byte frames). The views keep the last rx
+# and tx buffer alive (and, on CPython, unresizable) until others are used.
 from micropython import const
 from smolnet.fast import copy
 

@@ -153,8 +153,11 @@ class W5500:
 
     def _read16_stable(self, addr, bsb):
         # the chip updates 16-bit counters a byte at a time; the datasheet asks
-        # for two equal reads in a row (Sn_RX_RSR, Sn_TX_FSR)
+        # for two equal reads in a row (Sn_RX_RSR, Sn_TX_FSR). A first 0 is
+        # taken as is: at worst a frame waits for the next call.
         v = self._read16(addr, bsb)
+        if v == 0:
+            return 0
         for _ in range(_POLLS):
             w = self._read16(addr, bsb)
             if w == v:
