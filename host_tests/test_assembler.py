@@ -2,23 +2,9 @@
 # Assembler: unit cases (merging, the gap limit, remove_front), SACK block
 # order (RFC 2018 section 4), a random run against a set-of-offsets model,
 # and allocation checks.
-import sys
 from smolnet.storage.assembler import Assembler
 
-try:
-    from support import heap_locked as _locked
-except ImportError:
-    def _locked(fn):
-        # stand-in until host_tests/support.py lands
-        if sys.implementation.name != "micropython":
-            return fn()
-        import micropython
-        micropython.heap_lock()
-        try:
-            r = fn()
-        finally:
-            micropython.heap_unlock()
-        return r
+from support import heap_locked as _locked
 
 
 class XorShift:

@@ -1,24 +1,9 @@
 # runtimes: cpython unix wasm
 # RingBuffer: unit cases, a random-operation run against a plain-bytes model,
 # and proof that every per-segment method runs with the heap locked.
-import sys
 from smolnet.storage.ring import RingBuffer
 
-try:
-    from support import heap_locked as _locked
-except ImportError:
-    def _locked(fn):
-        # stand-in until host_tests/support.py lands: call fn with the heap
-        # locked on MicroPython (any allocation raises MemoryError)
-        if sys.implementation.name != "micropython":
-            return fn()
-        import micropython
-        micropython.heap_lock()
-        try:
-            r = fn()
-        finally:
-            micropython.heap_unlock()
-        return r
+from support import heap_locked as _locked
 
 
 class XorShift:
