@@ -12,6 +12,8 @@ tools/demo.py.
 Inside the namespace:
     KERNEL_IF (veth-k)  192.0.2.1/24, 2001:db8::1/64   the kernel's end
     SMOLNET_IF (veth-s) no kernel address, IPv6 off    smolnet's end (AF_PACKET)
+With Netns(tap=True) there is no veth: TAP_IF (tap-s) is a persistent TAP
+with the kernel's addresses, for smolnet's tools on CPython (--tap tap-s).
 Only documentation prefixes and no route out of the namespace: nothing a test
 does reaches the host's network.
 
@@ -32,6 +34,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERNEL_IF = "veth-k"
 SMOLNET_IF = "veth-s"
+TAP_IF = "tap-s"        # Netns(tap=True): the kernel's end and smolnet's TAP
 KERNEL_IP = "192.0.2.1"
 KERNEL_IP6 = "2001:db8::1"
 SMOLNET_IP = "192.0.2.2"
@@ -155,7 +158,7 @@ class Proc:
 
 
 class Netns:
-    def __init__(self, workdir=None, smolnet_ipv6=False):
+    def __init__(self, workdir=None, smolnet_ipv6=False, tap=False):
         check_host({"ip": "iproute2"})
         _counter[0] += 1
         self.name = "smolnet-%d-%d" % (os.getpid(), _counter[0])
@@ -164,6 +167,8 @@ class Netns:
         self.procs = []
         self.created = False
         self.smolnet_ipv6 = smolnet_ipv6
+        self.tap = tap
+        self.kernel_if = TAP_IF if tap else KERNEL_IF
 
     # --- lifecycle ------------------------------------------------------
     def __enter__(self):
@@ -185,6 +190,9 @@ class Netns:
         self.created = True
         ipn = ["ip", "-n", n]
         _sh(ipn + ["link", "set", "lo", "up"])
+        if self.tap:
+            self._create_tap(ipn)
+            return
         _sh(ipn + ["link", "add", KERNEL_IF, "type", "veth", "peer", "name", SMOLNET_IF])
         # smolnet's end: no kernel address at all, so the kernel never
         # answers for it (IPv6 would add a link-local address and send RS/DAD)
@@ -198,6 +206,15 @@ class Netns:
         _sh(ipn + ["link", "set", SMOLNET_IF, "promisc", "on"])
         self.offloads_off(KERNEL_IF)
         self._wait_carrier()
+
+    def _create_tap(self, ipn):
+        # a persistent TAP: the kernel's addresses stay on it while smolnet's
+        # tools (CPython, --tap TAP_IF) open and close it in turn. Its carrier
+        # is up only while one has it open.
+        _sh(ipn + ["tuntap", "add", "dev", TAP_IF, "mode", "tap"])
+        _sh(ipn + ["addr", "add", "%s/%d" % (KERNEL_IP, PREFIX), "dev", TAP_IF])
+        _sh(ipn + ["addr", "add", "%s/64" % KERNEL_IP6, "dev", TAP_IF, "nodad"])
+        _sh(ipn + ["link", "set", TAP_IF, "up"])
 
     def _wait_carrier(self, timeout=5):
         deadline = time.monotonic() + timeout
@@ -373,10 +390,16 @@ def tool_cmd(tool, args, python=None):
     return [python or micropython(), os.path.join(ROOT, "tools", tool + ".py")] + list(args)
 
 
+def link_args(ns):
+    """--iface SMOLNET_IF, or --tap TAP_IF in a Netns(tap=True)."""
+    return ["--tap", TAP_IF] if ns.tap else ["--iface", SMOLNET_IF]
+
+
 def start_server(ns, *args, python=None, pcap="server.pcap", name="server"):
-    """tools/server.py on SMOLNET_IF (AF_PACKET) at SMOLNET_IP with a pcap in
-    ns.dir; returns the Proc once the server says it is ready."""
-    a = ["--iface", SMOLNET_IF, "--ip", "%s/%d" % (SMOLNET_IP, PREFIX)]
+    """tools/server.py on SMOLNET_IF (AF_PACKET; TAP_IF in a tap namespace)
+    at SMOLNET_IP with a pcap in ns.dir; returns the Proc once the server
+    says it is ready."""
+    a = link_args(ns) + ["--ip", "%s/%d" % (SMOLNET_IP, PREFIX)]
     if pcap:
         a += ["--pcap", ns.path(pcap)]
     p = ns.spawn(name, tool_cmd("server", a + list(args), python))
@@ -400,4 +423,16 @@ if pytest is not None:
         except NetnsError as e:
             pytest.fail(str(e), pytrace=False)
         with Netns(workdir=str(tmp_path)) as ns:
+            yield ns
+
+    @pytest.fixture
+    def netns_tap(tmp_path):
+        """Like netns, with a persistent TAP (TAP_IF) instead of the veth pair."""
+        try:
+            check_host()
+        except NetnsError as e:
+            pytest.fail(str(e), pytrace=False)
+        if not os.path.exists("/dev/net/tun"):
+            pytest.fail("no /dev/net/tun: the TAP tests need the tun module", pytrace=False)
+        with Netns(workdir=str(tmp_path), tap=True) as ns:
             yield ns

@@ -90,7 +90,13 @@ def main(argv):
     stats_ms = int(opts.stats * 1000)
     try:
         while True:
-            loop.step()
+            # wake for --duration and --stats as well as for frames and timers
+            cap = 1000
+            if dur_ms:
+                cap = min(cap, max(0, dur_ms - ticks_diff(ticks_ms(), start)))
+            if stats_ms:
+                cap = min(cap, max(0, stats_ms - ticks_diff(ticks_ms(), last_stats)))
+            loop.step(cap)
             now = ticks_ms()
             for s in services:
                 s.serve(now)
