@@ -1,7 +1,6 @@
 # runtimes: cpython unix
 # boards/enc28j60 against the register-level ENC28J60 model (host_tests/chips).
-from chips import fresh_machine, make_frame, call_locked, call_locked0, call_locked1, \
-    AbsentChip, Flag, BROADCAST
+from chips import fresh_machine, make_frame, AbsentChip, Flag, BROADCAST
 from chips.wire import Wire, WireDevice
 from chips.enc28j60 import ENC28J60 as Model
 
@@ -416,23 +415,30 @@ def test_model_catches_access_right_after_reset():
 
 
 def test_per_frame_paths_do_not_allocate():
+    from support import heap_locked
     nic, model, wire, peer = rig(irq=True)
     nic.attach_flag(Flag())
     buf = bytearray(1514)
     out = bytearray(1514)
     f = make_frame(MAC, PEER, 1514, 1)
     g = make_frame(PEER, MAC, 777, 2)
+    n = [0]
     peer.send(f, 1514)
     assert nic.recv_into(buf) == 1514
     assert nic.send(g, 777)
+    arrive = lambda: peer.send(f, n[0])        # the model's path runs locked too
+    recv = lambda: nic.recv_into(buf)
+    send = lambda: nic.send(g, n[0])
     for k in range(30):
-        call_locked(peer.send, f, 1000 + k)
-        assert call_locked1(nic.recv_into, buf) == 1000 + k
-        assert call_locked1(nic.recv_into, buf) == 0
+        n[0] = 1000 + k
+        heap_locked(arrive)
+        assert heap_locked(recv) == 1000 + k
+        assert heap_locked(recv) == 0
         if k == 10:
             model.abort_next_tx()       # the errata recovery path too
-        assert call_locked(nic.send, g, 700 + k)
-        assert call_locked0(nic.link_up)
+        n[0] = 700 + k
+        assert heap_locked(send)
+        assert heap_locked(nic.link_up)
         peer.recv_into(out)
     assert buf[:1000] == f[:1000]
     assert nic.tx_errors == 1

@@ -4,14 +4,14 @@
 #   w5500.py     WIZnet W5500 (SPI, MACRAW socket)
 #   enc28j60.py  Microchip ENC28J60 (SPI)
 #   wire.py      a cable between chip models and/or a smolnet-style endpoint
+#   e2e.py       smolnet Interfaces on both ends of a wire: ARP, ping, UDP
 #
 # This module: what the SPI models share (chip select tracking), CRC-32 for
 # frame check sequences, a chip that is not there, test-frame builders and a
-# heap-lock helper. A model's per-transfer path allocates nothing, so a test
-# can lock the heap around a driver call that runs the model underneath.
+# Flag. A model's per-transfer path allocates nothing, so a test can lock the
+# heap (support.heap_locked) around a driver call that runs the model.
 import sys
 import smolnet  # noqa: F401  (CPython: installs micropython/time shims)
-import micropython
 import fakemachine
 
 
@@ -110,36 +110,6 @@ def make_frame(dst, src, n, seed, ethertype=0x88B5):
         x = (x * 73 + 41 + i) & 0xFF
         f[i] = x
     return f
-
-
-def call_locked(fn, a, b):
-    """fn(a, b) with the heap locked on MicroPython (any allocation raises
-    MemoryError); a plain call on CPython. Two fixed arguments because a
-    *args call itself allocates."""
-    micropython.heap_lock()
-    try:
-        r = fn(a, b)
-    finally:
-        micropython.heap_unlock()
-    return r
-
-
-def call_locked0(fn):
-    micropython.heap_lock()
-    try:
-        r = fn()
-    finally:
-        micropython.heap_unlock()
-    return r
-
-
-def call_locked1(fn, a):
-    micropython.heap_lock()
-    try:
-        r = fn(a)
-    finally:
-        micropython.heap_unlock()
-    return r
 
 
 ON_MICROPYTHON = sys.implementation.name == "micropython"
