@@ -1,0 +1,215 @@
+# runtimes: cpython unix wasm
+# The drop-in socket module over two Interfaces on a Loopback pair: UDP and
+# raw ICMP, lwIP's errno for each misuse, the stream protocol, ioctl poll.
+# A fake clock whose sleep() advances it makes every timeout exact.
+import sys
+from smolnet.compat import socket as socket
+from smolnet.compat.stack import Net
+from smolnet.socket import errno
+from smolnet.socket.udp import UdpSocket
+from netpair import NetPair
+from support import raises
+
+_MP = sys.implementation.name == "micropython"
+
+
+def _nets():
+    """Net A (the facade default) and Net B, each polling both Interfaces."""
+    p = NetPair()
+
+    def sleep(ms):
+        p.clock.t = (p.clock.t + ms) & 0x3FFFFFFF
+
+    a = Net(p.a, clock=p.clock, sleep=sleep)
+    a.also_poll(p.b)
+    b = Net(p.b, clock=p.clock, sleep=sleep)
+    b.also_poll(p.a)
+    socket.use(a)
+    return p, a, b
+
+
+def _udp(net, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 0, net)
+    s.bind(("0.0.0.0", port))
+    return s
+
+
+def test_getaddrinfo_has_lwips_shape():
+    r = socket.getaddrinfo("192.0.2.1", 80)
+    assert r == [(2, 1, 0, "", ("192.0.2.1", 80))]
+    assert socket.getaddrinfo("0.0.0.0", 8080, 0, socket.SOCK_STREAM)[0][-1] == ("0.0.0.0", 8080)
+    assert socket.getaddrinfo("", 7)[0][-1] == ("0.0.0.0", 7)
+    p, a, b = _nets()
+    e = raises(OSError, socket.getaddrinfo, "example.com", 80)
+    assert e.args[0] == -2                      # lwIP: host not found
+    a.resolver = lambda name: "192.0.2.9"
+    assert socket.getaddrinfo("example.com", 80)[0][-1] == ("192.0.2.9", 80)
+
+
+def test_constants_are_lwips():
+    assert (socket.AF_INET, socket.SOCK_STREAM, socket.SOCK_DGRAM, socket.SOCK_RAW) == (2, 1, 2, 3)
+    assert (socket.SOL_SOCKET, socket.SO_REUSEADDR, socket.IPPROTO_TCP, socket.TCP_NODELAY) == \
+        (1, 4, 6, 1)
+    assert socket.inet_ntop(socket.AF_INET, socket.inet_pton(socket.AF_INET, "192.0.2.7")) == \
+        "192.0.2.7"
+
+
+def test_package_forwards_to_the_facade():
+    import smolnet.socket as s
+    assert s.socket is socket.socket and s.getaddrinfo is socket.getaddrinfo
+    assert s.AF_INET == 2 and s.SOCK_DGRAM == 2
+    assert raises(AttributeError, getattr, s, "no_such_name")
+    from smolnet.compat import usocket
+    assert usocket.socket is socket.socket
+
+
+def test_udp_sendto_recvfrom():
+    p, a, b = _nets()
+    srv = _udp(b, 7)
+    cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # default net: a
+    assert cli.sendto(b"hello", ("192.0.2.2", 7)) == 5
+    data, addr = srv.recvfrom(100)
+    assert data == b"hello" and addr[0] == "192.0.2.1" and 49152 <= addr[1] <= 65535
+    srv.sendto(b"HELLO, longer", addr)
+    assert cli.recvfrom(5) == (b"HELLO", ("192.0.2.2", 7))   # truncated as lwIP
+    cli.close()
+    srv.close()
+
+
+def test_udp_would_block_and_timeout():
+    p, a, b = _nets()
+    s = _udp(a, 5000)
+    s.setblocking(False)
+    assert raises(OSError, s.recv, 10).args[0] == errno.EAGAIN
+    assert raises(OSError, s.recvfrom, 10).args[0] == errno.EAGAIN
+    assert s.read(10) is None
+    assert s.readinto(bytearray(4)) is None
+    s.settimeout(0.5)
+    t0 = p.clock.t
+    assert raises(OSError, s.recv, 10).args[0] == errno.ETIMEDOUT
+    assert 500 <= p.clock.t - t0 < 520
+    s.settimeout(None)
+    assert s._timeout == -1
+    s.close()
+
+
+def test_bind_port_in_use():
+    p, a, b = _nets()
+    s1 = _udp(a, 6000)
+    s2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    assert raises(OSError, s2.bind, ("0.0.0.0", 6000)).args[0] == errno.EADDRINUSE
+    # SO_REUSEADDR on both lets the second bind through, as lwIP's udp_bind
+    s3 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s3.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    assert raises(OSError, s3.bind, ("0.0.0.0", 6000)).args[0] == errno.EADDRINUSE
+    s1.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s3.bind(("0.0.0.0", 6000))
+    # a port the low-level API holds is in use too
+    raw = p.a.add_socket(UdpSocket())
+    raw.bind(6001)
+    assert raises(OSError, s2.bind, ("0.0.0.0", 6001)).args[0] == errno.EADDRINUSE
+    s2.bind(("0.0.0.0", 6002))
+    for s in (s1, s2, s3):
+        s.close()
+
+
+def test_connected_udp_stream_methods():
+    p, a, b = _nets()
+    srv = _udp(b, 9)
+    other = _udp(b, 10)
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c.connect(("192.0.2.2", 9))
+    assert c.send(b"abc") == 3
+    assert c.write(b"0123456789", 4) == 4            # write(buf, n)
+    assert c.write(b"0123456789", 2, 3) == 3         # write(buf, off, n)
+    assert srv.recv(10) == b"abc"
+    assert srv.recv(10) == b"0123"
+    data, addr = srv.recvfrom(10)
+    assert data == b"234"
+    other.sendto(b"not from the peer", addr)
+    srv.sendto(b"reply", addr)
+    assert c.recv(100) == b"reply"                  # the other one was filtered
+    srv.sendto(b"again", addr)
+    buf = bytearray(8)
+    assert c.readinto(buf) == 5 and buf[:5] == b"again"
+    assert c.makefile("rwb") is c
+    for s in (srv, other, c):
+        s.close()
+
+
+def test_closed_socket_is_ebadf():
+    p, a, b = _nets()
+    s = _udp(a, 7000)
+    s.close()
+    s.close()                                        # twice is fine
+    assert raises(OSError, s.sendto, b"x", ("192.0.2.2", 7)).args[0] == errno.EBADF
+    assert raises(OSError, s.recv, 1).args[0] == errno.EBADF
+    assert s.ioctl(3, 1 | 4) == 0x20                 # POLLNVAL
+
+
+def test_bad_arguments():
+    p, a, b = _nets()
+    assert raises(OSError, socket.socket, socket.AF_INET6).args[0] == 97
+    assert raises(OSError, socket.socket, socket.AF_INET, 99).args[0] == errno.EINVAL
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    raises(ValueError, s.sendto, b"x", ("example.com", 7))   # lwIP: numeric only
+    s.close()
+    socket.clear()
+    assert raises(OSError, socket.socket).args[0] == 19      # no interface chosen
+
+
+def test_no_route_is_ehostunreach():
+    p, a, b = _nets()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    e = raises(OSError, s.sendto, b"x", ("198.51.100.1", 9))
+    assert e.args[0] == errno.EHOSTUNREACH
+    s.close()
+
+
+def test_ioctl_poll_flags():
+    p, a, b = _nets()
+    r = _udp(a, 8000)
+    w = _udp(b, 8001)
+    assert r.ioctl(3, 1) == 0                        # nothing to read
+    assert r.ioctl(3, 4) == 4                        # room to write
+    assert r.ioctl(10, 0) == -1                      # no file descriptor
+    w.sendto(b"x", ("192.0.2.1", 8000))
+    assert r.ioctl(3, 1 | 4) == 1 | 4
+    fresh = socket.socket()
+    assert fresh.ioctl(3, 1 | 4) == 0x10             # new stream socket: HUP, as lwIP
+    for s in (r, w, fresh):
+        s.close()
+
+
+def test_select_poll_waits_on_a_facade_socket():
+    if not _MP:
+        return          # CPython's select.poll needs a file descriptor
+    import select
+    p, a, b = _nets()
+    r = _udp(a, 8100)
+    w = _udp(b, 8101)
+    poller = select.poll()
+    poller.register(r, select.POLLIN)
+    assert poller.poll(0) == []
+    w.sendto(b"ping", ("192.0.2.1", 8100))
+    ev = poller.poll(0)
+    assert len(ev) == 1 and ev[0][0] is r and ev[0][1] & select.POLLIN
+    assert r.recv(10) == b"ping"
+    r.close()
+    w.close()
+
+
+def test_raw_icmp_echo_like_uping():
+    # micropython-lib's uping: SOCK_RAW/IPPROTO_ICMP, send an echo request,
+    # receive the reply with its IPv4 header in front
+    p, a, b = _nets()
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 1)
+    req = bytearray(b"\x08\x00\x00\x00\x12\x34\x00\x01" + bytes(range(16)))
+    s.settimeout(1)
+    assert s.sendto(req, ("192.0.2.2", 1)) == 24
+    resp = s.recv(100)
+    assert len(resp) == 20 + 24
+    assert resp[0] == 0x45 and resp[9] == 1 and resp[8] == 64
+    assert bytes(resp[12:16]) == bytes([192, 0, 2, 2])
+    assert resp[20] == 0 and resp[24:26] == b"\x12\x34" and resp[28:] == bytes(range(16))
+    s.close()

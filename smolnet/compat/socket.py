@@ -1,0 +1,525 @@
+# The `socket` module of MicroPython's lwIP ports (rp2, stm32, mimxrt,
+# esp8266), over smolnet. Existing code runs unchanged after one line:
+#
+#   import sys, smolnet.socket
+#   sys.modules["socket"] = sys.modules["usocket"] = smolnet.socket
+#   smolnet.compat.socket.use(iface)     # or repl.up(...) / network.LAN(...)
+#
+# Behaviour copied from extmod/modlwip.c, call by call:
+#   - blocking (default), non-blocking (setblocking(False) = settimeout(0))
+#     or a timeout in seconds; a blocking call runs the Interface while it
+#     waits (the whole stack is single-threaded);
+#   - would-block: OSError(EAGAIN) from recv/recvfrom/accept/send, None from
+#     the stream methods read/readinto/readline/write; a timeout that expires:
+#     OSError(ETIMEDOUT); connect: OSError(EINPROGRESS) when non-blocking (and,
+#     as lwIP does, when a timeout expires first); b"" at end of stream;
+#   - connection errors as lwIP maps them: refused -> ECONNRESET, reset ->
+#     ECONNRESET, retransmissions exhausted -> ECONNABORTED; after an error
+#     was raised once by send/recv the socket is dead (EBADF), as in lwIP;
+#   - bind to a port in use: EADDRINUSE (SO_REUSEADDR on both sockets allows
+#     it for UDP; for TCP while the other is in TIME-WAIT);
+#   - getaddrinfo returns lwIP's shape: [(AF_INET, SOCK_STREAM, 0, '',
+#     (ip, port))]; names need a resolver (smolnet's DNS), else OSError(-2).
+# Socket objects are io.IOBase subclasses whose ioctl answers the stream
+# poll request, so select.poll and MicroPython's asyncio (open_connection,
+# start_server, Stream) can wait on them. While asyncio waits on a socket,
+# that ioctl also runs the Interface (at most once per millisecond), so an
+# asyncio program works even without smolnet.aio.Driver.
+# Not a hot path: the calls allocate their results as MicroPython's do.
+import io
+from micropython import const
+from ..socket import errno
+from ..socket.udp import UdpSocket
+from ..socket.icmp import IcmpSocket
+from ..wire import ipaddr
+from .stack import use, current, clear, Net  # noqa: F401  (module API)
+from . import ports
+
+AF_INET = const(2)
+AF_INET6 = const(10)
+SOCK_STREAM = const(1)
+SOCK_DGRAM = const(2)
+SOCK_RAW = const(3)
+SOL_SOCKET = const(1)
+SO_REUSEADDR = const(0x04)
+SO_KEEPALIVE = const(0x08)
+SO_BROADCAST = const(0x20)
+IPPROTO_IP = const(0)
+IPPROTO_ICMP = const(1)
+IPPROTO_TCP = const(6)
+IPPROTO_UDP = const(17)
+IP_ADD_MEMBERSHIP = const(0x400)
+IP_DROP_MEMBERSHIP = const(0x401)
+TCP_NODELAY = const(0x01)
+MSG_PEEK = const(0x01)
+MSG_DONTWAIT = const(0x08)
+
+_POLL = const(3)           # MP_STREAM_POLL
+_CLOSE = const(4)          # MP_STREAM_CLOSE
+_POLLIN = const(0x01)
+_POLLOUT = const(0x04)
+_POLLERR = const(0x08)
+_POLLHUP = const(0x10)
+_POLLNVAL = const(0x20)
+_EAFNOSUPPORT = const(97)
+
+_NEW = const(0)            # kinds of socket
+_UDP = const(1)
+_ICMP = const(2)
+_TCP = const(3)            # connecting / connected stream
+_LISTEN = const(4)
+
+_T_CLOSED = const(0)       # TcpSocket states used here
+_T_LISTEN = const(1)
+_T_SYN_SENT = const(2)
+_T_ESTABLISHED = const(4)
+_T_CLOSE_WAIT = const(7)
+_T_TIME_WAIT = const(10)
+
+
+def getaddrinfo(host, port, af=0, type=0, proto=0, flags=0):
+    """[(AF_INET, SOCK_STREAM, 0, '', (ip, port))], as lwIP answers."""
+    port = int(port)
+    if not host:
+        host = "0.0.0.0"
+    try:
+        ipaddr.parse4(host)
+        ip = host
+    except ValueError:
+        ip = _resolve(host)
+    return [(AF_INET, SOCK_STREAM, 0, "", (ip, port))]
+
+
+def _resolve(name):
+    try:
+        n = current()
+    except OSError:
+        n = None
+    if n is None or n.resolver is None:
+        raise OSError(-2)     # lwIP's "host not found"
+    return n.resolver(name)
+
+
+def inet_pton(af, s):
+    if af != AF_INET:
+        raise OSError(_EAFNOSUPPORT)
+    return ipaddr.parse4(s)
+
+
+def inet_ntop(af, b):
+    if af != AF_INET:
+        raise OSError(_EAFNOSUPPORT)
+    return ipaddr.fmt4(b)
+
+
+def _addr(address):
+    """(host, port) -> (4-byte address, port); names must be literals."""
+    host, port = address
+    if not host:
+        return ipaddr.ANY4, int(port)
+    try:
+        return ipaddr.parse4(host), int(port)
+    except ValueError:
+        raise ValueError("invalid arguments")   # lwIP: numeric addresses only
+
+
+def _tcp_error(e):
+    # lwIP reports a refused connection as a reset (ERR_RST) and gives up
+    # after the retransmissions with ERR_ABRT
+    if e == errno.ECONNREFUSED:
+        return errno.ECONNRESET
+    if e == errno.ETIMEDOUT:
+        return errno.ECONNABORTED
+    return e if e else errno.ENOTCONN
+
+
+class socket(io.IOBase):
+    def __init__(self, af=AF_INET, type=SOCK_STREAM, proto=0, net=None):
+        self._kind = _NEW
+        self._s = None
+        if af != AF_INET:
+            raise OSError(_EAFNOSUPPORT)
+        self._net = net if net is not None else current()
+        self._iface = self._net.iface
+        self._type = type
+        self._timeout = -1          # ms; -1 blocking, 0 non-blocking
+        self._reuse = False
+        self._nodelay = False
+        self._closed = False
+        self._dead = False          # an error was reported: now EBADF
+        self._port = 0
+        self._laddr = None          # bound local address (bytes) or None
+        self._peer = None           # connected peer (address bytes, port)
+        if type == SOCK_DGRAM:
+            n = self._net
+            self._s = UdpSocket(n.udp_slots, n.udp_bytes, n.udp_slots, n.udp_bytes)
+            self._kind = _UDP
+        elif type == SOCK_RAW and proto == IPPROTO_ICMP:
+            self._s = _PingSocket()
+            self._kind = _ICMP
+        elif type != SOCK_STREAM:
+            raise OSError(errno.EINVAL)
+        self._net.sockets.append(self)
+
+    def __repr__(self):
+        return "<socket %s>" % _describe(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    # --- options ----------------------------------------------------------
+    def settimeout(self, t):
+        self._timeout = -1 if t is None else int(t * 1000)
+
+    def setblocking(self, flag):
+        self._timeout = -1 if flag else 0
+
+    def setsockopt(self, level, opt, value):
+        if opt == SO_REUSEADDR:
+            self._reuse = bool(value)
+        elif opt == TCP_NODELAY and level == IPPROTO_TCP:
+            self._nodelay = bool(value)
+            if self._kind == _TCP:
+                self._s.nodelay = self._nodelay
+        # SO_BROADCAST, SO_KEEPALIVE and the rest: accepted, as lwIP does
+
+    def makefile(self, mode="rb", buffering=0):
+        return self
+
+    # --- helpers ----------------------------------------------------------
+    def _check_open(self):
+        if self._closed or self._dead:
+            raise OSError(errno.EBADF)
+
+    def _wait(self, cond):
+        """Block (running the Interface) until cond(); raises EAGAIN when
+        non-blocking and ETIMEDOUT when the timeout expires."""
+        if cond():
+            return
+        t = self._timeout
+        if t == 0:
+            raise OSError(errno.EAGAIN)
+        if not self._net.wait(cond, t):
+            raise OSError(errno.ETIMEDOUT)
+
+    def _in_use(self, proto, port):
+        for o in self._net.sockets:
+            if o is not self and o._port == port and not o._closed and \
+                    _proto_of(o) == proto and not (self._reuse and o._reuse) and \
+                    not (proto == 6 and o._kind == _TCP and o._s.state == _T_TIME_WAIT):
+                return True
+        # sockets of the low-level API on the same Interface
+        for s in self._iface.sockets:
+            if s.proto == proto and (getattr(s, "port", 0) or getattr(s, "local_port", 0)) == port \
+                    and not _owned(self._net, s):
+                return True
+        return False
+
+    # --- bind / connect / listen / accept -----------------------------------
+    def bind(self, address):
+        self._check_open()
+        a, port = _addr(address)
+        proto = 17 if self._kind == _UDP else 6
+        if self._kind == _ICMP:
+            return
+        if self._port:
+            raise OSError(errno.EINVAL)
+        if port == 0:
+            port = ports.ephemeral_port(self._iface, proto)
+        elif self._in_use(proto, port):
+            raise OSError(errno.EADDRINUSE)
+        self._laddr = None if a == ipaddr.ANY4 else a
+        self._port = port
+        if self._kind == _UDP:
+            self._s.bind(port, self._laddr)
+            self._iface.add_socket(self._s)
+
+    def _autobind(self):
+        if not self._port:
+            self.bind(("0.0.0.0", 0))
+
+    def connect(self, address):
+        self._check_open()
+        a, port = _addr(address)
+        k = self._kind
+        if k == _UDP:
+            self._autobind()
+            self._peer = (a, port)
+            return
+        if k == _ICMP:
+            self._peer = (a, 0)
+            return
+        if k == _TCP:
+            raise OSError(errno.EISCONN if self._s.state != _T_SYN_SENT else errno.EALREADY)
+        if k == _LISTEN:
+            raise OSError(errno.EINVAL)
+        from . import _tcp
+        _tcp.connect(self, a, port)
+
+    def listen(self, backlog=2):
+        self._check_open()
+        if self._type != SOCK_STREAM:
+            raise OSError(errno.EOPNOTSUPP)
+        if self._kind != _NEW:
+            raise OSError(errno.EINVAL)
+        from . import _tcp
+        _tcp.listen(self, backlog)
+
+    def accept(self):
+        self._check_open()
+        if self._type != SOCK_STREAM:
+            raise OSError(errno.EOPNOTSUPP)
+        if self._kind != _LISTEN:
+            raise OSError(errno.EINVAL)
+        from . import _tcp
+        return _tcp.accept(self)
+
+    # --- datagrams and stream data ------------------------------------------
+    def sendto(self, data, address):
+        self._check_open()
+        k = self._kind
+        if k == _TCP:
+            return self.send(data)
+        if k == _UDP:
+            a, port = _addr(address)
+            return self._send_dgram(data, len(data), a, port)
+        if k == _ICMP:
+            a, _ = _addr(address)
+            return self._send_icmp(data, a)
+        raise OSError(errno.ENOTCONN)
+
+    def send(self, data):
+        self._check_open()
+        k = self._kind
+        if k == _TCP or k == _NEW or k == _LISTEN:
+            from . import _tcp
+            return _tcp.send(self, data, 0, len(data), False)
+        if self._peer is None:
+            raise OSError(errno.ENOTCONN)
+        if k == _ICMP:
+            return self._send_icmp(data, self._peer[0])
+        return self._send_dgram(data, len(data), self._peer[0], self._peer[1])
+
+    def sendall(self, data):
+        self._check_open()
+        if self._kind == _UDP or self._kind == _ICMP:
+            raise NotImplementedError
+        from . import _tcp
+        _tcp.sendall(self, data)
+
+    def recv(self, bufsize, flags=0):
+        self._check_open()
+        if self._kind == _UDP or self._kind == _ICMP:
+            return self._recv_dgram(bufsize, flags)[0]
+        from . import _tcp
+        return _tcp.recv(self, bufsize, flags)
+
+    def recvfrom(self, bufsize, flags=0):
+        self._check_open()
+        if self._kind == _UDP or self._kind == _ICMP:
+            return self._recv_dgram(bufsize, flags)
+        from . import _tcp
+        data = _tcp.recv(self, bufsize, flags)
+        return data, self._peer_tuple()
+
+    def _peer_tuple(self):
+        if self._peer is None:
+            return ("0.0.0.0", 0)
+        return (ipaddr.fmt4(self._peer[0]), self._peer[1])
+
+    def _send_dgram(self, data, n, a, port):
+        self._autobind()
+        s = self._s
+        if n > s.tx.capacity():
+            raise OSError(errno.EMSGSIZE)
+        self._wait(lambda: s.can_send(n))
+        dropped = s.tx_dropped
+        s.send_to(data, n, a, port)
+        self._net.poll()
+        if s.tx_dropped != dropped and s.error == errno.EHOSTUNREACH and s.tx.is_empty():
+            raise OSError(errno.EHOSTUNREACH)    # no route: lwIP's ERR_RTE
+        if self._timeout != 0:
+            # the datagram may wait for ARP: see it out (UdpSocket gives up
+            # after 3 s) so a script may exit right after sendto
+            self._net.wait(s.tx.is_empty, self._timeout)
+        return n
+
+    def _recv_dgram(self, bufsize, flags):
+        s = self._s
+        peer = self._peer
+        while True:
+            if flags & MSG_DONTWAIT and not s.can_recv():
+                raise OSError(errno.EAGAIN)
+            self._wait(s.can_recv)
+            if self._kind == _ICMP:
+                return s.recv_with_header(bufsize), (ipaddr.fmt4(s.peer_addr), 0)
+            buf = bytearray(bufsize)
+            n = s.recv_into(buf, bufsize)
+            if peer is None or (s.peer_port == peer[1] and bytes(s.peer_addr) == peer[0]):
+                return bytes(buf[:n]), (ipaddr.fmt4(s.peer_addr), s.peer_port)
+            # connected UDP: datagrams from elsewhere are dropped (lwIP's
+            # udp_connect filters them the same way)
+
+    def _send_icmp(self, data, a):
+        s = self._s
+        if len(data) >= 8 and data[0] == 8:
+            s.bind((data[4] << 8) | data[5])   # replies carry the request's id
+            self._iface.add_socket(s)
+        self._wait(lambda: s.can_send(len(data)))
+        s.send_to(data, len(data), a)
+        self._net.poll()
+        return len(data)
+
+    # --- stream protocol (read/readinto/readline/write) ---------------------
+    def read(self, n=-1):
+        self._check_open()
+        if self._kind == _UDP or self._kind == _ICMP:
+            try:
+                return self._recv_dgram(1536 if n < 0 else n, 0)[0]
+            except OSError as e:
+                if e.args[0] == errno.EAGAIN:
+                    return None
+                raise
+        from . import _tcp
+        return _tcp.read(self, n)
+
+    def readinto(self, buf, n=-1):
+        self._check_open()
+        if n < 0 or n > len(buf):
+            n = len(buf)
+        if self._kind == _UDP or self._kind == _ICMP:
+            d = self.read(n)
+            if d is None:
+                return None
+            buf[:len(d)] = d
+            return len(d)
+        from . import _tcp
+        return _tcp.readinto(self, buf, n)
+
+    def readline(self, limit=-1):
+        self._check_open()
+        from . import _tcp
+        return _tcp.readline(self, limit)
+
+    def write(self, buf, off_or_n=-1, n=-1):
+        """write(buf), write(buf, n) or write(buf, off, n), as MicroPython
+        streams take them. Returns the bytes written; None if none could be
+        (non-blocking)."""
+        self._check_open()
+        off = 0
+        if n >= 0:
+            off = off_or_n
+        elif off_or_n >= 0:
+            n = off_or_n
+        if off > len(buf):
+            off = len(buf)
+        if n < 0 or n > len(buf) - off:
+            n = len(buf) - off
+        if self._kind == _UDP or self._kind == _ICMP:
+            if self._peer is None:
+                raise OSError(errno.ENOTCONN)
+            data = buf if off == 0 and n == len(buf) else bytes(buf[off:off + n])
+            try:
+                if self._kind == _ICMP:
+                    return self._send_icmp(data, self._peer[0])
+                return self._send_dgram(data, n, self._peer[0], self._peer[1])
+            except OSError as e:
+                if e.args[0] == errno.EAGAIN:
+                    return None
+                raise
+        from . import _tcp
+        return _tcp.write(self, buf, off, n)
+
+    # --- poll and close -------------------------------------------------------
+    def ioctl(self, req, arg):
+        if req == _POLL:
+            if not self._closed:
+                self._net.tick()
+            return self._poll_flags(arg)
+        if req == _CLOSE:
+            self.close()
+            return 0
+        return -1           # no file descriptor (MP_STREAM_GET_FILENO etc.)
+
+    def _poll_flags(self, flags):
+        if self._closed or self._dead:
+            return _POLLNVAL
+        k = self._kind
+        r = 0
+        if k == _UDP or k == _ICMP:
+            if flags & _POLLIN and self._s.can_recv():
+                r |= _POLLIN
+            if flags & _POLLOUT and self._s.can_send(1):
+                r |= _POLLOUT
+            return r
+        if k == _NEW:
+            return _POLLHUP       # as lwIP: a fresh stream socket is "hung up"
+        from . import _tcp
+        return _tcp.poll_flags(self, flags)
+
+    def close(self):
+        if getattr(self, "_closed", True):
+            return
+        self._closed = True
+        n = self._net
+        if self in n.sockets:
+            n.sockets.remove(self)
+        k = self._kind
+        if k == _UDP or k == _ICMP:
+            self._iface.remove_socket(self._s)
+            self._s.close()
+        elif k == _TCP or k == _LISTEN:
+            from . import _tcp
+            _tcp.close(self)
+
+
+class _PingSocket(IcmpSocket):
+    """IcmpSocket that remembers the TTL of the last reply, so the facade can
+    rebuild the IPv4 header lwIP's raw sockets hand to the user (and ping can
+    print ttl=)."""
+
+    def __init__(self):
+        IcmpSocket.__init__(self)
+        self.ttl = 0
+        self.local = bytearray(4)
+
+    def process(self, iface, l4_off, l4_len, now):
+        b = iface.rx_buf
+        self.ttl = b[iface.rx_ip_off + 8]
+        for i in range(4):
+            self.local[i] = b[iface.rx_dst_off + i]
+        IcmpSocket.process(self, iface, l4_off, l4_len, now)
+
+    def recv_with_header(self, bufsize):
+        from ..wire import ipv4
+        m = bytearray(1536)
+        n = self.recv_into(m)
+        b = bytearray(20 + n)
+        b[20:] = m[:n]
+        ipv4.emit(b, 0, self.peer_addr, 0, self.local, 0, IPPROTO_ICMP, n, self.ttl, 0, False)
+        return bytes(b[:bufsize])
+
+
+def _proto_of(o):
+    k = o._kind
+    return 17 if k == _UDP else (1 if k == _ICMP else 6)
+
+
+def _owned(net, s):
+    for o in net.sockets:
+        if o._s is s:
+            return True
+    return False
+
+
+def _describe(o):
+    if o._closed:
+        return "closed"
+    k = o._kind
+    name = ("new", "udp", "icmp", "tcp", "listen")[k]
+    if k == _TCP:
+        name = "tcp " + o._s.state_name()
+    return "%s port=%d timeout=%d" % (name, o._port, o._timeout)

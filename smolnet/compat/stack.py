@@ -1,0 +1,167 @@
+# The facade's view of the network: which Interface its sockets live on, and
+# how a blocking call runs that Interface while it waits.
+#
+#   net = use(iface)            # the default for smolnet.compat.socket
+#   net.poll()                  # one round of every Interface it drives
+#   net.wait(cond, timeout_ms)  # poll until cond() or the time is up
+#
+# Waiting sleeps as long as nothing is due: until a frame can arrive (select
+# on the device's poll_obj, an fd on the unix port) or poll_delay() expires,
+# at most idle_ms when the device cannot tell (boards in poll mode,
+# Loopback). Tests pass a fake clock and a sleep(ms) that advances it, so
+# timeouts are deterministic; `others` are further Interfaces polled on
+# every round (the peer of a Loopback pair in the same process).
+# Not on a hot path: waiting allocates a little (closures, poll results).
+from time import ticks_ms, ticks_diff
+
+_ENODEV = 19
+_IDLE_MS = 10
+
+
+class Net:
+    def __init__(self, iface, clock=None, sleep=None, idle_ms=_IDLE_MS):
+        self.iface = iface
+        self.others = []
+        self.clock = clock if clock is not None else ticks_ms
+        self._sleep = sleep
+        self.idle_ms = idle_ms
+        self.resolver = None       # name -> address string (DNS, when present)
+        self.rounds = 0
+        self._last = -1
+        # what facade sockets are made with (change before creating them)
+        self.udp_slots = 4
+        self.udp_bytes = 4 * 1536
+        self.tcp_rx_size = 8192
+        self.tcp_tx_size = 8192
+        self.tcp_options = {}      # more TcpSocket(...) keywords
+        self.sockets = []          # open facade sockets
+        self.closing = []          # closed TCP sockets still finishing
+        self.tcp_pool = []         # finished ones, buffers kept for reuse
+        self._poller = None
+        self._poll_obj = getattr(iface.device, "poll_obj", None)
+        if self._poll_obj is not None and sleep is None:
+            try:
+                import select
+                self._poller = select.poll()
+                self._poller.register(self._poll_obj, select.POLLIN)
+            except (ImportError, AttributeError, OSError, TypeError):
+                self._poller = None
+
+    def also_poll(self, iface):
+        if iface not in self.others:
+            self.others.append(iface)
+
+    def poll(self):
+        now = self.clock()
+        did = self.iface.poll(now)
+        for o in self.others:
+            if o.poll(now):
+                did = True
+        self.rounds += 1
+        self._last = now
+        if self.closing:
+            self._reap()
+        return did
+
+    def tick(self):
+        """poll() unless one ran this millisecond (asyncio asks every ms)."""
+        if self.clock() != self._last:
+            self.poll()
+
+    def _reap(self):
+        # closed TCP sockets leave the Interface once their FIN/RST is out
+        # and TIME-WAIT is over; their buffers go to the pool
+        keep = []
+        for s in self.closing:
+            slots = getattr(s, "slots", None)
+            done = True
+            for x in (slots if slots is not None else (s,)):
+                if x.state != 0 or x.rst_pending:
+                    done = False
+            if done:
+                self.iface.remove_socket(s)
+                if slots is None and len(self.tcp_pool) < 4 and \
+                        s.rx.size == self.tcp_rx_size and s.tx.size == self.tcp_tx_size:
+                    self.tcp_pool.append(s)
+            else:
+                keep.append(s)
+        self.closing = keep
+
+    def _due(self):
+        now = self.clock()
+        d = self.iface.poll_delay(now)
+        for o in self.others:
+            e = o.poll_delay(now)
+            if e >= 0 and (d < 0 or e < d):
+                d = e
+        return d
+
+    def idle(self, ms):
+        """Sleep up to ms (returns early when a frame arrives)."""
+        if ms <= 0:
+            return
+        if self._sleep is not None:
+            self._sleep(ms)
+        elif self._poller is not None:
+            self._poller.poll(ms)
+        else:
+            _sleep_ms(ms)
+
+    def wait(self, cond, timeout_ms=-1):
+        """Run the Interface(s) until cond() is true: True; False if
+        timeout_ms (>= 0) passed first."""
+        t0 = self.clock()
+        while True:
+            did = self.poll()
+            if cond():
+                return True
+            left = -1
+            if timeout_ms >= 0:
+                left = timeout_ms - ticks_diff(self.clock(), t0)
+                if left <= 0:
+                    return False
+            if did:
+                continue          # more may be waiting: go round at once
+            d = self._due()
+            cap = self.idle_ms if (self._poller is None or self.others) else -1
+            if cap >= 0 and (d < 0 or d > cap):
+                d = cap
+            if left >= 0 and (d < 0 or d > left):
+                d = left
+            if d < 0:
+                d = 1000          # nothing due and no deadline: re-check now and then
+            self.idle(d)
+
+
+def _sleep_ms(ms):
+    import time
+    if hasattr(time, "sleep_ms"):
+        time.sleep_ms(ms)
+    else:
+        time.sleep(ms / 1000)
+
+
+class _Registry:
+    net = None
+
+
+_reg = _Registry()
+
+
+def use(iface, clock=None, sleep=None, idle_ms=_IDLE_MS):
+    """Make iface the Interface the socket facade uses; returns its Net."""
+    n = iface if isinstance(iface, Net) else Net(iface, clock, sleep, idle_ms)
+    _reg.net = n
+    return n
+
+
+def current():
+    """The default Net; OSError(ENODEV) if no Interface was chosen yet."""
+    n = _reg.net
+    if n is None:
+        raise OSError(_ENODEV, "no smolnet interface: call smolnet.compat.socket.use(iface)")
+    return n
+
+
+def clear():
+    _reg.net = None
