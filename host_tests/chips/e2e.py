@@ -99,6 +99,30 @@ def full_check(pair):
     assert pair.b.stats.drops() == 0, pair.b.stats
 
 
+class _RoundTrip:
+    # a bound method, not a closure: calling a closure over more than a few
+    # variables allocates its argument array on MicroPython
+    def __init__(self, pair, ua, ub, data, size):
+        self.pair = pair
+        self.ua = ua
+        self.ub = ub
+        self.data = data
+        self.size = size
+        self.buf = bytearray(1500)
+        self.got_b = 0
+        self.got_a = 0
+
+    def run(self):
+        ua = self.ua
+        ub = self.ub
+        ua.send_to(self.data, self.size, IP_B, 6970)
+        self.pair.run(5)
+        self.got_b = ub.recv_into(self.buf)
+        ub.send_to(self.buf, self.got_b, ub.peer_addr, ub.peer_port)
+        self.pair.run(5)
+        self.got_a = ua.recv_into(self.buf)
+
+
 def udp_heap_locked(pair, rounds=20, size=1000):
     """After a warm-up, UDP round trips with the heap locked around both
     Interfaces' polls, the drivers and the chip models (support.heap_locked:
@@ -109,20 +133,11 @@ def udp_heap_locked(pair, rounds=20, size=1000):
     ub = pair.b.add_socket(UdpSocket())
     ub.bind(6970)
     data = pattern(size, 9)
-    buf = bytearray(1500)
-    got = [0, 0]
-
-    def round_trip():
-        ua.send_to(data, size, IP_B, 6970)
-        pair.run(5)
-        got[0] = ub.recv_into(buf)
-        ub.send_to(buf, got[0], ub.peer_addr, ub.peer_port)
-        pair.run(5)
-        got[1] = ua.recv_into(buf)
-
-    round_trip()        # warm-up: first use of each buffer, ARP
+    rt = _RoundTrip(pair, ua, ub, data, size)
+    step = rt.run
+    step()              # warm-up: first use of each buffer, ARP
     for _ in range(rounds):
-        heap_locked(round_trip)
-        assert got[0] == size and got[1] == size and bytes(buf[:size]) == data
+        heap_locked(step)
+        assert rt.got_b == size and rt.got_a == size and bytes(rt.buf[:size]) == data
     pair.a.remove_socket(ua)
     pair.b.remove_socket(ub)
