@@ -1,0 +1,72 @@
+# runtimes: cpython unix wasm
+# The network.LAN-shaped NIC over an Interface on a Loopback device.
+from smolnet.compat import network, stack
+from smolnet.compat import socket
+from smolnet.phy.loopback import Loopback
+from smolnet.socket import errno
+from support import raises
+
+
+class _Dev(Loopback):
+    link = True
+
+    def link_up(self):
+        return self.link
+
+
+def test_bring_up_like_network_lan():
+    stack.clear()
+    dev = _Dev(mac=b"\x02\x00\x00\x00\x00\x07")
+    nic = network.LAN(dev)
+    dev.link = False
+    assert nic.active() is False and nic.status() == 0
+    dev.link = True
+    assert nic.status() == 1 and not nic.isconnected()
+    nic.active(True)
+    assert nic.active() is True and nic.status() == 2
+    assert stack.current().iface is nic.iface       # the socket default now
+    nic.ipconfig(addr4="192.0.2.2/24", gw4="192.0.2.1")
+    assert nic.isconnected() and nic.status() == 3
+    assert nic.ipconfig("addr4") == ("192.0.2.2", "255.255.255.0")
+    assert nic.ipconfig("gw4") == "192.0.2.1"
+    assert nic.ipconfig("dhcp4") is False
+    assert nic.iface.routes.entries() == [("0.0.0.0/0", "192.0.2.1")]
+    assert nic.ifconfig() == ("192.0.2.2", "255.255.255.0", "192.0.2.1", "0.0.0.0")
+    nic.active(False)
+    assert not nic.isconnected()
+    assert raises(OSError, socket.socket).args[0] == 19
+
+
+def test_ifconfig_tuple_and_masks():
+    nic = network.LAN(_Dev())
+    nic.ifconfig(("198.51.100.7", "255.255.255.128", "198.51.100.1", "198.51.100.53"))
+    assert nic.iface.ips() == ["198.51.100.7/25"]
+    assert nic.ifconfig() == ("198.51.100.7", "255.255.255.128", "198.51.100.1", "198.51.100.53")
+    assert network.ipconfig("dns") == "198.51.100.53"
+    nic.ipconfig(addr4=("192.0.2.9", "255.255.0.0"))
+    assert nic.iface.ips() == ["192.0.2.9/16"]
+    raises(ValueError, nic.ipconfig, addr4=("192.0.2.9", "255.0.255.0"))
+    nic.ipconfig(gw4="0.0.0.0")
+    assert nic.iface.routes.entries() == []
+
+
+def test_config_mac_and_errors():
+    nic = network.LAN(_Dev(mac=b"\x02\x00\x00\x00\x00\x01"))
+    assert nic.config("mac") == b"\x02\x00\x00\x00\x00\x01"
+    nic.config(mac=b"\x02\xaa\xbb\xcc\xdd\xee")
+    assert nic.config("mac") == b"\x02\xaa\xbb\xcc\xdd\xee"
+    assert nic.config("mtu") == 1500
+    raises(ValueError, nic.config, "essid")
+    raises(ValueError, nic.config, mac=b"\x01")
+    raises(ValueError, nic.ipconfig, "bogus")
+    raises(ValueError, nic.status, "rssi")
+    assert raises(OSError, nic.ipconfig, dhcp4=True).args[0] == errno.EOPNOTSUPP
+    network.hostname("board1")
+    assert network.hostname() == "board1" and nic.config("hostname") == "board1"
+
+
+def test_lan_over_an_existing_interface():
+    from smolnet.iface.interface import Interface
+    iface = Interface(_Dev())
+    nic = network.LAN(iface)
+    assert nic.iface is iface

@@ -1,0 +1,203 @@
+# A NIC object shaped like MicroPython's network.LAN / network.WIZNET5K, over
+# a smolnet Interface, so code written for a port's `network` module works:
+#
+#   from smolnet.compat import network
+#   nic = network.LAN(device)              # any smolnet Device, or an Interface
+#   nic.active(True)                       # also makes it the socket default
+#   nic.ipconfig(addr4="192.0.2.2/24", gw4="192.0.2.1")
+#   nic.isconnected(), nic.status(), nic.config("mac"), nic.ifconfig()
+#
+# status() follows the stm32 port's LAN: 0 link down, 1 link up (interface
+# not configured), 2 link up without an IPv4 address, 3 link up with one.
+# DHCP is not in smolnet yet: ipconfig(dhcp4=True) raises OSError(EOPNOTSUPP).
+# Configuration only: everything here may allocate.
+from ..wire import ipaddr
+from ..socket import errno
+from . import stack
+
+_STAT_LINK_DOWN = 0
+_STAT_LINK_UP = 1
+_STAT_NOIP = 2
+_STAT_GOT_IP = 3
+
+
+class _Globals:
+    hostname = "smolnet"
+    dns = "0.0.0.0"
+
+
+_g = _Globals()
+
+
+def hostname(name=None):
+    if name is None:
+        return _g.hostname
+    _g.hostname = str(name)
+
+
+def ipconfig(*args, **kw):
+    """Module-level ipconfig: 'dns' (the resolver's server; DNS comes later)
+    and 'prefer' (always 4)."""
+    if args:
+        if args[0] == "dns":
+            return _g.dns
+        if args[0] == "prefer":
+            return 4
+        raise ValueError("unexpected key")
+    for k, v in kw.items():
+        if k == "dns":
+            _g.dns = v
+        elif k != "prefer":
+            raise ValueError("unexpected key")
+
+
+def _mask(plen):
+    m = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
+    return "%d.%d.%d.%d" % (m >> 24, (m >> 16) & 255, (m >> 8) & 255, m & 255)
+
+
+def _plen(mask):
+    b = ipaddr.parse4(mask)
+    m = (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]
+    n = 0
+    while n < 32 and m & (0x80000000 >> n):
+        n += 1
+    if m != ((0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF if n else 0):
+        raise ValueError("bad netmask: %s" % mask)
+    return n
+
+
+class LAN:
+    def __init__(self, dev=None, iface=None, config=None):
+        if iface is None:
+            if dev is not None and hasattr(dev, "poll_delay"):
+                iface = dev                      # an Interface already
+            else:
+                from ..iface.interface import Interface
+                iface = Interface(dev, config)
+        self.iface = iface
+        self.net = None
+        self._active = False
+        self._gw = None
+
+    def __repr__(self):
+        return "<LAN %s %s>" % ("active" if self._active else "inactive",
+                                self.ipconfig("addr4")[0])
+
+    # --- state ------------------------------------------------------------
+    def active(self, state=None):
+        if state is None:
+            return self._active
+        if state:
+            self._active = True
+            try:
+                n = stack.current()
+            except OSError:
+                n = None
+            self.net = n if (n is not None and n.iface is self.iface) else stack.use(self.iface)
+        else:
+            self._active = False
+            try:
+                if stack.current().iface is self.iface:
+                    stack.clear()
+            except OSError:
+                pass
+
+    def _link(self):
+        try:
+            return bool(self.iface.device.link_up())
+        except (AttributeError, OSError):
+            return True
+
+    def isconnected(self):
+        return self._active and self._link() and bool(self.iface.ips())
+
+    def status(self, param=None):
+        if param is not None:
+            raise ValueError("unknown status param")
+        if not self._link():
+            return _STAT_LINK_DOWN
+        if not self._active:
+            return _STAT_LINK_UP
+        return _STAT_GOT_IP if self.iface.ips() else _STAT_NOIP
+
+    # --- config -------------------------------------------------------------
+    def config(self, *args, **kw):
+        if args:
+            if len(args) != 1 or kw:
+                raise TypeError("must query one param")
+            k = args[0]
+            if k == "mac":
+                return bytes(self.iface.mac) if self.iface.mac else b""
+            if k == "mtu":
+                return self.iface.ip_mtu
+            if k == "hostname":
+                return _g.hostname
+            raise ValueError("unknown config param")
+        for k, v in kw.items():
+            if k == "mac":
+                v = bytes(v)
+                if len(v) != 6:
+                    raise ValueError("mac")
+                self.iface.mac = v
+                self.iface.neighbors.clear()
+            elif k == "hostname":
+                _g.hostname = str(v)
+            else:
+                raise ValueError("unknown config param")
+
+    def ipconfig(self, *args, **kw):
+        iface = self.iface
+        if args:
+            k = args[0]
+            if k == "addr4":
+                ips = iface.ips()
+                if not ips:
+                    return ("0.0.0.0", "0.0.0.0")
+                a, p = ips[0].split("/")
+                return (a, _mask(int(p)))
+            if k == "gw4":
+                return self._gw or "0.0.0.0"
+            if k in ("dhcp4", "has_dhcp4", "autoconf6", "has_autoconf6"):
+                return False
+            if k == "addr6":
+                return []
+            raise ValueError("unexpected key")
+        for k, v in kw.items():
+            if k == "addr4":
+                if isinstance(v, tuple):
+                    v = "%s/%d" % (v[0], _plen(v[1]))
+                elif "/" not in v:
+                    v = v + "/24"          # what the ports assume without a prefix
+                iface.clear_ips()
+                iface.add_ip(v)
+            elif k == "gw4":
+                iface.routes.remove("0.0.0.0/0")
+                if v and v != "0.0.0.0":
+                    iface.routes.add_default(v)
+                self._gw = v
+            elif k == "dhcp4":
+                if v:
+                    raise OSError(errno.EOPNOTSUPP)   # no DHCP client yet
+            elif k == "autoconf6":
+                if v:
+                    raise OSError(errno.EOPNOTSUPP)
+            else:
+                raise ValueError("unexpected key")
+
+    def ifconfig(self, cfg=None):
+        """The older 4-tuple (ip, netmask, gateway, dns)."""
+        if cfg is None:
+            a, m = self.ipconfig("addr4")
+            return (a, m, self.ipconfig("gw4"), _g.dns)
+        if cfg == "dhcp":
+            raise OSError(errno.EOPNOTSUPP)
+        ip, mask, gw, dns = cfg
+        self.ipconfig(addr4=(ip, mask), gw4=gw)
+        _g.dns = dns
+
+
+def WIZNET5K(spi, pin_cs, pin_rst=None, mac=None):
+    """network.WIZNET5K(spi, cs, rst) over smolnet's W5500 driver (MACRAW)."""
+    from boards.w5500 import W5500
+    return LAN(W5500(spi, pin_cs, mac=mac, reset_pin=pin_rst))
