@@ -103,7 +103,6 @@ _MIN_COUNT = const(18)         # 14-byte header + FCS
 _POLLS = const(64)
 _RX_TRIES = const(4)
 _ENODEV = const(19)
-_EIO = const(5)
 
 
 class ENC28J60:

@@ -28,6 +28,8 @@
 # Timing is counted in SPI transactions: an MII operation is busy for
 # mii_latency of them, a transmission takes tx_latency.
 # Allocation: transfer(), frame_in() and the transmit path allocate nothing.
+# (One chip, one file: past the usual ~600 lines because the register map,
+# with its read-only and unimplemented addresses, is most of it.)
 from micropython import const
 import time
 import fakemachine
