@@ -1,0 +1,235 @@
+# Sender-side SACK scoreboard (RFC 6675, RFC 2018).
+#
+# Records which bytes above snd_una the peer has SACKed. Offsets are
+# relative to snd_una (so they stay small ints; the send window bounds them
+# below 2**30) and ranges [start, end) are kept sorted, disjoint and merged
+# when they touch, in preallocated lists of at most `max_blocks` ranges.
+# When a new block would need one range too many, the highest range of the
+# union is dropped: holes near snd_una are what retransmission needs, and
+# forgetting a SACK only makes the sender more conservative (the bytes count
+# as in flight and may be resent), never wrong.
+#
+# Use per incoming ACK: on_ack_advance(bytes newly ACKed), then add() each
+# SACK block converted to offsets from the new snd_una (blocks at or below
+# 0, e.g. D-SACK, are ignored; the caller rejects blocks beyond snd_nxt).
+#
+# Loss and pipe follow RFC 6675 section 4: IsLost(S) holds when at least
+# DupThresh separate SACKed ranges lie above S, or more than
+# (DupThresh - 1) * SMSS SACKed bytes do. Both counts only grow as S goes
+# down, so every unSACKed byte below lost_edge() is lost and none above it.
+#
+# Memory: every method is allocation-free on MicroPython. Not interrupt-safe.
+from micropython import const
+
+_DUPTHRESH = const(3)  # RFC 6675 section 2 / RFC 5681 3.2
+
+
+class Scoreboard:
+    def __init__(self, max_blocks, mss=536):
+        if max_blocks < 1:
+            raise ValueError("Scoreboard needs max_blocks >= 1")
+        self.max_blocks = max_blocks
+        self.mss = mss
+        self.dupthresh = _DUPTHRESH
+        self._start = [0] * max_blocks
+        self._end = [0] * max_blocks
+        self._n = 0
+        self._sacked = 0      # total SACKed bytes
+        self.hole_len = 0     # set by next_hole / next_lost
+
+    def clear(self):
+        """Forget all SACK information (e.g. after an RTO, RFC 6675 5.1)."""
+        self._n = 0
+        self._sacked = 0
+        self.hole_len = 0
+
+    def set_mss(self, mss):
+        self.mss = mss
+
+    def is_empty(self):
+        return self._n == 0
+
+    def count(self):
+        return self._n
+
+    def start(self, i):
+        return self._start[i]
+
+    def end(self, i):
+        return self._end[i]
+
+    def sacked_bytes(self):
+        return self._sacked
+
+    def high_sacked(self):
+        """Offset one past the highest SACKed byte (0 if none): RFC 6675's
+        HighSACK + 1."""
+        n = self._n
+        return self._end[n - 1] if n else 0
+
+    # --- updates -------------------------------------------------------------
+    def add(self, start, end):
+        """Record a SACK block [start, end) (offsets from snd_una). Returns
+        False if information had to be dropped (see the module comment)."""
+        if start < 0:
+            start = 0
+        if end <= start:
+            return True
+        st = self._start
+        en = self._end
+        n = self._n
+        i = 0
+        while i < n and en[i] < start:     # first range touching or after
+            i += 1
+        j = i
+        while j < n and st[j] <= end:      # ranges i..j-1 touch the block
+            j += 1
+        if i < j:
+            # merge: the bytes already counted in i..j-1 are replaced
+            if st[i] < start:
+                start = st[i]
+            if en[j - 1] > end:
+                end = en[j - 1]
+            for k in range(i, j):
+                self._sacked -= en[k] - st[k]
+            st[i] = start
+            en[i] = end
+            self._sacked += end - start
+            gone = j - i - 1
+            if gone:
+                for k in range(j, n):
+                    st[k - gone] = st[k]
+                    en[k - gone] = en[k]
+                self._n = n - gone
+            return True
+        kept = True
+        if n == self.max_blocks:
+            if i == n:
+                return False               # the block is the highest: drop it
+            n -= 1                         # drop the highest range instead
+            self._sacked -= en[n] - st[n]
+            kept = False
+        k = n
+        while k > i:
+            st[k] = st[k - 1]
+            en[k] = en[k - 1]
+            k -= 1
+        st[i] = start
+        en[i] = end
+        self._sacked += end - start
+        self._n = n + 1
+        return kept
+
+    def on_ack_advance(self, n):
+        """snd_una moved up by n bytes: shift all offsets down, forgetting
+        what is now cumulatively ACKed."""
+        if n <= 0:
+            return
+        st = self._start
+        en = self._end
+        cnt = self._n
+        drop = 0
+        while drop < cnt and en[drop] <= n:
+            self._sacked -= en[drop] - st[drop]
+            drop += 1
+        if drop < cnt and st[drop] < n:
+            self._sacked -= n - st[drop]
+            st[drop] = n
+        for k in range(drop, cnt):
+            st[k - drop] = st[k] - n
+            en[k - drop] = en[k] - n
+        self._n = cnt - drop
+
+    # --- queries ---------------------------------------------------------------
+    def is_sacked(self, offset, size):
+        """True if all of [offset, offset+size) has been SACKed."""
+        st = self._start
+        en = self._end
+        for i in range(self._n):
+            if st[i] > offset:
+                return False
+            if offset + size <= en[i]:
+                return True
+        return False
+
+    def sacked_in(self, a, b):
+        """SACKed bytes within [a, b)."""
+        st = self._start
+        en = self._end
+        total = 0
+        for i in range(self._n):
+            s = st[i] if st[i] > a else a
+            e = en[i] if en[i] < b else b
+            if e > s:
+                total += e - s
+        return total
+
+    def sacked_above(self, offset):
+        """SACKed bytes at offsets greater than `offset`."""
+        return self.sacked_in(offset + 1, self.high_sacked())
+
+    def next_hole(self, from_offset):
+        """Offset of the first unSACKed byte at or after from_offset that
+        lies below high_sacked() (a hole the peer reported around), or -1.
+        Its length (up to the next SACKed range) is left in hole_len."""
+        pos = from_offset if from_offset > 0 else 0
+        st = self._start
+        en = self._end
+        for i in range(self._n):
+            if en[i] <= pos:
+                continue
+            if st[i] > pos:
+                self.hole_len = st[i] - pos
+                return pos
+            pos = en[i]
+        self.hole_len = 0
+        return -1
+
+    def lost_edge(self):
+        """Every unSACKed byte below this offset is lost per RFC 6675
+        IsLost; none at or above it is."""
+        st = self._start
+        en = self._end
+        limit = (self.dupthresh - 1) * self.mss
+        above = 0
+        k = self._n - 1
+        while k >= 0:
+            above += en[k] - st[k]
+            if self._n - k >= self.dupthresh or above > limit:
+                return st[k]
+            k -= 1
+        return 0
+
+    def is_lost(self, offset):
+        """RFC 6675 IsLost for the byte at `offset` (False if SACKed)."""
+        if offset >= self.lost_edge():
+            return False
+        return not self.is_sacked(offset, 1)
+
+    def next_lost(self, from_offset):
+        """Like next_hole, but only holes below lost_edge() (RFC 6675 NextSeg
+        rule 1 candidates: pass HighRxt's offset as from_offset); hole_len
+        is clipped to the edge."""
+        edge = self.lost_edge()
+        pos = self.next_hole(from_offset)
+        if pos < 0 or pos >= edge:
+            self.hole_len = 0
+            return -1
+        if pos + self.hole_len > edge:
+            self.hole_len = edge - pos
+        return pos
+
+    def pipe(self, high_data, high_rxt):
+        """RFC 6675 SetPipe, in bytes: unSACKed bytes in [0, high_data) that
+        are not lost, plus unSACKed bytes in [0, high_rxt) (retransmitted).
+        high_data = snd_nxt - snd_una; high_rxt = one past the highest byte
+        retransmitted, as an offset (0 if none)."""
+        edge = self.lost_edge()
+        if edge > high_data:
+            edge = high_data
+        p = (high_data - edge) - self.sacked_in(edge, high_data)
+        if high_rxt > high_data:
+            high_rxt = high_data
+        if high_rxt > 0:
+            p += high_rxt - self.sacked_in(0, high_rxt)
+        return p
