@@ -380,7 +380,6 @@ class ENC28J60:
         self._io.write(self._spi, buf, n)
         self._cs(1)
         self._write16(_ETXNDL, _TXSTART + n)   # last byte: control byte + n - 1
-        self._bfc(_EIR, _EIR_TXIF)
         self._bfs(_ECON1, _ECON1_TXRTS)
         self._tx_len = n
         self.tx_frames += 1
