@@ -2,7 +2,8 @@
 # Sequence arithmetic on halves (smolnet/socket/tcp_seq.py): against plain
 # big-int arithmetic, and the viper twins against the pure ones.
 import smolnet  # noqa: F401
-from smolnet.socket import tcp_seq, tcp_fast
+import smolnet.socket.tcp_seq as tcp_seq
+import smolnet.socket.tcp_fast as tcp_fast
 
 FAR = tcp_seq.FAR
 M32 = 0xFFFFFFFF
@@ -51,7 +52,7 @@ DELTAS = (0, 1, -1, 0xFFFF, 0x10000, -0x10000, 0x1FFFFFFF, -0x20000000,
 def _impls():
     out = [(tcp_seq.seq_get, tcp_seq.seq_put)]
     if tcp_fast.IMPL == "viper":
-        from smolnet.socket import tcp_fast_viper as v
+        import smolnet.socket.tcp_fast_viper as v
         out.append((v.seq_get, v.seq_put))
     return out
 

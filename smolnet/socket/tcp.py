@@ -1,0 +1,419 @@
+# The TCP socket: RFC 9293's state machine over preallocated ring buffers.
+#
+# This file holds the socket's state, its user API and the Interface hooks
+# (accepts/process/dispatch/poll_at, see notes in ARCHITECTURE.md). Segment
+# arrival lives in tcp_rx.py, segment emission and timers in tcp_tx.py,
+# RTO estimation in tcp_timers.py, ISNs in tcp_isn.py, the accept queue in
+# tcp_listen.py. Sequence numbers are offsets from per-connection bases
+# (tcp_seq.py explains why and how).
+#
+# Allocation: everything is made in __init__ from the sizes given. connect(),
+# listen() and the ISN computation (once per connection) may allocate;
+# send/recv_into/peek_into/find and the Interface hooks do not.
+from micropython import const
+from time import ticks_diff
+from ..fast import equal, copy
+from ..wire import tcp as wire
+from ..storage.ring import RingBuffer
+from ..storage.assembler import Assembler
+# (names, not `from . import x`: the package's __getattr__ would intercept)
+from .errno import EALREADY, EINVAL, EISCONN, ENOTCONN
+from .tcp_rx import process as _process, time_wait_reopen as _tw_reopen
+from .tcp_tx import dispatch as _dispatch, poll_at as _poll_at
+from .tcp_timers import RttEstimator
+from .tcp_seq import base_hi, base_lo
+from .tcp_isn import ports as _ports
+from .tcp_cc import create as _make_cc
+from .tcp_sack import Scoreboard
+
+PROTO = const(6)
+
+CLOSED = const(0)
+LISTEN = const(1)
+SYN_SENT = const(2)
+SYN_RECEIVED = const(3)
+ESTABLISHED = const(4)
+FIN_WAIT_1 = const(5)
+FIN_WAIT_2 = const(6)
+CLOSE_WAIT = const(7)
+CLOSING = const(8)
+LAST_ACK = const(9)
+TIME_WAIT = const(10)
+
+STATE_NAMES = ("CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
+               "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK",
+               "TIME-WAIT")
+
+
+
+
+class TcpSocket:
+    proto = PROTO
+
+    def __init__(self, rx_size=4096, tx_size=4096, *, max_gaps=4, cc="newreno",
+                 nodelay=False, ack_delay_ms=40, timestamps=True, sack=True,
+                 window_scale=True, rto_init_ms=1000, rto_min_ms=200,
+                 rto_max_ms=60000, user_timeout_ms=120000, time_wait_ms=60000,
+                 keepalive_ms=0, keepalive_interval_ms=75000, keepalive_count=9,
+                 challenge_ack_limit=10, sack_blocks=4, iss=None, ts_offset=None):
+        if rx_size < 1 or tx_size < 1 or rx_size > 0x4000000 or tx_size > 0x4000000:
+            raise ValueError("buffer size")
+        self.rx = RingBuffer(rx_size)
+        self.tx = RingBuffer(tx_size)
+        self.asm = Assembler(max_gaps)
+        self.sb = Scoreboard(sack_blocks)
+        self.rtte = RttEstimator(rto_init_ms, rto_min_ms, rto_max_ms)
+        self.opt = wire.Options()
+        self.cc_name = cc
+        self.cc = _make_cc(cc, 536)
+        # settings (plain attributes: change them any time)
+        self.nodelay = nodelay                  # TCP_NODELAY: no Nagle (RFC 896)
+        self.ack_delay_ms = ack_delay_ms        # 0: ACK every segment at once
+        self.timestamps = timestamps            # offer RFC 7323 timestamps
+        self.sack = sack                        # offer RFC 2018 SACK
+        self.window_scale = window_scale        # offer RFC 7323 window scaling
+        self.user_timeout_ms = user_timeout_ms  # RFC 9293 3.8.3 / RFC 5482
+        self.time_wait_ms = time_wait_ms        # 2*MSL
+        self.keepalive_ms = keepalive_ms        # idle time before probing; 0 off
+        self.keepalive_interval_ms = keepalive_interval_ms
+        self.keepalive_count = keepalive_count
+        self.challenge_ack_limit = challenge_ack_limit  # per second (RFC 5961 7)
+        self.fixed_iss = iss                    # tests: fixed ISS instead of RFC 6528
+        self.fixed_ts_offset = ts_offset        # tests: fixed timestamp offset
+        # identity
+        self.local_addr = bytearray(16)
+        self.remote_addr = bytearray(16)
+        self.alen = 4
+        self.local_port = 0
+        self.remote_port = 0
+        self.local_set = False                  # local address known/bound
+        self.bound_addr = False                 # listen/connect named a local address
+        self.child = False                      # owned by a TcpListener
+        self.estab_time = 0                     # when it became ESTABLISHED (accept order)
+        # counters
+        self.rx_segments = 0
+        self.tx_segments = 0
+        self.retransmits = 0
+        self.drops = 0
+        self.challenge_acks = 0
+        self._isn = bytearray(8)
+        # our receive window shift, from the buffer size (RFC 7323 2.2)
+        s = 0
+        while (rx_size >> s) > 0xFFFF and s < wire.WS_MAX:
+            s += 1
+        self.rcv_ws_want = s
+        self._reset()
+        self.error = 0
+
+    # --- state reset ------------------------------------------------------
+    def _reset(self):
+        """Back to a blank CLOSED socket (buffers emptied). Keeps settings,
+        the bound port/address and error."""
+        self.state = CLOSED
+        self.rx.clear()
+        self.tx.clear()
+        self.asm.clear()
+        self.sb.clear()
+        self.rtte.reset()
+        self.cc.reset(536)
+        self.snd_bhi = 0
+        self.snd_blo = 0
+        self.rcv_bhi = 0
+        self.rcv_blo = 0
+        self.iss_pending = False
+        self.snd_una = 0
+        self.snd_nxt = 0
+        self.snd_max = 0
+        self.syn_unacked = 1
+        self.snd_wnd = 0
+        self.snd_wl1 = 0
+        self.snd_wl2 = 0
+        self.max_snd_wnd = 0
+        self.snd_ws = 0
+        self.rcv_ws = 0
+        self.ws_ok = False
+        self.snd_mss = 536
+        self.seg_mss = 536
+        self.eff_mss = 536
+        self.fin_sent = False
+        self.fin_seq = 0
+        self.high_rxt = 0
+        self.plan_n = 0
+        self.plan_fin = False
+        self.passive = False
+        self.mss_adv = 536
+        self.rcv_mss = 536
+        self.fin_queued = False
+        self.rcv_nxt = 0
+        self.rcv_adv = 0
+        self.last_ack_sent = 0
+        self.fin_rcvd = False
+        self.fin_ooo = False
+        self.fin_ooo_at = 0
+        self.ts_ok = False
+        self.ts_hi = 0
+        self.ts_lo = 0
+        self.ts_last = 0
+        self.ts_recent_hi = 0
+        self.ts_recent_lo = 0
+        self.sack_ok = False
+        self.ack_now = False
+        self.ack_pending = False
+        self.ack_at = 0
+        self.wnd_check = False
+        self.rtx_on = False
+        self.rtx_persist = False
+        self.rtx_at = 0
+        self.probe_due = False
+        self.probing = False
+        self.persist_backoff = 0
+        self.una_since = 0
+        self.last_tx = 0
+        self.rtt_on = False
+        self.rtt_seq = 0
+        self.rtt_t0 = 0
+        self.last_rx = 0
+        self.ka_probes = 0
+        self.tw_at = 0
+        self.rst_pending = False
+        self.rst_hi = 0
+        self.rst_lo = 0
+        self.ch_start = 0
+        self.ch_count = 0
+        self.dupacks = 0
+        self.in_recovery = False
+        self.recover = 0
+        self.fast_rtx = False
+        self.rescue = False
+        self.hold = False
+        self.hold_until = 0
+        self.sent_flags = 0
+
+    # --- user API: opening ------------------------------------------------
+    def _check_closed(self):
+        st = self.state
+        if st == CLOSED:
+            return
+        if st == SYN_SENT:
+            raise OSError(EALREADY)
+        if st == LISTEN:
+            raise OSError(EINVAL)
+        raise OSError(EISCONN)
+
+    def _set_local(self, addr):
+        if addr is None:
+            self.local_set = False
+            self.bound_addr = False
+            return
+        a = _parse(addr)
+        copy(self.local_addr, 0, a, 0, len(a))
+        self.alen = len(a)
+        self.local_set = True
+        self.bound_addr = True
+
+    def listen(self, port, addr=None):
+        """Wait for one connection on port (and local address addr, or any).
+        For several pending connections use TcpListener."""
+        if not 0 < port < 65536:
+            raise OSError(EINVAL)
+        self._check_closed()
+        self._reset()
+        self.error = 0
+        self._set_local(addr)
+        self.local_port = port
+        self.state = LISTEN
+
+    def connect(self, addr, port, local_port=0, local_addr=None):
+        """Start an active open to addr:port (non-blocking: the SYN goes out
+        at the next poll; watch state / error)."""
+        if not 0 < port < 65536:
+            raise OSError(EINVAL)
+        self._check_closed()
+        a = _parse(addr)
+        self._reset()
+        self.error = 0
+        self._set_local(local_addr)
+        copy(self.remote_addr, 0, a, 0, len(a))
+        self.alen = len(a)
+        self.remote_port = port
+        self.local_port = local_port if local_port else _ports.get()
+        self.iss_pending = True
+        self.state = SYN_SENT
+
+    # --- user API: data ---------------------------------------------------
+    def send(self, buf, off=0, n=-1):
+        """Queue up to n bytes of buf[off:] (all of it if n < 0); returns how
+        many fit (0 when the buffer is full). Data may be queued while the
+        handshake is still running."""
+        st = self.state
+        if st != ESTABLISHED and st != CLOSE_WAIT and st != SYN_SENT and st != SYN_RECEIVED:
+            raise OSError(self.error if self.error else ENOTCONN)
+        if self.fin_queued:
+            raise OSError(ENOTCONN)
+        if n < 0:
+            n = len(buf) - off
+        k = self.tx.write_from(buf, off, n)
+        return k
+
+    def recv_into(self, buf, off=0, n=-1):
+        """Move up to n received bytes into buf[off:]; returns the count, 0 if
+        nothing is waiting (check may_recv() to tell end of stream). Raises
+        OSError(error) once the connection was reset or timed out and no data
+        is left."""
+        if n < 0:
+            n = len(buf) - off
+        k = self.rx.read_into(buf, off, n)
+        if k:
+            self.wnd_check = True
+            return k
+        if self.error and self.state == CLOSED:
+            raise OSError(self.error)
+        if self.state == CLOSED and self.local_port == 0:
+            raise OSError(ENOTCONN)
+        return 0
+
+    def peek_into(self, buf, off=0, n=-1, at=0):
+        """Copy up to n received bytes starting at `at` without consuming."""
+        if n < 0:
+            n = len(buf) - off
+        return self.rx.peek_into(buf, off, at, n)
+
+    def find(self, byte, limit=-1):
+        """Index of the first received byte equal to `byte` (within limit
+        bytes), or -1: for readline without copying."""
+        if limit < 0:
+            limit = self.rx.used()
+        return self.rx.find(byte, limit)
+
+    def recv_avail(self):
+        return self.rx.used()
+
+    def send_free(self):
+        return self.tx.free()
+
+    def send_pending(self):
+        """Bytes queued and not yet acknowledged."""
+        return self.tx.used()
+
+    # --- user API: closing ------------------------------------------------
+    def close(self):
+        """Half-close: a FIN follows the queued data; receiving continues
+        (RFC 9293 3.10.4)."""
+        st = self.state
+        if st == LISTEN or st == SYN_SENT:
+            self._reset()
+            return
+        if st == SYN_RECEIVED:
+            self.fin_queued = True   # FIN-WAIT-1 once the handshake completes
+        elif st == ESTABLISHED:
+            self.fin_queued = True
+            self.state = FIN_WAIT_1
+        elif st == CLOSE_WAIT:
+            self.fin_queued = True
+            self.state = LAST_ACK
+
+    def abort(self):
+        """Drop the connection at once, telling the peer with a RST
+        (RFC 9293 3.10.5)."""
+        st = self.state
+        rst = st == SYN_RECEIVED or st == ESTABLISHED or st == FIN_WAIT_1 or \
+            st == FIN_WAIT_2 or st == CLOSE_WAIT
+        if rst:
+            # <SEQ=SND.NXT><CTL=RST>, sent by the next dispatch()
+            hi = base_hi(self.snd_bhi, self.snd_blo, self.snd_nxt)
+            lo = base_lo(self.snd_blo, self.snd_nxt)
+        self._reset()
+        self.error = 0
+        if rst:
+            self.rst_pending = True
+            self.rst_hi = hi
+            self.rst_lo = lo
+
+    # --- user API: queries ------------------------------------------------
+    def state_name(self):
+        return STATE_NAMES[self.state]
+
+    def is_open(self):
+        return self.state != CLOSED and self.state != TIME_WAIT
+
+    def is_active(self):
+        st = self.state
+        return st != CLOSED and st != LISTEN and st != TIME_WAIT
+
+    def is_connected(self):
+        st = self.state
+        return st >= ESTABLISHED and st != TIME_WAIT
+
+    def may_send(self):
+        st = self.state
+        return (st == ESTABLISHED or st == CLOSE_WAIT) and not self.fin_queued
+
+    def can_send(self):
+        return self.may_send() and self.tx.free() > 0
+
+    def may_recv(self):
+        """More data may still come (or is waiting)."""
+        if self.rx.used():
+            return True
+        st = self.state
+        return st == ESTABLISHED or st == FIN_WAIT_1 or st == FIN_WAIT_2 or \
+            st == SYN_SENT or st == SYN_RECEIVED
+
+    def can_recv(self):
+        return self.rx.used() > 0
+
+    def at_eof(self):
+        """The peer closed its side and every byte has been read."""
+        return self.fin_rcvd and self.rx.used() == 0
+
+    def rto_ms(self):
+        return self.rtte.rto
+
+    def cwnd(self):
+        return self.cc.cwnd
+
+    # --- Interface hooks ----------------------------------------------------
+    def accepts(self, iface, l4_off):
+        st = self.state
+        if st == CLOSED:
+            return 0
+        b = iface.rx_buf
+        if ((b[l4_off + 2] << 8) | b[l4_off + 3]) != self.local_port:
+            return 0
+        if iface.rx_alen != self.alen and (self.local_set or st != LISTEN):
+            return 0
+        if self.local_set and not equal(self.local_addr, 0, b, iface.rx_dst_off, iface.rx_alen):
+            return 0
+        if st == LISTEN:
+            # an ACK to a listener gets a RST from the Interface (3.10.7.2)
+            return 0 if b[l4_off + 13] & wire.ACK_FLAG else 1
+        if ((b[l4_off] << 8) | b[l4_off + 1]) != self.remote_port:
+            return 0
+        if not equal(self.remote_addr, 0, b, iface.rx_src_off, self.alen):
+            return 0
+        if st == TIME_WAIT and _tw_reopen(self, b, l4_off):
+            self._reset()   # a new incarnation: let the listener take the SYN
+            return 0
+        return 2
+
+    def process(self, iface, l4_off, l4_len, now):
+        _process(self, iface, l4_off, l4_len, now)
+
+    def dispatch(self, iface, now):
+        return _dispatch(self, iface, now)
+
+    def poll_at(self, now):
+        return _poll_at(self, now)
+
+    def __repr__(self):
+        return "<TcpSocket %s %d->%d>" % (STATE_NAMES[self.state], self.local_port,
+                                           self.remote_port)
+
+
+def _parse(addr):
+    if isinstance(addr, str):
+        from ..wire import ipaddr
+        return ipaddr.parse(addr)
+    if len(addr) != 4 and len(addr) != 16:
+        raise ValueError("address")
+    return addr

@@ -1,0 +1,215 @@
+# What the sender does with an acceptable ACK (RFC 9293 3.10.7.4 fifth):
+# free acknowledged bytes, sample the RTT (RFC 6298, RFC 7323 4), drive
+# congestion control and loss recovery (RFC 5681, RFC 6582 NewReno, RFC 6675
+# SACK), track the peer's window. All offsets are relative to the send base
+# (tcp_seq.py). Nothing here allocates.
+from micropython import const
+from time import ticks_add, ticks_diff
+from .tcp_fast import seq_get
+from .tcp_seq import REBASE, WND_MAX, base_hi, base_lo
+from .tcp_timers import SAMPLE_MAX
+
+_DUPTHRESH = const(3)       # RFC 5681 3.2 / RFC 6675 DupThresh
+_TS_LEN = const(12)
+
+
+def _u16(b, off):
+    return (b[off] << 8) | b[off + 1]
+
+
+def ts_now(s, now):
+    """Advance our TSval clock (two halves) to `now`."""
+    d = ticks_diff(now, s.ts_last)
+    if d > 0:
+        lo = s.ts_lo + d
+        s.ts_hi = (s.ts_hi + (lo >> 16)) & 0xFFFF
+        s.ts_lo = lo & 0xFFFF
+        s.ts_last = now
+
+
+def set_mss(s):
+    """Effective send MSS (RFC 9293 3.7.1): the peer's MSS, capped by what our
+    own link carries, less the timestamp option every segment carries."""
+    m = s.snd_mss
+    if m > s.mss_adv:
+        m = s.mss_adv
+    s.seg_mss = m
+    if s.ts_ok:
+        m -= _TS_LEN
+    if m < 64:
+        m = 64
+    s.eff_mss = m
+    s.cc.set_mss(m)
+    s.sb.set_mss(m)
+
+
+def rtt_sample(s, b, now, ack):
+    """One RTT measurement from an ACK that advances SND.UNA: from TSecr when
+    timestamps are on (RFC 7323 4.1), else from the one timed segment if it
+    was not retransmitted (Karn). Returns the sample in ms or -1."""
+    o = s.opt
+    if s.ts_ok and o.ts:
+        ts_now(s, now)
+        d = seq_get(b, o.ts_off + 4, s.ts_hi, s.ts_lo)   # TSecr - now
+        if -SAMPLE_MAX <= d <= 0:
+            s.rtt_on = False
+            s.rtte.sample(-d)
+            return -d
+    if s.rtt_on and ack > s.rtt_seq:
+        s.rtt_on = False
+        r = ticks_diff(now, s.rtt_t0)
+        if r >= 0:
+            s.rtte.sample(r)
+            return r
+    return -1
+
+
+def wnd_from(s, b, l4_off):
+    """SEG.WND scaled (RFC 7323 2.3), clamped to WND_MAX."""
+    w = _u16(b, l4_off + 14)
+    sh = s.snd_ws
+    if sh and w > (WND_MAX >> sh):
+        return WND_MAX
+    return w << sh
+
+
+def on_ack(s, b, l4_off, seq, ack, dlen, fin, now):
+    """ACK processing for an acceptable segment in a synchronized state;
+    SND.UNA - MAX.SND.WND <= ack <= SND.MAX has been checked."""
+    win = wnd_from(s, b, l4_off)
+    o = s.opt
+    old_una = s.snd_una
+    if ack > old_una:
+        _ack_new(s, b, ack, now)
+    sacked = False
+    if s.sack_ok and o.sack_n and s.snd_max > s.snd_una:
+        sacked = _sack_blocks(s, b, o)
+    if ack == old_una and s.snd_max > s.snd_una and dlen == 0 and not fin \
+            and win and (win == s.snd_wnd or sacked):
+        # a duplicate ACK (RFC 5681 2; RFC 6675 2 counts one with new SACK
+        # information even if the window changed)
+        _dupack(s, now)
+    # window update, only from a segment newer than the last one used
+    if s.snd_wl1 < seq or (s.snd_wl1 == seq and s.snd_wl2 <= ack):
+        if win != s.snd_wnd:
+            if win > s.snd_wnd:
+                s.persist_backoff = 0
+                if s.probing:
+                    # the window opened without taking our probe byte: send
+                    # it again now rather than after a timeout
+                    s.probing = False
+                    s.snd_nxt = s.snd_una
+            s.snd_wnd = win
+            if win > s.max_snd_wnd:
+                s.max_snd_wnd = win
+        s.snd_wl1 = seq
+        s.snd_wl2 = ack
+
+
+def _sack_blocks(s, b, o):
+    """Feed the SACK blocks into the scoreboard (RFC 6675 5), as offsets
+    from SND.UNA. Returns True if they told us something new."""
+    sb = s.sb
+    before = sb.sacked_bytes()
+    una = s.snd_una
+    top = s.snd_max
+    p = o.sack_off
+    bhi = s.snd_bhi
+    blo = s.snd_blo
+    for _ in range(o.sack_n):
+        left = seq_get(b, p, bhi, blo)
+        right = seq_get(b, p + 4, bhi, blo)
+        p += 8
+        # RFC 2883 D-SACK blocks (below SND.UNA) and nonsense are ignored
+        if left < una:
+            left = una
+        if right > top:
+            right = top
+        if right <= left:
+            continue
+        sb.add(left - una, right - una)
+    return sb.sacked_bytes() > before
+
+
+def _ack_new(s, b, ack, now):
+    una = s.snd_una
+    acked = ack - una
+    flight = s.snd_max - una
+    r = rtt_sample(s, b, now, ack)
+    d = acked
+    if s.syn_unacked:
+        s.syn_unacked = 0
+        d -= 1
+    used = s.tx.used()
+    if d > used:
+        d = used                 # the rest acknowledges our FIN
+    if d > 0:
+        s.tx.discard(d)
+    s.snd_una = ack
+    if s.snd_nxt < ack:
+        s.snd_nxt = ack
+    s.una_since = now
+    s.probing = False
+    s.sb.on_ack_advance(acked)
+    cc = s.cc
+    if s.in_recovery:
+        if ack >= s.recover:
+            # full ACK: recovery is over (RFC 6582 3.2 step 3)
+            s.in_recovery = False
+            s.dupacks = 0
+            cc.on_recovery_exit(s.snd_max - ack)
+        else:
+            # partial ACK: the next hole is lost too; NewReno retransmits it
+            # now and deflates by the amount acked (RFC 6582 3.2 step 3);
+            # with SACK the scoreboard says what to resend (RFC 6675 5)
+            cc.on_recovery_ack(acked, True)
+            if not s.sack_ok:
+                s.fast_rtx = True
+    else:
+        s.dupacks = 0
+        cc.on_ack(acked, now, r, flight)
+    # RFC 6298 5.2 / 5.3
+    if ack >= s.snd_max:
+        s.rtx_on = False
+        s.rtx_persist = False
+    else:
+        s.rtx_on = True
+        s.rtx_persist = False
+        s.rtx_at = ticks_add(now, s.rtte.rto)
+    if ack > REBASE:
+        _rebase_snd(s)
+
+
+def _dupack(s, now):
+    s.dupacks += 1
+    cc = s.cc
+    if s.in_recovery:
+        cc.on_dup_ack()
+        return
+    lost = s.dupacks >= _DUPTHRESH
+    if not lost and s.sack_ok:
+        lost = s.sb.is_lost(0)
+    # RFC 6582 3.2 step 2: not again for losses from before the last
+    # recovery (the ACK must cover more than `recover`)
+    if lost and s.snd_una >= s.recover:
+        s.in_recovery = True
+        s.recover = s.snd_max
+        cc.on_fast_retransmit(s.snd_max - s.snd_una, now, s.sack_ok)
+        s.fast_rtx = True
+        s.high_rxt = s.snd_una
+        s.rtt_on = False
+
+
+def _rebase_snd(s):
+    """Move the send base up to SND.UNA (tcp_seq.py)."""
+    k = s.snd_una
+    s.snd_bhi = base_hi(s.snd_bhi, s.snd_blo, k)
+    s.snd_blo = base_lo(s.snd_blo, k)
+    s.snd_una = 0
+    s.snd_nxt -= k
+    s.snd_max -= k
+    s.snd_wl2 -= k
+    s.recover -= k
+    s.rtt_seq -= k
+    s.fin_seq -= k
+    s.high_rxt -= k

@@ -1,0 +1,169 @@
+# A listening socket with a bounded accept queue.
+#
+# TcpListener(backlog, rx_size, tx_size, **options) preallocates `backlog`
+# TcpSockets (each with its buffers). A SYN for the listening port takes a
+# free one (it answers SYN-ACK and completes the handshake on its own); a SYN
+# finding none free is dropped and counted (the peer retries: RFC 9293
+# leaves the choice open, Linux drops too). accept() hands out the oldest
+# established connection and puts a fresh socket in its slot: the one the
+# caller passes (recycled, no allocation) or a new one (allocates, which is
+# fine at connection setup). Memory never grows beyond backlog sockets plus
+# those the user holds.
+#
+# The Interface sees only the listener: it forwards segments for pending
+# connections (exact 4-tuple match) and emits for them. An accepted socket
+# is registered with the Interface by accept() itself.
+from micropython import const
+from time import ticks_diff
+from .errno import EINVAL
+from .tcp import TcpSocket, PROTO
+
+_CLOSED = const(0)
+_LISTEN = const(1)
+_SYN_RECEIVED = const(3)
+_ESTABLISHED = const(4)
+_CLOSE_WAIT = const(7)
+_SYN = const(0x02)
+_RST = const(0x04)
+_ACK = const(0x10)
+
+
+class TcpListener:
+    proto = PROTO
+
+    def __init__(self, backlog=4, rx_size=4096, tx_size=4096, **options):
+        if backlog < 1:
+            raise ValueError("backlog")
+        self.rx_size = rx_size
+        self.tx_size = tx_size
+        self.options = options
+        self.slots = [self._new() for _ in range(backlog)]
+        self.port = 0
+        self.addr = None
+        self.syn_dropped = 0        # SYNs that found the queue full
+        self.accepted = 0
+        self.iface = None
+        self._next = 0              # round-robin start for dispatch
+
+    def _new(self):
+        s = TcpSocket(self.rx_size, self.tx_size, **self.options)
+        s.child = True
+        return s
+
+    def listen(self, port, addr=None):
+        if not 0 < port < 65536:
+            raise OSError(EINVAL)
+        if self.port:
+            raise OSError(EINVAL)
+        if isinstance(addr, str):
+            from ..wire import ipaddr
+            addr = ipaddr.parse(addr)
+        self.port = port
+        self.addr = addr
+
+    def close(self):
+        """Stop listening; connections not yet accepted are reset."""
+        self.port = 0
+        for s in self.slots:
+            s.abort()
+
+    def pending(self):
+        """Connections ready for accept()."""
+        k = 0
+        for s in self.slots:
+            if _ready(s):
+                k += 1
+        return k
+
+    def accept(self, spare=None):
+        """The oldest established connection, or None. `spare` (a CLOSED
+        TcpSocket with the listener's buffer sizes) takes its slot; without
+        it a new socket is allocated."""
+        best = -1
+        for i in range(len(self.slots)):
+            s = self.slots[i]
+            if _ready(s) and (best < 0 or
+                              ticks_diff(s.estab_time, self.slots[best].estab_time) < 0):
+                best = i
+        if best < 0:
+            return None
+        s = self.slots[best]
+        if spare is None:
+            spare = self._new()
+        else:
+            if spare.state != _CLOSED or spare.rst_pending:
+                raise OSError(EINVAL)
+            spare.child = True
+        self.slots[best] = spare
+        s.child = False
+        s.passive = False
+        self.accepted += 1
+        if self.iface is not None:
+            self.iface.add_socket(s)
+        return s
+
+    # --- Interface hooks --------------------------------------------------
+    def accepts(self, iface, l4_off):
+        if not self.port:
+            # closed: still let pending RSTs out, take nothing in
+            return 0
+        for s in self.slots:
+            if s.state > _LISTEN and s.accepts(iface, l4_off) == 2:
+                return 2
+        b = iface.rx_buf
+        if ((b[l4_off + 2] << 8) | b[l4_off + 3]) != self.port:
+            return 0
+        if self.addr is not None and not _addr_eq(self.addr, b, iface.rx_dst_off, iface.rx_alen):
+            return 0
+        return 0 if b[l4_off + 13] & _ACK else 1
+
+    def process(self, iface, l4_off, l4_len, now):
+        self.iface = iface
+        for s in self.slots:
+            if s.state > _LISTEN and s.accepts(iface, l4_off) == 2:
+                s.process(iface, l4_off, l4_len, now)
+                return
+        f = iface.rx_buf[l4_off + 13]
+        if f & (_SYN | _RST | _ACK) != _SYN:
+            return
+        for s in self.slots:
+            if s.state == _CLOSED and not s.rst_pending:
+                s.listen(self.port, self.addr)
+                s.process(iface, l4_off, l4_len, now)
+                return
+        self.syn_dropped += 1     # backlog full: the peer will retry
+
+    def dispatch(self, iface, now):
+        self.iface = iface
+        n = len(self.slots)
+        i = self._next
+        for _ in range(n):
+            if i >= n:
+                i = 0
+            if self.slots[i].dispatch(iface, now):
+                self._next = i + 1
+                return True
+            i += 1
+        return False
+
+    def poll_at(self, now):
+        t = -1
+        for s in self.slots:
+            d = s.poll_at(now)
+            if d >= 0 and (t < 0 or d < t):
+                t = d
+        return t
+
+
+def _ready(s):
+    st = s.state
+    return st == _ESTABLISHED or st == _CLOSE_WAIT
+
+
+def _addr_eq(a, b, off, alen):
+    if len(a) != alen:
+        return False
+    for i in range(alen):
+        if a[i] != b[off + i]:
+            return False
+    return True

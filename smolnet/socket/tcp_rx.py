@@ -1,0 +1,468 @@
+# Segment arrival (RFC 9293 3.10.7), for one TcpSocket `s`.
+#
+# process() runs for every inbound segment the Interface hands the socket:
+# it allocates nothing and never raises on bad input (bad segments are
+# dropped and counted in s.drops). Nothing is sent from here: replies are
+# requested through flags (s.ack_now, s.rst_pending) that tcp_tx.dispatch()
+# turns into segments.
+#
+# Sequence numbers: `seq` is SEG.SEQ relative to the receive base, `ack`
+# SEG.ACK relative to the send base (tcp_seq.py).
+from micropython import const
+from time import ticks_add, ticks_diff
+from ..fast import copy
+from ..wire import tcp as wire
+from .errno import ECONNREFUSED, ECONNRESET
+from .tcp_ack import on_ack, rtt_sample, set_mss
+from .tcp_isn import compute as _isn_compute
+from .tcp_fast import seq_get
+from .tcp_seq import REBASE, WND_MAX, base_hi, base_lo
+
+_CLOSED = const(0)
+_LISTEN = const(1)
+_SYN_SENT = const(2)
+_SYN_RECEIVED = const(3)
+_ESTABLISHED = const(4)
+_FIN_WAIT_1 = const(5)
+_FIN_WAIT_2 = const(6)
+_CLOSE_WAIT = const(7)
+_CLOSING = const(8)
+_LAST_ACK = const(9)
+_TIME_WAIT = const(10)
+
+_FIN = const(0x01)
+_SYN = const(0x02)
+_RST = const(0x04)
+_ACK = const(0x10)
+
+_MSS_DEFAULT4 = const(536)    # RFC 9293 3.7.1
+_MSS_DEFAULT6 = const(1220)
+_CHALLENGE_WINDOW_MS = const(1000)
+
+
+def _u16(b, off):
+    return (b[off] << 8) | b[off + 1]
+
+
+def process(s, iface, l4_off, l4_len, now):
+    b = iface.rx_buf
+    hlen = (b[l4_off + 12] >> 4) << 2
+    o = s.opt
+    if hlen < 20 or hlen > l4_len:
+        s.drops += 1
+        return
+    if hlen > 20:
+        if not wire.parse_options(b, l4_off, hlen, o):
+            s.drops += 1
+            return
+    else:
+        o.clear()
+    s.rx_segments += 1
+    f = b[l4_off + 13]
+    st = s.state
+    if st == _LISTEN:
+        _listen(s, iface, b, l4_off, f, now)
+    elif st == _SYN_SENT:
+        _syn_sent(s, b, l4_off, f, now)
+    elif st != _CLOSED:
+        _synchronized(s, b, l4_off, hlen, l4_len, f, now)
+
+
+# --- LISTEN (3.10.7.2) -------------------------------------------------------
+def _listen(s, iface, b, l4_off, f, now):
+    if f & (_RST | _ACK) or not f & _SYN:
+        return          # RST ignored; ACKs never get here (accepts() said no)
+    a = iface.rx_alen
+    s.alen = a
+    copy(s.remote_addr, 0, b, iface.rx_src_off, a)
+    if not s.bound_addr:
+        copy(s.local_addr, 0, b, iface.rx_dst_off, a)
+    s.local_set = True
+    s.remote_port = _u16(b, l4_off)
+    s.passive = True
+    _take_syn(s, b, l4_off)
+    choose_iss(s, now)
+    s.state = _SYN_RECEIVED
+    s.last_rx = now
+    # data in a SYN is not kept (the peer sends it again once we ACK only
+    # the SYN); TCP Fast Open is not supported
+
+
+def _take_syn(s, b, l4_off):
+    """Record IRS and the options of a SYN or SYN-ACK."""
+    o = s.opt
+    s.rcv_bhi = _u16(b, l4_off + 4)
+    s.rcv_blo = _u16(b, l4_off + 6)
+    s.rcv_nxt = 1
+    s.last_ack_sent = 0
+    if o.mss:
+        s.snd_mss = o.mss
+    else:
+        s.snd_mss = _MSS_DEFAULT4 if s.alen == 4 else _MSS_DEFAULT6
+    # RFC 7323 2.2: scaling is on only if both sides sent WS in their SYNs
+    s.ws_ok = o.ws >= 0 and s.window_scale
+    if s.ws_ok:
+        s.snd_ws = o.ws
+        s.rcv_ws = s.rcv_ws_want
+    else:
+        s.snd_ws = 0
+        s.rcv_ws = 0
+    s.sack_ok = o.sack_perm and s.sack
+    if o.ts and s.timestamps:
+        s.ts_ok = True
+        s.ts_recent_hi = _u16(b, o.ts_off)
+        s.ts_recent_lo = _u16(b, o.ts_off + 2)
+    else:
+        s.ts_ok = False
+    # the window of a SYN is never scaled (RFC 7323 2.2)
+    s.snd_wnd = _u16(b, l4_off + 14)
+    s.max_snd_wnd = s.snd_wnd
+    s.snd_wl1 = 0
+    # the window our SYN / SYN-ACK announces (never scaled)
+    w = s.rx.free()
+    s.rcv_adv = 1 + (w if w < 0xFFFF else 0xFFFF)
+
+
+def choose_iss(s, now):
+    """ISS per RFC 6528 (or the fixed one tests ask for), and the start of
+    our timestamp clock."""
+    out = s._isn
+    if s.fixed_iss is None or s.fixed_ts_offset is None:
+        _isn_compute(out, s.local_addr, s.remote_addr, s.alen, s.local_port,
+                        s.remote_port, now)
+    if s.fixed_iss is not None:
+        v = s.fixed_iss
+        s.snd_bhi = (v >> 16) & 0xFFFF
+        s.snd_blo = v & 0xFFFF
+    else:
+        s.snd_bhi = (out[0] << 8) | out[1]
+        s.snd_blo = (out[2] << 8) | out[3]
+    if s.fixed_ts_offset is not None:
+        v = s.fixed_ts_offset
+        thi = (v >> 16) & 0xFFFF
+        tlo = v & 0xFFFF
+    else:
+        thi = (out[4] << 8) | out[5]
+        tlo = (out[6] << 8) | out[7]
+    # TSval = offset + now (ms); advanced by elapsed ms from here on
+    s.ts_hi = base_hi(thi, tlo, now)
+    s.ts_lo = base_lo(tlo, now)
+    s.ts_last = now
+    s.iss_pending = False
+    s.snd_una = 0
+    s.snd_nxt = 0
+    s.snd_max = 0
+    s.syn_unacked = 1
+
+
+# --- SYN-SENT (3.10.7.3) -----------------------------------------------------
+def _syn_sent(s, b, l4_off, f, now):
+    ack_ok = False
+    ack = 0
+    if f & _ACK:
+        ack = seq_get(b, l4_off + 8, s.snd_bhi, s.snd_blo)
+        if ack <= 0 or ack > s.snd_max:
+            if not f & _RST:
+                rst_reply(s, b, l4_off)
+            s.drops += 1
+            return
+        ack_ok = True
+    if f & _RST:
+        # RFC 5961 3.2: in SYN-SENT a RST is believed only if it ACKs our SYN
+        if ack_ok:
+            close(s, ECONNREFUSED)
+        return
+    if not f & _SYN:
+        return
+    _take_syn(s, b, l4_off)
+    s.last_rx = now
+    if ack_ok:
+        rtt_sample(s, b, now, ack)
+        s.snd_una = ack
+        s.syn_unacked = 0
+        if s.snd_nxt < ack:
+            s.snd_nxt = ack
+        s.snd_wl2 = ack
+        establish(s, now)
+        s.rtx_on = False
+        s.ack_now = True
+    else:
+        # simultaneous open: answer with SYN-ACK (our SYN again, now ACKing)
+        s.state = _SYN_RECEIVED
+        s.snd_nxt = 0
+        s.ack_now = True
+
+
+def establish(s, now):
+    # close() during the handshake queued a FIN: it follows right away
+    s.state = _FIN_WAIT_1 if s.fin_queued else _ESTABLISHED
+    s.estab_time = now
+    s.una_since = now
+    set_mss(s)
+
+
+# --- the synchronized states (3.10.7.4) --------------------------------------
+def _synchronized(s, b, l4_off, hlen, l4_len, f, now):
+    o = s.opt
+    st = s.state
+    seq = seq_get(b, l4_off + 4, s.rcv_bhi, s.rcv_blo)
+    dlen = l4_len - hlen
+    fin = f & _FIN
+    s.last_rx = now
+    s.ka_probes = 0
+    # PAWS (RFC 7323 5.3): an old timestamp means an old duplicate
+    if s.ts_ok and o.ts and not f & _RST:
+        if seq_get(b, o.ts_off, s.ts_recent_hi, s.ts_recent_lo) < 0:
+            s.drops += 1
+            challenge_ack(s, now)
+            return
+    # first: is the segment acceptable?
+    rn = s.rcv_nxt
+    wnd = s.rcv_adv - rn
+    if wnd < 0:
+        wnd = 0
+    seglen = dlen + (1 if f & _SYN else 0) + (1 if fin else 0)
+    if seglen == 0:
+        ok = seq == rn if wnd == 0 else rn <= seq < rn + wnd
+    else:
+        ok = wnd > 0 and (rn <= seq < rn + wnd or rn <= seq + seglen - 1 < rn + wnd)
+    data_ok = True
+    if not ok:
+        if f & _RST:
+            s.drops += 1
+            return
+        if wnd == 0 and seq == rn:
+            # zero window: still take the ACK (and a bare FIN), drop the data
+            # (RFC 9293 3.10.7.4 "special allowance")
+            data_ok = False
+        else:
+            if st == _TIME_WAIT and fin:
+                s.tw_at = ticks_add(now, s.time_wait_ms)   # FIN again: restart 2MSL
+            if seglen == 0 or f & _SYN:
+                challenge_ack(s, now)    # rate-limited (RFC 5961 5, 7)
+            else:
+                s.ack_now = True         # duplicate data: tell where we are
+            s.drops += 1
+            return
+    # RFC 7323 4.3: remember the timestamp to echo
+    if s.ts_ok and o.ts and seq <= s.last_ack_sent:
+        s.ts_recent_hi = _u16(b, o.ts_off)
+        s.ts_recent_lo = _u16(b, o.ts_off + 2)
+    # second: RST (RFC 5961 3.2: only an exact match resets)
+    if f & _RST:
+        if seq == rn:
+            _on_rst(s)
+        else:
+            challenge_ack(s, now)
+        return
+    # fourth: SYN (RFC 5961 4)
+    if f & _SYN:
+        if st == _SYN_RECEIVED and s.passive:
+            back_to_listen(s)    # 3.10.7.4 fourth
+            return
+        challenge_ack(s, now)
+        return
+    # fifth: ACK
+    if not f & _ACK:
+        s.drops += 1
+        return
+    ack = seq_get(b, l4_off + 8, s.snd_bhi, s.snd_blo)
+    if st == _SYN_RECEIVED:
+        if 0 < ack <= s.snd_max:
+            s.snd_wl1 = seq
+            s.snd_wl2 = ack
+            establish(s, now)
+            st = s.state
+        else:
+            rst_reply(s, b, l4_off)
+            return
+    if ack > s.snd_max or ack < s.snd_una - s.max_snd_wnd:
+        challenge_ack(s, now)    # RFC 5961 5.2
+        return
+    on_ack(s, b, l4_off, seq, ack, dlen, fin, now)
+    if s.fin_sent and s.snd_una > s.fin_seq:
+        # our FIN is acknowledged
+        if st == _FIN_WAIT_1:
+            s.state = _FIN_WAIT_2
+        elif st == _CLOSING:
+            enter_time_wait(s, now)
+            return
+        elif st == _LAST_ACK:
+            close(s, 0)
+            return
+    st = s.state
+    # seventh: text
+    if data_ok and dlen > 0:
+        if st == _ESTABLISHED or st == _FIN_WAIT_1 or st == _FIN_WAIT_2:
+            fin = _data(s, b, l4_off + hlen, seq, dlen, fin, now)
+        else:
+            fin = 0              # after the peer's FIN: nothing more to take
+    elif not data_ok:
+        if dlen > 0:
+            fin = 0
+            s.ack_now = True
+    # eighth: FIN
+    if fin:
+        end = seq + dlen if seq + dlen > s.rcv_nxt else s.rcv_nxt
+        if seq + dlen <= s.rcv_nxt:
+            _on_fin(s, now)
+        elif not s.fin_ooo:
+            s.fin_ooo = True
+            s.fin_ooo_at = end
+    if s.fin_ooo and s.rcv_nxt == s.fin_ooo_at and not s.fin_rcvd:
+        _on_fin(s, now)
+    if s.rcv_nxt > REBASE:
+        _rebase_rcv(s)
+
+
+def _data(s, b, doff, seq, dlen, fin, now):
+    """Take the segment's data (RFC 9293 3.10.7.4 seventh). Returns the FIN
+    flag, cleared if the FIN fell outside what was kept."""
+    rn = s.rcv_nxt
+    if seq < rn:                 # starts before RCV.NXT: trim the old part
+        k = rn - seq
+        doff += k
+        dlen -= k
+        seq = rn
+    edge = s.rcv_adv
+    room = rn + s.rx.free()
+    if edge > room:
+        edge = room
+    if seq + dlen > edge:        # beyond the window: trim, and the FIN with it
+        dlen = edge - seq
+        fin = 0
+    if dlen <= 0:
+        s.ack_now = True
+        return fin
+    at = seq - rn
+    k = s.asm.add_then_remove_front(at, dlen)
+    if k < 0:
+        s.drops += 1             # too many holes to track: the peer resends
+        s.ack_now = True
+        return 0
+    s.rx.write_at(at, b, doff, dlen)
+    if k:
+        s.rx.commit(k)
+        s.rcv_nxt = rn + k
+    if dlen > s.rcv_mss:
+        s.rcv_mss = dlen if dlen <= s.mss_adv else s.mss_adv
+    # RFC 5681 4.2 / RFC 9293 3.8.6.3: ACK at once when out of order or when
+    # a hole was filled; otherwise every second full segment or after the
+    # delayed-ACK time
+    if at > 0 or k > dlen or s.ack_delay_ms <= 0:
+        s.ack_now = True
+    elif s.rcv_nxt - s.last_ack_sent >= (s.rcv_mss << 1):
+        s.ack_now = True
+    elif not s.ack_pending:
+        s.ack_pending = True
+        s.ack_at = ticks_add(now, s.ack_delay_ms)
+    return fin
+
+
+def _on_fin(s, now):
+    s.rcv_nxt += 1
+    s.rcv_adv += 1     # the FIN takes a sequence number, not buffer space
+    s.fin_rcvd = True
+    s.fin_ooo = False
+    s.ack_now = True
+    st = s.state
+    if st == _ESTABLISHED or st == _SYN_RECEIVED:
+        s.state = _CLOSE_WAIT
+    elif st == _FIN_WAIT_1:
+        if s.fin_sent and s.snd_una > s.fin_seq:
+            enter_time_wait(s, now)
+        else:
+            s.state = _CLOSING
+    elif st == _FIN_WAIT_2:
+        enter_time_wait(s, now)
+
+
+def enter_time_wait(s, now):
+    s.state = _TIME_WAIT
+    s.tw_at = ticks_add(now, s.time_wait_ms)
+    s.rtx_on = False
+    s.ack_pending = False
+
+
+def _on_rst(s):
+    st = s.state
+    if st == _SYN_RECEIVED:
+        # passive: back to LISTEN; active (simultaneous open): refused
+        # (3.10.7.4 second)
+        if s.passive:
+            back_to_listen(s)
+        else:
+            close(s, ECONNREFUSED)
+    elif st == _CLOSING or st == _LAST_ACK or st == _TIME_WAIT:
+        close(s, 0)
+    else:
+        close(s, ECONNRESET)
+
+
+def back_to_listen(s):
+    """A passive open failed: listen again (a TcpListener's slot simply
+    becomes free)."""
+    if s.child:
+        close(s, 0)
+        return
+    s._reset()
+    s.error = 0
+    s.local_set = s.bound_addr
+    s.state = _LISTEN
+
+
+def close(s, err):
+    """Enter CLOSED: buffers flushed (RFC 9293 3.10.7.4 on RST), error
+    recorded for the user."""
+    s._reset()
+    s.error = err
+
+
+def rst_reply(s, b, l4_off):
+    """Queue <SEQ=SEG.ACK><CTL=RST> (3.10.7.3, 3.10.7.4 fifth)."""
+    s.rst_pending = True
+    s.rst_hi = _u16(b, l4_off + 8)
+    s.rst_lo = _u16(b, l4_off + 10)
+
+
+def challenge_ack(s, now):
+    """An ACK telling the peer where we are, at most challenge_ack_limit a
+    second (RFC 5961 7)."""
+    if ticks_diff(now, s.ch_start) >= _CHALLENGE_WINDOW_MS or ticks_diff(now, s.ch_start) < 0:
+        s.ch_start = now
+        s.ch_count = 0
+    if s.ch_count < s.challenge_ack_limit:
+        s.ch_count += 1
+        s.challenge_acks += 1
+        s.ack_now = True
+
+
+def time_wait_reopen(s, b, l4_off):
+    """A SYN for a 4-tuple in TIME-WAIT may start a new incarnation if its
+    sequence number is beyond the old connection's (RFC 9293 3.10.7.4,
+    RFC 6191 with timestamps). Called from accepts()."""
+    f = b[l4_off + 13]
+    if f & (_SYN | _ACK | _RST) != _SYN:
+        return False
+    return seq_get(b, l4_off + 4, s.rcv_bhi, s.rcv_blo) > s.rcv_nxt
+
+
+def _rebase_rcv(s):
+    """Move the receive base up to RCV.NXT (tcp_seq.py)."""
+    k = s.rcv_nxt
+    s.rcv_bhi = base_hi(s.rcv_bhi, s.rcv_blo, k)
+    s.rcv_blo = base_lo(s.rcv_blo, k)
+    s.rcv_nxt = 0
+    s.rcv_adv -= k
+    s.last_ack_sent -= k
+    s.snd_wl1 -= k
+    s.fin_ooo_at -= k
+
+
+def wnd_from(s, b, l4_off):
+    """SEG.WND scaled (RFC 7323 2.3), clamped to WND_MAX."""
+    w = _u16(b, l4_off + 14)
+    sh = s.snd_ws
+    if sh and w > (WND_MAX >> sh):
+        return WND_MAX
+    return w << sh

@@ -1,0 +1,69 @@
+# SACK on the wire for one TcpSocket `s`: the blocks we send (RFC 2018 4)
+# and the retransmissions the peer's blocks call for (RFC 6675 5).
+from micropython import const
+from ..wire import tcp as wire
+from .tcp_fast import seq_put
+
+_ACK = const(0x10)
+
+
+def put_blocks(s, buf, p, limit):
+    """Append a SACK option with the receive assembler's out-of-order blocks,
+    most recent first (RFC 2018 4), as many as fit before `limit`. Returns
+    the new option end."""
+    a = s.asm
+    n = a.count()
+    if n == 0:
+        return p
+    room = (limit - p - 4) >> 3
+    if n > room:
+        n = room
+    if n <= 0:
+        return p
+    q = wire.put_sack_head(buf, p, n)
+    rn = s.rcv_nxt
+    bhi = s.rcv_bhi
+    blo = s.rcv_blo
+    for i in range(n):
+        j = a.sack_index(i)
+        seq_put(buf, q, bhi, blo, rn + a.start(j))
+        seq_put(buf, q + 4, bhi, blo, rn + a.end(j))
+        q += 8
+    return q
+
+
+def next_seg(s, rule):
+    """RFC 6675 NextSeg, rules 1 (a lost hole) and 3 (any hole the peer
+    reported around), above HighRxt, if the pipe leaves a segment's room in
+    cwnd. Returns the sequence number (send-relative) to retransmit, with
+    the length in s.plan_n, or -1."""
+    una = s.snd_una
+    sb = s.sb
+    mss = s.eff_mss
+    high = s.snd_max - una
+    hrx = s.high_rxt - una
+    if hrx < 0:
+        hrx = 0
+    if s.cc.cwnd - sb.pipe(high, hrx) < mss:
+        return -1
+    off = sb.next_lost(hrx) if rule == 1 else sb.next_hole(hrx)
+    if off < 0:
+        return -1
+    n = sb.hole_len
+    if n > mss:
+        n = mss
+    if off + n > high:
+        n = high - off
+    if n <= 0:
+        return -1
+    s.plan_n = n
+    return una + off
+
+
+def pipe_room(s):
+    """cwnd - pipe during SACK recovery (RFC 6675 5 step C)."""
+    una = s.snd_una
+    hrx = s.high_rxt - una
+    if hrx < 0:
+        hrx = 0
+    return s.cc.cwnd - s.sb.pipe(s.snd_max - una, hrx)

@@ -1,0 +1,533 @@
+# Segment emission and timers for one TcpSocket `s` (RFC 9293 3.8, 3.10).
+#
+# dispatch() emits at most one segment per call, choosing in this order: a
+# pending RST, the SYN / SYN-ACK, a fast retransmission, SACK-driven
+# retransmissions, data (new or after a timeout, go-back-N), a window probe,
+# a keepalive, a pure ACK. Timers (retransmission, persist, delayed ACK,
+# keepalive, TIME-WAIT) are checked here against `now`; poll_at() tells the
+# Interface when the next one falls due. Nothing here allocates.
+from micropython import const
+from time import ticks_add, ticks_diff
+from ..fast import copy
+from ..wire import tcp as wire
+from .errno import EHOSTUNREACH, ETIMEDOUT
+from .tcp_ack import ts_now
+from .tcp_rx import close, back_to_listen, choose_iss
+from .tcp_sack_tx import put_blocks, next_seg, pipe_room
+from .tcp_fast import seq_put
+
+_CLOSED = const(0)
+_LISTEN = const(1)
+_SYN_SENT = const(2)
+_SYN_RECEIVED = const(3)
+_ESTABLISHED = const(4)
+_FIN_WAIT_1 = const(5)
+_FIN_WAIT_2 = const(6)
+_CLOSE_WAIT = const(7)
+_CLOSING = const(8)
+_LAST_ACK = const(9)
+_TIME_WAIT = const(10)
+
+_FIN = const(0x01)
+_SYN = const(0x02)
+_RST = const(0x04)
+_PSH = const(0x08)
+_ACK = const(0x10)
+
+_PROTO = const(6)
+_HOLD_MS = const(20)         # wait for a neighbor (ARP) before trying again
+
+
+def dispatch(s, iface, now):
+    if s.rst_pending:
+        return _send_rst(s, iface, now)
+    st = s.state
+    if st <= _LISTEN:
+        return False
+    if s.hold:
+        if ticks_diff(s.hold_until, now) > 0:
+            return False
+        s.hold = False
+    if st == _TIME_WAIT:
+        if ticks_diff(now, s.tw_at) >= 0:
+            close(s, 0)
+            return False
+        if s.ack_now:
+            return _send_ack(s, iface, now)
+        return False
+    if s.rtx_on and ticks_diff(now, s.rtx_at) >= 0:
+        if s.rtx_persist:
+            s.rtx_on = False
+            s.probe_due = True
+        elif not _on_rto(s, now):
+            return False
+    if st == _SYN_SENT or st == _SYN_RECEIVED:
+        if s.snd_nxt == 0 or s.ack_now:
+            return _send_syn(s, iface, now)
+        return False
+    if s.fast_rtx:
+        s.fast_rtx = False
+        if _retransmit_una(s, iface, now):
+            return True
+    if s.in_recovery and s.sack_ok:
+        # RFC 6675 NextSeg: lost holes, then new data, then other holes
+        if _sack_retransmit(s, iface, now, 1) or _send_data(s, iface, now) or \
+                _sack_retransmit(s, iface, now, 3):
+            return True
+    elif _send_data(s, iface, now):
+        return True
+    if s.probe_due:
+        s.probe_due = False
+        if _send_probe(s, iface, now):
+            return True
+    if s.keepalive_ms > 0 and _keepalive(s, iface, now):
+        return True
+    if s.ack_pending and ticks_diff(now, s.ack_at) >= 0:
+        s.ack_now = True
+    if s.wnd_check:
+        s.wnd_check = False
+        if wnd_update_due(s):
+            s.ack_now = True
+    if s.ack_now:
+        return _send_ack(s, iface, now)
+    return False
+
+
+# --- timers ----------------------------------------------------------------
+def _on_rto(s, now):
+    """The retransmission timer expired (RFC 6298 5.4-5.7). False if the
+    connection is given up (user timeout, RFC 9293 3.8.3)."""
+    if s.user_timeout_ms > 0 and ticks_diff(now, s.una_since) >= s.user_timeout_ms:
+        if s.state == _SYN_RECEIVED and s.passive:
+            back_to_listen(s)
+        else:
+            close(s, ETIMEDOUT)
+        return False
+    repeated = s.rtte.backoff > 0
+    s.rtte.on_timeout()
+    s.rtx_on = False               # re-armed by the retransmission
+    if s.state >= _ESTABLISHED:
+        # ssthresh only from the first timeout of a segment (RFC 5681 3.1)
+        s.cc.on_rto(s.snd_max - s.snd_una, now, repeated)
+    s.in_recovery = False
+    s.fast_rtx = False
+    s.dupacks = 0
+    s.recover = s.snd_max          # RFC 6582 3.2 step 4
+    s.snd_nxt = s.snd_una          # go back: resend from the first unacked
+    s.rtt_on = False               # Karn
+    s.sb.clear()                   # RFC 2018 8: forget SACKed bits after RTO
+    return True
+
+
+def _start_rtx(s, now):
+    if not s.rtx_on or s.rtx_persist:
+        s.rtx_on = True
+        s.rtx_persist = False
+        s.rtx_at = ticks_add(now, s.rtte.rto)
+
+
+def _persist_interval(s):
+    t = s.rtte.rto << s.persist_backoff
+    if t > s.rtte.rto_max or t <= 0:
+        t = s.rtte.rto_max
+    return t
+
+
+def _start_persist(s, now):
+    s.rtx_on = True
+    s.rtx_persist = True
+    s.rtx_at = ticks_add(now, _persist_interval(s))
+
+
+def poll_at(s, now):
+    if s.rst_pending:
+        return 0
+    st = s.state
+    if st <= _LISTEN:
+        return -1
+    if s.hold:
+        d = ticks_diff(s.hold_until, now)
+        return d if d > 0 else 0
+    if s.ack_now or s.probe_due or s.fast_rtx:
+        return 0
+    if st == _TIME_WAIT:
+        return _clip(ticks_diff(s.tw_at, now))
+    if st == _SYN_SENT or st == _SYN_RECEIVED:
+        if s.snd_nxt == 0:
+            return 0
+    else:
+        if _plan(s):
+            return 0
+        if s.in_recovery and s.sack_ok and (next_seg(s, 1) >= 0 or next_seg(s, 3) >= 0):
+            return 0
+        if s.wnd_check and wnd_update_due(s):
+            return 0
+    t = -1
+    if s.rtx_on:
+        t = _clip(ticks_diff(s.rtx_at, now))
+    if s.ack_pending:
+        t = _min(t, _clip(ticks_diff(s.ack_at, now)))
+    if s.keepalive_ms > 0 and _ka_idle(s):
+        t = _min(t, _clip(ticks_diff(_ka_at(s), now)))
+    return t
+
+
+def _clip(d):
+    return d if d > 0 else 0
+
+
+def _min(a, b):
+    if a < 0:
+        return b
+    return a if a < b else b
+
+
+# --- keepalive (RFC 9293 3.8.4) -------------------------------------------
+def _ka_idle(s):
+    st = s.state
+    return (st == _ESTABLISHED or st == _CLOSE_WAIT or st == _FIN_WAIT_2) and \
+        s.snd_max == s.snd_una and s.tx.used() == 0
+
+
+def _ka_at(s):
+    return ticks_add(s.last_rx, s.keepalive_ms + s.ka_probes * s.keepalive_interval_ms)
+
+
+def _keepalive(s, iface, now):
+    if not _ka_idle(s) or ticks_diff(now, _ka_at(s)) < 0:
+        return False
+    if s.ka_probes >= s.keepalive_count:
+        close(s, ETIMEDOUT)
+        return False
+    s.ka_probes += 1
+    # <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data: the peer answers with an ACK
+    return _emit(s, iface, now, s.snd_una - 1, _ACK, 0, 0) >= 0
+
+
+# --- what data to send -----------------------------------------------------
+def _plan(s):
+    """Decide the next data/FIN segment from SND.NXT: sets s.plan_n (bytes)
+    and s.plan_fin; True if one should go out now. Applies the window, the
+    congestion window, Nagle (RFC 896) and sender SWS avoidance (RFC 1122
+    4.2.3.4)."""
+    start = s.snd_una + s.syn_unacked
+    end = start + s.tx.used()
+    nxt = s.snd_nxt
+    avail = end - nxt
+    fin_next = s.fin_queued and nxt <= end and (not s.fin_sent or nxt <= s.fin_seq)
+    wnd = s.snd_wnd
+    cw = s.cc.cwnd
+    if cw < wnd:
+        wnd = cw
+    usable = s.snd_una + wnd - nxt
+    if s.in_recovery and s.sack_ok:
+        # the pipe estimate, not SND.NXT - SND.UNA, is what is in flight
+        usable = s.snd_una + s.snd_wnd - nxt
+        r = pipe_room(s)
+        if r < usable:
+            usable = r
+    mss = s.eff_mss
+    n = avail
+    if n > mss:
+        n = mss
+    if n > usable:
+        n = usable
+    if n < 0:
+        n = 0
+    fin = fin_next and nxt + n == end
+    s.plan_n = n
+    s.plan_fin = fin
+    if n == 0:
+        return fin
+    if n == mss or fin or nxt < s.snd_max:
+        return True              # full segment, closing, or a retransmission
+    if n < avail:
+        # window-limited: only if a decent share of the largest window seen
+        return s.snd_nxt == s.snd_una and n >= (s.max_snd_wnd >> 1)
+    # all queued data fits: Nagle holds it while anything is unacknowledged
+    return s.nodelay or s.snd_nxt == s.snd_una
+
+
+def _send_data(s, iface, now):
+    if not _plan(s):
+        # nothing can go: if data waits behind a closed (or too small) window
+        # with nothing in flight, the persist timer must probe it open
+        if s.snd_nxt == s.snd_una and not s.rtx_on and \
+                s.snd_una + s.syn_unacked + s.tx.used() > s.snd_nxt:
+            _start_persist(s, now)
+        return False
+    return _send_at(s, iface, now, s.snd_nxt, s.plan_n, s.plan_fin)
+
+
+def _send_at(s, iface, now, seq, n, fin):
+    """Send n bytes from seq (plus FIN) and advance SND.NXT / SND.MAX."""
+    start = s.snd_una + s.syn_unacked
+    flags = _ACK | _FIN if fin else _ACK
+    if n and seq + n == start + s.tx.used():
+        flags |= _PSH
+    if s.snd_una == s.snd_max and ticks_diff(now, s.last_tx) > s.rtte.rto:
+        s.cc.on_idle()             # restart window after idleness (RFC 5681 4.1)
+    k = _emit(s, iface, now, seq, flags, seq - start, n)
+    if k < 0:
+        return False
+    s.last_tx = now
+    if s.sent_flags & _FIN:
+        if not s.fin_sent:
+            s.fin_sent = True
+            s.fin_seq = seq + k
+        k += 1
+    new = seq + k
+    if seq < s.snd_max:
+        s.retransmits += 1
+    elif not s.ts_ok and not s.rtt_on and k:
+        s.rtt_on = True            # time this segment (RFC 6298 3, Karn)
+        s.rtt_seq = seq
+        s.rtt_t0 = now
+    if s.snd_una == s.snd_max:
+        s.una_since = now
+    if new > s.snd_nxt:
+        s.snd_nxt = new
+    if new > s.snd_max:
+        s.snd_max = new
+    if k:
+        _start_rtx(s, now)
+    return True
+
+
+def _retransmit_una(s, iface, now):
+    """Fast retransmit (RFC 5681 3.2) / NewReno partial ACK: the segment at
+    SND.UNA, once, without touching SND.NXT. With SACK, only up to the first
+    SACKed block."""
+    n = s.eff_mss
+    if s.sack_ok and s.sb.next_hole(0) == 0 and s.sb.hole_len < n:
+        n = s.sb.hole_len
+    return _retransmit(s, iface, now, s.snd_una, n)
+
+
+def _sack_retransmit(s, iface, now, rule):
+    seq = next_seg(s, rule)
+    if seq < 0:
+        return False
+    return _retransmit(s, iface, now, seq, s.plan_n)
+
+
+def _retransmit(s, iface, now, seq, n):
+    start = s.snd_una + s.syn_unacked
+    end = start + s.tx.used()
+    if seq + n > end:
+        n = end - seq
+    fin = s.fin_sent and seq + n == end
+    if n <= 0 and not fin:
+        return False
+    flags = _ACK | _FIN if fin else _ACK
+    k = _emit(s, iface, now, seq, flags, seq - start, n)
+    if k < 0:
+        return False
+    s.retransmits += 1
+    s.rtt_on = False
+    e = seq + k + (1 if s.sent_flags & _FIN else 0)
+    if e > s.high_rxt:
+        s.high_rxt = e
+    _start_rtx(s, now)
+    return True
+
+
+def _send_probe(s, iface, now):
+    """Persist timer fired (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17): send what
+    the window allows (the SWS override), else one byte beyond a zero
+    window. Backs off like the retransmission timer."""
+    if s.probing:
+        s.snd_nxt = s.snd_una     # the last probe byte goes again
+    start = s.snd_una + s.syn_unacked
+    end = start + s.tx.used()
+    if s.snd_nxt >= end:
+        return False
+    s.persist_backoff += 1
+    usable = s.snd_una + s.snd_wnd - s.snd_nxt
+    if usable > 0:
+        n = end - s.snd_nxt
+        if n > usable:
+            n = usable
+        if n > s.eff_mss:
+            n = s.eff_mss
+        return _send_at(s, iface, now, s.snd_nxt, n, False)
+    # zero window: one byte of new data at SND.UNA, kept "in flight" so
+    # an ACK covering it is acceptable
+    seq = s.snd_una
+    k = _emit(s, iface, now, seq, _ACK, seq - start, 1)
+    if k < 0:
+        return False
+    if seq + k > s.snd_nxt:
+        s.snd_nxt = seq + k
+    if s.snd_nxt > s.snd_max:
+        s.snd_max = s.snd_nxt
+    s.probing = True
+    _start_persist(s, now)
+    return True
+
+
+def wnd_update_due(s):
+    """Receiver SWS avoidance (RFC 1122 4.2.3.3): announce a larger window
+    only once it grew by min(buffer/2, MSS)."""
+    edge = s.rcv_nxt + s.rx.free()
+    return edge - s.rcv_adv >= _sws_step(s)
+
+
+def _sws_step(s):
+    h = s.rx.size >> 1
+    m = s.mss_adv
+    return h if h < m else m
+
+
+def _rcv_wnd_field(s):
+    """The window to advertise (scaled), moving s.rcv_adv. The right edge
+    never moves left (RFC 9293 3.8.6.2.2) and only moves right in steps of
+    at least _sws_step."""
+    rn = s.rcv_nxt
+    edge = rn + s.rx.free()
+    adv = s.rcv_adv
+    if edge < adv or edge - adv < _sws_step(s):
+        edge = adv if adv > rn else rn
+    sh = s.rcv_ws
+    w = edge - rn
+    f = w >> sh
+    if (f << sh) < w and rn + (f << sh) < adv:
+        f += 1
+    if f > 0xFFFF:
+        f = 0xFFFF
+    e = rn + (f << sh)
+    if e > adv:
+        s.rcv_adv = e
+    return f
+
+
+# --- segments ---------------------------------------------------------------
+def _send_syn(s, iface, now):
+    first = s.snd_max == 0
+    flags = _SYN | _ACK if s.state == _SYN_RECEIVED else _SYN
+    k = _emit(s, iface, now, 0, flags, 0, 0)
+    if k < 0:
+        if k == -2 and first and s.state == _SYN_SENT:
+            close(s, EHOSTUNREACH)
+        return False
+    if first:
+        s.una_since = now
+        if not s.timestamps:
+            s.rtt_on = True
+            s.rtt_seq = 0
+            s.rtt_t0 = now
+    else:
+        s.retransmits += 1
+        s.rtt_on = False
+    s.snd_nxt = 1
+    if s.snd_max < 1:
+        s.snd_max = 1
+    _start_rtx(s, now)
+    return True
+
+
+def _send_ack(s, iface, now):
+    return _emit(s, iface, now, s.snd_nxt, _ACK, 0, 0) >= 0
+
+
+def _send_rst(s, iface, now):
+    # <SEQ=rst_hi:rst_lo><CTL=RST>: SEG.ACK of a bad segment, or SND.NXT of
+    # an aborted connection
+    s.rst_pending = False
+    _emit(s, iface, now, 0, _RST, 0, 0)
+    return True
+
+
+def _emit(s, iface, now, seq, flags, at, n):
+    """Build and send one segment: header, options, n bytes from the tx
+    ring at offset `at`. Returns the data bytes sent (n, or fewer if the
+    link is smaller), -1 if the neighbor is unresolved (nothing sent, try
+    again later), -2 if there is no route (the segment is lost: as if sent)."""
+    off = iface.tx_begin(s.remote_addr, 0, s.alen, s.local_addr if s.local_set else None,
+                         0, now)
+    if off < 0:
+        if off == -1:
+            s.hold = True
+            s.hold_until = ticks_add(now, _HOLD_MS)
+            return -1
+        s.drops += 1
+        return -2
+    if not s.local_set:
+        copy(s.local_addr, 0, iface.tx_src, 0, s.alen)
+        s.local_set = True
+    if s.iss_pending:
+        choose_iss(s, now)
+        seq = 0
+    buf = iface.tx_buf
+    p = off + 20
+    if flags & _SYN:
+        p = _syn_options(s, iface, buf, p, now)
+    elif not flags & _RST:
+        if s.ts_ok:
+            p = _put_ts(s, buf, p, False, now)
+        if s.sack_ok and flags & _ACK:
+            p = put_blocks(s, buf, p, off + 60)
+    hlen = p - off
+    room = iface.tx_room - hlen
+    lim = s.seg_mss - hlen + 20
+    if lim < room:
+        room = lim
+    if n > room:
+        n = room if room > 0 else 0
+        flags &= ~_FIN
+    if n > 0:
+        s.tx.peek_into(buf, p, at, n)
+    if flags & _RST:
+        wire.put_header(buf, off, s.local_port, s.remote_port, flags, hlen, 0)
+        seq_put(buf, off + 4, s.rst_hi, s.rst_lo, 0)
+        wire.zero32(buf, off + 8)
+    else:
+        if flags & _SYN:
+            w = s.rx.free()
+            if w > 0xFFFF:
+                w = 0xFFFF
+        else:
+            w = _rcv_wnd_field(s)
+        wire.put_header(buf, off, s.local_port, s.remote_port, flags, hlen, w)
+        seq_put(buf, off + 4, s.snd_bhi, s.snd_blo, seq)
+        if flags & _ACK:
+            seq_put(buf, off + 8, s.rcv_bhi, s.rcv_blo, s.rcv_nxt)
+            s.last_ack_sent = s.rcv_nxt
+            s.ack_now = False
+            s.ack_pending = False
+        else:
+            wire.zero32(buf, off + 8)
+    iface.tx_finish(_PROTO, hlen + n)
+    s.tx_segments += 1
+    s.sent_flags = flags
+    return n
+
+
+def _syn_options(s, iface, buf, p, now):
+    mss = iface.ip_mtu - (40 if s.alen == 4 else 60)
+    s.mss_adv = mss
+    if s.rcv_mss > mss:
+        s.rcv_mss = mss
+    p = wire.put_mss(buf, p, mss)
+    answer = s.state == _SYN_RECEIVED
+    sack = s.sack_ok if answer else s.sack
+    ts = s.ts_ok if answer else s.timestamps
+    if ts:
+        p = _put_ts(s, buf, p, sack, now)
+    elif sack:
+        p = wire.put_sack_perm(buf, p)
+    # in a SYN-ACK only what the peer's SYN offered (RFC 7323 2.2, RFC 2018 2)
+    if s.ws_ok if answer else s.window_scale:
+        p = wire.put_ws(buf, p, s.rcv_ws_want)
+    return p
+
+
+def _put_ts(s, buf, p, with_sack_perm, now):
+    ts_now(s, now)
+    p = wire.put_ts_head(buf, p, with_sack_perm)
+    seq_put(buf, p, s.ts_hi, s.ts_lo, 0)
+    if s.ts_ok:
+        seq_put(buf, p + 4, s.ts_recent_hi, s.ts_recent_lo, 0)
+    else:
+        wire.zero32(buf, p + 4)
+    return p + 8
