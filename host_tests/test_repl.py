@@ -1,0 +1,81 @@
+# runtimes: cpython unix wasm
+# The REPL helpers on a Loopback pair (the real REPL, driven by mpremote
+# against the Linux kernel, is host_tests/test_repl_kernel.py).
+from smolnet import repl
+from smolnet.compat import socket
+from smolnet.socket.udp import UdpSocket
+from netpair import NetPair
+from support import raises
+
+
+def _up():
+    p = NetPair()
+    lines = []
+    repl.set_output(lines.append)
+    nic = repl.up(p.a, gw="192.0.2.254", driver=False)
+    repl.state()[2].also_poll(p.b)
+    return p, nic, lines
+
+
+def test_up_prints_and_sets_the_socket_default():
+    p, nic, lines = _up()
+    assert lines == ["Loopback up: 192.0.2.1/24 mac 02:00:00:00:00:01 mtu 1500 gw 192.0.2.254"]
+    assert socket.current().iface is p.a and nic.isconnected()
+    repl.down()
+    assert raises(OSError, repl.arp).args[0] == 19
+    repl.set_output()
+
+
+def test_ping_prints_like_ping8():
+    p, nic, lines = _up()
+    del lines[:]
+    repl.ping("192.0.2.2", 3, interval_ms=0)
+    assert lines[0] == "PING 192.0.2.2 (192.0.2.2) 56(84) bytes of data."
+    for i in (1, 2, 3):
+        assert lines[i].startswith("64 bytes from 192.0.2.2: icmp_seq=%d ttl=64 time=" % i), lines[i]
+        assert lines[i].endswith(" ms")
+    assert lines[4] == "--- 192.0.2.2 ping statistics ---"
+    assert lines[5].startswith("3 packets transmitted, 3 received, 0% packet loss, time ")
+    assert lines[6].startswith("rtt min/avg/max/mdev = ")
+    del lines[:]
+    repl.ping("192.0.2.77", 1, timeout_ms=30)
+    assert lines[1] == "no answer from 192.0.2.77: icmp_seq=1"
+    assert lines[3].startswith("1 packets transmitted, 0 received, 100% packet loss")
+    assert len(lines) == 4
+    repl.down()
+    repl.set_output()
+
+
+def test_arp_netstat_stats_ifconfig():
+    p, nic, lines = _up()
+    u = p.a.add_socket(UdpSocket())
+    u.bind(5353)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"x", ("192.0.2.2", 9))
+    del lines[:]
+    repl.arp()
+    assert lines[0].split() == ["Address", "HWaddress", "Age(s)"]
+    assert lines[1].split()[:2] == ["192.0.2.2", "02:00:00:00:00:02"]
+    del lines[:]
+    repl.netstat()
+    assert lines[0].split() == ["Proto", "Recv-Q", "Send-Q", "Local", "Address", "Foreign",
+                                "Address", "State"]
+    rows = [l.split() for l in lines[1:]]
+    assert ["udp", "0", "0", "0.0.0.0:5353", "0.0.0.0:*"] in rows
+    assert len(rows) == 2
+    del lines[:]
+    repl.stats()
+    d = dict((l.split()[0], int(l.split()[1])) for l in lines)
+    assert d["rx_frames"] >= 1 and d["tx_frames"] >= 2 and d["arp_requests"] == 1
+    assert "drop_short" not in d
+    del lines[:]
+    repl.ifconfig()
+    assert lines[0] == "Loopback: UP mtu 1500"
+    assert lines[1] == "    inet 192.0.2.1/24"
+    del lines[:]
+    repl.routes()
+    assert lines[1].split() == ["192.0.2.1/24", "on-link"]
+    assert lines[2].split() == ["default", "192.0.2.254"]
+    s.close()
+    repl.down()
+    repl.set_output()
