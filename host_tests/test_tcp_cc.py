@@ -402,6 +402,15 @@ def test_cubic_slow_start_then_first_epoch_without_loss():
     assert cc.cwnd > c0
 
 
+def test_cubic_ack_without_rtt_sample_uses_last():
+    a, _ = _after_loss(1000, 100)
+    b, _ = _after_loss(1000, 100)
+    for i in range(300):
+        a.on_ack(1000, i * 20, 80, a.cwnd)
+        b.on_ack(1000, i * 20, 80 if i % 7 == 0 else -1, b.cwnd)
+    assert a.cwnd == b.cwnd
+
+
 def test_cubic_idle_restarts_epoch():
     cc, _ = _after_loss(1000, 100)
     for i in range(10):

@@ -5,6 +5,8 @@
 #   cc.mss                   the sender's SMSS
 #   cc.recovering            True between on_fast_retransmit and on_recovery_exit
 #   on_ack(acked, now_ms, rtt_ms, flight_size)   new data ACKed outside recovery
+#                            (rtt_ms: smoothed RTT, or this ACK's sample, or
+#                            -1 for none: CUBIC then keeps the last one)
 #   on_fast_retransmit(flight_size, now_ms, sack=False)
 #   on_dup_ack()                                 another dup ACK in recovery
 #   on_recovery_ack(acked, partial)              ACK of new data in recovery
@@ -266,6 +268,7 @@ class Cubic(NewReno):
         self._rto = False        # first CA stage after a timeout (4.8)
         self._idle = False       # app-limited since _idle_at (5.8)
         self._idle_at = 0
+        self._rtt = 0            # last RTT passed to on_ack, ms
 
     def _on_congestion(self, flight_size, now_ms):
         # RFC 9438 4.6: ssthresh = flight_size * beta (0.7), at least 2*SMSS;
@@ -375,9 +378,12 @@ class Cubic(NewReno):
                 self.cwnd = self._w_est
             return
         # concave / convex region (4.4, 4.5): aim at W_cubic(t + RTT),
-        # bounded to [cwnd, 1.5 cwnd], growing (target - cwnd)/cwnd per SMSS
-        if rtt_ms < 0:
-            rtt_ms = 0
+        # bounded to [cwnd, 1.5 cwnd], growing (target - cwnd)/cwnd per SMSS.
+        # An ACK without an RTT sample (rtt_ms < 0) uses the last one seen.
+        if rtt_ms >= 0:
+            self._rtt = rtt_ms
+        else:
+            rtt_ms = self._rtt
         target = self._w_cubic(_ms_to_u(t + rtt_ms))
         top = c + (c >> 1)
         if target > top:
