@@ -43,10 +43,6 @@ print("frames " + " ".join(out))
 """
 
 SMOLNET_READER = "from smolnet.phy.afpacket import AfPacket as make"
-TOOLS_READER = ("sys.path.insert(0, sys.argv[1] + '/tools')\n"
-                "import common\n"
-                "make = common._afpacket_class()")
-
 
 def read_burst(ns, python, reader):
     import subprocess
@@ -71,14 +67,7 @@ def test_afpacket_one_frame_per_read_cpython(netns):
     assert read_burst(netns, sys.executable, SMOLNET_READER) == ["60", "100", "1514"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "smolnet bug: on the unix port AfPacket.recv_into uses socket.readinto, "
-    "which keeps reading until the buffer is full and glues queued frames "
-    "together (60+100 come back as one 160-byte frame). tools/common.py "
-    "works around it; when this passes, drop the workaround and this mark."))
 def test_afpacket_one_frame_per_read_micropython(netns):
     assert read_burst(netns, micropython(), SMOLNET_READER) == ["60", "100", "1514"]
 
 
-def test_tools_reader_one_frame_per_read_micropython(netns):
-    assert read_burst(netns, micropython(), TOOLS_READER) == ["60", "100", "1514"]

@@ -161,35 +161,6 @@ def _epoch_ms():
 
 
 # --- building the stack -----------------------------------------------------
-def _afpacket_class():
-    """smolnet's AfPacket, with one frame per read on MicroPython.
-
-    WORKAROUND, to remove once smolnet.phy.afpacket is fixed: on the unix port
-    AfPacket.recv_into uses socket.readinto, which loops until the buffer is
-    full, so two frames queued on the socket come back glued together as one
-    and the second is lost (host_tests/test_interop_afpacket.py shows it).
-    The port's sockets have no recv_into; recv() reads exactly one frame but
-    allocates it (acceptable in a host tool, not in the stack)."""
-    from smolnet.phy.afpacket import AfPacket
-    if not MICROPYTHON:
-        return AfPacket
-
-    class AfPacketOneFrame(AfPacket):
-        def recv_into(self, buf):
-            try:
-                d = self.sock.recv(len(buf))
-            except OSError as e:
-                if e.errno != 11:  # EAGAIN: nothing waiting
-                    self.rx_errors += 1
-                return 0
-            n = len(d)
-            buf[0:n] = d
-            return n
-
-    return AfPacketOneFrame
-
-
-
 class Link:
     """The device stack of one tool: raw device, optional fault injector,
     optional pcap writer. .dev is the top (what the Interface uses)."""
@@ -199,8 +170,9 @@ class Link:
             fail(prog, "give one of --iface IF (AF_PACKET) or --tap IF (TAP, CPython)")
         mac = opts.mac if opts.mac is not None else default_mac
         if opts.iface:
+            from smolnet.phy.afpacket import AfPacket
             try:
-                raw = _afpacket_class()(opts.iface, mac)
+                raw = AfPacket(opts.iface, mac)
             except OSError as e:
                 fail(prog, "cannot open %s with AF_PACKET: %s (root needed; does it exist?)"
                      % (opts.iface, e), 1)

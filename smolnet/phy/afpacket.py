@@ -1,13 +1,21 @@
 # AfPacket: a device on an existing Linux interface through an AF_PACKET raw
-# socket (MicroPython unix port or CPython; needs CAP_NET_RAW). Non-blocking:
-# each readinto returns exactly one frame or nothing, each write sends one
-# frame, neither allocating on the unix port.
+# socket (MicroPython unix port or CPython; needs CAP_NET_RAW).
+#
+# Allocation: send() allocates nothing (stream write(buf, n) sends one
+# frame). recv_into() on the unix port allocates the received frame: the
+# port's sockets have no recv_into, and stream readinto() keeps reading until
+# the buffer is full, gluing queued frames together and truncating the last
+# one that does not fit, so it cannot return one frame. recv() does, at the
+# price of a bytes object per frame; an empty poll costs a small list. This
+# is a host device for tests and tools: board drivers have no such limit.
 #
 # The interface's own MAC is used unless mac= is given (then the interface
 # must be promiscuous to see frames for it).
 import sys
 import socket
 import struct
+import select
+from ..fast import copy
 from .device import MEDIUM_ETHERNET
 
 _AF_PACKET = 17
@@ -41,23 +49,31 @@ class AfPacket:
             s.bind((ifname, 0))
         s.setblocking(False)
         self.sock = s
+        self._poller = select.poll()
+        self._poller.register(s, select.POLLIN)
         self.poll_obj = s
         self.rx_errors = 0
         self.tx_errors = 0
 
     def recv_into(self, buf):
-        try:
-            if _MP:
-                n = self.sock.readinto(buf)
-            else:
-                n = self.sock.recv_into(buf)
-        except OSError:
-            # CPython raises BlockingIOError when empty; anything else counts
-            if not _MP:
+        if not _MP:
+            try:
+                return self.sock.recv_into(buf)
+            except BlockingIOError:
                 return 0
+            except OSError:
+                self.rx_errors += 1
+                return 0
+        if not self._poller.poll(0):
+            return 0
+        try:
+            d = self.sock.recv(len(buf))  # exactly one frame (see above)
+        except OSError:
             self.rx_errors += 1
             return 0
-        return n if n else 0
+        n = len(d)
+        copy(buf, 0, d, 0, n)
+        return n
 
     def send(self, buf, n):
         try:
