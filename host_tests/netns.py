@@ -436,3 +436,34 @@ if pytest is not None:
             pytest.fail("no /dev/net/tun: the TAP tests need the tun module", pytrace=False)
         with Netns(workdir=str(tmp_path), tap=True) as ns:
             yield ns
+
+
+# --- the kernel's ping -----------------------------------------------------------
+
+class PingResult:
+    def __init__(self, text, returncode):
+        self.text = text
+        self.returncode = returncode
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", text)
+        self.transmitted = int(m.group(1)) if m else -1
+        self.received = int(m.group(2)) if m else -1
+        self.seqs = [int(s) for s in re.findall(r"icmp_seq=(\d+) ", text)]
+
+
+def kernel_ping(ns, dst, count, size=56, interval=0.01, deadline=5):
+    """ping(8) inside the namespace. With -w, ping waits for `count` replies
+    (until the deadline) instead of giving up two RTTs after the last
+    request, so a reply delayed by a busy CI machine is not called lost; it
+    may send a few more requests meanwhile (see assert_all_answered)."""
+    r = ns.run("ping", "-c", count, "-i", interval, "-s", size, "-w", deadline, dst,
+               check=False, timeout=deadline + 10)
+    return PingResult(r.stdout, r.returncode)
+
+
+def assert_all_answered(p, count):
+    """No loss: replies to icmp_seq 1..count, each once, and ping(8)'s exit
+    status 0. (Requests sent after those are still in flight when ping
+    exits; callers check with the server's counters that each was answered.)"""
+    assert p.returncode == 0, p.text
+    assert sorted(p.seqs) == list(range(1, count + 1)), p.text
+    assert p.received == count, p.text
