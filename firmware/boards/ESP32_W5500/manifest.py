@@ -1,0 +1,33 @@
+# ESP32 (ESP32_GENERIC) with a W5500 module on SPI(2)
+# smolnet + the w5500 driver (boards/w5500/) for MicroPython's esp32 port.
+#
+# From the smolnet checkout:
+#     make firmware BOARD=ESP32_W5500 MPY_DIR=/path/to/micropython
+# which runs, in the MicroPython checkout:
+#     make -C ports/esp32 BOARD=ESP32_GENERIC FROZEN_MANIFEST=<smolnet>/firmware/boards/ESP32_W5500/manifest.py
+#
+# Option, for a manifest that includes this one:
+#     include("<smolnet>/firmware/boards/ESP32_W5500", main=True)
+# main=True also freezes main.py, the example app next to this file. Off by
+# default: a frozen main.py runs at every boot and takes precedence over a
+# main.py on the board's filesystem, so the board could not be given another
+# app without a new firmware. `make deploy ... APP=1` copies it instead.
+import os
+import sys
+
+options.defaults(main=False)
+# what the esp32 port freezes when no FROZEN_MANIFEST is given (asyncio, ...)
+include("$(PORT_DIR)/boards/manifest.py")
+include("../../manifest.py")  # smolnet itself
+
+# the driver and the parts of boards/ it imports (firmware/smolnet_files.py);
+# paths are relative to this file: the repo is three up
+_ROOT = "../../.."
+sys.path.insert(0, os.path.abspath("../.."))
+import smolnet_files  # noqa: E402
+
+for _path in smolnet_files.driver_files("w5500", os.path.abspath(_ROOT)):
+    module(_path, base_path=_ROOT)
+
+if options.main:
+    module("main.py")  # the example app in this directory

@@ -1,0 +1,33 @@
+# Example app for the NXP MIMXRT1060-EVK (on-board Ethernet).
+#
+# Brings smolnet up on the i.MX RT ENET with a static address and polls it for
+# ever: the board answers ARP and ping (try `ping 192.168.1.50` from a computer on
+# the same link). Edit ADDRESS and GATEWAY for your network.
+#
+# On the board: make deploy PORT=/dev/ttyACM0 BOARD=MIMXRT1060_EVK APP=1
+# (installs smolnet and the driver with mip, copies this file as :main.py),
+# or freeze it: make firmware BOARD=MIMXRT1060_EVK MPY_DIR=... FREEZE_MAIN=1
+#
+# The bring-up is the two lines `nic = ...` and `iface = ...`; wiring:
+#   on-board RMII to a KSZ8081: nothing to wire, plug the RJ45
+import time
+from smolnet.iface.interface import Interface
+from boards.nxpenet import NXPENET
+
+ADDRESS = "192.168.1.50/24"  # this board, with the prefix length of its network
+GATEWAY = "192.168.1.1"  # the router; None on an isolated link
+
+nic = NXPENET()  # ENET1 at 0x402D8000
+iface = Interface(nic)
+iface.add_ip(ADDRESS)
+if GATEWAY:
+    iface.routes.add_default(GATEWAY)
+print("smolnet up:", iface.ips(), "mac", ":".join("%02x" % b for b in nic.mac),
+      "link", nic.link_up())
+
+# The poll loop: poll() does whatever is due, and as this loop uses no
+# interrupt, asking is the only way to learn of a frame: it sleeps 1 ms when
+# idle. (An asyncio app would await the driver's interrupt flag instead.)
+while True:
+    if not iface.poll(time.ticks_ms()):
+        time.sleep_ms(1)

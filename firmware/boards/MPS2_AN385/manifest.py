@@ -1,0 +1,32 @@
+# Arm MPS2 AN385 (Cortex-M3) as emulated by qemu-system-arm -M mps2-an385
+# smolnet + the lan9118 driver (boards/lan9118/) for MicroPython's qemu port.
+#
+# From the smolnet checkout:
+#     make firmware BOARD=MPS2_AN385 MPY_DIR=/path/to/micropython
+# which runs, in the MicroPython checkout:
+#     make -C ports/qemu BOARD=MPS2_AN385 FROZEN_MANIFEST=<smolnet>/firmware/boards/MPS2_AN385/manifest.py
+#
+# Option, for a manifest that includes this one:
+#     include("<smolnet>/firmware/boards/MPS2_AN385", main=False)
+# main=False leaves out main.py, the example app next to this file. On by
+# default: this firmware has no filesystem, so a frozen module is the only way
+# to have the app on board. The qemu port does not run main.py at boot: type
+# `import main` at the REPL.
+import os
+import sys
+
+options.defaults(main=True)
+# (the qemu port's own default freezes only its test modules: nothing to keep)
+include("../../manifest.py")  # smolnet itself
+
+# the driver and the parts of boards/ it imports (firmware/smolnet_files.py);
+# paths are relative to this file: the repo is three up
+_ROOT = "../../.."
+sys.path.insert(0, os.path.abspath("../.."))
+import smolnet_files  # noqa: E402
+
+for _path in smolnet_files.driver_files("lan9118", os.path.abspath(_ROOT)):
+    module(_path, base_path=_ROOT)
+
+if options.main:
+    module("main.py")  # the example app in this directory

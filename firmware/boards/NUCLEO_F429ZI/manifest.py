@@ -1,0 +1,33 @@
+# ST NUCLEO-F429ZI (STM32F429, Cortex-M4F, LAN8742A PHY over RMII)
+# smolnet + the stm32eth driver (boards/stm32eth/) for MicroPython's stm32 port.
+#
+# From the smolnet checkout:
+#     make firmware BOARD=NUCLEO_F429ZI MPY_DIR=/path/to/micropython
+# which runs, in the MicroPython checkout:
+#     make -C ports/stm32 BOARD=NUCLEO_F429ZI FROZEN_MANIFEST=<smolnet>/firmware/boards/NUCLEO_F429ZI/manifest.py
+#
+# Option, for a manifest that includes this one:
+#     include("<smolnet>/firmware/boards/NUCLEO_F429ZI", main=True)
+# main=True also freezes main.py, the example app next to this file. Off by
+# default: a frozen main.py runs at every boot and takes precedence over a
+# main.py on the board's filesystem, so the board could not be given another
+# app without a new firmware. `make deploy ... APP=1` copies it instead.
+import os
+import sys
+
+options.defaults(main=False)
+# what the stm32 port freezes when no FROZEN_MANIFEST is given (asyncio, ...)
+include("$(PORT_DIR)/boards/manifest.py")
+include("../../manifest.py")  # smolnet itself
+
+# the driver and the parts of boards/ it imports (firmware/smolnet_files.py);
+# paths are relative to this file: the repo is three up
+_ROOT = "../../.."
+sys.path.insert(0, os.path.abspath("../.."))
+import smolnet_files  # noqa: E402
+
+for _path in smolnet_files.driver_files("stm32eth", os.path.abspath(_ROOT)):
+    module(_path, base_path=_ROOT)
+
+if options.main:
+    module("main.py")  # the example app in this directory

@@ -1,0 +1,146 @@
+"""Which files make up smolnet and each driver on a board.
+
+The one place that decides it: the freeze manifests (firmware/manifest.py,
+firmware/boards/*/manifest.py) import this module (a manifest is plain
+CPython run by MicroPython's build), and so do tools/gen_mip.py and
+tools/mpy_sizes.py. New modules are picked up by walking the tree, so
+nothing here lists the stack's files by name, except the few that must never
+go onto a board.
+
+All paths are relative to the repository root, '/'-separated, and equal to the
+module's path on the board (smolnet/iface/interface.py is imported there as
+smolnet.iface.interface).
+"""
+
+import ast
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Modules a board never imports, so they would only take flash: the CPython
+# shim and the slice-based host fast paths (smolnet/__init__.py and
+# smolnet/fast/__init__.py choose by sys.implementation), and the devices that
+# need an operating system (AF_PACKET sockets, /dev/net/tun).
+HOST_ONLY = (
+    "smolnet/_cpython.py",
+    "smolnet/fast/host.py",
+    "smolnet/phy/afpacket.py",
+    "smolnet/phy/tap.py",
+)
+
+
+def _py_files(root, top):
+    """Repo-relative .py files under root/top (a directory or one .py file)."""
+    full = os.path.join(root, top)
+    if os.path.isfile(full):
+        return [top] if top.endswith(".py") else []
+    out = []
+    for dirpath, dirnames, filenames in os.walk(full):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                rel = os.path.relpath(os.path.join(dirpath, name), root)
+                out.append(rel.replace(os.sep, "/"))
+    return out
+
+
+def core_files(root=ROOT):
+    """Every .py of smolnet/ that a board can use."""
+    return [p for p in _py_files(root, "smolnet") if p not in HOST_ONLY]
+
+
+def _defines_device(root, path):
+    """True if the file defines a class with recv_into() and send(): a Device
+    (smolnet/phy/device.py), which is what makes a package a driver."""
+    with open(os.path.join(root, path)) as f:
+        try:
+            tree = ast.parse(f.read(), path)
+        except SyntaxError:
+            return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            names = {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
+            if "recv_into" in names and "send" in names:
+                return True
+    return False
+
+
+def drivers(root=ROOT):
+    """Driver packages: the directories of boards/ with an __init__.py and a
+    Device class somewhere inside (shared helpers such as boards/common/ have
+    none; they travel with the drivers that import them)."""
+    top = os.path.join(root, "boards")
+    if not os.path.isdir(top):
+        return []
+    out = []
+    for d in sorted(os.listdir(top)):
+        if os.path.isfile(os.path.join(top, d, "__init__.py")):
+            if any(_defines_device(root, p) for p in _py_files(root, "boards/" + d)):
+                out.append(d)
+    return out
+
+
+def _boards_imports(root, path):
+    """Names X such that the file at path imports boards.X (absolutely or
+    relatively). A file that does not parse imports nothing here: compiling
+    it is the firmware test's job."""
+    with open(os.path.join(root, path)) as f:
+        try:
+            tree = ast.parse(f.read(), path)
+        except SyntaxError:
+            return set()
+    # the package the file is in, as a list: boards/w5500/spi.py -> [boards, w5500]
+    # (the same for a package's __init__.py: its package is its directory)
+    pkg = path[:-3].split("/")[:-1]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "boards" and len(parts) > 1:
+                    found.add(parts[1])
+        elif isinstance(node, ast.ImportFrom):
+            base = []
+            if node.level:  # from . import x: level 1 is the file's own package
+                up = node.level - 1
+                if up > len(pkg):
+                    continue
+                base = pkg[:len(pkg) - up]
+            mod = base + (node.module.split(".") if node.module else [])
+            if mod[:1] != ["boards"]:
+                continue
+            if len(mod) > 1:
+                found.add(mod[1])
+            else:  # from boards import X / from .. import X
+                for alias in node.names:
+                    found.add(alias.name)
+    return found
+
+
+def driver_files(chip, root=ROOT):
+    """The driver's files plus everything of boards/ it imports, transitively
+    (shared helpers such as boards/common/), and boards/__init__.py if any."""
+    seen = set()
+    todo = [chip]
+    files = []
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if os.path.isdir(os.path.join(root, "boards", name)):
+            part = _py_files(root, "boards/" + name)
+        elif os.path.isfile(os.path.join(root, "boards", name + ".py")):
+            part = ["boards/%s.py" % name]
+        elif name == chip:
+            raise ValueError("no driver boards/%s/ in %s" % (chip, root))
+        else:
+            continue  # boards.X that is not in the tree: import fails on the board
+        if name == chip and not part:
+            raise ValueError("boards/%s/ has no .py files" % chip)
+        for p in part:
+            files.append(p)
+            todo.extend(sorted(_boards_imports(root, p) - seen))
+    if os.path.isfile(os.path.join(root, "boards", "__init__.py")):
+        files.append("boards/__init__.py")
+    return sorted(set(files))
