@@ -9,7 +9,8 @@
 #                     .venv and node_modules
 #
 # Useful variables:
-#   make test TEST_JOBS=1            run serially (default: 2 pytest-xdist workers)
+#   make test TEST_JOBS=2       2 pytest-xdist workers (default 1: serial; the
+#                               suite takes about 2 minutes serially now)
 #   make test PYTEST_ARGS='-k wire -x'
 #   SMOLNET_MICROPYTHON=/path/to/micropython   use another unix-port binary
 #
@@ -25,16 +26,19 @@ SHELL := /bin/bash
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 PYTEST      := $(PYTHON) -m pytest
-TEST_JOBS        ?= 2
+TEST_JOBS   ?= 1
 PYTEST_ARGS ?=
 APT_EXTRA   ?=
 HELP        ?=
 
-# -n 0 turns pytest-xdist off (everything runs in one process)
+# -n 0 turns pytest-xdist off (everything runs in one process). With workers,
+# each module's tests stay together and in order on one worker (conftest.py
+# marks them with an xdist_group), while the runtime cases of test_runtimes.py
+# spread out one by one.
 ifeq ($(TEST_JOBS),1)
 XDIST := -n 0
 else
-XDIST := -n $(TEST_JOBS)
+XDIST := -n $(TEST_JOBS) --dist loadgroup
 endif
 
 # Portable modules whose header names cpython: what test-quick runs.
@@ -44,7 +48,8 @@ PORTABLE_CPYTHON = $(shell awk 'FNR == 1 && /^\# runtimes:/ && / cpython( |$$)/ 
 .PHONY: help setup setup-apt setup-venv setup-npm test test-quick clean distclean
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@awk '/^#/ { sub(/^# ?/, ""); print; next } { exit }' Makefile
+	@if [ -n '$(strip $(HELP))' ]; then echo; echo "More targets (mk/*.mk):"; fi
 	@for line in $(HELP); do echo "$$line"; done
 
 setup:

@@ -112,3 +112,15 @@ def pytest_ignore_collect(collection_path, config):
         if runtimes is not None and "cpython" not in runtimes:
             return True
     return None
+
+
+def pytest_collection_modifyitems(config, items):
+    # Under pytest-xdist with --dist loadgroup, keep each module's tests
+    # together and in file order on one worker (a module may rely on the
+    # order of its own tests); the runtime cases (separate processes) spread.
+    if getattr(config.option, "dist", "no") != "loadgroup":
+        return
+    for item in items:
+        module = os.path.basename(str(item.fspath))
+        if module != "test_runtimes.py":
+            item.add_marker(pytest.mark.xdist_group(module))
