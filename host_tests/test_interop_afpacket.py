@@ -11,6 +11,8 @@ import pytest
 
 from netns import netns, micropython, ROOT, KERNEL_IF, SMOLNET_IF  # noqa: F401
 
+pytestmark = pytest.mark.root
+
 # ethertype 0x88b5 (IEEE 802 local experimental): nobody in the kernel answers
 SEND_BURST = """
 import socket, sys

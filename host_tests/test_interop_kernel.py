@@ -8,8 +8,12 @@ CPython pytest, root only (see host_tests/netns.py); not a portable module.
 import collections
 import sys
 
+import pytest
+
 from netns import (netns, start_server, counters, pcap_errors, pcap_fields,  # noqa: F401
                    kernel_ping, assert_all_answered, KERNEL_IF, KERNEL_IP, SMOLNET_IP)
+
+pytestmark = pytest.mark.root
 
 SERVER_MAC = "02:00:00:00:00:01"
 

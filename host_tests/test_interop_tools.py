@@ -30,6 +30,7 @@ def assert_clean_pcap(ns, name):
     assert problems == [], "tshark found problems in %s: %s" % (name, problems)
 
 
+@pytest.mark.root
 def test_smolnet_ping_pings_the_kernel(netns):
     ns = netns
     for size in (56, 1472):
@@ -47,6 +48,7 @@ def test_smolnet_ping_pings_the_kernel(netns):
         assert rows.count([KERNEL_IP, "0", str(size + 28)]) == 20, rows
 
 
+@pytest.mark.root
 def test_smolnet_ping_reports_loss(netns):
     # nobody at 192.0.2.9: ARP goes unanswered, every request is lost
     ns = netns
@@ -58,6 +60,7 @@ def test_smolnet_ping_reports_loss(netns):
     assert counters(r.stdout, "iface")["arp_requests"] >= 1, r.stdout
 
 
+@pytest.mark.root
 def test_tcpdump_sees_the_conversation(netns):
     ns = netns
     server = start_server(ns, pcap=None)
@@ -87,6 +90,7 @@ def test_tcpdump_sees_the_conversation(netns):
     assert len(pcap_fields(ns.path("dump.pcap"), ["frame.number"], "icmp")) == 6
 
 
+@pytest.mark.root
 def test_server_fault_options(netns):
     ns = netns
     # --size-limit: big frames vanish, small ones pass
@@ -119,6 +123,7 @@ def test_server_fault_options(netns):
                            "icmp.type == 0")) == replies
 
 
+@pytest.mark.root
 def test_server_killed_leaves_a_valid_pcap(netns):
     # MicroPython has no signal module: SIGTERM ends the server on the spot.
     # The pcap is written frame by frame, and --stats printed the counters.
@@ -134,6 +139,7 @@ def test_server_killed_leaves_a_valid_pcap(netns):
     assert len(pcap_fields(ns.path("server.pcap"), ["frame.number"], "icmp")) == 2 * p.transmitted
 
 
+@pytest.mark.root
 def test_server_duration_option(netns):
     ns = netns
     server = start_server(ns, "--duration", "0.3")
@@ -168,10 +174,12 @@ def conversation(ns, python):
     assert_clean_pcap(ns, "ping.pcap")
 
 
+@pytest.mark.root
 def test_conversation_cpython_afpacket(netns):
     conversation(netns, sys.executable)
 
 
+@pytest.mark.root
 def test_conversation_cpython_tap(netns_tap):
     conversation(netns_tap, sys.executable)
 
