@@ -121,6 +121,17 @@ def test_server_fault_options(netns):
     assert_clean_pcap(ns, "drop.pcap")
     assert len(pcap_fields(ns.path("drop.pcap"), ["frame.number"],
                            "icmp.type == 0")) == replies
+    # --tx-rate-limit 3 per second: of 10 quick replies 3 leave (6 if the
+    # shaping window turns over meanwhile), the others are dropped
+    server = start_server(ns, "--tx-rate-limit", "3", "--shaping-interval", "1000",
+                          pcap="rate.pcap", name="server3")
+    r = ns.run("ping", "-c", 10, "-i", 0.01, "-W", 0.3, SMOLNET_IP, check=False)
+    out = ns.stop(server)
+    got = int(re.search(r"(\d+) received", r.stdout).group(1))
+    assert got in (3, 6), (r.stdout, out)
+    assert counters(out, "iface")["icmp_echo_replies"] == 10, out
+    assert counters(out, "fault")["dropped"] == 10 - got, out
+    assert_clean_pcap(ns, "rate.pcap")
 
 
 @pytest.mark.root
@@ -163,7 +174,8 @@ def conversation(ns, python):
     r = ns.run("socat", "-t", 0.5, "-T", 2, "-", "UDP:%s:7" % SMOLNET_IP, input="x\n",
                check=False)
     assert "Connection refused" in r.stdout, r.stdout
-    out = ns.stop(server)
+    # SIGTERM: on CPython the tools end as on Ctrl-C (counters, pcap closed)
+    out = ns.stop(server, sig=signal.SIGTERM)
     assert server.returncode == 0 and "stopped" in out, out
     st = counters(out, "iface")
     assert st["icmp_echo_replies"] == sent and st["icmp_errors_sent"] == 1, out
