@@ -54,11 +54,15 @@ class Options:
         self.specs.append([names.split(","), dest, convert, default, help, metavar])
 
     def help_text(self):
-        lines = ["usage: %s [options] %s" % (self.prog, self.positional), "", self.usage, "",
+        lines = [("usage: %s [options] %s" % (self.prog, self.positional)).strip(), "",
+                 self.usage, "",
                  "options:"]
         for names, dest, conv, default, hlp, mv in self.specs:
             flag = ", ".join(names) + ("" if conv is None else " " + mv)
-            d = "" if default is None or conv is None else " (default %s)" % (default,)
+            if isinstance(default, bytes) and len(default) == 6:
+                default = fmt_mac(default)
+            d = "" if default is None or conv is None or "(0:" in hlp \
+                else " (default %s)" % (default,)
             lines.append("  %-24s %s%s" % (flag, hlp, d))
         lines.append("  %-24s %s" % ("-h, --help", "show this help"))
         return "\n".join(lines)
@@ -134,8 +138,8 @@ def add_link_options(p, default_mac=None, default_ip=None, want_ip=True):
     """The options every tool shares."""
     p.add("--iface", "iface", str, None, "attach to this interface with AF_PACKET", "IF")
     p.add("--tap", "tap", str, None, "create and use this TAP device (CPython)", "IF")
-    p.add("--mac", "mac", parse_mac, default_mac, "Ethernet address (default: the interface's)",
-          "MAC")
+    p.add("--mac", "mac", parse_mac, default_mac,
+          "Ethernet address" + ("" if default_mac else " (default: the interface's)"), "MAC")
     if want_ip:
         p.add("--ip", "ip", str, default_ip, "address and prefix", "ADDR/PREFIX")
         p.add("--gw", "gw", str, None, "default gateway", "ADDR")
@@ -176,6 +180,7 @@ class Link:
             except OSError as e:
                 fail(prog, "cannot open %s with AF_PACKET: %s (root needed; does it exist?)"
                      % (opts.iface, e), 1)
+            _warn_not_promiscuous(opts.iface, raw.mac)
         else:
             if MICROPYTHON:
                 fail(prog, "--tap needs CPython; use --iface on MicroPython")
@@ -233,6 +238,22 @@ class Link:
 
     def close(self):
         self.dev.close()
+
+
+def _warn_not_promiscuous(ifname, mac):
+    # frames for a MAC other than the interface's own reach an AF_PACKET
+    # socket on a veth, but a real NIC filters them unless promiscuous
+    try:
+        with open("/sys/class/net/%s/address" % ifname) as f:
+            own = f.read().strip()
+        with open("/sys/class/net/%s/flags" % ifname) as f:
+            flags = int(f.read().strip(), 16)
+    except (OSError, ValueError):
+        return
+    if own != fmt_mac(mac) and not flags & 0x100:  # IFF_PROMISC
+        say("note: smolnet's MAC %s is not %s's own (%s) and %s is not promiscuous; "
+            "a real NIC will drop frames for smolnet: ip link set %s promisc on"
+            % (fmt_mac(mac), ifname, own, ifname, ifname))
 
 
 def make_interface(opts, link):
