@@ -238,6 +238,32 @@ def test_timeout_during_recovery_exits_it():
     assert got[0].seq == LOCAL_SEQ + 101 and s.cwnd() == 536
 
 
+def test_early_retransmit_with_few_segments():
+    # RFC 5827: two full segments out, nothing more to send: one duplicate
+    # ACK is all that can come, so it triggers the retransmission
+    s = _est(nodelay=False)
+    s.send(b"P" * 536 + b"Q" * 536)
+    assert len(recv(s)) == 2
+    _ack(s, 0)
+    expect(s, [SEG_R(data=b"P" * 536, win=64)])
+    assert s.in_recovery
+
+
+def test_limited_transmit():
+    # RFC 3042: the first two duplicate ACKs each let one new segment out
+    s = _est()
+    s.send(b"x" * (4 * 536))
+    assert len(recv(s)) == 4          # the initial window
+    s.send(b"y" * 1000)
+    expect_none(s)
+    _ack(s, 0)
+    got = recv(s)
+    assert [len(g.data) for g in got] == [536]
+    _ack(s, 0)
+    got = recv(s)
+    assert [len(g.data) for g in got] == [464]
+
+
 def test_cubic_selectable():
     s = _est(cc="cubic")
     from smolnet.socket.tcp_cc import Cubic

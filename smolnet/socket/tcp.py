@@ -93,7 +93,9 @@ class TcpSocket:
         # counters
         self.rx_segments = 0
         self.tx_segments = 0
-        self.retransmits = 0
+        self.retransmits = 0               # segments sent again
+        self.timeouts = 0                  # retransmission timer expiries
+        self.recoveries = 0                # fast retransmit / recovery episodes
         self.drops = 0
         self.challenge_acks = 0
         self._isn = bytearray(8)
@@ -170,6 +172,11 @@ class TcpSocket:
         self.una_since = 0
         self.last_tx = 0
         self.rtt_on = False
+        self.rtx_marked = False             # data sent again is outstanding
+        self.rtx_mark = 0                   # ... up to here
+        self.rtx_ts_hi = 0                  # TSval of the last retransmission
+        self.rtx_ts_lo = 0
+        self.quickack = 0
         self.rtt_seq = 0
         self.rtt_t0 = 0
         self.last_rx = 0

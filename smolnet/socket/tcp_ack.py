@@ -48,9 +48,17 @@ def rtt_sample(s, b, now, ack):
     timestamps are on (RFC 7323 4.1), else from the one timed segment if it
     was not retransmitted (Karn). Returns the sample in ms or -1."""
     o = s.opt
+    if s.rtx_marked and ack >= s.rtx_mark:
+        s.rtx_marked = False
     if s.ts_ok and o.ts:
         ts_now(s, now)
         d = seq_get(b, o.ts_off + 4, s.ts_hi, s.ts_lo)   # TSecr - now
+        if s.rtx_marked and seq_get(b, o.ts_off + 4, s.rtx_ts_hi, s.rtx_ts_lo) < 0:
+            # the echo predates our last retransmission: the peer may be
+            # acknowledging the original (a spurious retransmission, whose
+            # duplicate it did not echo), so the time is unknown (Karn's
+            # ambiguity, which RFC 7323 4.3 leaves to the implementation)
+            d = 1
         if -SAMPLE_MAX <= d <= 0:
             s.rtt_on = False
             s.rtte.sample(-d)
@@ -84,11 +92,14 @@ def on_ack(s, b, l4_off, seq, ack, dlen, fin, now):
     sacked = False
     if s.sack_ok and o.sack_n and s.snd_max > s.snd_una:
         sacked = _sack_blocks(s, b, o)
-    if ack == old_una and s.snd_max > s.snd_una and dlen == 0 and not fin \
-            and win and (win == s.snd_wnd or sacked):
-        # a duplicate ACK (RFC 5681 2; RFC 6675 2 counts one with new SACK
-        # information even if the window changed)
+    if ack == old_una and s.snd_max > s.snd_una and \
+            (sacked or (dlen == 0 and not fin and win and win == s.snd_wnd)):
+        # a duplicate ACK (RFC 5681 2). RFC 6675 2 counts any ACK bringing
+        # new SACK information, also one that carries data (both directions
+        # busy) or changes the window
         _dupack(s, now)
+    elif sacked and not s.in_recovery and s.sb.is_lost(0):
+        _enter_recovery(s, now)
     # window update, only from a segment newer than the last one used
     if s.snd_wl1 < seq or (s.snd_wl1 == seq and s.snd_wl2 <= ack):
         if win != s.snd_wnd:
@@ -186,13 +197,30 @@ def _dupack(s, now):
     if s.in_recovery:
         cc.on_dup_ack()
         return
-    lost = s.dupacks >= _DUPTHRESH
+    thresh = _DUPTHRESH
+    flight = s.snd_max - s.snd_una
+    if flight < 4 * s.eff_mss and not s.nodelay and \
+            s.snd_una + s.syn_unacked + s.tx.used() <= s.snd_max:
+        # early retransmit (RFC 5827 3.2, byte-based): fewer than four
+        # segments out and no new data to send, so three duplicates can
+        # never come. Only with Nagle on, where segments are full-sized.
+        thresh = (flight + s.eff_mss - 1) // s.eff_mss - 1
+        if thresh < 1:
+            thresh = 1
+    lost = s.dupacks >= thresh
     if not lost and s.sack_ok:
         lost = s.sb.is_lost(0)
+    if lost:
+        _enter_recovery(s, now)
+
+
+def _enter_recovery(s, now):
     # RFC 6582 3.2 step 2: not again for losses from before the last
     # recovery (the ACK must cover more than `recover`)
-    if lost and s.snd_una >= s.recover:
+    if s.snd_una >= s.recover:
+        cc = s.cc
         s.in_recovery = True
+        s.recoveries += 1
         s.recover = s.snd_max
         cc.on_fast_retransmit(s.snd_max - s.snd_una, now, s.sack_ok)
         s.fast_rtx = True
@@ -211,5 +239,6 @@ def _rebase_snd(s):
     s.snd_wl2 -= k
     s.recover -= k
     s.rtt_seq -= k
+    s.rtx_mark -= k
     s.fin_seq -= k
     s.high_rxt -= k

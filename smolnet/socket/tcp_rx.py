@@ -38,6 +38,7 @@ _ACK = const(0x10)
 _MSS_DEFAULT4 = const(536)    # RFC 9293 3.7.1
 _MSS_DEFAULT6 = const(1220)
 _CHALLENGE_WINDOW_MS = const(1000)
+_QUICKACK = const(8)          # segments ACKed at once after a hole
 
 
 def _u16(b, off):
@@ -235,6 +236,14 @@ def _synchronized(s, b, l4_off, hlen, l4_len, f, now):
             # zero window: still take the ACK (and a bare FIN), drop the data
             # (RFC 9293 3.10.7.4 "special allowance")
             data_ok = False
+        elif st == _SYN_RECEIVED and f & _SYN and seq == rn - 1:
+            # the peer's SYN again: our SYN-ACK was lost. Answer now, echoing
+            # this SYN's timestamp (else the peer measures the lost time)
+            if s.ts_ok and o.ts:
+                s.ts_recent_hi = _u16(b, o.ts_off)
+                s.ts_recent_lo = _u16(b, o.ts_off + 2)
+            s.ack_now = True
+            return
         else:
             if st == _TIME_WAIT and fin:
                 s.tw_at = ticks_add(now, s.time_wait_ms)   # FIN again: restart 2MSL
@@ -349,7 +358,16 @@ def _data(s, b, doff, seq, dlen, fin, now):
     # RFC 5681 4.2 / RFC 9293 3.8.6.3: ACK at once when out of order or when
     # a hole was filled; otherwise every second full segment or after the
     # delayed-ACK time
-    if at > 0 or k > dlen or s.ack_delay_ms <= 0:
+    if at > 0 or k > dlen:
+        s.ack_now = True
+        s.quickack = _QUICKACK
+    elif s.ack_delay_ms <= 0:
+        s.ack_now = True
+    elif s.quickack > 0:
+        # just after a loss: every segment is ACKed at once for a while, so
+        # a sender with a small window recovers its ACK clock (Linux's
+        # quick-ACK mode)
+        s.quickack -= 1
         s.ack_now = True
     elif s.rcv_nxt - s.last_ack_sent >= (s.rcv_mss << 1):
         s.ack_now = True

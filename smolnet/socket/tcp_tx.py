@@ -104,6 +104,7 @@ def _on_rto(s, now):
             close(s, ETIMEDOUT)
         return False
     repeated = s.rtte.backoff > 0
+    s.timeouts += 1
     s.rtte.on_timeout()
     s.rtx_on = False               # re-armed by the retransmission
     if s.state >= _ESTABLISHED:
@@ -117,6 +118,18 @@ def _on_rto(s, now):
     s.rtt_on = False               # Karn
     s.sb.clear()                   # RFC 2018 8: forget SACKed bits after RTO
     return True
+
+
+def _mark_rtx(s, now):
+    """Bookkeeping for any retransmission: Karn's rule for the timed
+    segment, and the TSval an echo must reach to be trusted (tcp_ack)."""
+    s.retransmits += 1
+    s.rtt_on = False
+    ts_now(s, now)
+    s.rtx_ts_hi = s.ts_hi
+    s.rtx_ts_lo = s.ts_lo
+    s.rtx_mark = s.snd_max if s.snd_max > 1 else 1
+    s.rtx_marked = True
 
 
 def _start_rtx(s, now):
@@ -217,6 +230,10 @@ def _plan(s):
     fin_next = s.fin_queued and nxt <= end and (not s.fin_sent or nxt <= s.fin_seq)
     wnd = s.snd_wnd
     cw = s.cc.cwnd
+    if 0 < s.dupacks < 3 and not s.in_recovery and nxt >= s.snd_max:
+        # limited transmit (RFC 3042): a new segment for each of the first
+        # two duplicate ACKs keeps the ACK clock going
+        cw += s.dupacks * s.eff_mss
     if cw < wnd:
         wnd = cw
     usable = s.snd_una + wnd - nxt
@@ -278,7 +295,7 @@ def _send_at(s, iface, now, seq, n, fin):
         k += 1
     new = seq + k
     if seq < s.snd_max:
-        s.retransmits += 1
+        _mark_rtx(s, now)
     elif not s.ts_ok and not s.rtt_on and k:
         s.rtt_on = True            # time this segment (RFC 6298 3, Karn)
         s.rtt_seq = seq
@@ -323,8 +340,7 @@ def _retransmit(s, iface, now, seq, n):
     k = _emit(s, iface, now, seq, flags, seq - start, n)
     if k < 0:
         return False
-    s.retransmits += 1
-    s.rtt_on = False
+    _mark_rtx(s, now)
     e = seq + k + (1 if s.sent_flags & _FIN else 0)
     if e > s.high_rxt:
         s.high_rxt = e
@@ -417,8 +433,7 @@ def _send_syn(s, iface, now):
             s.rtt_seq = 0
             s.rtt_t0 = now
     else:
-        s.retransmits += 1
-        s.rtt_on = False
+        _mark_rtx(s, now)
     s.snd_nxt = 1
     if s.snd_max < 1:
         s.snd_max = 1
