@@ -19,6 +19,8 @@ from common import say, ticks_ms, ticks_diff
 SERVER_IP = "192.0.2.2"
 PEER_IP = "192.0.2.1"
 RULE = "-" * 72
+# what the namespace version needs (tshark is optional: it checks the pcap)
+DEMO_TOOLS = {"ip": "iproute2", "ping": "iputils-ping", "socat": "socat"}
 
 
 def step(n, title):
@@ -39,9 +41,9 @@ def kernel_demo():
     import os
     sys.path.insert(0, os.path.join(common._root, "host_tests"))
     import netns
-    from netns import Netns, NetnsError, SMOLNET_IF, KERNEL_IF
+    from netns import Netns, SMOLNET_IF, KERNEL_IF
 
-    netns.check_host()
+    netns.check_host(DEMO_TOOLS)
     mp = netns.micropython()
     failed = []
     with Netns() as ns:
@@ -228,7 +230,7 @@ def main(argv):
         sys.path.insert(0, os.path.join(common._root, "host_tests"))
         import netns
         try:
-            netns.check_host()
+            netns.check_host(DEMO_TOOLS)
             netns.micropython()
         except netns.NetnsError as e:
             reason = str(e)
@@ -238,6 +240,10 @@ def main(argv):
         except KeyboardInterrupt:
             say("interrupted; namespace deleted")
             return 130
+        except netns.NetnsError as e:
+            say("")
+            say("demo failed: %s" % e)
+            return 1
     say("")
     say("Cannot run smolnet against the kernel here (%s)." % reason)
     say("Running the same conversation between two smolnet interfaces on a Loopback pair.")
