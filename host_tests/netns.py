@@ -18,8 +18,11 @@ Only documentation prefixes and no route out of the namespace: nothing a test
 does reaches the host's network.
 
 Missing root or tools is an error (NetnsError), never a skip: `make setup`
-installs the Debian packages. tshark helpers for validating pcap files live
-here too (pcap_errors, pcap_count).
+installs the Debian packages. Also here: helpers to start smolnet's tools
+inside (tool_cmd, start_server), to run the kernel's ping (kernel_ping,
+assert_all_answered), to parse the tools' counters (counters), and tshark
+helpers for pcap files (pcap_errors, pcap_fields, pcap_count). Fixtures for
+pytest: netns (veth) and netns_tap.
 """
 
 import os
