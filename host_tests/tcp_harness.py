@@ -388,6 +388,78 @@ def socket_time_wait(**kw):
     return s
 
 
+class Link:
+    """Two sockets wired back to back through their fake Interfaces (no IP
+    layer): run() moves every emitted segment across until both are quiet.
+    drop(seg_index) may be set to a function deciding which segments are
+    lost (by their running number)."""
+
+    def __init__(self, a, b, addr_a=REMOTE_ADDR, addr_b=LOCAL_ADDR):
+        a._test_iface = FakeIface(local=addr_a)
+        b._test_iface = FakeIface(local=addr_b)
+        self.a = a
+        self.b = b
+        self.addr_a = addr_a
+        self.addr_b = addr_b
+        self.count = 0
+        self.drop = None
+        self.log_a = []          # (seq, data length) of what a sent, in order
+
+    def _move(self, src, dst, sa, da, now, log):
+        i = iface_of(src)
+        start = len(i.raw)
+        k = 0
+        while k < 64 and src.dispatch(i, now):
+            k += 1
+        moved = 0
+        for j in range(start, len(i.raw)):
+            raw = i.raw[j]
+            if log is not None:
+                log.append((i.sent[j].seq, len(i.sent[j].data)))
+            self.count += 1
+            if self.drop is not None and self.drop(self.count):
+                continue
+            d = iface_of(dst)
+            b = d.rx_buf
+            for q in range(4):
+                b[12 + q] = sa[q]
+                b[16 + q] = da[q]
+            d.rx_alen = 4
+            b[20:20 + len(raw)] = raw
+            if dst.accepts(d, 20) > 0:
+                dst.process(d, 20, len(raw), now)
+            moved += 1
+        del i.raw[start:]            # keep memory flat on long transfers
+        del i.sent[start:]
+        del i.dsts[start:]
+        del i.srcs[start:]
+        return moved
+
+    def run(self, now=0, rounds=100):
+        for _ in range(rounds):
+            m = self._move(self.a, self.b, self.addr_a, self.addr_b, now, self.log_a)
+            m += self._move(self.b, self.a, self.addr_b, self.addr_a, now, None)
+            if m == 0:
+                return
+
+
+def connect_pair(**kw):
+    """A (client, REMOTE_ADDR:REMOTE_PORT) and B (server, LOCAL_ADDR:80),
+    connected over a Link."""
+    da = dict(kw)
+    da.setdefault("iss", REMOTE_SEQ)
+    db = dict(kw)
+    db.setdefault("iss", LOCAL_SEQ)
+    a = new_socket(**da)
+    b = new_socket(**db)
+    link = Link(a, b)
+    b.listen(LOCAL_PORT)
+    a.connect(LOCAL_ADDR, LOCAL_PORT, local_port=REMOTE_PORT)
+    link.run()
+    assert a.state == tcpmod.ESTABLISHED and b.state == tcpmod.ESTABLISHED
+    return a, b, link
+
+
 def raises(errno_value, f, *args):
     try:
         f(*args)

@@ -115,6 +115,8 @@ def on_ack(s, b, l4_off, seq, ack, dlen, fin, now):
                 s.max_snd_wnd = win
         s.snd_wl1 = seq
         s.snd_wl2 = ack
+    if s.snd_una > REBASE:
+        _rebase_snd(s)       # last: `ack` above is relative to the old base
 
 
 def _sack_blocks(s, b, o):
@@ -187,8 +189,6 @@ def _ack_new(s, b, ack, now):
         s.rtx_on = True
         s.rtx_persist = False
         s.rtx_at = ticks_add(now, s.rtte.rto)
-    if ack > REBASE:
-        _rebase_snd(s)
 
 
 def _dupack(s, now):
