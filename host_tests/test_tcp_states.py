@@ -809,3 +809,26 @@ def test_state_queries():
     s = socket_time_wait()
     assert not s.is_open() and not s.is_active()
     assert not s.may_send()
+
+
+def test_established_no_route_counts_as_lost():
+    s = socket_established()
+    iface_of(s).no_route = True
+    s.send(b"abc")
+    expect_none(s)                 # "sent" into the void, no busy loop
+    assert s.poll_at(0) == s.rto_ms()
+    send(s, SEG(data=b"x"))
+    expect_none(s)
+    assert s.poll_at(0) == s.rto_ms()
+    iface_of(s).no_route = False
+    expect(s, [SEG_R(data=b"abc", ack=REMOTE_SEQ + 2, win=63)], now=s.rto_ms())
+
+
+def test_neighbor_never_answers_gives_up():
+    s = socket_syn_sent(user_timeout_ms=10000)
+    iface_of(s).neighbor_pending = True
+    t = 0
+    while t < 3100:
+        recv(s, now=t)
+        t += 20
+    assert s.state == tcp.CLOSED and s.error == errno.EHOSTUNREACH

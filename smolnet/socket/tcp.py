@@ -194,6 +194,9 @@ class TcpSocket:
         self.rescue = False
         self.hold = False
         self.hold_until = 0
+        self.holding = False                # waiting for a neighbor since hold_start
+        self.no_route = False               # the last segment found no route
+        self.hold_start = 0
         self.sent_flags = 0
 
     # --- user API: opening ------------------------------------------------

@@ -310,14 +310,13 @@ def _synchronized(s, b, l4_off, hlen, l4_len, f, now):
         if dlen > 0:
             fin = 0
             s.ack_now = True
-    # eighth: FIN
-    if fin:
-        end = seq + dlen if seq + dlen > s.rcv_nxt else s.rcv_nxt
+    # eighth: FIN (its place is after the data; front trimming kept it)
+    if fin and not s.fin_rcvd:
         if seq + dlen <= s.rcv_nxt:
             _on_fin(s, now)
         elif not s.fin_ooo:
-            s.fin_ooo = True
-            s.fin_ooo_at = end
+            s.fin_ooo = True     # out of order: taken once the hole is filled
+            s.fin_ooo_at = seq + dlen
     if s.fin_ooo and s.rcv_nxt == s.fin_ooo_at and not s.fin_rcvd:
         _on_fin(s, now)
     if s.rcv_nxt > REBASE:

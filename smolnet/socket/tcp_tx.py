@@ -36,6 +36,7 @@ _ACK = const(0x10)
 
 _PROTO = const(6)
 _HOLD_MS = const(20)         # wait for a neighbor (ARP) before trying again
+_NEIGHBOR_GIVE_UP_MS = const(3000)   # then treat the segment as lost (Linux: 3 ARP tries)
 
 
 def dispatch(s, iface, now):
@@ -423,8 +424,9 @@ def _send_syn(s, iface, now):
     flags = _SYN | _ACK if s.state == _SYN_RECEIVED else _SYN
     k = _emit(s, iface, now, 0, flags, 0, 0)
     if k < 0:
-        if k == -2 and first and s.state == _SYN_SENT:
-            close(s, EHOSTUNREACH)
+        return False
+    if s.no_route and first and s.state == _SYN_SENT:
+        close(s, EHOSTUNREACH)     # fail fast, as a connect() without a route
         return False
     if first:
         s.una_since = now
@@ -457,16 +459,31 @@ def _emit(s, iface, now, seq, flags, at, n):
     """Build and send one segment: header, options, n bytes from the tx
     ring at offset `at`. Returns the data bytes sent (n, or fewer if the
     link is smaller), -1 if the neighbor is unresolved (nothing sent, try
-    again later), -2 if there is no route (the segment is lost: as if sent)."""
+    again later). Without a route (or a neighbor that never answers) the
+    segment counts as sent and lost, with s.no_route set."""
     off = iface.tx_begin(s.remote_addr, 0, s.alen, s.local_addr if s.local_set else None,
                          0, now)
     if off < 0:
         if off == -1:
-            s.hold = True
-            s.hold_until = ticks_add(now, _HOLD_MS)
-            return -1
+            if not s.holding:
+                s.holding = True
+                s.hold_start = now
+            if ticks_diff(now, s.hold_start) < _NEIGHBOR_GIVE_UP_MS:
+                s.hold = True
+                s.hold_until = ticks_add(now, _HOLD_MS)
+                return -1
+            # the neighbor does not answer: from here on like a lost segment
+            # (timers, backoff and the user timeout take over)
+        s.holding = False
         s.drops += 1
-        return -2
+        s.no_route = True
+        s.sent_flags = flags
+        if flags & _ACK:
+            s.ack_now = False
+            s.ack_pending = False
+        return n
+    s.holding = False
+    s.no_route = False
     if not s.local_set:
         copy(s.local_addr, 0, iface.tx_src, 0, s.alen)
         s.local_set = True
