@@ -181,13 +181,14 @@ def _readable(s):
     return s.recv_avail() > 0 or not s.may_recv()
 
 
-def _wait_data(so, s, partial):
-    """Wait for data or the end of the stream. Returns False (instead of
-    raising EAGAIN/ETIMEDOUT) when `partial` data is already in hand."""
+def _wait_data(so, s, partial, stream=True):
+    """Wait for data or the end of the stream. False when it would block
+    and this is a stream call (they return None, not EAGAIN) or `partial`
+    data is already in hand (no ETIMEDOUT then either)."""
     if _readable(s):
         return True
     if so._timeout == 0:
-        if partial:
+        if partial or stream:
             return False
         raise OSError(errno.EAGAIN)
     try:
@@ -211,7 +212,7 @@ def recv(so, bufsize, flags):
     s = so._s
     if not _readable(s) and flags & 0x08:        # MSG_DONTWAIT
         raise OSError(errno.EAGAIN)
-    _wait_data(so, s, False)
+    _wait_data(so, s, False, False)
     avail = s.recv_avail()
     if avail == 0:
         return _eof_or_error(so, s)
@@ -251,6 +252,8 @@ def read(so, n):
         out = bytearray()
         while True:
             if not _wait_data(so, s, len(out) > 0):
+                if not out:
+                    return None
                 break
             avail = s.recv_avail()
             if avail == 0:

@@ -37,6 +37,7 @@ class Net:
         self.sockets = []          # open facade sockets
         self.closing = []          # closed TCP sockets still finishing
         self.tcp_pool = []         # finished ones, buffers kept for reuse
+        self._scratch = bytearray(512)
         self._poller = None
         self._poll_obj = getattr(iface.device, "poll_obj", None)
         if self._poll_obj is not None and sleep is None:
@@ -74,6 +75,11 @@ class Net:
         keep = []
         for s in self.closing:
             slots = getattr(s, "slots", None)
+            if slots is None:
+                # data for a closed socket is taken and dropped, as lwIP's
+                # tcp_recv_null does (the peer is not reset)
+                while s.recv_avail():
+                    s.recv_into(self._scratch)
             done = True
             for x in (slots if slots is not None else (s,)):
                 if x.state != 0 or x.rst_pending:

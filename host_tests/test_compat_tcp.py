@@ -1,0 +1,235 @@
+# runtimes: cpython unix wasm
+# The drop-in socket module's stream sockets over two Interfaces on a
+# Loopback pair: the calls a library makes and the OSError errno a
+# MicroPython lwIP port raises for each mistake. A fake clock whose sleep()
+# advances it makes every timeout exact and instant.
+import sys
+from smolnet.compat import socket
+from smolnet.compat.stack import Net
+from smolnet.socket import errno
+from netpair import NetPair
+from support import raises
+
+_MP = sys.implementation.name == "micropython"
+
+
+def _nets():
+    p = NetPair()
+
+    def sleep(ms):
+        p.clock.t = (p.clock.t + ms) & 0x3FFFFFFF
+
+    a = Net(p.a, clock=p.clock, sleep=sleep)
+    a.also_poll(p.b)
+    b = Net(p.b, clock=p.clock, sleep=sleep)
+    b.also_poll(p.a)
+    socket.use(a)
+    return p, a, b
+
+
+def _server(net, port=80, backlog=2):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, net)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(socket.getaddrinfo("0.0.0.0", port)[0][-1])
+    s.listen(backlog)
+    return s
+
+
+def _connected(port=80):
+    p, a, b = _nets()
+    srv = _server(b, port)
+    c = socket.socket()
+    c.connect(("192.0.2.2", port))
+    s, addr = srv.accept()
+    return p, srv, c, s, addr
+
+
+def test_request_response_like_an_http_client():
+    p, srv, c, s, addr = _connected()
+    assert addr == ("192.0.2.1", c._port)
+    c.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+    assert s.readline() == b"GET / HTTP/1.0\r\n"
+    assert s.readline() == b"Host: x\r\n"
+    assert s.readline() == b"\r\n"
+    body = bytes(i & 0xFF for i in range(10000))
+    s.write(b"HTTP/1.0 200 OK\r\n\r\n")
+    assert s.write(body) == 10000
+    s.close()
+    assert c.readline() == b"HTTP/1.0 200 OK\r\n"
+    assert c.read(2) == b"\r\n"
+    got = c.read()                       # to the end of the stream
+    assert got == body
+    assert c.recv(10) == b"" and c.read(5) == b""
+    c.close()
+    srv.close()
+
+
+def test_recv_returns_what_is_there_read_waits_for_all():
+    p, srv, c, s, addr = _connected()
+    c.send(b"abc")
+    assert s.recv(100) == b"abc"
+    c.send(b"de")
+    buf = bytearray(5)
+    s.settimeout(0.2)
+    assert s.readinto(buf, 2) == 2 and buf[:2] == b"de"
+    c.send(b"xyz")
+    assert s.recv(2, socket.MSG_PEEK) == b"xy"
+    assert s.recv(100) == b"xyz"
+    for x in (c, s, srv):
+        x.close()
+
+
+def test_connect_to_a_closed_port_is_econnreset():
+    p, a, b = _nets()
+    c = socket.socket()
+    assert raises(OSError, c.connect, ("192.0.2.2", 81)).args[0] == errno.ECONNRESET
+    assert raises(OSError, c.send, b"x").args[0] == errno.EBADF    # dead now, as lwIP
+    c.close()
+
+
+def test_nonblocking_connect_then_poll():
+    p, a, b = _nets()
+    srv = _server(b)
+    c = socket.socket()
+    c.setblocking(False)
+    assert raises(OSError, c.connect, ("192.0.2.2", 80)).args[0] == errno.EINPROGRESS
+    assert raises(OSError, c.connect, ("192.0.2.2", 80)).args[0] in (errno.EALREADY, errno.EISCONN)
+    t0 = p.clock.t
+    assert a.wait(lambda: c.ioctl(3, 4) == 4, 3000)   # writable once established
+    assert raises(OSError, c.recv, 10).args[0] == errno.EAGAIN
+    assert c.read(10) is None and c.readline() is None
+    assert raises(OSError, c.connect, ("192.0.2.2", 80)).args[0] == errno.EISCONN
+    srv.setblocking(False)
+    s, _ = srv.accept()
+    assert raises(OSError, srv.accept).args[0] == errno.EAGAIN
+    s.setblocking(False)
+    # fill the peer's receive window and our send buffer: then write gives None
+    big = bytes(4096)
+    total = 0
+    while True:
+        k = c.write(big)
+        if k is None:
+            break
+        total += k
+        a.poll()
+    assert total >= 8192
+    assert raises(OSError, c.send, b"x").args[0] == errno.EAGAIN
+    assert raises(OSError, c.sendall, big).args[0] == errno.EAGAIN
+    assert c.ioctl(3, 4) == 0
+    got = 0
+    while True:
+        d = s.read(3000)
+        if d is None:
+            a.poll()
+            if s.ioctl(3, 1) == 0:
+                break
+            continue
+        got += len(d)
+    assert got == total
+    for x in (c, s, srv):
+        x.close()
+
+
+def test_timeouts_are_etimedout():
+    p, a, b = _nets()
+    srv = _server(b)
+    srv.settimeout(1.5)
+    t0 = p.clock.t
+    assert raises(OSError, srv.accept).args[0] == errno.ETIMEDOUT
+    assert 1500 <= p.clock.t - t0 < 1600
+    c = socket.socket()
+    c.connect(("192.0.2.2", 80))
+    s, _ = srv.accept()
+    assert s._timeout == 1500                      # inherited, as lwIP
+    c.settimeout(0.25)
+    t0 = p.clock.t
+    assert raises(OSError, c.recv, 10).args[0] == errno.ETIMEDOUT
+    assert 250 <= p.clock.t - t0 < 300
+    for x in (c, s, srv):
+        x.close()
+
+
+def test_data_after_close_is_dropped_then_eof():
+    # lwIP acknowledges and drops what arrives after close(); the peer sees
+    # the FIN and nothing else
+    p, srv, c, s, addr = _connected()
+    s.send(b"last words")
+    s.close()
+    assert c.send(b"data the server never reads") == 27
+    assert c.recv(100) == b"last words"
+    assert c.recv(100) == b""
+    c.close()
+    srv.close()
+
+
+def test_reset_by_peer_is_econnreset_then_ebadf():
+    p, srv, c, s, addr = _connected()
+    c.send(b"request the server ignores")
+    socket.current().poll()
+    s.close()                                      # unread data: RST (lwIP)
+    socket.current().poll()
+    assert raises(OSError, c.recv, 10).args[0] == errno.ECONNRESET
+    assert raises(OSError, c.recv, 10).args[0] == errno.EBADF
+    assert c.ioctl(3, 1) == 0x20
+    c.close()
+    srv.close()
+
+
+def test_misuse_errors():
+    p, a, b = _nets()
+    srv = _server(b, 8080)
+    other = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, b)
+    assert raises(OSError, other.bind, ("0.0.0.0", 8080)).args[0] == errno.EADDRINUSE
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    assert raises(OSError, u.listen, 1).args[0] == errno.EOPNOTSUPP
+    t = socket.socket()
+    assert raises(OSError, t.accept).args[0] == errno.EINVAL      # not listening
+    assert raises(OSError, t.recv, 1).args[0] == errno.ENOTCONN
+    assert raises(OSError, t.send, b"x").args[0] == errno.ENOTCONN
+    t.close()
+    assert raises(OSError, t.send, b"x").args[0] == errno.EBADF
+    assert raises(OSError, srv.connect, ("192.0.2.1", 1)).args[0] == errno.EINVAL
+    for x in (srv, other, u):
+        x.close()
+
+
+def test_connect_to_an_absent_host():
+    p, a, b = _nets()
+    a.tcp_options = {"user_timeout_ms": 3000}
+    c = socket.socket()
+    t0 = p.clock.t
+    e = raises(OSError, c.connect, ("192.0.2.99", 80))      # nobody answers ARP
+    # smolnet's TCP says EHOSTUNREACH (lwIP would retry the SYN for a minute
+    # and say ECONNABORTED): the more useful answer is kept
+    assert e.args[0] == errno.EHOSTUNREACH, e.args
+    assert p.clock.t - t0 >= 3000
+    c2 = socket.socket()
+    c2.settimeout(0.5)
+    assert raises(OSError, c2.connect, ("192.0.2.99", 80)).args[0] == errno.EINPROGRESS
+    c.close()
+    c2.close()
+
+
+def test_listener_polls_readable_and_sockets_are_recycled():
+    p, a, b = _nets()
+    srv = _server(b, 7, backlog=3)
+    srv.setblocking(False)
+    assert srv.ioctl(3, 1) == 0
+    for i in range(4):
+        c = socket.socket()
+        c.connect(("192.0.2.2", 7))
+        assert srv.ioctl(3, 1) == 1
+        s, _ = srv.accept()
+        c.send(b"%d" % i)
+        assert s.recv(5) == b"%d" % i
+        c.close()
+        s.close()
+        for _ in range(3):
+            b.poll()
+    # the closed sockets finish and leave the Interfaces
+    p.clock.t += 130000
+    a.poll()
+    b.poll()
+    assert len(p.a.sockets) == 0 and len(p.b.sockets) == 1
+    assert len(a.tcp_pool) + len(b.tcp_pool) >= 1
+    srv.close()
