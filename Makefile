@@ -71,8 +71,8 @@ test-quick: setup-venv
 	$(PYTEST) -n 0 $(PYTEST_ARGS) $(PORTABLE_CPYTHON)
 
 clean:
-	find . -name __pycache__ -type d -not -path './$(VENV)/*' \
-	    -not -path './node_modules/*' -prune -exec rm -rf {} +
+	find . \( -path ./$(VENV) -o -path ./node_modules -o -path ./.git \) -prune \
+	    -o -name __pycache__ -type d -prune -exec rm -rf {} +
 	rm -rf .pytest_cache .hypothesis build bench/results
 
 distclean: clean

@@ -95,9 +95,11 @@ def _summary(out):
 def _cases():
     cases = []
     for module, runtimes in portable_modules():
+        # pytest-timeout's limit (pytest.ini) must not cut a longer header timeout
+        limit = pytest.mark.timeout(_options(module)["timeout"] + 60)
         for rt in runtimes:
             if rt != "cpython":
-                cases.append(pytest.param(rt, module, id="%s::%s" % (rt, module)))
+                cases.append(pytest.param(rt, module, id="%s::%s" % (rt, module), marks=limit))
     return cases
 
 

@@ -3,9 +3,12 @@
 //
 //   node host_tests/wasm_run.mjs [options] MODULE [TEST_NAME ...]
 //   node host_tests/wasm_run.mjs [options] --exec FILE.py [ARG ...]
+//       (runs a script as __main__ instead, e.g. a benchmark; sys.exit(n) works)
 //
 // options:
-//   --heap SIZE     initial MicroPython heap, bytes or with k/m (default 4m)
+//   --heap SIZE     initial MicroPython heap, bytes or with k/m (default 4m);
+//                   this (pyscript) build grows its heap on demand, so the
+//                   figure does not cap what a test may allocate
 //   --pystack N     Python stack size passed to the port (default 16384)
 //   --path DIR      also copy DIR's files into the VM and put it first on
 //                   sys.path (repeatable; for harness self-tests)
@@ -135,12 +138,16 @@ async function main() {
 
     let code = "import sys\nsys.path.clear()\nsys.path.extend(" + pyList(vmPath) + ")\n";
     if (execFile) {
-        const src = fs.readFileSync(execFile, "utf8");
+        // run the file in __main__ under its own name (for tracebacks); files
+        // inside the repo keep their path relative to /repo
+        const abs = path.resolve(execFile);
+        const rel = path.relative(ROOT, abs);
+        const vmFile = rel.startsWith("..") ? `/exec/${path.basename(abs)}` : `${VM_ROOT}/${rel}`;
+        mp.FS.mkdirTree(path.posix.dirname(vmFile));
+        mp.FS.writeFile(vmFile, fs.readFileSync(abs));
         code += "sys.argv.clear()\nsys.argv.extend(" + pyList([execFile, ...args]) + ")\n";
-        code += "_wasm_run_rc = 0\n";
+        code += "exec(compile(open(" + pyStr(vmFile) + ").read(), " + pyStr(vmFile) + ", 'exec'))\n";
         mp.runPython(code);
-        // run the file as its own __main__-like program
-        mp.runPython(src);
         return finish(0);
     }
     code += "import mprun\n_wasm_run_rc = mprun.main(" + pyList(args) + ")\n";
