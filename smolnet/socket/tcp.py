@@ -10,6 +10,26 @@
 # Allocation: everything is made in __init__ from the sizes given. connect(),
 # listen() and the ISN computation (once per connection) may allocate;
 # send/recv_into/peek_into/find and the Interface hooks do not.
+#
+# API (all non-blocking; addresses are 4/16-byte bytes or "a.b.c.d" strings)
+#   s = TcpSocket(rx_size, tx_size, **options)      options: see __init__
+#   s.connect(addr, port, local_port=0, local_addr=None)
+#   s.listen(port, addr=None)                       one connection; TcpListener
+#                                                   (tcp_listen.py) for a queue
+#   s.send(buf, off=0, n=-1) -> bytes queued (0: buffer full)
+#   s.recv_into(buf, off=0, n=-1) -> bytes read (0: nothing now; at_eof()
+#                                   tells the end of the stream)
+#   s.peek_into(buf, off=0, n=-1, at=0), s.find(byte, limit=-1)
+#   s.close()   half-close (FIN after the queued data; reading goes on)
+#   s.abort()   RST now
+#   s.state (CLOSED..TIME_WAIT below), s.state_name(), s.error (errno or 0),
+#   is_open/is_active/is_connected, may_send/can_send, may_recv/can_recv,
+#   at_eof, recv_avail, send_free, send_pending, rto_ms, cwnd
+#   Errors: OSError(EALREADY/EISCONN/EINVAL) from connect/listen misuse,
+#   OSError(ENOTCONN) sending when not connected or after close(), and once
+#   a connection is gone OSError(s.error): ECONNREFUSED (RST to our SYN),
+#   ECONNRESET (RST), ETIMEDOUT (user timeout, keepalive), EHOSTUNREACH (no
+#   route for the SYN, or the neighbor never answered).
 from micropython import const
 from time import ticks_diff
 from ..fast import equal, copy
