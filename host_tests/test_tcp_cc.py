@@ -455,6 +455,87 @@ def _hot(cc, big):
     return cc.cwnd
 
 
+class XorShift:
+    def __init__(self, seed):
+        self.s = (seed & 0xFFFFFFFF) or 1
+
+    def next(self):
+        x = self.s
+        x ^= (x << 13) & 0xFFFFFFFF
+        x ^= x >> 17
+        x ^= (x << 5) & 0xFFFFFFFF
+        self.s = x
+        return x
+
+    def below(self, n):
+        return self.next() % n if n > 0 else 0
+
+
+def _events(seed, n):
+    # events drawn outside the heap lock (the PRNG's 32-bit ints are heap
+    # objects on wasm), stored as small ints: kind, a, b per event
+    rng = XorShift(seed)
+    ev = []
+    for i in range(n):
+        kind = rng.below(12)
+        ev.append(kind)
+        ev.append(rng.below(1 << (1 + rng.below(28))))     # bytes, any scale
+        ev.append(rng.below(1 << (1 + rng.below(20))) - 1)  # ms, -1 possible
+    return ev
+
+
+def _replay(cc, ev, out):
+    now = 0
+    lo = 1 << 30
+    hi = 0
+    for i in range(0, len(ev), 3):
+        kind = ev[i]
+        a = ev[i + 1]
+        b = ev[i + 2]
+        now = time.ticks_add(now, b if b > 0 else 0)
+        if kind < 5:
+            cc.on_ack(a, now, b, cc.cwnd if kind < 4 else a)
+        elif kind == 5:
+            cc.on_fast_retransmit(a, now, b & 1 == 1)
+        elif kind == 6:
+            cc.on_dup_ack()
+        elif kind == 7:
+            cc.on_recovery_ack(a, b & 1 == 1)
+        elif kind == 8:
+            cc.on_recovery_exit(a if b & 1 else -1)
+        elif kind == 9:
+            cc.on_rto(a, now, b & 1 == 1)
+        elif kind == 10:
+            cc.on_idle()
+        else:
+            cc.on_ack(a, now, b, -1)
+        c = cc.cwnd
+        if c < lo:
+            lo = c
+        if c > hi:
+            hi = c
+        if cc.ssthresh < lo:
+            lo = cc.ssthresh
+    out[0] = lo
+    out[1] = hi
+
+
+def test_random_events_stay_small_and_allocation_free():
+    # any order of events with any sizes: cwnd stays in [1, 2**28] and,
+    # under the heap lock, no int ever needs the heap (wasm: < 2**30)
+    out = [0, 0]
+    for seed in (1, 2, 3, 4):
+        ev = _events(seed, 400)
+        for cls in (NewReno, Cubic):
+            for mss in (1, 536, 1460, 9000, 65535):
+                cc = cls(mss)
+                _replay(cc, ev, out)
+                cc.reset(mss)
+                heap_locked_replay = lambda: _replay(cc, ev, out)
+                _locked(heap_locked_replay)
+                assert 1 <= out[0] and out[1] <= 1 << 28, (cls, mss, out)
+
+
 def test_per_ack_methods_do_not_allocate():
     for cls in (NewReno, Cubic):
         for mss in (536, 1460, 9000):

@@ -368,10 +368,11 @@ class Cubic(NewReno):
         # cwnd_prior, then 1. "cwnd*17/9 bytes per SMSS" = c + (c//9)*8.
         self._est_acc += acked
         per = c if self._w_est >= self._cwnd_prior else c + (c // 9) * 8
-        while self._est_acc >= per:
-            self._est_acc -= per
-            if self._w_est < _CWND_MAX:
-                self._w_est += mss
+        if self._est_acc >= per:
+            k = self._est_acc // per       # whole steps, without a loop
+            self._est_acc -= k * per
+            room = (_CWND_MAX - self._w_est) // mss
+            self._w_est += (k if k < room else room) * mss
         if self._w_cubic(_ms_to_u(t)) < self._w_est:
             # Reno-friendly region: cwnd follows W_est
             if self._w_est > c:
@@ -408,9 +409,13 @@ class Cubic(NewReno):
         if need < 1:
             need = 1
         self._acked += acked
-        while self._acked >= need:
-            self._acked -= need
-            self.cwnd += self.mss
+        if self._acked >= need:
+            k = self._acked // need        # whole SMSS steps, without a loop
+            self._acked -= k * need
+            room = (_CWND_MAX - self.cwnd) // self.mss
+            if k > room:
+                k = room if room > 0 else 0
+            self.cwnd += k * self.mss
 
 
 def create(kind, mss):
