@@ -1,9 +1,9 @@
 # The `socket` module of MicroPython's lwIP ports (rp2, stm32, mimxrt,
 # esp8266), over smolnet. Existing code runs unchanged after one line:
 #
-#   import sys, smolnet.socket
-#   sys.modules["socket"] = sys.modules["usocket"] = smolnet.socket
-#   smolnet.compat.socket.use(iface)     # or repl.up(...) / network.LAN(...)
+#   import smolnet.socket
+#   smolnet.socket.install()     # sys.modules["socket"] = ["usocket"] = it
+#   smolnet.socket.use(iface)    # or repl.up(...) / network.LAN(...).active(True)
 #
 # Behaviour copied from extmod/modlwip.c, call by call:
 #   - blocking (default), non-blocking (setblocking(False) = settimeout(0))
@@ -75,6 +75,21 @@ _T_SYN_SENT = const(2)
 _T_ESTABLISHED = const(4)
 _T_CLOSE_WAIT = const(7)
 _T_TIME_WAIT = const(10)
+
+
+def install():
+    """Make `import socket` / `import usocket` give this module (from now
+    on: run it before importing the libraries). The host's own socket
+    module is loaded for smolnet's AF_PACKET device first, so the unix port
+    keeps its raw socket."""
+    import sys
+    try:
+        from ..phy import afpacket  # noqa: F401  (binds the real socket module)
+    except ImportError:
+        pass                        # a board: no host socket module
+    import smolnet.socket as s
+    sys.modules["socket"] = s
+    sys.modules["usocket"] = s
 
 
 def getaddrinfo(host, port, af=0, type=0, proto=0, flags=0):

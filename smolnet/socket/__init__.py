@@ -8,7 +8,7 @@
 # support), so `from smolnet.socket.udp import UdpSocket` stays cheap.
 
 _API = ("socket", "getaddrinfo", "inet_pton", "inet_ntop", "use", "current",
-        "clear", "Net")
+        "clear", "Net", "install")
 
 
 def __getattr__(name):

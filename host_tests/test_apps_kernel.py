@@ -1,0 +1,290 @@
+"""Real applications over smolnet, unchanged, on MicroPython's unix port,
+against the Linux kernel in a network namespace (smolnet on veth-s through
+AF_PACKET; the kernel on veth-k): MicroPython's own asyncio echo server and
+client, microdot served to curl, bg-urequests fetching from python3's
+http.server, aiomqttc publishing and subscribing through mosquitto.
+
+Each app is a plain MicroPython script with a short prelude: put
+smolnet.socket in sys.modules as `socket`/`usocket` (install()) and bring the interface
+up with smolnet.repl.up (which also creates the smolnet.aio driver task).
+The third-party libraries come from PyPI (pinned below) into a directory on
+MICROPYPATH. CPython pytest, root only.
+"""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from netns import (netns, micropython, ROOT, KERNEL_IP, SMOLNET_IF,  # noqa: F401
+                   SMOLNET_IP, PREFIX, NetnsError)
+
+# PyPI packages the apps need (pure Python, installed with --target)
+MP_PACKAGES = ["microdot==2.7.0", "bg-urequests==0.0.1", "aiomqttc==1.0.7"]
+
+
+def mplib():
+    """Directory holding the MicroPython libraries from PyPI: $SMOLNET_MPLIB
+    or .venv/mplib, filled with pip on first use."""
+    d = os.environ.get("SMOLNET_MPLIB") or os.path.join(ROOT, ".venv", "mplib")
+    if not os.path.isdir(os.path.join(d, "microdot")) or \
+            not os.path.isfile(os.path.join(d, "aiomqttc.py")) or \
+            not os.path.isdir(os.path.join(d, "urequests")):
+        r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                            "--target", d] + MP_PACKAGES,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            pytest.fail("pip install %s failed:\n%s" % (" ".join(MP_PACKAGES), r.stdout),
+                        pytrace=False)
+    return d
+
+
+PRELUDE = """
+import sys
+import smolnet.socket
+smolnet.socket.install()     # sys.modules["socket"] = sys.modules["usocket"] = it
+from smolnet import repl
+repl.up(sys.argv[1], sys.argv[2])
+"""
+
+
+def run_app(ns, name, body, wait_for="ready", extra_path=None):
+    """Start `body` (after the prelude) on MicroPython inside the namespace."""
+    path = ns.path(name + ".py")
+    with open(path, "w") as f:
+        f.write(PRELUDE + body)
+    mp_path = "%s:%s:.frozen" % (ROOT, mplib())
+    if extra_path:
+        mp_path = extra_path + ":" + mp_path
+    env = dict(os.environ, MICROPYPATH=mp_path)
+    p = ns.spawn(name, [micropython(), path, SMOLNET_IF, "%s/%d" % (SMOLNET_IP, PREFIX)],
+                 env=env)
+    if wait_for:
+        p.wait_for_output(wait_for, timeout=20)
+    return p
+
+
+def kernel_py(ns, code, timeout=30):
+    """CPython code run by the kernel side (inside the namespace)."""
+    return ns.run(sys.executable, "-c", code, timeout=timeout).stdout
+
+
+ECHO_SERVER = """
+import asyncio
+
+async def echo(reader, writer):
+    while True:
+        line = await reader.readline()
+        if not line:
+            break
+        writer.write(line.upper())
+        await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+async def main():
+    await asyncio.start_server(echo, "0.0.0.0", 7)
+    print("ready")
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+KERNEL_ECHO_CLIENT = """
+import socket
+s = socket.create_connection(("%s", 7), timeout=10)
+f = s.makefile("rwb")
+for word in (b"hello", b"smolnet", b"x" * 5000):
+    f.write(word + b"\\n"); f.flush()
+    print(f.readline().strip()[:20].decode())
+s.close()
+""" % SMOLNET_IP
+
+
+def test_asyncio_echo_server(netns):
+    p = run_app(netns, "echo_server", ECHO_SERVER)
+    out = kernel_py(netns, KERNEL_ECHO_CLIENT)
+    assert out.split() == ["HELLO", "SMOLNET", "X" * 20], out
+    netns.stop(p)
+
+
+KERNEL_ECHO_SERVER = """
+import socket, threading
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("%s", 7000))
+srv.listen(1)
+print("listening", flush=True)
+c, _ = srv.accept()
+c.settimeout(20)
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    c.sendall(d)
+c.close()
+""" % KERNEL_IP
+
+ECHO_CLIENT = """
+import asyncio
+
+async def main():
+    reader, writer = await asyncio.open_connection("%s", 7000)
+    for i in range(3):
+        writer.write(b"line %%d\\n" %% i)
+        await writer.drain()
+        print((await reader.readline()).decode().strip())
+    writer.write(bytes(30000))
+    await writer.drain()
+    got = await reader.readexactly(30000)
+    print("bulk", len(got))
+    writer.close()
+    await writer.wait_closed()
+    print("done")
+
+asyncio.run(main())
+""" % KERNEL_IP
+
+
+def test_asyncio_open_connection_client(netns):
+    srv = netns.spawn("kecho", [sys.executable, "-c", KERNEL_ECHO_SERVER])
+    srv.wait_for_output("listening")
+    p = run_app(netns, "echo_client", ECHO_CLIENT, wait_for=None)
+    out = netns.wait(p, timeout=30)
+    assert "line 0\nline 1\nline 2\nbulk 30000\ndone" in out, out
+    netns.wait(srv, timeout=10)
+
+
+MICRODOT = """
+from microdot import Microdot
+
+app = Microdot()
+
+@app.route("/")
+async def index(request):
+    return "hello from microdot over smolnet"
+
+@app.route("/json")
+async def js(request):
+    return {"n": 42, "path": request.path}
+
+@app.post("/echo")
+async def echo(request):
+    return request.body
+
+print("ready")
+app.run(host="0.0.0.0", port=80)
+"""
+
+
+def test_microdot_served_to_curl(netns):
+    p = run_app(netns, "microdot_app", MICRODOT)
+    base = "http://%s" % SMOLNET_IP
+    r = netns.run("curl", "-sS", "--max-time", "10", base + "/")
+    assert r.stdout == "hello from microdot over smolnet", r.stdout
+    r = netns.run("curl", "-sS", "--max-time", "10", base + "/json")
+    import json
+    assert json.loads(r.stdout) == {"n": 42, "path": "/json"}, r.stdout
+    body = "x" * 3000
+    r = netns.run("curl", "-sS", "--max-time", "10", "--data-binary", body, base + "/echo")
+    assert r.stdout == body
+    r = netns.run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10",
+                  base + "/missing", check=False)
+    assert r.stdout == "404"
+    netns.stop(p)
+
+
+URLFETCH = """
+import urequests
+r = urequests.get(urequests.URL("http", "%s", 8000, "hello.txt"))
+print("status", r.status)
+print("text", r.text)
+r = urequests.get(urequests.URL("http", "%s", 8000, "big.txt"))
+print("big", len(r.content))
+""" % (KERNEL_IP, KERNEL_IP)
+
+
+def test_bg_urequests_from_http_server(netns):
+    www = netns.path("www")
+    os.mkdir(www)
+    with open(os.path.join(www, "hello.txt"), "w") as f:
+        f.write("hello, smolnet")
+    with open(os.path.join(www, "big.txt"), "w") as f:
+        f.write("0123456789abcdef" * 3200)
+    srv = netns.spawn("httpd", [sys.executable, "-u", "-m", "http.server", "8000", "--bind",
+                                KERNEL_IP, "--directory", www])
+    srv.wait_for_output("Serving HTTP")
+    p = run_app(netns, "urlfetch", URLFETCH, wait_for=None)
+    out = netns.wait(p, timeout=30)
+    assert "status 200\ntext hello, smolnet\nbig 51200" in out, out
+    netns.stop(srv)
+
+
+# The unix port is not a board: aiomqttc's log() reads machine.RTC, which
+# the unix port's machine module lacks, and its `except TimeoutError:`
+# needs the builtin MicroPython leaves out. Both are provided around the
+# library (a machine.py extending the built-in module, a builtins entry);
+# the library itself is used as installed.
+MACHINE_SHIM = """
+from umachine import *
+
+
+class RTC:
+    def datetime(self):
+        import time
+        t = time.gmtime()
+        return (t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0)
+"""
+
+MQTT = """
+import asyncio
+import builtins
+builtins.TimeoutError = asyncio.TimeoutError
+from aiomqttc import MQTTClient
+
+got = []
+
+async def on_message(client, topic, payload, retain):
+    got.append((topic, payload))
+
+async def main():
+    c = MQTTClient(client_id="smolnet-test", server="%s", port=1883, keepalive=30)
+    c.on_message = on_message
+    ok = await c.connect()
+    print("connected", ok)
+    await c.subscribe("smolnet/in", qos=0)
+    print("ready")
+    for _ in range(200):
+        if got:
+            break
+        await asyncio.sleep_ms(50)
+    print("received", got)
+    await c.publish("smolnet/out", "hello from smolnet", qos=1)
+    await asyncio.sleep_ms(500)
+    await c.disconnect()
+    print("done")
+
+asyncio.run(main())
+""" % KERNEL_IP
+
+
+def test_aiomqttc_with_mosquitto(netns):
+    conf = netns.path("mosquitto.conf")
+    with open(conf, "w") as f:
+        f.write("listener 1883 %s\nallow_anonymous true\n" % KERNEL_IP)
+    broker = netns.spawn("mosquitto", ["mosquitto", "-c", conf, "-v"])
+    broker.wait_for_output("running")
+    sub = netns.spawn("sub", ["mosquitto_sub", "-h", KERNEL_IP, "-t", "smolnet/out", "-C", "1",
+                              "-W", "30"])
+    shim = netns.path("shim")
+    os.mkdir(shim)
+    with open(os.path.join(shim, "machine.py"), "w") as f:
+        f.write(MACHINE_SHIM)
+    p = run_app(netns, "mqtt_app", MQTT, extra_path=shim)
+    netns.run("mosquitto_pub", "-h", KERNEL_IP, "-t", "smolnet/in", "-m", "hello smolnet")
+    out = netns.wait(p, timeout=40)
+    assert "connected True" in out, out
+    assert "received [('smolnet/in', " in out and "hello smolnet" in out, out
+    assert "done" in out, out
+    assert netns.wait(sub, timeout=30).strip() == "hello from smolnet"
+    netns.stop(broker)
