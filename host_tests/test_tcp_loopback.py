@@ -1,4 +1,5 @@
 # runtimes: cpython unix wasm
+# timeout: 900
 # TCP end to end: two Interfaces on a Loopback pair (optionally through
 # FaultInjectors at 10% drop + 2% corruption + reordering), bulk data both
 # ways at once, byte-exact (SHA-256 compared), with ISNs just below 2**32 so
