@@ -288,3 +288,57 @@ def test_aiomqttc_with_mosquitto(netns):
     assert "done" in out, out
     assert netns.wait(sub, timeout=30).strip() == "hello from smolnet"
     netns.stop(broker)
+
+
+# --- the examples of docs/using.md, exactly as written ------------------------
+
+def using_example(name):
+    """The ```python block after `<!-- example: name -->` in docs/using.md."""
+    with open(os.path.join(ROOT, "docs", "using.md")) as f:
+        text = f.read()
+    i = text.index("<!-- example: %s -->" % name)
+    start = text.index("```python\n", i) + len("```python\n")
+    return text[start:text.index("```", start)]
+
+
+def run_example(ns, name, wait_for=None):
+    path = ns.path(name + ".py")
+    with open(path, "w") as f:
+        f.write(using_example(name))
+    env = dict(os.environ, MICROPYPATH="%s:.frozen" % ROOT)
+    p = ns.spawn(name, [micropython(), path], env=env)
+    if wait_for:
+        p.wait_for_output(wait_for, timeout=20)
+    return p
+
+
+def test_using_md_socket_client(netns):
+    www = netns.path("www")
+    os.mkdir(www)
+    with open(os.path.join(www, "hello.txt"), "w") as f:
+        f.write("hello, smolnet")
+    srv = netns.spawn("httpd", [sys.executable, "-u", "-m", "http.server", "8000", "--bind",
+                                KERNEL_IP, "--directory", www])
+    srv.wait_for_output("Serving HTTP")
+    out = netns.wait(run_example(netns, "socket_client"), timeout=30)
+    assert out.startswith("veth-s up: 192.0.2.2/24"), out
+    assert "b'HTTP/1.0 200 OK\\r\\n" in out and "\\r\\n\\r\\nhello, smolnet'" in out, out
+    netns.stop(srv)
+
+
+def test_using_md_asyncio_echo_server(netns):
+    p = run_example(netns, "asyncio_echo_server", wait_for="ready")
+    out = kernel_py(netns, KERNEL_ECHO_CLIENT.replace("upper", ""))
+    assert out.split() == ["hello", "smolnet", "x" * 20], out
+    netns.stop(p)
+
+
+def test_using_md_aio_udp_echo(netns):
+    p = run_example(netns, "aio_udp_echo", wait_for="ready")
+    out = kernel_py(netns, "import socket\n"
+                           "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                           "u.settimeout(5)\n"
+                           "u.sendto(b'udp over smolnet', ('%s', 5005))\n"
+                           "print(u.recvfrom(100))\n" % SMOLNET_IP)
+    assert out.strip() == "(b'UDP OVER SMOLNET', ('%s', 5005))" % SMOLNET_IP, out
+    netns.stop(p)
