@@ -45,24 +45,45 @@ class _Mem:
         r[2].write(addr - r[0], self.width, value & self._full)
 
 
+_KEPT = {}   # module name -> the fake module object drivers were imported with
+
+
 def install():
     """Fresh fake machine/uctypes with allocation-free mem8/16/32.
 
-    A driver module imported under an earlier install keeps its `machine`
-    reference, so the first fake module object is kept and refreshed."""
-    old = sys.modules.get("machine")
+    A driver module keeps the `machine`/`uctypes` objects it was first
+    imported with, so one object per name is kept for the whole process
+    (the first one seen here) and refreshed from each new fake, even when
+    another helper installed its own in between."""
+    prev = {}
+    for name in ("machine", "uctypes"):
+        prev[name] = sys.modules.get(name)
     fakemachine.reset()
-    m = fakemachine.install()
-    if old is not None and type(old) is type(m):
-        for name in dir(m):
-            if not name.startswith("__"):
-                setattr(old, name, getattr(m, name))
-        sys.modules["machine"] = old
-        m = old
+    fakemachine.install()
+    for name in ("machine", "uctypes"):
+        new = sys.modules[name]
+        kept = _KEPT.get(name)
+        if kept is None:
+            old = prev[name]
+            kept = old if old is not None and type(old) is type(new) else new
+            _KEPT[name] = kept
+        if kept is not new:
+            _refresh(kept, new)
+            sys.modules[name] = kept
+    m = sys.modules["machine"]
     m.mem8 = _Mem(1)
     m.mem16 = _Mem(2)
     m.mem32 = _Mem(4)
     return m
+
+
+def _refresh(old, new):
+    for name in dir(old):
+        if not name.startswith("__") and not hasattr(new, name):
+            delattr(old, name)      # e.g. a unique_id a previous test added
+    for name in dir(new):
+        if not name.startswith("__"):
+            setattr(old, name, getattr(new, name))
 
 
 try:
@@ -309,10 +330,11 @@ def is_micropython():
     return sys.implementation.name == "micropython"
 
 
-def two_interfaces(nic, peer, rounds=8):
+def two_interfaces(nic, peer, rounds=8, pump=None, slow=1):
     """Interface A over the driver, interface B over the far end of the
     model's cable: ARP, ping both ways, UDP both ways byte-exact.
-    Returns (a, b) for further checks."""
+    pump() runs between polls when the cable has latency (QEMU); slow
+    multiplies the polls allowed per exchange. Returns (a, b)."""
     from smolnet.iface.interface import Interface
     from smolnet.config import Config
     from smolnet.socket.icmp import IcmpSocket
@@ -327,7 +349,9 @@ def two_interfaces(nic, peer, rounds=8):
     clock = [0]
 
     def run(steps):
-        for _ in range(steps):
+        for _ in range(steps * slow):
+            if pump is not None:
+                pump()
             a.poll(clock[0])
             b.poll(clock[0])
             clock[0] += 1
