@@ -10,7 +10,7 @@
 #
 # Useful variables:
 #   make test TEST_JOBS=2       2 pytest-xdist workers (default 1: serial; the
-#                               suite takes about 2 minutes serially now)
+#                               suite took about 4 minutes serially)
 #   make test PYTEST_ARGS='-k wire -x'
 #   SMOLNET_MICROPYTHON=/path/to/micropython   use another unix-port binary
 #
