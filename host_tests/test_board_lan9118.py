@@ -8,7 +8,7 @@ import sys
 
 from chips import membus
 from chips.membus import raises
-from chips.lan9118 import (LAN9118Model, RXS_CRC, TXS_EXCESS_COLL, MAC_CR,
+from chips.lan9118 import (LAN9118Model, RXS_CRC, TXS_EXCESS_COLL,
                            MAC_CR_FDPX, MAC_CR_PRMS, MAC_CR_RXEN, MAC_CR_TXEN,
                            MAC_CR_MCPAS)
 

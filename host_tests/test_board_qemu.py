@@ -12,7 +12,6 @@ interface B over the other end of the cable: ARP, ping and UDP byte-exact.
 There is no STM32 Ethernet model in QEMU.
 """
 
-import time
 
 import pytest
 
