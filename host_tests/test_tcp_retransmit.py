@@ -115,7 +115,7 @@ def test_retransmit_timer_restarts_on_partial_ack():
 
 
 def test_go_back_n_after_timeout():
-    s = _est()
+    s = _est(tlp=False)
     s.send(b"a" * 536 + b"b" * 536 + b"c" * 536)
     got = recv(s)
     assert [len(g.data) for g in got] == [536, 536, 536]
@@ -262,6 +262,70 @@ def test_limited_transmit():
     _ack(s, 0)
     got = recv(s)
     assert [len(g.data) for g in got] == [464]
+
+
+# --- tail loss probes (RFC 8985 7) ----------------------------------------------------
+def _srtt50(s):
+    s.rtte.reset()
+    s.rtte.sample(50)            # SRTT 50 ms, RTO 200 ms
+
+
+def test_tail_loss_probe_resends_last_segment():
+    s = _est(tx=2048)
+    _srtt50(s)
+    s.send(b"a" * 536 + b"b" * 536 + b"c" * 100)
+    got = recv(s)
+    assert [len(g.data) for g in got] == [536, 536, 100]
+    assert s.poll_at(0) == 100                      # PTO = 2 * SRTT
+    expect_none(s, now=99)
+    # the last MSS worth of bytes (segment boundaries are not kept)
+    expect(s, [SEG_R(seq=LOCAL_SEQ + 637, data=b"b" * 436 + b"c" * 100, win=64)], now=100)
+    assert s.tlps == 1
+    # no second probe: the RTO comes next
+    assert s.poll_at(100) == 200
+    got = recv(s, now=300)
+    assert got[0].seq == LOCAL_SEQ + 1 and s.timeouts == 1
+
+
+def test_tail_loss_probe_sends_new_data_first():
+    s = _est(tx=4096)
+    _srtt50(s)
+    s.send(b"x" * (4 * 536))
+    assert len(recv(s)) == 4                          # cwnd full
+    s.send(b"y" * 100)
+    expect_none(s)
+    expect(s, [SEG_R(seq=LOCAL_SEQ + 1 + 4 * 536, data=b"y" * 100, win=64)], now=100)
+
+
+def test_tail_loss_probe_one_segment_waits_for_delayed_ack():
+    s = _est(nodelay=False)
+    _srtt50(s)
+    s.send(b"z" * 100)
+    recv(s)
+    assert s.poll_at(0) == 200                      # min(2*SRTT + 200, RTO)
+    got = recv(s, now=200)
+    assert s.tlps == 0 and s.timeouts == 1 and len(got) == 1
+
+
+def test_probe_ack_restarts_clock():
+    s = _est()
+    _srtt50(s)
+    s.send(b"a" * 536 * 3)
+    recv(s)
+    recv(s, now=100)                                  # the probe
+    _ack(s, 3 * 536, now=120)
+    assert s.poll_at(120) == -1 and s.timeouts == 0
+    s.send(b"n" * 536 * 2)
+    recv(s, now=130)
+    assert s.rtx_tlp                                  # probing armed again
+
+
+def test_tail_loss_probe_can_be_turned_off():
+    s = _est(tlp=False)
+    _srtt50(s)
+    s.send(b"a" * 536 * 3)
+    recv(s)
+    assert s.poll_at(0) == s.rto_ms()
 
 
 def test_cubic_selectable():

@@ -75,7 +75,8 @@ class TcpSocket:
                  window_scale=True, rto_init_ms=1000, rto_min_ms=200,
                  rto_max_ms=60000, user_timeout_ms=120000, time_wait_ms=60000,
                  keepalive_ms=0, keepalive_interval_ms=75000, keepalive_count=9,
-                 challenge_ack_limit=10, sack_blocks=4, iss=None, ts_offset=None):
+                 challenge_ack_limit=10, sack_blocks=4, tlp=True, iss=None,
+                 ts_offset=None):
         if rx_size < 1 or tx_size < 1 or rx_size > 0x4000000 or tx_size > 0x4000000:
             raise ValueError("buffer size")
         self.rx = RingBuffer(rx_size)
@@ -92,6 +93,7 @@ class TcpSocket:
         self.timestamps = timestamps            # offer RFC 7323 timestamps
         self.sack = sack                        # offer RFC 2018 SACK
         self.window_scale = window_scale        # offer RFC 7323 window scaling
+        self.tlp = tlp                          # tail loss probes (RFC 8985 7)
         self.user_timeout_ms = user_timeout_ms  # RFC 9293 3.8.3 / RFC 5482
         self.time_wait_ms = time_wait_ms        # 2*MSL
         self.keepalive_ms = keepalive_ms        # idle time before probing; 0 off
@@ -116,6 +118,7 @@ class TcpSocket:
         self.retransmits = 0               # segments sent again
         self.timeouts = 0                  # retransmission timer expiries
         self.recoveries = 0                # fast retransmit / recovery episodes
+        self.tlps = 0                      # tail loss probes sent
         self.drops = 0
         self.challenge_acks = 0
         self._isn = bytearray(8)
@@ -185,6 +188,9 @@ class TcpSocket:
         self.wnd_check = False
         self.rtx_on = False
         self.rtx_persist = False
+        self.rtx_tlp = False                # the timer is a loss probe timeout
+        self.tlp_due = False
+        self.tlp_out = False                # a probe is out, no other until an ACK
         self.rtx_at = 0
         self.probe_due = False
         self.probing = False

@@ -11,6 +11,9 @@ from .tcp_timers import SAMPLE_MAX
 
 _DUPTHRESH = const(3)       # RFC 5681 3.2 / RFC 6675 DupThresh
 _TS_LEN = const(12)
+_ESTABLISHED = const(4)
+_PTO_MIN = const(10)        # ms: a probe never sooner than this
+_WC_DELACK = const(200)     # RFC 8985 7.2: worst-case delayed ACK of one segment
 
 
 def _u16(b, off):
@@ -182,13 +185,42 @@ def _ack_new(s, b, ack, now):
         s.dupacks = 0
         cc.on_ack(acked, now, r, flight)
     # RFC 6298 5.2 / 5.3
+    s.tlp_out = False
     if ack >= s.snd_max:
         s.rtx_on = False
         s.rtx_persist = False
     else:
-        s.rtx_on = True
-        s.rtx_persist = False
-        s.rtx_at = ticks_add(now, s.rtte.rto)
+        arm_rtx(s, now)
+
+
+def arm_rtx(s, now, keep_rto=False):
+    """(Re)start the retransmission timer. While the ACK clock runs, the
+    first expiry is a tail loss probe timeout (RFC 8985 7.2: 2*SRTT, plus a
+    delayed ACK's worth when one segment is out): the probe then draws the
+    SACK that starts fast recovery, where a timeout would reset cwnd.
+    keep_rto: new data went out; a running RTO stays as it is (RFC 6298
+    5.1) unless a probe timeout now applies."""
+    running_rto = s.rtx_on and not s.rtx_tlp and not s.rtx_persist
+    rto = s.rtte.rto
+    if s.tlp and not s.tlp_out and not s.in_recovery and s.rtte.samples and \
+            not s.rtte.backoff and s.state >= _ESTABLISHED:
+        pto = s.rtte.srtt() << 1
+        if s.snd_max - s.snd_una <= s.eff_mss:
+            pto += _WC_DELACK
+        if pto < _PTO_MIN:
+            pto = _PTO_MIN
+        if pto < rto:
+            s.rtx_on = True
+            s.rtx_persist = False
+            s.rtx_tlp = True
+            s.rtx_at = ticks_add(now, pto)
+            return
+    if keep_rto and running_rto:
+        return
+    s.rtx_on = True
+    s.rtx_persist = False
+    s.rtx_tlp = False
+    s.rtx_at = ticks_add(now, rto)
 
 
 def _dupack(s, now):

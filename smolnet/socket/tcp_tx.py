@@ -11,7 +11,7 @@ from time import ticks_add, ticks_diff
 from ..fast import copy
 from ..wire import tcp as wire
 from .errno import EHOSTUNREACH, ETIMEDOUT
-from .tcp_ack import ts_now
+from .tcp_ack import ts_now, arm_rtx
 from .tcp_rx import close, back_to_listen, choose_iss
 from .tcp_sack_tx import put_blocks, next_seg, pipe_room
 from .tcp_fast import seq_put
@@ -60,6 +60,10 @@ def dispatch(s, iface, now):
         if s.rtx_persist:
             s.rtx_on = False
             s.probe_due = True
+        elif s.rtx_tlp:
+            s.rtx_on = False
+            s.rtx_tlp = False
+            s.tlp_due = True
         elif not _on_rto(s, now):
             return False
     if st == _SYN_SENT or st == _SYN_RECEIVED:
@@ -69,6 +73,10 @@ def dispatch(s, iface, now):
     if s.fast_rtx:
         s.fast_rtx = False
         if _retransmit_una(s, iface, now):
+            return True
+    if s.tlp_due:
+        s.tlp_due = False
+        if _send_tlp(s, iface, now):
             return True
     if s.in_recovery and s.sack_ok:
         # RFC 6675 NextSeg: lost holes, then new data, then other holes
@@ -135,9 +143,39 @@ def _mark_rtx(s, now):
 
 def _start_rtx(s, now):
     if not s.rtx_on or s.rtx_persist:
-        s.rtx_on = True
-        s.rtx_persist = False
-        s.rtx_at = ticks_add(now, s.rtte.rto)
+        arm_rtx(s, now)
+
+
+def _send_tlp(s, iface, now):
+    """The tail loss probe (RFC 8985 7.3): one segment of new data if the
+    peer's window takes it, else the last segment again. One per flight;
+    the RTO follows."""
+    s.tlp_out = True
+    start = s.snd_una + s.syn_unacked
+    end = start + s.tx.used()
+    mss = s.eff_mss
+    sent = False
+    if s.snd_nxt == s.snd_max and s.snd_max < end:
+        n = end - s.snd_max
+        room = s.snd_una + s.snd_wnd - s.snd_max
+        if n > room:
+            n = room
+        if n > mss:
+            n = mss
+        if n > 0:
+            sent = _send_at(s, iface, now, s.snd_max, n, s.fin_queued and s.snd_max + n == end)
+    if not sent:
+        # the last segment sent (never beyond SND.MAX: that is new data)
+        top = s.fin_seq if s.fin_sent and s.snd_max > s.fin_seq else s.snd_max
+        n = top - (s.snd_una + s.syn_unacked)
+        if n > mss:
+            n = mss
+        if n <= 0 and not s.fin_sent:
+            return False
+        sent = _retransmit(s, iface, now, top - n, n)
+    if sent:
+        s.tlps += 1
+    return sent
 
 
 def _persist_interval(s):
@@ -307,7 +345,8 @@ def _send_at(s, iface, now, seq, n, fin):
         s.snd_nxt = new
     if new > s.snd_max:
         s.snd_max = new
-    if k:
+        arm_rtx(s, now, True)      # new data: the probe timeout moves with it
+    elif k:
         _start_rtx(s, now)
     return True
 
@@ -330,11 +369,16 @@ def _sack_retransmit(s, iface, now, rule):
 
 
 def _retransmit(s, iface, now, seq, n):
+    """Send [seq, seq+n) again, never past SND.MAX (what lies beyond is
+    new data, which only _send_at may send: it moves SND.MAX)."""
     start = s.snd_una + s.syn_unacked
-    end = start + s.tx.used()
-    if seq + n > end:
-        n = end - seq
-    fin = s.fin_sent and seq + n == end
+    top = s.snd_max
+    fin_ok = s.fin_sent and top > s.fin_seq
+    if fin_ok:
+        top = s.fin_seq
+    if seq + n > top:
+        n = top - seq
+    fin = fin_ok and seq + n == top
     if n <= 0 and not fin:
         return False
     flags = _ACK | _FIN if fin else _ACK
