@@ -160,31 +160,31 @@ def map_region(base, size, model):
     _regions.append((base, size, model))
 
 
-def _find(addr):
-    for base, size, model in _regions:
-        if base <= addr < base + size:
-            return model, addr - base
-    raise OSError("bus fault at 0x%08x: no model mapped" % addr)
-
-
 class _Mem:
+    # allocation-free: per-frame driver tests run under heap_lock, so the
+    # region lookup iterates the table in place instead of returning a tuple
     def __init__(self, width):
         self.width = width
+        self._full = (1 << (8 * width)) - 1
 
-    def __getitem__(self, addr):
+    def _region(self, addr):
         if addr & (self.width - 1):
             raise OSError("unaligned %d-bit access at 0x%08x" % (self.width * 8, addr))
-        model, off = _find(addr)
-        v = model.read(off, self.width) & ((1 << (8 * self.width)) - 1)
+        for r in _regions:
+            if r[0] <= addr < r[0] + r[1]:
+                return r
+        raise OSError("bus fault at 0x%08x: no model mapped" % addr)
+
+    def __getitem__(self, addr):
+        r = self._region(addr)
+        v = r[2].read(addr - r[0], self.width) & self._full
         if self.width == 4 and v & 0x80000000:
-            v -= 1 << 32  # machine.mem32 reads are signed on 32-bit ports
+            v -= 0x100000000  # machine.mem32 reads are signed on 32-bit ports
         return v
 
     def __setitem__(self, addr, value):
-        if addr & (self.width - 1):
-            raise OSError("unaligned %d-bit access at 0x%08x" % (self.width * 8, addr))
-        model, off = _find(addr)
-        model.write(off, self.width, value & ((1 << (8 * self.width)) - 1))
+        r = self._region(addr)
+        r[2].write(addr - r[0], self.width, value & self._full)
 
 
 mem8 = _Mem(1)
@@ -226,16 +226,25 @@ class _Module:
     pass
 
 
+# one module object per name for the whole process: a driver keeps the
+# `machine`/`uctypes` it was first imported with, so install() refreshes
+# these objects instead of making new ones
+_machine = _Module()
+_uctypes = _Module()
+
+
 def install():
-    """Install fake `machine` and `uctypes` modules in sys.modules."""
-    m = _Module()
+    """Install the fake `machine` and `uctypes` modules in sys.modules (the
+    same objects every time; attributes a test added are removed)."""
+    m = _machine
+    for name in list(m.__dict__):
+        delattr(m, name)
     m.__name__ = "machine"
     for name in ("Pin", "SPI", "mem8", "mem16", "mem32", "disable_irq",
                  "enable_irq", "idle"):
         setattr(m, name, globals()[name])
-    u = _Module()
-    u.__name__ = "uctypes"
-    u.addressof = addressof
+    _uctypes.__name__ = "uctypes"
+    _uctypes.addressof = addressof
     sys.modules["machine"] = m
-    sys.modules["uctypes"] = u
+    sys.modules["uctypes"] = _uctypes
     return m

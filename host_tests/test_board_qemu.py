@@ -1,7 +1,7 @@
 """Board drivers, unchanged, against QEMU's own device models.
 
-CPython only: needs qemu-system-arm (Debian package qemu-system-arm; the
-tests skip without it). The driver's machine.mem32 accesses travel over
+CPython only: needs qemu-system-arm (Debian package qemu-system-arm,
+installed by `make setup`; without it the tests fail, they never skip). The driver's machine.mem32 accesses travel over
 QEMU's qtest protocol into the emulated chip; the NIC's cable is a Unix
 datagram socket pair (no IP networking). Interface A runs over the driver,
 interface B over the other end of the cable: ARP, ping and UDP byte-exact.
@@ -17,7 +17,13 @@ import pytest
 
 from chips import membus, qemu
 
-pytestmark = pytest.mark.skipif(not qemu.available(), reason="qemu-system-arm not installed")
+
+
+@pytest.fixture(autouse=True)
+def _need_qemu():
+    if not qemu.available():
+        pytest.fail("qemu-system-arm is not installed: run `make setup` "
+                    "(mk/boards.mk adds it to the Debian packages)")
 
 PEER = b"\x02\x00\x00\x22\x22\x22"
 

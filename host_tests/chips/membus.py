@@ -1,89 +1,19 @@
 # Shared pieces for the memory-mapped chip models (lan9118, stm32eth,
-# nxpenet): an allocation-free bus in front of fakemachine, a cached DMA
+# nxpenet): fakemachine installation, a cached DMA
 # address lookup, a preallocated frame queue for the "wire", a clause-22
 # PHY, the Ethernet FCS, and the Device at the far end of a model's cable.
 #
-# Why a bus of our own: fakemachine.mem32 finds the model with a helper
-# that returns a tuple, so every access allocates; the per-frame tests run
-# the driver under heap_lock. install() keeps fakemachine's region table
-# (map_region still works) and puts these accessors in its place.
 import sys
 
 import fakemachine
 from smolnet import fast
 
 
-class _Mem:
-    def __init__(self, width):
-        self.width = width
-        self._full = (1 << (8 * width)) - 1
-
-    def _model(self, addr):
-        # iterate without allocating; returns the region entry or None
-        for r in fakemachine._regions:
-            if r[0] <= addr < r[0] + r[1]:
-                return r
-        return None
-
-    def __getitem__(self, addr):
-        if addr & (self.width - 1):
-            raise OSError("unaligned access at 0x%08x" % addr)
-        r = self._model(addr)
-        if r is None:
-            raise OSError("bus fault at 0x%08x: no model mapped" % addr)
-        v = r[2].read(addr - r[0], self.width) & self._full
-        if self.width == 4 and v & 0x80000000:
-            v -= 0x100000000  # signed, as machine.mem32 on 32-bit ports
-        return v
-
-    def __setitem__(self, addr, value):
-        if addr & (self.width - 1):
-            raise OSError("unaligned access at 0x%08x" % addr)
-        r = self._model(addr)
-        if r is None:
-            raise OSError("bus fault at 0x%08x: no model mapped" % addr)
-        r[2].write(addr - r[0], self.width, value & self._full)
-
-
-_KEPT = {}   # module name -> the fake module object drivers were imported with
-
-
 def install():
-    """Fresh fake machine/uctypes with allocation-free mem8/16/32.
-
-    A driver module keeps the `machine`/`uctypes` objects it was first
-    imported with, so one object per name is kept for the whole process
-    (the first one seen here) and refreshed from each new fake, even when
-    another helper installed its own in between."""
-    prev = {}
-    for name in ("machine", "uctypes"):
-        prev[name] = sys.modules.get(name)
+    """A fresh fake bus (regions and DMA table cleared) behind the same
+    `machine`/`uctypes` module objects drivers were imported with."""
     fakemachine.reset()
-    fakemachine.install()
-    for name in ("machine", "uctypes"):
-        new = sys.modules[name]
-        kept = _KEPT.get(name)
-        if kept is None:
-            old = prev[name]
-            kept = old if old is not None and type(old) is type(new) else new
-            _KEPT[name] = kept
-        if kept is not new:
-            _refresh(kept, new)
-            sys.modules[name] = kept
-    m = sys.modules["machine"]
-    m.mem8 = _Mem(1)
-    m.mem16 = _Mem(2)
-    m.mem32 = _Mem(4)
-    return m
-
-
-def _refresh(old, new):
-    for name in dir(old):
-        if not name.startswith("__") and not hasattr(new, name):
-            delattr(old, name)      # e.g. a unique_id a previous test added
-    for name in dir(new):
-        if not name.startswith("__"):
-            setattr(old, name, getattr(new, name))
+    return fakemachine.install()
 
 
 try:
