@@ -458,6 +458,34 @@ def test_mip_install_on_unix_port_from_local_http_server(tmp_path):
         server.stop()
 
 
+def test_mip_install_of_precompiled_packages_on_unix_port(tmp_path):
+    # gen_mip.py --mpy (make deploy MPY=1): .mpy files for the board's arch;
+    # here x64, the unix port's, so the installed bytecode and viper machine
+    # code can be imported and run.
+    upy = micropython()
+    out = str(tmp_path / "mpy")
+    texts = gen_mip.compiled(out, "x64")
+    name = sorted(n for n in (t.split("/")[0] for t in texts) if n != "smolnet")[0]
+    server = HttpServer(out)
+    try:
+        target = str(tmp_path / "lib")
+        url = "%s/%s/package.json" % (server.url, name)
+        p = subprocess.run([upy, "-m", "mip", "install", "--target", target, url],
+                           cwd=str(tmp_path), capture_output=True, text=True, timeout=120)
+        assert "Done" in p.stdout and "not found" not in p.stdout.lower(), p.stdout + p.stderr
+    finally:
+        server.stop()
+    want = sorted(f[:-3] + ".mpy" for f in gen_mip.packages()[name])
+    got = sorted(_rel_to(target, d, f) for d, _, fs in os.walk(target) for f in fs)
+    assert got == want
+    r = _run_check(upy, target, CHECK_CORE + "from smolnet.fast import IMPL\nprint(IMPL)\n",
+                   str(tmp_path))
+    assert "PING OK" in r.stdout and "viper" in r.stdout, r.stdout + r.stderr
+    chip = name[len("smolnet-"):]
+    r = _run_check(upy, target, CHECK_DRIVER.format(chip=chip), str(tmp_path))
+    assert ("IMPORT OK " + chip) in r.stdout, r.stdout + r.stderr
+
+
 def _rel_to(top, d, f):
     return os.path.relpath(os.path.join(d, f), top).replace(os.sep, "/")
 
@@ -536,6 +564,18 @@ def test_make_deploy_and_firmware_explain_missing_arguments():
     assert r.returncode != 0 and "MPY_DIR" in r.stderr
     r = _make("firmware")
     assert r.returncode != 0 and "set BOARD" in r.stderr
+
+
+def test_make_deploy_mpy_uses_precompiled_packages_for_the_board_arch(tmp_path):
+    r = _make("-n", "deploy", "BOARD=W5500_EVB_PICO", "PORT=/dev/ttyACM0", "MPY=1",
+              "FW_OUT=" + str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    out_dir = os.path.join(str(tmp_path), "mip-mpy-armv6m")
+    assert "gen_mip.py --mpy armv6m --out " + out_dir in r.stdout
+    assert "mip install %s/smolnet-w5500/package.json" % out_dir in r.stdout
+    r = _make("-n", "deploy", "BOARD=W5500_EVB_PICO", "PORT=/dev/ttyACM0", "MPY=1",
+              "MPY_ARCH=x64", "FW_OUT=" + str(tmp_path))
+    assert "--mpy x64" in r.stdout
 
 
 STUB_MAKEFILE = """\

@@ -5,13 +5,16 @@
 #       build MicroPython with smolnet and the board's driver frozen in
 #       (firmware/boards/<BOARD>/manifest.py). Needs the port's toolchain and
 #       submodules: make -C $MPY_DIR/ports/<port> BOARD=<board> submodules
-#   make deploy PORT=/dev/ttyACM0 BOARD=W5500_EVB_PICO [APP=1] [TARGET=/lib]
+#   make deploy PORT=/dev/ttyACM0 BOARD=W5500_EVB_PICO [APP=1] [MPY=1] [TARGET=/lib]
 #       mip-install smolnet + the board's driver from this checkout onto a
 #       board running stock MicroPython, with mpremote, then import both there
 #       to check; APP=1 also copies the board's example app as :main.py;
+#       MPY=1 installs .mpy files compiled for the board (MicroPython >= 1.23
+#       reads them) instead of sources the board would compile in its RAM;
 #       MPREMOTE_FLAGS=resume skips mpremote's soft reset (needed for the unix
 #       port behind a pty, which exits on a soft reset)
-#   make mpy-sizes          .mpy bytes per configuration and architecture
+#   make mpy-sizes [README=1]  .mpy bytes per configuration and architecture
+#                           (README=1: also into firmware/README.md)
 #   make mip                regenerate mip-packages/*/package.json
 #   make mip-check          fail if mip-packages/ is out of date
 #   make firmware-boards    list the boards and what they build
@@ -40,7 +43,11 @@ FW_BUILD = build-smolnet-$(BOARD)$(if $(FREEZE_MAIN),-app)
 FW_OUT ?= $(FW_ROOT)/build/firmware
 FW_WRAPPER = $(FW_OUT)/$(BOARD)/manifest.py
 FW_MANIFEST = $(if $(FREEZE_MAIN),$(FW_WRAPPER),$(FW_BOARD_DIR)/manifest.py)
-FW_PKG = $(FW_ROOT)/mip-packages/smolnet-$(SMOLNET_DRIVER)/package.json
+FW_MPREMOTE = $(MPREMOTE) connect $(PORT)$(if $(MPREMOTE_FLAGS), $(MPREMOTE_FLAGS))
+# MPY=1: install .mpy files compiled for the board (MPY_ARCH overrides its arch)
+FW_MPY_ARCH = $(or $(MPY_ARCH),$(SMOLNET_ARCH))
+FW_MPY_OUT = $(FW_OUT)/mip-mpy-$(FW_MPY_ARCH)
+FW_PKG = $(if $(MPY),$(FW_MPY_OUT),$(FW_ROOT)/mip-packages)/smolnet-$(SMOLNET_DRIVER)/package.json
 # what deploy runs on the board to check the install (TARGET may be off sys.path)
 , := ,
 FW_VERIFY = import sys$(if $(TARGET),; sys.path.insert(0$(,) '$(TARGET)'))\
@@ -73,15 +80,18 @@ endif
 
 deploy: _fw-need-board
 	@if [ -z "$(PORT)" ]; then echo "set PORT=<serial device>, e.g. PORT=/dev/ttyACM0" >&2; exit 2; fi
-	@if [ ! -f "$(FW_PKG)" ]; then echo "no $(FW_PKG): run make mip" >&2; exit 2; fi
-	$(MPREMOTE) connect $(PORT) $(MPREMOTE_FLAGS) mip install $(if $(TARGET),--target $(TARGET)) $(FW_PKG)
-ifneq ($(APP),)
-	$(MPREMOTE) connect $(PORT) $(MPREMOTE_FLAGS) cp $(FW_BOARD_DIR)/main.py :main.py
+ifneq ($(MPY),)
+	$(FW_PYTHON) $(FW_ROOT)/tools/gen_mip.py --mpy $(FW_MPY_ARCH) --out $(FW_MPY_OUT)
 endif
-	$(MPREMOTE) connect $(PORT) $(MPREMOTE_FLAGS) exec "$(FW_VERIFY)"
+	@if [ ! -f "$(FW_PKG)" ]; then echo "no $(FW_PKG): run make mip" >&2; exit 2; fi
+	$(FW_MPREMOTE) mip install$(if $(TARGET), --target $(TARGET)) $(FW_PKG)
+ifneq ($(APP),)
+	$(FW_MPREMOTE) cp $(FW_BOARD_DIR)/main.py :main.py
+endif
+	$(FW_MPREMOTE) exec "$(FW_VERIFY)"
 
 mpy-sizes:
-	$(FW_PYTHON) $(FW_ROOT)/tools/mpy_sizes.py
+	$(FW_PYTHON) $(FW_ROOT)/tools/mpy_sizes.py $(if $(README),--update $(FW_ROOT)/firmware/README.md)
 
 mip:
 	$(FW_PYTHON) $(FW_ROOT)/tools/gen_mip.py

@@ -6,6 +6,10 @@
                                         write copies whose urls are absolute
                                         (URL + "/" + repo path), for hosting
                                         the files somewhere else
+    python3 tools/gen_mip.py --mpy ARCH --out DIR
+                                        compile every file with mpy-cross for
+                                        ARCH into DIR/files/ and write packages
+                                        of .mpy files (make deploy MPY=1)
 
 Packages:
     smolnet           the stack: the files firmware/manifest.py freezes
@@ -32,6 +36,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "firmware"))
 
 import smolnet_files  # noqa: E402  (firmware/smolnet_files.py: what goes on a board)
@@ -56,9 +61,12 @@ def packages(root=ROOT):
     return pk
 
 
-def render(files, ver, base_url=None):
-    """The package.json text for one package."""
-    if base_url:
+def render(files, ver, base_url=None, urls=None):
+    """The package.json text for one package (urls: explicit [target, url]
+    pairs instead of ones made from files)."""
+    if urls is not None:
+        pass
+    elif base_url:
         urls = [[p, base_url.rstrip("/") + "/" + p] for p in files]
     else:
         # package.json sits in mip-packages/<name>/: two levels below the root
@@ -78,6 +86,34 @@ def wanted(root=ROOT, base_url=None):
     ver = version(root)
     return {name + "/package.json": render(files, ver, base_url)
             for name, files in packages(root).items()}
+
+
+def compiled(out_dir, arch, root=ROOT):
+    """Precompiled packages: every file through mpy-cross -march=arch into
+    out_dir/files/, and out_dir/<pkg>/package.json listing the .mpy files.
+    A board then imports bytecode instead of compiling source in its RAM.
+    Returns the texts written (as write() takes them)."""
+    import mpy_sizes  # noqa: E402  (finds and runs mpy-cross)
+    cross = mpy_sizes.find_mpy_cross()
+    if not cross:
+        raise SystemExit("mpy-cross not found: set SMOLNET_MPY_CROSS or run make setup")
+    ver = version(root)
+    texts = {}
+    done = set()
+    for name, files in packages(root).items():
+        urls = []
+        for p in files:
+            target = p[:-3] + ".mpy"
+            if p not in done:
+                ok, msg = mpy_sizes.compile_mpy(cross, os.path.join(root, p),
+                                                os.path.join(out_dir, "files", target), arch, p)
+                if not ok:
+                    raise SystemExit("mpy-cross -march=%s %s: %s" % (arch, p, msg))
+                done.add(p)
+            urls.append([target, "../files/" + target])
+        texts[name + "/package.json"] = render(None, ver, urls=urls)
+    write(out_dir, texts, prune=False)
+    return texts
 
 
 def existing(out_dir):
@@ -136,6 +172,9 @@ def main(argv=None):
     ap.add_argument("--base-url", help="make urls absolute: BASE_URL/<repo path>")
     ap.add_argument("--out", help="output directory (default mip-packages/)")
     ap.add_argument("--list", action="store_true", help="print packages and files")
+    ap.add_argument("--mpy", metavar="ARCH",
+                    help="with --out: packages of .mpy files compiled for ARCH "
+                         "(armv6m, armv7m, armv7emsp, armv7emdp, xtensawin, ...)")
     args = ap.parse_args(argv)
 
     if args.list:
@@ -152,6 +191,11 @@ def main(argv=None):
             print("run: python3 tools/gen_mip.py", file=sys.stderr)
             return 1
         print("%s/ is in sync (%d packages)" % (OUT_DIR, len(wanted())))
+        return 0
+    if args.mpy:
+        if not args.out:
+            ap.error("--mpy needs --out: mip-packages/ holds the source packages")
+        compiled(args.out, args.mpy)
         return 0
     if args.base_url and not args.out:
         ap.error("--base-url needs --out: the committed files keep relative urls")

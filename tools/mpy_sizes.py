@@ -192,8 +192,26 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--arch", action="append", choices=ARCHES,
                     help="architecture column (repeatable; default: %s)" % " ".join(DEFAULT_ARCHES))
+    ap.add_argument("--update", metavar="FILE",
+                    help="also write the tables between the <!-- mpy-sizes --> "
+                         "markers of FILE (firmware/README.md)")
     args = ap.parse_args(argv)
-    return report(tuple(args.arch or DEFAULT_ARCHES))
+    if not args.update:
+        return report(tuple(args.arch or DEFAULT_ARCHES))
+    import io
+    buf = io.StringIO()
+    rc = report(tuple(args.arch or DEFAULT_ARCHES), out=buf)
+    sys.stdout.write(buf.getvalue())
+    with open(args.update) as f:
+        text = f.read()
+    start, end = "<!-- mpy-sizes -->\n", "<!-- /mpy-sizes -->"
+    if start not in text or end not in text:
+        raise SystemExit("%s has no %s ... %s markers" % (args.update, start.strip(), end))
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    with open(args.update, "w") as f:
+        f.write(head + start + buf.getvalue().replace("### ", "#### ") + end + tail)
+    return rc
 
 
 if __name__ == "__main__":

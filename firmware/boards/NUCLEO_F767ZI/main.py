@@ -18,8 +18,14 @@ from boards.stm32eth.board import enable_rmii, NUCLEO_144
 ADDRESS = "192.168.1.50/24"  # this board, with the prefix length of its network
 GATEWAY = "192.168.1.1"  # the router; None on an isolated link
 
+# Cortex-M7: MicroPython runs the F7 with its D-cache on, and the ETH DMA
+# does not see the cache. Descriptors and buffers must sit in memory the
+# cache does not hold (boards/stm32eth/README.md, "Caches"): pass it as DMA,
+# e.g. uctypes.bytearray_at(addr, STM32ETH.dma_size()) over an MPU region
+# made non-cacheable. With DMA = None (cached SRAM) frames go stale.
+DMA = None
 enable_rmii(NUCLEO_144)  # clocks, RMII mode, pins (skip if network.LAN already ran)
-nic = STM32ETH()  # ETH at 0x40028000, the LAN8742A at PHY address 0
+nic = STM32ETH(dma=DMA)  # ETH at 0x40028000, the LAN8742A at PHY address 0
 iface = Interface(nic)
 iface.add_ip(ADDRESS)
 if GATEWAY:

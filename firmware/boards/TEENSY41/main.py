@@ -17,7 +17,15 @@ from boards.nxpenet import NXPENET
 ADDRESS = "192.168.1.50/24"  # this board, with the prefix length of its network
 GATEWAY = "192.168.1.1"  # the router; None on an isolated link
 
-nic = NXPENET()  # ENET1 at 0x402D8000, the DP83825I at PHY address 0
+# Cortex-M7: MicroPython's mimxrt port runs with the D-cache on, and the ENET
+# DMA does not see the cache. Descriptors and buffers must sit in memory the
+# cache does not hold (boards/nxpenet/README.md, "Caches"): pass it as DMA,
+# e.g. uctypes.bytearray_at(addr, NXPENET.dma_size()) in DTCM or an MPU
+# region made non-cacheable. With DMA = None (cached OCRAM) frames go stale.
+# The ENET clock, PLL, pins and PHY reset are the firmware's: a build with
+# MicroPython's own Ethernet does them (do not activate its network.LAN).
+DMA = None
+nic = NXPENET(dma=DMA)  # ENET1 at 0x402D8000, the DP83825I at PHY address 0
 iface = Interface(nic)
 iface.add_ip(ADDRESS)
 if GATEWAY:
