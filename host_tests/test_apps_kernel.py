@@ -342,3 +342,61 @@ def test_using_md_aio_udp_echo(netns):
                            "print(u.recvfrom(100))\n" % SMOLNET_IP)
     assert out.strip() == "(b'UDP OVER SMOLNET', ('%s', 5005))" % SMOLNET_IP, out
     netns.stop(p)
+
+
+# --- iperf3: the real client against smolnet's server ---------------------------
+
+def _iperf3(ns, *args, timeout=60):
+    import json
+    r = ns.run("iperf3", "-c", SMOLNET_IP, "-t", "3", "-J", *args, timeout=timeout, check=False)
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        raise AssertionError("iperf3 %s failed:\n%s" % (" ".join(args), r.stdout))
+
+
+def _iperf3_server(ns, tests):
+    env = dict(os.environ, MICROPYPATH="%s:.frozen" % ROOT)
+    p = ns.spawn("iperf3_server", [micropython(), os.path.join(ROOT, "tools", "iperf3_server.py"),
+                                   "--iface", SMOLNET_IF, "--ip", "%s/%d" % (SMOLNET_IP, PREFIX),
+                                   "--tests", str(tests)], env=env)
+    p.wait_for_output("ready", timeout=20)
+    return p
+
+
+def _server_bytes(out):
+    lines = [l for l in out.splitlines() if l.startswith("iperf3: ")]
+    return lines, [int(l.split("bytes=")[1].split()[0]) for l in lines]
+
+
+def test_iperf3_normal_and_parallel(netns):
+    p = _iperf3_server(netns, 2)
+    client = []
+    for args in ((), ("-P", "2")):
+        j = _iperf3(netns, *args)
+        assert "error" not in j, j.get("error")
+        sent = j["end"]["sum_sent"]["bytes"]
+        rcvd = j["end"]["sum_received"]["bytes"]
+        assert sent > 100000 and rcvd > 100000, (args, sent, rcvd)
+        assert len(j["end"]["streams"]) == (2 if args else 1)
+        client.append(rcvd)
+    out = netns.wait(p, timeout=30)
+    lines, server = _server_bytes(out)
+    assert lines[0].startswith("iperf3: received streams=1 ") and \
+        lines[1].startswith("iperf3: received streams=2 "), out
+    # the client reports as received exactly what smolnet counted
+    assert server == client, (server, client)
+
+
+@pytest.mark.xfail(reason="smolnet TCP stops sending about 1 s into iperf3 -R "
+                          "(the kernel receiver waits; reported to the TCP work)", strict=False)
+def test_iperf3_reverse(netns):
+    p = _iperf3_server(netns, 1)
+    j = _iperf3(netns, "-R", "--rcv-timeout", "5000", timeout=20)
+    assert "error" not in j, j.get("error")
+    sent = j["end"]["sum_sent"]["bytes"]
+    rcvd = j["end"]["sum_received"]["bytes"]
+    out = netns.wait(p, timeout=30)
+    lines, server = _server_bytes(out)
+    assert lines[0].startswith("iperf3: sent streams=1 "), out
+    assert server == [sent] and rcvd >= sent * 95 // 100, (server, sent, rcvd)
