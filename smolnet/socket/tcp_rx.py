@@ -58,7 +58,8 @@ def process(s, iface, l4_off, l4_len, now):
             return
     else:
         o.clear()
-    s.rx_segments += 1
+    # counters wrap below 2**30: a larger int would be a heap object
+    s.rx_segments = s.rx_segments + 1 if s.rx_segments < 0x3FFFFFFF else 0
     f = b[l4_off + 13]
     st = s.state
     if st == _LISTEN:

@@ -132,7 +132,7 @@ def _on_rto(s, now):
 def _mark_rtx(s, now):
     """Bookkeeping for any retransmission: Karn's rule for the timed
     segment, and the TSval an echo must reach to be trusted (tcp_ack)."""
-    s.retransmits += 1
+    s.retransmits = s.retransmits + 1 if s.retransmits < 0x3FFFFFFF else 0
     s.rtt_on = False
     ts_now(s, now)
     s.rtx_ts_hi = s.ts_hi
@@ -179,10 +179,15 @@ def _send_tlp(s, iface, now):
 
 
 def _persist_interval(s):
-    t = s.rtte.rto << s.persist_backoff
-    if t > s.rtte.rto_max or t <= 0:
-        t = s.rtte.rto_max
-    return t
+    # RTO doubled per probe, up to rto_max (doubling step by step: a plain
+    # shift could pass 2**30)
+    t = s.rtte.rto
+    mx = s.rtte.rto_max
+    k = s.persist_backoff
+    while k > 0 and t < mx:
+        t <<= 1
+        k -= 1
+    return t if t < mx else mx
 
 
 def _start_persist(s, now):
@@ -403,7 +408,8 @@ def _send_probe(s, iface, now):
     end = start + s.tx.used()
     if s.snd_nxt >= end:
         return False
-    s.persist_backoff += 1
+    if s.persist_backoff < 16:     # (the interval is capped long before)
+        s.persist_backoff += 1
     usable = s.snd_una + s.snd_wnd - s.snd_nxt
     if usable > 0:
         n = end - s.snd_nxt
@@ -574,7 +580,7 @@ def _emit(s, iface, now, seq, flags, at, n):
         else:
             wire.zero32(buf, off + 8)
     iface.tx_finish(_PROTO, hlen + n)
-    s.tx_segments += 1
+    s.tx_segments = s.tx_segments + 1 if s.tx_segments < 0x3FFFFFFF else 0
     s.sent_flags = flags
     return n
 
