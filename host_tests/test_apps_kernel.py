@@ -19,23 +19,15 @@ import pytest
 from netns import (netns, micropython, ROOT, KERNEL_IP, SMOLNET_IF,  # noqa: F401
                    SMOLNET_IP, PREFIX, NetnsError)
 
-# PyPI packages the apps need (pure Python, installed with --target)
-MP_PACKAGES = ["microdot==2.7.0", "bg-urequests==0.0.1", "aiomqttc==1.0.7"]
-
-
 def mplib():
-    """Directory holding the MicroPython libraries from PyPI: $SMOLNET_MPLIB
-    or .venv/mplib, filled with pip on first use."""
+    """Directory holding the MicroPython libraries from PyPI
+    (requirements-mplib.txt): $SMOLNET_MPLIB or .venv/mplib, which
+    `make setup` fills."""
     d = os.environ.get("SMOLNET_MPLIB") or os.path.join(ROOT, ".venv", "mplib")
-    if not os.path.isdir(os.path.join(d, "microdot")) or \
-            not os.path.isfile(os.path.join(d, "aiomqttc.py")) or \
-            not os.path.isdir(os.path.join(d, "urequests")):
-        r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                            "--target", d] + MP_PACKAGES,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if r.returncode != 0:
-            pytest.fail("pip install %s failed:\n%s" % (" ".join(MP_PACKAGES), r.stdout),
-                        pytrace=False)
+    for need in ("microdot", "aiomqttc.py", "urequests"):
+        if not os.path.exists(os.path.join(d, need)):
+            pytest.fail("%s is missing from %s: run `make setup` (requirements-mplib.txt)"
+                        % (need, d), pytrace=False)
     return d
 
 

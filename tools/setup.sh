@@ -88,7 +88,7 @@ setup_apt() {
 
 setup_venv() {
     local want have=
-    want="$(sha_of requirements-dev.txt)"
+    want="$(sha_of requirements-dev.txt requirements-mplib.txt)"
     if [ -f .venv/.requirements.sha256 ]; then
         have="$(cat .venv/.requirements.sha256)"
     fi
@@ -109,6 +109,17 @@ setup_venv() {
         -r requirements-dev.txt >"$log" 2>&1 || rc=$?
     grep -v 'is ignored: it is neither a file nor a directory' "$log" || true
     rm -f "$log"
+    if [ $rc == 0 ]; then
+        # MicroPython libraries for the application tests: not CPython
+        # packages, so they go to their own folder on MICROPYPATH
+        say "installing requirements-mplib.txt into .venv/mplib"
+        rm -rf .venv/mplib
+        log="$(mktemp)"
+        .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
+            --target .venv/mplib -r requirements-mplib.txt >"$log" 2>&1 || rc=$?
+        grep -v 'is ignored: it is neither a file nor a directory' "$log" || true
+        rm -f "$log"
+    fi
     if [ $rc != 0 ]; then
         say "pip install failed ($rc)"
         return $rc
