@@ -1,7 +1,7 @@
 # Example app for the ESP32 with a W5500 module.
 #
 # Brings smolnet up on the W5500 with a static address and polls it for
-# ever: the board answers ARP and ping (try `ping 192.168.1.50` from a computer on
+# ever: the board answers ARP and ping (try `ping 192.0.2.50` from a computer on
 # the same link). Edit ADDRESS and GATEWAY for your network.
 #
 # On the board: make deploy PORT=/dev/ttyACM0 BOARD=ESP32_W5500 APP=1
@@ -16,8 +16,8 @@ from machine import Pin, SPI
 from smolnet.iface.interface import Interface
 from boards.w5500 import W5500
 
-ADDRESS = "192.168.1.50/24"  # this board, with the prefix length of its network
-GATEWAY = "192.168.1.1"  # the router; None on an isolated link
+ADDRESS = "192.0.2.50/24"  # this board, with the prefix length of its network
+GATEWAY = "192.0.2.1"  # the router; None on an isolated link
 
 spi = SPI(2, baudrate=20_000_000, sck=Pin(18), mosi=Pin(23), miso=Pin(19))
 nic = W5500(spi, Pin(5), int_pin=Pin(4), reset_pin=Pin(16, Pin.OUT, value=1))

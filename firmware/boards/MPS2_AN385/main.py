@@ -2,7 +2,7 @@
 #
 # Brings smolnet up on the LAN9118 with a static address and polls it for
 # ever: it answers ARP and ping. The address suits QEMU's user networking
-# (-nic user: guest 10.0.2.15, gateway 10.0.2.2); with -nic tap give it an
+# (-nic user: guest 192.0.2.15, gateway 192.0.2.2); with -nic tap give it an
 # address on the tap's network and ping it from the host.
 #
 # Frozen into the firmware by firmware/boards/MPS2_AN385/manifest.py (there is no
@@ -15,8 +15,8 @@ import time
 from smolnet.iface.interface import Interface
 from boards.lan9118 import LAN9118
 
-ADDRESS = "10.0.2.15/24"  # this board, with the prefix length of its network
-GATEWAY = "10.0.2.2"  # the router; None on an isolated link
+ADDRESS = "192.0.2.15/24"  # this board, with the prefix length of its network
+GATEWAY = "192.0.2.2"  # the router; None on an isolated link
 
 nic = LAN9118()  # base=0x40200000, MAC as QEMU loads it
 iface = Interface(nic)

@@ -1,7 +1,7 @@
 # Example app for the ST NUCLEO-F767ZI (on-board Ethernet).
 #
 # Brings smolnet up on the STM32 ETH MAC with a static address and polls it for
-# ever: the board answers ARP and ping (try `ping 192.168.1.50` from a computer on
+# ever: the board answers ARP and ping (try `ping 192.0.2.50` from a computer on
 # the same link). Edit ADDRESS and GATEWAY for your network.
 #
 # On the board: make deploy PORT=/dev/ttyACM0 BOARD=NUCLEO_F767ZI APP=1
@@ -15,8 +15,8 @@ from smolnet.iface.interface import Interface
 from boards.stm32eth import STM32ETH
 from boards.stm32eth.board import enable_rmii, NUCLEO_144
 
-ADDRESS = "192.168.1.50/24"  # this board, with the prefix length of its network
-GATEWAY = "192.168.1.1"  # the router; None on an isolated link
+ADDRESS = "192.0.2.50/24"  # this board, with the prefix length of its network
+GATEWAY = "192.0.2.1"  # the router; None on an isolated link
 
 # Cortex-M7: MicroPython runs the F7 with its D-cache on, and the ETH DMA
 # does not see the cache. Descriptors and buffers must sit in memory the

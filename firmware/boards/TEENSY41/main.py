@@ -1,7 +1,7 @@
 # Example app for the PJRC Teensy 4.1 (with the Ethernet kit).
 #
 # Brings smolnet up on the i.MX RT ENET with a static address and polls it for
-# ever: the board answers ARP and ping (try `ping 192.168.1.50` from a computer on
+# ever: the board answers ARP and ping (try `ping 192.0.2.50` from a computer on
 # the same link). Edit ADDRESS and GATEWAY for your network.
 #
 # On the board: make deploy PORT=/dev/ttyACM0 BOARD=TEENSY41 APP=1
@@ -14,8 +14,8 @@ import time
 from smolnet.iface.interface import Interface
 from boards.nxpenet import NXPENET
 
-ADDRESS = "192.168.1.50/24"  # this board, with the prefix length of its network
-GATEWAY = "192.168.1.1"  # the router; None on an isolated link
+ADDRESS = "192.0.2.50/24"  # this board, with the prefix length of its network
+GATEWAY = "192.0.2.1"  # the router; None on an isolated link
 
 # Cortex-M7: MicroPython's mimxrt port runs with the D-cache on, and the ENET
 # DMA does not see the cache. Descriptors and buffers must sit in memory the
