@@ -209,6 +209,13 @@ def test_malformed_answer_sections():
     b = bytearray(ANSWER_A)
     b[len(b) - 5] = 9
     assert _answers(b, QNAME)[0] == dns.ERR_MALFORMED
+    # an answer whose owner name points at itself: the message is bad
+    b = bytearray(ANSWER_A)
+    b[33] = 0xC0
+    b[34] = 33
+    assert _answers(b, QNAME)[0] == dns.ERR_MALFORMED
+    assert not dns.name_valid(b, 0, len(b), 33)
+    assert dns.name_valid(ANSWER_A, 0, len(ANSWER_A), 33)
     # ancount larger than the records present
     b = bytearray(ANSWER_A)
     b[7] = 2

@@ -151,6 +151,22 @@ def _follow(buf, msg, end, p):
         hops += 1
 
 
+def name_valid(buf, msg, end, p):
+    """True if the name at p can be read whole (pointers, lengths, 255)."""
+    total = 0
+    while True:
+        p = _follow(buf, msg, end, p)
+        if p < 0:
+            return False
+        n = buf[p]
+        if n == 0:
+            return True
+        total += n + 1
+        if total > NAME_MAX:
+            return False
+        p += n + 1
+
+
 def name_equal(a, amsg, aend, ap, b, bmsg, bend, bp):
     """True if the name at a[ap] (in the message a[amsg:aend]) equals the
     one at b[bp], ignoring ASCII case (RFC 4343). Either may be compressed;
@@ -261,9 +277,11 @@ def answers(buf, m, n, qname, qoff, qlen, qtype, out, ooff, maxn):
     count = ancount(buf, m)
     if count > _MAX_ANSWERS:
         count = _MAX_ANSWERS
-    # every record must parse before any is believed
+    # every record must parse, owner names included, before any is believed
     p = a0
     for _ in range(count):
+        if not name_valid(buf, m, end, p):
+            return ERR_MALFORMED
         p = _next_rr(buf, end, p)
         if p < 0:
             return ERR_MALFORMED
