@@ -622,3 +622,13 @@ def test_renewal_without_allocation():
             poll(iface, clock)
         assert sock.state == BOUND and sock.changed == 1
     assert iface.stats.drops() == 0
+
+
+def test_needs_an_ethernet_interface():
+    from smolnet.phy.device import MEDIUM_IP
+    from smolnet.socket import errno
+    iface = Interface(Loopback(mac=None, medium=MEDIUM_IP), Config(strict=True))
+    sock = iface.add_socket(Dhcpv4Socket())
+    iface.poll(0)
+    assert sock.state == STOPPED and sock.error == errno.EOPNOTSUPP
+    assert iface.poll_delay(0) == -1

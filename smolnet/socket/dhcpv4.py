@@ -125,6 +125,11 @@ class Dhcpv4Socket:
         self.request_retries = request_retries
         self.max_lease_s = max_lease_s
         self.lease = Lease(max_dns)
+        # the longest message we build: header, type, client id, requested
+        # address and server id, max size, host name, parameters, end
+        n = dh.HEADER_LEN + 3 + (2 + len(client_id) if client_id else 9) + 12 + 4 + \
+            (2 + len(hostname) if hostname else 0) + 2 + len(_PARAMS) + 1
+        self._msg_max = n if n > dh.MIN_LEN else dh.MIN_LEN
         self._max_dns = max_dns
         self.state = DISCOVERING
         self.changed = 0            # configuration events so far
@@ -140,7 +145,6 @@ class Dhcpv4Socket:
         self._xid = bytearray(4)
         self._offer = bytearray(4)       # REQUESTING: the address offered
         self._server_id = bytearray(4)   # REQUESTING: the server chosen
-        self._server_addr = bytearray(4)
         self._iface = None
         self._applied = None             # the cidr string given to add_ip
         self._route = False              # we added the default route
@@ -221,6 +225,10 @@ class Dhcpv4Socket:
         st = self.state
         if st == STOPPED:
             return False
+        if iface.mac is None:   # DHCP needs a hardware address (chaddr)
+            self.state = STOPPED
+            self.error = errno.EOPNOTSUPP
+            return False
         if st >= BOUND:
             self._tick(now)
             if not self._due and self._next_s >= 0 and self._secs >= self._next_s:
@@ -260,7 +268,6 @@ class Dhcpv4Socket:
             return
         copy(self._offer, 0, b, yi, 4)
         copy(self._server_id, 0, b, sid, 4)
-        copy(self._server_addr, 0, b, iface.rx_src_off, 4)
         self.state = REQUESTING
         self._tries = 0
         self._due = True
@@ -410,7 +417,7 @@ class Dhcpv4Socket:
                 return False
             off = -2
         self._arp_since = -1
-        if off < 0 or iface.tx_room < _UDP_HDR + dh.MIN_LEN:
+        if off < 0 or iface.tx_room < _UDP_HDR + self._msg_max:
             self.tx_no_route += 1   # counts as sent and lost
             self._sent(now)
             return True
