@@ -183,7 +183,8 @@ class Dhcpv4Socket:
     # --- Interface hooks ------------------------------------------------
     def accepts(self, iface, l4_off):
         b = iface.rx_buf
-        if self.state == STOPPED or udp.dst_port(b, l4_off) != dh.CLIENT_PORT or \
+        if self.state == STOPPED or iface.mac is None or iface.rx_alen != 4 or \
+                udp.dst_port(b, l4_off) != dh.CLIENT_PORT or \
                 udp.src_port(b, l4_off) != dh.SERVER_PORT:
             return 0
         return 2
