@@ -450,3 +450,13 @@ def test_fault_injection_20_percent_drop():
     assert retries > 20                  # the link really lost packets
     assert p.fa.dropped > 40 and p.fb.dropped > 40
     assert p.a.stats.drop_internal_error == 0 and p.b.stats.drop_internal_error == 0
+
+
+def test_routes_remove_via_only_that_gateway():
+    p = NetPair()
+    r = p.a.routes
+    r.add_default("192.0.2.2")
+    assert not r.remove_via("0.0.0.0/0", "192.0.2.9")
+    assert r.entries() == [("0.0.0.0/0", "192.0.2.2")]
+    assert r.remove_via("0.0.0.0/0", ipaddr.parse4("192.0.2.2"))
+    assert r.entries() == []

@@ -41,6 +41,18 @@ class Routes:
                 return True
         return False
 
+    def remove_via(self, cidr, gateway):
+        """Remove cidr only if it goes through gateway (bytes or str): for a
+        client (DHCP) taking back the route it added, not one the user put
+        in its place."""
+        net, plen = ipaddr.parse_cidr4(cidr)
+        gw = ipaddr.parse4(gateway) if isinstance(gateway, str) else gateway
+        for i in range(self.count):
+            if self.plens[i] == plen and ipaddr.same_prefix(self.nets, 4 * i, net, 0, 32) \
+                    and ipaddr.same_prefix(self.gws, 4 * i, gw, 0, 32):
+                return self.remove(cidr)
+        return False
+
     def clear(self):
         self.count = 0
 

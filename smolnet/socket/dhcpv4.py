@@ -553,11 +553,7 @@ class Dhcpv4Socket:
         if self._route:
             self._route = False
             # only the default route we added: the user may have replaced it
-            rt = iface.routes
-            for i in range(rt.count):
-                if rt.plens[i] == 0 and equal(rt.gws, 4 * i, self.lease.router, 0, 4):
-                    rt.remove("0.0.0.0/0")
-                    break
+            iface.routes.remove_via("0.0.0.0/0", self.lease.router)
 
 
 def _seed():
