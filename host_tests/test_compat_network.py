@@ -60,9 +60,23 @@ def test_config_mac_and_errors():
     raises(ValueError, nic.config, mac=b"\x01")
     raises(ValueError, nic.ipconfig, "bogus")
     raises(ValueError, nic.status, "rssi")
-    assert raises(OSError, nic.ipconfig, dhcp4=True).args[0] == errno.EOPNOTSUPP
+    assert raises(OSError, nic.ipconfig, autoconf6=True).args[0] == errno.EOPNOTSUPP
     network.hostname("board1")
     assert network.hostname() == "board1" and nic.config("hostname") == "board1"
+
+
+def test_dhcp4_starts_the_client_and_a_static_address_stops_it():
+    # the lease itself is tested against dnsmasq (test_interop_dnsmasq.py)
+    nic = network.LAN(_Dev())
+    nic.ipconfig(addr4="192.0.2.9/24")
+    nic.ipconfig(dhcp4=True)
+    assert nic.ipconfig("dhcp4") is True and nic.ipconfig("has_dhcp4") is False
+    assert nic.active() and nic.iface.ips() == []      # the old address is gone
+    assert not nic.isconnected()                       # no server on this device
+    assert nic.status() == 2
+    nic.ipconfig(addr4="192.0.2.9/24")
+    assert nic.ipconfig("dhcp4") is False and nic.isconnected()
+    assert not [s for s in nic.iface.sockets if s.__class__.__name__ == "Dhcpv4Socket"]
 
 
 def test_lan_over_an_existing_interface():

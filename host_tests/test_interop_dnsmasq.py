@@ -214,3 +214,47 @@ def test_dig_with_no_server_answering_times_out(netns):
     assert code == 1, out
     assert "smolnet.example A error: timed out" in out, out
     assert counters(out, "iface")["arp_requests"] >= 2, out
+
+
+NIC_DHCP_SCRIPT = """
+import sys, time
+sys.path.insert(0, ROOT)
+import smolnet.socket as socket
+from smolnet.compat import network
+from smolnet.phy.afpacket import AfPacket
+nic = network.LAN(AfPacket(IFACE))
+nic.active(True)
+nic.ipconfig(dhcp4=True)
+t0 = time.ticks_ms()
+while not nic.isconnected():
+    if time.ticks_diff(time.ticks_ms(), t0) > 20000:
+        print("no lease"); sys.exit(1)
+    time.sleep_ms(10)
+print("addr4", nic.ipconfig("addr4"), "gw4", nic.ipconfig("gw4"), "dns", network.ipconfig("dns"))
+print("dhcp4", nic.ipconfig("dhcp4"), nic.ipconfig("has_dhcp4"), nic.status())
+print("resolved", socket.getaddrinfo("alias.example", 80)[0][-1])
+try:
+    socket.getaddrinfo("nope.example", 80)
+except OSError as e:
+    print("nope", e.args[0])
+"""
+
+
+@pytest.mark.root
+def test_network_lan_dhcp_and_getaddrinfo_by_name(netns):
+    # the drop-in layer end to end: network.LAN's DHCP gets a lease from
+    # dnsmasq (isconnected() polling loop, as on a port), and getaddrinfo
+    # resolves names through the lease's DNS server
+    ns = netns
+    start_dnsmasq(ns)
+    from netns import micropython, ROOT
+    script = NIC_DHCP_SCRIPT.replace("ROOT", repr(ROOT)).replace("IFACE", repr(SMOLNET_IF))
+    r = ns.run(micropython(), "-c", script, check=False, timeout=60)
+    out = r.stdout
+    assert r.returncode == 0, out
+    m = re.search(r"addr4 \('(192\.0\.2\.\d+)', '255\.255\.255\.0'\) gw4 192\.0\.2\.1 dns 192\.0\.2\.1", out)
+    assert m, out
+    assert 50 <= int(m.group(1).split(".")[-1]) <= 99, out
+    assert "dhcp4 True True 3" in out, out
+    assert "resolved ('192.0.2.77', 80)" in out, out
+    assert "nope -2" in out, out

@@ -9,7 +9,10 @@
 #
 # status() follows the stm32 port's LAN: 0 link down, 1 link up (interface
 # not configured), 2 link up without an IPv4 address, 3 link up with one.
-# DHCP is not in smolnet yet: ipconfig(dhcp4=True) raises OSError(EOPNOTSUPP).
+# DHCP: ipconfig(dhcp4=True) (or ifconfig("dhcp")) starts smolnet's DHCPv4
+# client; isconnected() runs the stack once per call, so the usual
+# `while not nic.isconnected(): time.sleep_ms(100)` loop gets a lease, and the
+# lease's DNS servers become the socket module's resolver (getaddrinfo).
 # Configuration only: everything here may allocate.
 from ..wire import ipaddr
 from ..socket import errno
@@ -35,9 +38,18 @@ def hostname(name=None):
     _g.hostname = str(name)
 
 
+def _apply_dns():
+    try:
+        n = stack.current()
+    except OSError:
+        return
+    if _g.dns and _g.dns != "0.0.0.0":
+        n.set_dns([_g.dns])
+
+
 def ipconfig(*args, **kw):
-    """Module-level ipconfig: 'dns' (the resolver's server; DNS comes later)
-    and 'prefer' (always 4)."""
+    """Module-level ipconfig: 'dns' (the resolver's server) and 'prefer'
+    (always 4)."""
     if args:
         if args[0] == "dns":
             return _g.dns
@@ -47,6 +59,7 @@ def ipconfig(*args, **kw):
     for k, v in kw.items():
         if k == "dns":
             _g.dns = v
+            _apply_dns()
         elif k != "prefer":
             raise ValueError("unexpected key")
 
@@ -79,6 +92,8 @@ class LAN:
         self.net = None
         self._active = False
         self._gw = None
+        self._dhcp = None
+        self._dhcp_seen = 0
 
     def __repr__(self):
         return "<LAN %s %s>" % ("active" if self._active else "inactive",
@@ -110,7 +125,38 @@ class LAN:
             return True
 
     def isconnected(self):
+        if self._dhcp is not None and self.net is not None:
+            self.net.tick()          # a polling loop over isconnected() runs DHCP
+            self._dhcp_update()
         return self._active and self._link() and bool(self.iface.ips())
+
+    def _dhcp_update(self):
+        d = self._dhcp
+        if d.changed == self._dhcp_seen:
+            return
+        self._dhcp_seen = d.changed
+        if d.configured:
+            servers = d.lease.dns_servers()
+            if servers:
+                _g.dns = ipaddr.fmt4(servers[0])
+                _apply_dns()
+            r = d.lease.router_addr()
+            self._gw = ipaddr.fmt4(r) if r else None
+
+    def _start_dhcp(self):
+        if self._dhcp is None:
+            from ..socket.dhcpv4 import Dhcpv4Socket
+            if not self._active:
+                self.active(True)
+            self.iface.clear_ips()
+            self._dhcp = self.iface.add_socket(Dhcpv4Socket(hostname=_g.hostname))
+            self._dhcp_seen = 0
+
+    def _stop_dhcp(self):
+        if self._dhcp is not None:
+            self._dhcp.close()
+            self.iface.remove_socket(self._dhcp)
+            self._dhcp = None
 
     def status(self, param=None):
         if param is not None:
@@ -158,7 +204,11 @@ class LAN:
                 return (a, _mask(int(p)))
             if k == "gw4":
                 return self._gw or "0.0.0.0"
-            if k in ("dhcp4", "has_dhcp4", "autoconf6", "has_autoconf6"):
+            if k == "dhcp4":
+                return self._dhcp is not None
+            if k == "has_dhcp4":
+                return self._dhcp is not None and self._dhcp.configured
+            if k in ("autoconf6", "has_autoconf6"):
                 return False
             if k == "addr6":
                 return []
@@ -169,6 +219,7 @@ class LAN:
                     v = "%s/%d" % (v[0], _plen(v[1]))
                 elif "/" not in v:
                     v = v + "/24"          # what the ports assume without a prefix
+                self._stop_dhcp()          # a static address replaces DHCP
                 iface.clear_ips()
                 iface.add_ip(v)
             elif k == "gw4":
@@ -178,7 +229,9 @@ class LAN:
                 self._gw = v
             elif k == "dhcp4":
                 if v:
-                    raise OSError(errno.EOPNOTSUPP)   # no DHCP client yet
+                    self._start_dhcp()
+                else:
+                    self._stop_dhcp()
             elif k == "autoconf6":
                 if v:
                     raise OSError(errno.EOPNOTSUPP)
@@ -191,7 +244,8 @@ class LAN:
             a, m = self.ipconfig("addr4")
             return (a, m, self.ipconfig("gw4"), _g.dns)
         if cfg == "dhcp":
-            raise OSError(errno.EOPNOTSUPP)
+            self._start_dhcp()
+            return
         ip, mask, gw, dns = cfg
         self.ipconfig(addr4=(ip, mask), gw4=gw)
         _g.dns = dns

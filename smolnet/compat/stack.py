@@ -25,7 +25,9 @@ class Net:
         self.clock = clock if clock is not None else ticks_ms
         self._sleep = sleep
         self.idle_ms = idle_ms
-        self.resolver = None       # name -> address string (DNS, when present)
+        self.resolver = None       # name -> address string: set_dns() installs one
+        self.dns = None            # the DnsSocket behind it
+        self.dns_timeout_ms = 5000
         self.rounds = 0
         self._last = -1
         # what facade sockets are made with (change before creating them)
@@ -47,6 +49,36 @@ class Net:
                 self._poller.register(self._poll_obj, select.POLLIN)
             except (ImportError, AttributeError, OSError, TypeError):
                 self._poller = None
+
+    def set_dns(self, servers, timeout_ms=5000):
+        """Resolve names through smolnet's DNS client with these servers
+        (addresses as str or bytes); an empty list turns resolving off."""
+        if not servers:
+            self.resolver = None
+            return
+        if self.dns is None:
+            from ..socket.dns import DnsSocket
+            self.dns = self.iface.add_socket(DnsSocket())
+        self.dns.set_servers(servers)
+        self.dns_timeout_ms = timeout_ms
+        self.resolver = self._resolve
+
+    def _resolve(self, name):
+        """name -> dotted IPv4 string; OSError(-2) as lwIP when it does not
+        resolve (no such name, no data, no answer in time)."""
+        from ..socket.dns import PENDING
+        from ..wire import ipaddr
+        d = self.dns
+        h = d.start_query(name)
+        self.wait(lambda: d.status(h) != PENDING, self.dns_timeout_ms + 1000)
+        try:
+            r = d.result(h)
+        except OSError:
+            raise OSError(-2)
+        if not r:
+            d.free(h)
+            raise OSError(-2)
+        return ipaddr.fmt4(r[0])
 
     def also_poll(self, iface):
         if iface not in self.others:
