@@ -1,0 +1,93 @@
+# IPv6 frames captured from the Linux 6.x kernel in a network namespace
+# (veth; kernel 2001:db8::1 / 02:00:00:00:00:aa, smolnet 2001:db8::2 /
+# 02:00:00:00:00:01, smolnet's tools/server.py-like responder on CPython
+# over AF_PACKET), named after what they are. The *_REPLY_BYTES are what
+# smolnet answered in that capture, which the kernel accepted (its ping got
+# its reply, socat its "hello"): pinned so a change shows.
+
+
+def _h(s):
+    return bytes.fromhex(s.replace(" ", ""))
+
+
+KERNEL_MAC = _h("02 00 00 00 00 aa")
+PEER_MAC = _h("02 00 00 00 00 01")
+KERNEL_IP6 = _h("20010db8 00000000 00000000 00000001")
+PEER_IP6 = _h("20010db8 00000000 00000000 00000002")
+
+# ping -6 2001:db8::2, first: who has 2001:db8::2? to ff02::1:ff00:2 with
+# the kernel's MAC in a source link-layer address option
+NS_BYTES = _h(
+    "3333ff000002 0200000000aa 86dd"
+    "6000 0000 0020 3a ff 20010db8000000000000000000000001 ff0200000000000000000001ff000002"
+    "87 00 1b7e 00000000 20010db8000000000000000000000002 0101 0200000000aa")
+
+# smolnet's answer: solicited + override, target link-layer address option
+NA_REPLY_BYTES = _h(
+    "0200000000aa 020000000001 86dd"
+    "6000 0000 0020 3a ff 20010db8000000000000000000000002 20010db8000000000000000000000001"
+    "88 00 8a72 60000000 20010db8000000000000000000000002 0201 020000000001")
+
+# the kernel answering smolnet's solicitation for 2001:db8::1 (S and O set)
+NA_BYTES = _h(
+    "020000000001 0200000000aa 86dd"
+    "6000 0000 0020 3a ff 20010db8000000000000000000000001 20010db8000000000000000000000002"
+    "88 00 89ca 60000000 20010db8000000000000000000000001 0201 0200000000aa")
+
+# ping -6 -s 56 -p 61 2001:db8::2: ident 0x1814, seq 1, timestamp, 'a' * 40
+ECHO6_REQUEST_BYTES = _h(
+    "020000000001 0200000000aa 86dd"
+    "6001 5c59 0040 3a 40 20010db8000000000000000000000001 20010db8000000000000000000000002"
+    "80 00 1504 1814 0001 e566026b00000000 6b89080000000000" + "61" * 40)
+
+ECHO6_REPLY_BYTES = _h(
+    "0200000000aa 020000000001 86dd"
+    "6000 0000 0040 3a 40 20010db8000000000000000000000002 20010db8000000000000000000000001"
+    "81 00 1404 1814 0001 e566026b00000000 6b89080000000000" + "61" * 40)
+
+# echo -n hello | socat - UDP6:[2001:db8::2]:6969,sourceport=40000
+# (veth offloads off: the UDP checksum is complete)
+UDP6_HELLO_BYTES = _h(
+    "020000000001 0200000000aa 86dd"
+    "6003 2545 000d 11 40 20010db8000000000000000000000001 20010db8000000000000000000000002"
+    "9c40 1b39 000d a913 68656c6c6f")
+
+# tools/server.py's answer: "hello\n" back to port 40000
+UDP6_HELLO_REPLY_BYTES = _h(
+    "0200000000aa 020000000001 86dd"
+    "6000 0000 000e 11 40 20010db8000000000000000000000002 20010db8000000000000000000000001"
+    "1b39 9c40 000e a907 68656c6c6f0a")
+
+# smolnet's UDP "x" to the kernel's closed port 9 and the kernel's port
+# unreachable quoting it (RFC 4443 3.1, code 4)
+UDP6_TO_PORT9_BYTES = _h(
+    "0200000000aa 020000000001 86dd"
+    "6000 0000 0009 11 40 20010db8000000000000000000000002 20010db8000000000000000000000001"
+    "1b39 0009 0009 1125 78")
+PORT_UNREACHABLE6_BYTES = _h(
+    "020000000001 0200000000aa 86dd"
+    "600b e096 0039 3a 40 20010db8000000000000000000000001 20010db8000000000000000000000002"
+    "01 04 31e4 00000000"
+    "6000 0000 0009 11 40 20010db8000000000000000000000002 20010db8000000000000000000000001"
+    "1b39 0009 0009 1125 78")
+
+# the kernel's MLDv2 report (RFC 3810) from its link-local address: a
+# Hop-by-Hop header with Router Alert (RFC 2711) and PadN before ICMPv6
+MLD2_REPORT_BYTES = _h(
+    "333300000016 0200000000aa 86dd"
+    "6000 0000 0038 00 01 fe80000000000000ccc06bfffe2db4d9 ff020000000000000000000000000016"
+    "3a 00 0502 0000 0100"
+    "8f 00 ce1f 0000 0002 04000000 ff0200000000000000000001ff2db4d9"
+    "04000000 ff0200000000000000000001ff000001")
+
+# the kernel's router solicitation, with its MAC as source link-layer option
+RS_BYTES = _h(
+    "333300000002 0200000000aa 86dd"
+    "6000 0000 0010 3a ff fe80000000000000ccc06bfffe2db4d9 ff020000000000000000000000000002"
+    "85 00 8dbc 00000000 0101 0200000000aa")
+
+# the kernel's duplicate address detection probe for its link-local address
+DAD_NS_BYTES = _h(
+    "3333ff2db4d9 0200000000aa 86dd"
+    "6000 0000 0020 3a ff 00000000000000000000000000000000 ff0200000000000000000001ff2db4d9"
+    "87 00 a0d5 00000000 fe80000000000000ccc06bfffe2db4d9 0e01 982275be1e99")
