@@ -6,7 +6,9 @@ class Config:
     def __init__(self, mac=None, addrs=4, routes=4, neighbors=8,
                  neighbor_ttl_ms=60000, neighbor_retry_ms=1000, ttl=64,
                  rx_budget=32, tx_burst=8, icmp_error_burst=10,
-                 icmp_error_interval_ms=100, strict=False):
+                 icmp_error_interval_ms=100, strict=False, ipv6=True, addrs6=4,
+                 routes6=4, dad_transmits=0, router_solicitations=0, accept_ra=True,
+                 slaac=True):
         self.mac = mac                      # None: take the device's MAC
         self.addrs = addrs                  # IPv4 addresses the interface can hold
         self.routes = routes                # route table entries
@@ -24,3 +26,19 @@ class Config:
         # strict: re-raise internal errors from poll() instead of counting
         # them (for tests hunting bugs; never on a deployed board)
         self.strict = strict
+        # IPv6 (RFC 8200). On: a link-local address from the MAC (RFC 4862
+        # 5.3) is there from the start, add_ip takes IPv6 CIDRs, and
+        # router advertisements are heard. Off: IPv6 frames are counted as
+        # an unknown EtherType and the IPv6 modules are never loaded.
+        self.ipv6 = ipv6
+        self.addrs6 = addrs6                # IPv6 addresses, link-local included
+        self.routes6 = routes6              # IPv6 routes, RA routers and prefixes
+        # Duplicate address detection (RFC 4862 5.4): probes per new
+        # address (1 is the RFC's default); 0 uses addresses at once and
+        # sends nothing unasked
+        self.dad_transmits = dad_transmits
+        # router solicitations sent at start-up, 4 s apart (RFC 4861 6.3.7
+        # suggests 3); 0 waits for the routers' periodic advertisements
+        self.router_solicitations = router_solicitations
+        self.accept_ra = accept_ra          # default routers, prefixes, MTU from RAs
+        self.slaac = slaac                  # addresses from RA prefixes (RFC 4862 5.5)

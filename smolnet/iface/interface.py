@@ -12,9 +12,11 @@
 #   sock.poll_at(now) -> int              ms until dispatch is due, -1 never
 # and, to transmit from dispatch():
 #   off = iface.tx_begin(dst, doff, alen, src_or_None, soff, now)
-#       L4 offset in iface.tx_buf; -1 neighbor pending (ARP sent, keep the
-#       packet), -2 no route. Sets iface.tx_src and iface.tx_room.
+#       L4 offset in iface.tx_buf; -1 neighbor pending (ARP/NS sent, keep
+#       the packet), -2 no route. Sets iface.tx_src and iface.tx_room.
 #   iface.tx_finish(proto, l4_len) -> bool   IP header, L4 checksum, send.
+# alen 4 is IPv4 (here); alen 16 is IPv6, whose logic lives in ipv6.py,
+# nd.py and addr6.py (loaded only when Config.ipv6 is on).
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..config import Config
@@ -56,6 +58,7 @@ class Interface:
         self.tx_src = bytearray(16)
         self.tx_room = 0
         self._tx_dst = bytearray(16)
+        self._tx_alen = 4            # family of the packet tx_begin started
         self._scratch = bytearray(16)
         self._ip4 = bytearray(4 * cfg.addrs)
         self._plen4 = bytearray(cfg.addrs)
@@ -76,9 +79,26 @@ class Interface:
         self.rx_alen = 4
         self.rx_cast = _CAST_UNICAST
         self.rx_ip_off = 0
+        # IPv6 (RFC 8200): its state, and its code as a module so builds
+        # without IPv6 need not carry it
+        self.ip6 = None
+        self.routes6 = None
+        self._v6 = None
+        self._nd = None
+        if cfg.ipv6:
+            from . import ipv6 as v6mod, nd
+            from .addr6 import Ip6State
+            self._v6 = v6mod
+            self._nd = nd
+            self.ip6 = Ip6State(cfg, self.mac)
+            self.routes6 = self.ip6.routes
 
     # --- configuration (allocates; not for the hot path) ----------------
     def add_ip(self, cidr):
+        """Add an address: "192.0.2.2/24" or "2001:db8::2/64" (no prefix
+        length: /32 or /128)."""
+        if ":" in cidr:
+            return self._add_ip6(cidr)
         addr, plen = ipaddr.parse_cidr4(cidr)
         for i in range(self._n4):
             if equal(self._ip4, 4 * i, addr, 0, 4):
@@ -90,7 +110,17 @@ class Interface:
         self._plen4[self._n4] = plen
         self._n4 += 1
 
+    def _need6(self):
+        if self.ip6 is None:
+            raise OSError(95)  # EOPNOTSUPP: Config(ipv6=False)
+        return self.ip6
+
+    def _add_ip6(self, cidr):
+        self._need6().add_cidr(cidr)
+
     def remove_ip(self, cidr):
+        if ":" in cidr:
+            return self._need6().remove_cidr(cidr)
         addr, _ = ipaddr.parse_cidr4(cidr)
         for i in range(self._n4):
             if equal(self._ip4, 4 * i, addr, 0, 4):
@@ -102,11 +132,20 @@ class Interface:
         return False
 
     def clear_ips(self):
+        """Forget every address but the automatic IPv6 link-local one."""
         self._n4 = 0
+        if self.ip6 is not None:
+            self.ip6.clear()
 
     def ips(self):
+        """The IPv4 addresses, 'a.b.c.d/len' (IPv6: ips6())."""
         return ["%s/%d" % (ipaddr.fmt4(self._ip4, 4 * i), self._plen4[i])
                 for i in range(self._n4)]
+
+    def ips6(self):
+        """The IPv6 addresses, 'addr/len', with 'tentative' or 'deprecated'
+        after those not preferred (RFC 4862 5.5.4)."""
+        return self.ip6.addrs.entries() if self.ip6 is not None else []
 
     def ip4(self, i=0):
         """The i-th IPv4 address as bytes, or None."""
@@ -125,6 +164,8 @@ class Interface:
     def poll(self, now):
         """Do all work that is due. True if anything was received or sent."""
         did = False
+        if self._nd is not None:
+            self._nd.poll(self, now)   # DAD, router solicitations, lifetimes
         dev = self.device
         buf = self.rx_buf
         budget = self.config.rx_budget
@@ -153,6 +194,8 @@ class Interface:
     def poll_delay(self, now):
         """ms until poll() is due again; -1: nothing is due until a frame arrives."""
         d = -1
+        if self._nd is not None:
+            d = self._nd.delay(self, now)
         for s in self.sockets:
             t = s.poll_at(now)
             if t >= 0 and (d < 0 or t < d):
@@ -167,6 +210,8 @@ class Interface:
         if self.link_hlen == 0:
             if n >= 1 and b[0] >> 4 == 4:
                 self._rx_ipv4(0, n, now)
+            elif n >= 1 and b[0] >> 4 == 6 and self._v6 is not None:
+                self._v6.rx(self, 0, n, now)
             else:
                 self.stats.drop_unknown_ethertype += 1
             return
@@ -182,6 +227,8 @@ class Interface:
             self._rx_ipv4(_ETH, n - _ETH, now)
         elif et == ethernet.ETHERTYPE_ARP:
             self._rx_arp(_ETH, n - _ETH, now)
+        elif et == ethernet.ETHERTYPE_IPV6 and self._v6 is not None:
+            self._v6.rx(self, _ETH, n - _ETH, now)
         else:
             self.stats.drop_unknown_ethertype += 1
 
@@ -308,18 +355,23 @@ class Interface:
         if ul < udp.HEADER_LEN or ul > l4len:
             st.drop_malformed += 1
             return
-        ps = checksum.pseudo4(b, self.rx_src_off, b, self.rx_dst_off, _PROTO_UDP, ul)
-        if not udp.check(b, l4, l4len, ps, True):
+        v4 = self.rx_alen == 4
+        # RFC 8200 8.1: the IPv6 pseudo-header, and a zero checksum is invalid
+        ps = checksum.pseudo(b, self.rx_src_off, b, self.rx_dst_off, self.rx_alen, _PROTO_UDP, ul)
+        if not udp.check(b, l4, l4len, ps, v4):
             st.drop_bad_checksum += 1
             return
         s = self._find_socket(_PROTO_UDP, l4)
         if s is None:
             st.drop_no_socket += 1
             # RFC 1122 4.1.3.1: port unreachable, but never for broadcast or
-            # multicast datagrams (3.2.2)
+            # multicast datagrams (3.2.2; RFC 4443 2.4 (e.3) on IPv6)
             if self.rx_cast == _CAST_UNICAST:
-                self._icmp_error(icmpv4.TYPE_DEST_UNREACHABLE,
-                                 icmpv4.CODE_PORT_UNREACHABLE, now)
+                if v4:
+                    self._icmp_error(icmpv4.TYPE_DEST_UNREACHABLE,
+                                     icmpv4.CODE_PORT_UNREACHABLE, now)
+                else:
+                    self._v6.port_unreachable(self, now)
             return
         s.process(self, l4, ul, now)
 
@@ -329,7 +381,8 @@ class Interface:
         if l4len < 20 or (b[l4 + 12] >> 4) * 4 < 20 or (b[l4 + 12] >> 4) * 4 > l4len:
             st.drop_malformed += 1
             return
-        ps = checksum.pseudo4(b, self.rx_src_off, b, self.rx_dst_off, _PROTO_TCP, l4len)
+        ps = checksum.pseudo(b, self.rx_src_off, b, self.rx_dst_off, self.rx_alen, _PROTO_TCP,
+                             l4len)
         if not checksum.verify(b, l4, l4len, ps):
             st.drop_bad_checksum += 1
             return
@@ -352,7 +405,9 @@ class Interface:
             from ..wire import tcp
         except ImportError:
             return
-        off = self._begin_reply()
+        off = self._begin_reply() if self.rx_alen == 4 else self._v6.begin_reply(self)
+        if off < 0:
+            return
         n = tcp.emit_rst_reply(self.tx_buf, off, b, l4, l4len)
         if n > 0:
             self.tx_finish(_PROTO_TCP, n)
@@ -432,6 +487,7 @@ class Interface:
             ethernet.emit(t, 0, b, 6, self.mac, 0, ethernet.ETHERTYPE_IPV4)
         copy(self.tx_src, 0, b, self.rx_dst_off, 4)
         copy(self._tx_dst, 0, b, self.rx_src_off, 4)
+        self._tx_alen = 4
         self.tx_room = self.ip_mtu - ipv4.HEADER_LEN
         return lh + ipv4.HEADER_LEN
 
@@ -462,8 +518,10 @@ class Interface:
     # --- transmit -------------------------------------------------------
     def tx_begin(self, dst, doff, alen, src, soff, now):
         if alen != 4:
+            if alen == 16 and self._v6 is not None:
+                return self._v6.tx_begin(self, dst, doff, src, soff, now)
             self.stats.tx_no_route += 1
-            return -2  # IPv6 is not implemented yet
+            return -2  # no IPv6 in this Config
         t = self.tx_buf
         lh = self.link_hlen
         on_link = self._pick_source(dst, doff, src, soff)
@@ -489,6 +547,7 @@ class Interface:
             copy(t, 6, self.mac, 0, 6)
             ethernet.set_ethertype(t, 0, ethernet.ETHERTYPE_IPV4)
         copy(self._tx_dst, 0, dst, doff, 4)
+        self._tx_alen = 4
         self.tx_room = self.ip_mtu - ipv4.HEADER_LEN
         return lh + ipv4.HEADER_LEN
 
@@ -521,6 +580,8 @@ class Interface:
         self._send(t, _ETH + arp.LEN)
 
     def tx_finish(self, proto, l4len):
+        if self._tx_alen == 16:
+            return self._v6.tx_finish(self, proto, l4len)
         t = self.tx_buf
         ip = self.link_hlen
         l4 = ip + ipv4.HEADER_LEN
