@@ -143,6 +143,9 @@ def add_link_options(p, default_mac=None, default_ip=None, want_ip=True):
     if want_ip:
         p.add("--ip", "ip", str, default_ip, "address and prefix", "ADDR/PREFIX")
         p.add("--gw", "gw", str, None, "default gateway", "ADDR")
+        p.add("--ip6", "ip6", str, None, "IPv6 address and prefix, or 'auto' for the "
+              "link-local address and SLAAC only (without it IPv6 is off)", "ADDR/PREFIX")
+        p.add("--gw6", "gw6", str, None, "IPv6 default router", "ADDR")
     p.add("--pcap", "pcap", str, None, "write every frame sent and received to FILE", "FILE")
     p.add("--drop-chance", "drop_chance", float, 0, "drop this % of frames", "PCT")
     p.add("--corrupt-chance", "corrupt_chance", float, 0, "flip a bit in this % of frames",
@@ -258,14 +261,23 @@ def _warn_not_promiscuous(ifname, mac):
 
 def make_interface(opts, link):
     from smolnet.iface.interface import Interface
-    iface = Interface(link.dev)
-    if opts.ip:
-        try:
+    from smolnet.config import Config
+    # IPv6 only when asked for: a tool on a kernel's veth otherwise counts
+    # the kernel's IPv6 chatter as an unknown EtherType, as it always did
+    ip6 = getattr(opts, "ip6", None)
+    iface = Interface(link.dev, Config(ipv6=bool(ip6),
+                                       router_solicitations=3 if ip6 == "auto" else 0))
+    try:
+        if opts.ip:
             iface.add_ip(opts.ip if "/" in opts.ip else opts.ip + "/24")
-        except ValueError as e:
-            fail("smolnet", str(e))
-    if opts.gw:
-        iface.routes.add_default(opts.gw)
+        if ip6 and ip6 != "auto":
+            iface.add_ip(ip6 if "/" in ip6 else ip6 + "/64")
+        if opts.gw:
+            iface.routes.add_default(opts.gw)
+        if getattr(opts, "gw6", None):
+            iface.routes6.add_default(opts.gw6)
+    except ValueError as e:
+        fail("smolnet", str(e))
     return iface
 
 
