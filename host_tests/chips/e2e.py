@@ -1,11 +1,19 @@
 # End-to-end checks for board drivers: a smolnet Interface on each end of a
 # chip model's wire (the other end a WireDevice or another modelled chip),
-# a fake clock, and ARP / ping / UDP exchanges checked byte for byte.
-# (TCP end to end comes with issue 3.)
+# a fake clock, and ARP / ping / UDP exchanges checked byte for byte; and a
+# TCP bulk transfer both ways at once, hash-compared (TcpPump, tcp_transfer,
+# tcp_end_to_end below; the memory-mapped chips reach them through
+# membus.tcp_both_ways), optionally through a FaultInjector, in poll mode or
+# woken by the driver's interrupt flag, or with the heap locked.
+import hashlib
+import time
 from smolnet.iface.interface import Interface
 from smolnet.config import Config
 from smolnet.socket.udp import UdpSocket
 from smolnet.socket.icmp import IcmpSocket
+from smolnet.socket.tcp import TcpSocket, CLOSED, TIME_WAIT
+from smolnet.fast import equal
+from smolnet.phy.fault import FaultInjector
 from smolnet.wire import ipaddr
 
 IP_A = ipaddr.parse4("192.0.2.1")
@@ -141,3 +149,263 @@ def udp_heap_locked(pair, rounds=20, size=1000):
         assert rt.got_b == size and rt.got_a == size and bytes(rt.buf[:size]) == data
     pair.a.remove_socket(ua)
     pair.b.remove_socket(ub)
+
+
+# --- TCP: bulk data both ways at once ---------------------------------------
+
+_BLOCK = 4096
+KB = 1024
+MB = 1024 * KB
+
+
+def _tcp_pattern():
+    # not a multiple of any segment size, so misplaced bytes show
+    b = bytearray(_BLOCK)
+    for i in range(_BLOCK):
+        b[i] = (i * 7 + (i >> 8) + (i >> 11)) & 0xFF
+    return bytes(b)
+
+
+PATTERN = _tcp_pattern()
+
+
+def expected_digest(n):
+    """SHA-256 of the first n bytes of the endless PATTERN stream."""
+    h = hashlib.sha256()
+    while n >= _BLOCK:
+        h.update(PATTERN)
+        n -= _BLOCK
+    if n:
+        h.update(PATTERN[:n])
+    return h.digest()
+
+
+class ChipTime:
+    """The SPI models count time in SPI transactions: while the driver does
+    not talk to the chip (the host asleep, waiting for an interrupt), a
+    frame it was given would never leave. run() lets `ticks` of the chip's
+    own time pass, as a millisecond on real silicon would. Allocation-free."""
+
+    def __init__(self, model, ticks=4):
+        self.tick = model._tick         # the step a transaction's end takes
+        self.ticks = ticks
+
+    def run(self):
+        for _ in range(self.ticks):
+            self.tick()
+
+
+class TcpPump:
+    """TcpSocket a on interface ia connects to b listening on ib; both send
+    n bytes of PATTERN at once and read what arrives, each chunk compared
+    with the pattern (bad counts mismatches) and, with hashing, fed to a
+    SHA-256 per direction. The fake clock (self.t) jumps over idle time to
+    the next timer, so a lossy transfer costs CPU for the work done only.
+
+    flag: the Flag the driver under ia sets from its interrupt. Then ia is
+    polled the way smolnet.aio's Driver runs with an interrupt: only when
+    the flag was set, a timer is due, or the application queued data (the
+    kick() of aio's sockets). An interrupt the driver fails to raise leaves
+    frames sitting in the chip until a timer comes: `unannounced` counts
+    the polls that found frames the flag had not announced (0 when the
+    driver's interrupt works).
+    Without a flag ia is polled every step (poll mode). ib is always polled.
+    chip: a ChipTime (SPI models), run every step after ia's turn.
+
+    run() allocates nothing with hashing off (support.heap_locked)."""
+
+    def __init__(self, ia, ib, n, flag=None, chip=None, hashing=True, t0=0,
+                 port=5001, rx=16384, tx=16384, **opts):
+        self.ia = ia
+        self.ib = ib
+        self.n = n
+        self.flag = flag
+        self.chip = chip
+        self.t = t0
+        self.a = ia.add_socket(TcpSocket(rx, tx, **opts))
+        self.b = ib.add_socket(TcpSocket(rx, tx, **opts))
+        self.b.listen(port)
+        self.a.connect(IP_B, port, local_port=40000 + port % 20000)
+        self.sa = 0
+        self.sb = 0
+        self.ra = 0
+        self.rb = 0
+        self.bad = 0
+        self.steps = 0
+        self.quiet = 0              # idle rounds in a row
+        self.limit = 0
+        self.polls_a = 0            # polls of ia (fewer than steps with a flag)
+        self.wakeups = 0            # polls of ia the interrupt asked for
+        self.unannounced = 0        # other polls of ia that found frames waiting
+        self.buf = bytearray(_BLOCK)
+        self.mv = memoryview(self.buf)
+        self.ha = hashlib.sha256() if hashing else None
+        self.hb = hashlib.sha256() if hashing else None
+
+    def more(self, n):
+        """Send n more bytes each way (the streams continue the pattern)."""
+        self.n += n
+
+    def _push(self, s, sent):
+        # as much as the socket takes: the transfer is paced by TCP, not us
+        while sent < self.n and s.may_send():
+            o = sent % _BLOCK
+            k = self.n - sent
+            if k > _BLOCK - o:
+                k = _BLOCK - o
+            k = s.send(PATTERN, o, k)
+            if k <= 0:
+                break
+            sent += k
+        return sent
+
+    def _pull(self, s, got, h):
+        while True:
+            o = got % _BLOCK
+            k = s.recv_into(self.buf, 0, _BLOCK - o)
+            if k <= 0:
+                return got
+            if not equal(self.buf, 0, PATTERN, o, k):
+                self.bad += 1
+            if h is not None:
+                h.update(self.mv[:k])
+            got += k
+
+    def done(self):
+        return self.ra >= self.n and self.rb >= self.n
+
+    def _poll_a(self, t, kicked):
+        f = self.flag
+        ia = self.ia
+        self.polls_a += 1
+        if f is None:
+            return ia.poll(t)
+        if f.count:
+            f.clear()               # the waker is read before the poll, as in aio
+            self.wakeups += 1
+            return ia.poll(t)
+        if not kicked and ia.poll_delay(t) != 0:
+            self.polls_a -= 1
+            return False            # asleep: nothing due, no interrupt
+        # polled for a timer or new data, not the interrupt: any frame
+        # found in the chip now arrived without raising the flag
+        r0 = ia.stats.rx_frames
+        did = ia.poll(t)
+        if ia.stats.rx_frames != r0:
+            self.unannounced += 1
+        return did
+
+    def step(self):
+        """One round: the applications write, both sides poll, the
+        applications read, the clock moves (to the next timer if idle)."""
+        sa = self._push(self.a, self.sa)
+        kicked = sa != self.sa
+        self.sa = sa
+        self.sb = self._push(self.b, self.sb)
+        t = self.t
+        da = self._poll_a(t, kicked)
+        if self.chip is not None:
+            self.chip.run()
+        db = self.ib.poll(t)
+        self.rb = self._pull(self.b, self.rb, self.hb)
+        self.ra = self._pull(self.a, self.ra, self.ha)
+        adv = 1
+        if da or db or (self.flag is not None and self.flag.count):
+            self.quiet = 0
+        else:
+            self.quiet += 1
+        if self.quiet >= 2:
+            # two idle rounds in a row: a frame a chip was still sending
+            # during the first has arrived by now, so nothing moves until
+            # a timer does (one idle round is not enough: a frame may
+            # land in a chip after its driver looked this round)
+            d = self.ia.poll_delay(t)
+            e = self.ib.poll_delay(t)
+            if e >= 0 and (d < 0 or e < d):
+                d = e
+            if d > 1:
+                adv = d
+        self.t = time.ticks_add(t, adv)
+        self.steps += 1
+
+    def run(self, max_steps):
+        k = 0
+        while k < max_steps and not (self.ra >= self.n and self.rb >= self.n):
+            self.step()
+            k += 1
+
+    def run_limit(self):
+        # run() with self.limit: a bound method, nothing to allocate calling it
+        self.run(self.limit)
+
+    def settle(self, cond, max_steps):
+        """Step until cond() holds (applications neither write nor read)."""
+        for _ in range(max_steps):
+            if cond():
+                return True
+            self.step()
+        return cond()
+
+    def check(self):
+        """Both streams complete and byte-exact (hashes compared)."""
+        assert self.done(), (self.ra, self.rb, self.n, self.a.state_name(),
+                             self.b.state_name())
+        assert self.bad == 0
+        if self.ha is not None:
+            want = expected_digest(self.n)
+            assert self.ha.digest() == want and self.hb.digest() == want
+
+    def close(self, max_steps=20000):
+        """Clean close: a first, b once it has read a's FIN; a ends in
+        TIME-WAIT, b CLOSED without error."""
+        a = self.a
+        b = self.b
+        a.close()
+        assert self.settle(b.at_eof, max_steps)
+        b.close()
+        assert self.settle(self._b_closed, max_steps), b.state_name()
+        assert b.error == 0 and a.error == 0
+        assert a.state == TIME_WAIT, a.state_name()
+
+    def _b_closed(self):
+        return self.b.state == CLOSED
+
+    def elapsed_ms(self, t0=0):
+        return time.ticks_diff(self.t, t0)
+
+
+def tcp_transfer(ia, ib, n=256 * KB, flag=None, chip=None, max_steps=200000, t0=0,
+                 **opts):
+    """n bytes each way at once between ia and ib, hash-compared, then a
+    clean close. Returns the TcpPump (sockets, counters, fake time)."""
+    p = TcpPump(ia, ib, n, flag=flag, chip=chip, t0=t0, **opts)
+    p.run(max_steps)
+    p.check()
+    p.close()
+    return p
+
+
+def tcp_end_to_end(dev_a, dev_b, n, flag=None, chip=None, faults=None, **opts):
+    """Pair over dev_a (the driver) and dev_b (the far end of the cable,
+    wrapped in a FaultInjector with the `faults` settings when given),
+    then tcp_transfer. Returns (pair, pump, fault injector or None)."""
+    fi = None
+    if faults:
+        fi = dev_b = FaultInjector(dev_b, **faults)
+    pair = Pair(dev_a, dev_b)
+    pump = tcp_transfer(pair.a, pair.b, n, flag=flag, chip=chip, **opts)
+    return pair, pump, fi
+
+
+def heap_locked_segments(pump, chunk=16 * KB, rounds=4, max_steps=5000):
+    """After a warm-up transfer (the caller's), `rounds` more chunks each
+    way with support.heap_locked around the whole segment loop: both
+    Interfaces, TCP, the driver and the chip model allocate nothing per
+    segment. Hashing must be off (hashlib allocates)."""
+    from support import heap_locked
+    assert pump.ha is None
+    pump.limit = max_steps
+    for _ in range(rounds):
+        pump.more(chunk)
+        heap_locked(pump.run_limit)
+        assert pump.done() and pump.bad == 0, (pump.ra, pump.rb, pump.n)

@@ -1,7 +1,9 @@
 # Shared pieces for the memory-mapped chip models (lan9118, stm32eth,
 # nxpenet): fakemachine installation, a cached DMA
 # address lookup, a preallocated frame queue for the "wire", a clause-22
-# PHY, the Ethernet FCS, and the Device at the far end of a model's cable.
+# PHY, the Ethernet FCS, the Device at the far end of a model's cable, and
+# the end-to-end scenarios: two_interfaces (ARP, ping, UDP) and tcp_both_ways
+# (a TCP bulk transfer both ways at once, chips/e2e.py's TcpPump).
 #
 import sys
 
@@ -321,3 +323,12 @@ def two_interfaces(nic, peer, rounds=8, pump=None, slow=1):
     assert a.stats.drops() == 0, a.stats
     assert b.stats.drops() == 0, b.stats
     return a, b
+
+
+def tcp_both_ways(nic, peer, n, flag=None, faults=None, **opts):
+    """Interface A over the driver, B over the far end of the model's cable
+    (PeerDevice): n bytes each way at once over TCP, hash-compared, then a
+    clean close (chips/e2e.py tcp_end_to_end: flag, faults, TCP options).
+    Returns (pair, pump, fault injector or None)."""
+    from chips.e2e import tcp_end_to_end
+    return tcp_end_to_end(nic, peer, n, flag=flag, faults=faults, **opts)
