@@ -9,6 +9,13 @@
 # EXCHANGE_RESULTS (JSON both ways, length-prefixed), DISPLAY_RESULTS, and
 # the client's IPERF_DONE. Stream ids are 1, 3, 4, ... as iperf3 numbers them.
 #
+# Closing: in MicroPython's asyncio Stream.close() does nothing, the socket
+# is closed by `await wait_closed()` (CPython closes in close()), so every
+# stream is ended with _close(), which does both. At TEST_END the data
+# streams of a reverse test are closed at once, as iperf3's own server does:
+# iperf3 3.12's client then reads its data sockets *blocking* until EOF, so
+# a stream left open hangs it.
+#
 #   import smolnet.socket; smolnet.socket.install()
 #   from smolnet.apps.iperf3 import Iperf3Server
 #   asyncio.run(Iperf3Server().serve())
@@ -74,7 +81,7 @@ class Iperf3Server:
         if cookie != t.cookie or len(t.streams) >= t.parallel:
             w.write(bytes([ACCESS_DENIED]))
             await w.drain()
-            w.close()
+            await _close(w)
             return
         sid = 1 if not t.streams else len(t.streams) + 2
         st = [sid, 0, w]
@@ -85,7 +92,7 @@ class Iperf3Server:
             await self._send(t, st, w)
         else:
             await self._recv(t, st, r)
-        w.close()
+        await _close(w)
 
     async def _recv(self, t, st, r):
         buf = bytearray(self.chunk)
@@ -101,10 +108,13 @@ class Iperf3Server:
         while not t.running:
             await asyncio.sleep_ms(1)
         buf = bytes(t.blksize if t.blksize < 65536 else 65536)
-        while t.running:
-            w.write(buf)
-            await w.drain()
-            st[1] += len(buf)
+        try:
+            while t.running:
+                w.write(buf)
+                await w.drain()
+                st[1] += len(buf)
+        except OSError:
+            pass             # closed under us at TEST_END (EBADF)
 
     async def _state(self, w, s):
         w.write(bytes([s]))
@@ -130,6 +140,9 @@ class Iperf3Server:
         t.running = False
         t.t1 = ticks_ms()
         counts = [st[1] for st in t.streams]    # what the results report
+        if t.reverse:
+            for st in t.streams:
+                await _close(st[2])                 # EOF for the client
         if s != TEST_END:
             self.log("iperf3: unexpected state %d" % s)
             return
@@ -151,7 +164,7 @@ class Iperf3Server:
             await r.readexactly(1)                  # IPERF_DONE
         except EOFError:
             pass
-        w.close()
+        await _close(w)
         total = sum(counts)
         ms = ticks_diff(t.t1, t.t0)
         self.results.append((t.reverse, t.parallel, total, ms))
@@ -161,3 +174,8 @@ class Iperf3Server:
         self.done += 1
         if self.tests and self.done >= self.tests:
             self.finished.set()
+
+
+async def _close(w):
+    w.close()
+    await w.wait_closed()     # MicroPython: this is what closes the socket
