@@ -794,3 +794,34 @@ def test_tcp_over_ipv6():
     p.run(60)
     assert c2.error == errno.ECONNREFUSED
     assert p.a.stats.drop_bad_checksum == 0 and p.b.stats.drop_bad_checksum == 0
+
+
+def test_quiet_by_default():
+    # with the default Config an Interface sends nothing unasked (no DAD,
+    # no router solicitations, no MLD) and has no timer running
+    p = Pair()
+    assert p.a.poll_delay(0) == -1 and p.b.poll_delay(0) == -1
+    p.run(10)
+    assert p.a.stats.tx_frames == 0 and p.b.stats.tx_frames == 0
+
+
+def test_ipv6_without_link_layer():
+    # a TUN-like device (MEDIUM_IP): no link-local address, no ND
+    from smolnet.phy.device import MEDIUM_IP
+    a, b = Loopback.pair(mac_a=None, mac_b=None, medium=MEDIUM_IP, mtu=1500)
+    ia = Interface(a, Config(strict=True))
+    ib = Interface(b, Config(strict=True))
+    ia.add_ip("2001:db8::1/64")
+    ib.add_ip("2001:db8::2/64")
+    assert ia.ips6() == ["2001:db8::1/64"]
+    ua = _udp(ia, 1)
+    ub = _udp(ib, 2)
+    ua.sendto(b"tun6", ("2001:db8::2", 2))
+    s = ia.add_socket(Ping6(4))
+    s.send_echo(B6, 1, b"xy", 2)
+    for t in range(5):
+        ia.poll(t)
+        ib.poll(t)
+    assert ub.recvfrom() == (b"tun6", ("2001:db8::1", 1))
+    assert s.take() == 10
+    assert ia.stats.nd_solicits == 0 and ia.stats.drops() == 0 and ib.stats.drops() == 0
