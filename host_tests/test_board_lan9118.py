@@ -24,6 +24,9 @@ class Flag:
     def set(self):
         self.count += 1
 
+    def clear(self):
+        self.count = 0
+
 
 def _frame(n, seed=1, dst=MAC):
     f = bytearray(n)
@@ -421,3 +424,63 @@ def test_two_interfaces_with_interrupt_flag():
     peer = membus.PeerDevice(model, PEER)
     membus.two_interfaces(nic, peer, rounds=2)
     assert flag.count > 0 and not model.irq_asserted()
+
+
+# --- end to end over TCP: bulk data both ways at once, hash-compared --------
+# (chips/e2e.py TcpPump through membus.tcp_both_ways: Interface A over the
+# driver, B over the far end of the cable, a fake clock skipping idle time)
+
+def test_tcp_both_ways_poll_mode():
+    # 1 MB each way through the RX/TX data and status FIFOs
+    from chips.e2e import MB
+    model, nic = _setup()
+    pair, p, _ = membus.tcp_both_ways(nic, membus.PeerDevice(model, PEER), MB)
+    assert p.a.retransmits == 0 and p.b.retransmits == 0
+    assert pair.a.stats.drops() == 0 and pair.b.stats.drops() == 0
+    assert model.rx_dropped == 0 and model.wire_out.dropped == 0
+    assert nic.rx_errors == 0 and nic.rx_too_long == 0 and nic.tx_errors == 0
+    assert nic.tx_full == 0 and pair.a.stats.tx_device_full == 0
+
+
+def test_tcp_woken_by_interrupt():
+    # A is polled only when the IRQ set the flag, a timer is due or the
+    # application queued data (smolnet.aio's Driver with attach_irq): every
+    # frame that reached the RX FIFO was announced by an interrupt edge
+    from chips.e2e import KB
+    model, nic = _setup(irq="LAN_IRQ")
+    flag = Flag()
+    nic.attach_flag(flag)
+    pair, p, _ = membus.tcp_both_ways(nic, membus.PeerDevice(model, PEER), 512 * KB,
+                                      flag=flag)
+    assert p.wakeups > 50 and p.unannounced == 0
+    assert p.a.retransmits == 0 and p.b.retransmits == 0
+    assert pair.a.stats.drops() == 0 and nic.rx_errors == 0
+    assert not model.irq_asserted()
+
+
+def test_tcp_through_fault_injector():
+    # 5% of the far end's frames lost each way: retransmissions (fast
+    # retransmit with SACK, RTO) all travel through the driver
+    from chips.e2e import KB
+    model, nic = _setup()
+    pair, p, fi = membus.tcp_both_ways(nic, membus.PeerDevice(model, PEER), 256 * KB,
+                                       faults=dict(drop_chance=5, seed=5))
+    assert fi.dropped > 10
+    assert p.a.retransmits > 0 and p.b.retransmits > 0
+    assert pair.a.stats.drops() == 0 and nic.rx_errors == 0 and model.rx_dropped == 0
+
+
+def test_tcp_segments_do_not_allocate():
+    # after a warm-up transfer, 4 x 32 KB more each way with the heap locked
+    # around the whole loop: TCP, both Interfaces, driver (viper FIFO
+    # loops on MicroPython), model, interrupt
+    from chips.e2e import Pair, TcpPump, heap_locked_segments, KB
+    model, nic = _setup(irq="LAN_IRQ")
+    flag = Flag()
+    nic.attach_flag(flag)
+    pair = Pair(nic, membus.PeerDevice(model, PEER))
+    p = TcpPump(pair.a, pair.b, 64 * KB, flag=flag, hashing=False)
+    p.run(20000)
+    assert p.done() and p.bad == 0
+    heap_locked_segments(p, 32 * KB, 4)
+    assert p.ra == 192 * KB and p.rb == 192 * KB and p.unannounced == 0
