@@ -210,7 +210,8 @@ class TcpPump:
     the polls that found frames the flag had not announced (0 when the
     driver's interrupt works).
     Without a flag ia is polled every step (poll mode). ib is always polled.
-    chip: a ChipTime (SPI models), run every step after ia's turn.
+    chip: anything with run(), called every step after ia's turn to let
+    the chip's own time pass (ChipTime for the SPI models; QEMU's pump).
 
     run() allocates nothing with hashing off (support.heap_locked)."""
 
@@ -287,11 +288,12 @@ class TcpPump:
         if not kicked and ia.poll_delay(t) != 0:
             self.polls_a -= 1
             return False            # asleep: nothing due, no interrupt
-        # polled for a timer or new data, not the interrupt: any frame
-        # found in the chip now arrived without raising the flag
+        # polled for a timer or new data, not the interrupt: a frame found
+        # in the chip now arrived without raising the flag (unless it came
+        # in during this poll, its interrupt with it: QEMU runs meanwhile)
         r0 = ia.stats.rx_frames
         did = ia.poll(t)
-        if ia.stats.rx_frames != r0:
+        if ia.stats.rx_frames != r0 and not f.count:
             self.unannounced += 1
         return did
 
