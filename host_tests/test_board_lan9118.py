@@ -484,3 +484,18 @@ def test_tcp_segments_do_not_allocate():
     assert p.done() and p.bad == 0
     heap_locked_segments(p, 32 * KB, 4)
     assert p.ra == 192 * KB and p.rb == 192 * KB and p.unannounced == 0
+
+
+def test_tcp_through_rx_fifo_overflow():
+    # the far end sends up to 32 segments per poll into a 64 KB window: the
+    # RX data FIFO overflows (RX_DROP counts, TCP retransmits), the status
+    # and data FIFOs stay in step, and the interrupt announces every frame
+    from chips.e2e import KB
+    model, nic = _setup(irq="LAN_IRQ")
+    flag = Flag()
+    nic.attach_flag(flag)
+    pair, p, _ = membus.tcp_both_ways(nic, membus.PeerDevice(model, PEER), 512 * KB,
+                                      flag=flag, burst_b=32, rx=65535, tx=65535)
+    assert model.rx_dropped > 0 and p.b.retransmits > 0
+    assert p.unannounced == 0 and p.a.retransmits == 0
+    assert nic.rx_errors == 0 and pair.a.stats.drops() == 0

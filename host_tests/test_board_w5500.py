@@ -510,3 +510,18 @@ def test_end_to_end_tcp_segments_do_not_allocate():
     assert p.done() and p.bad == 0
     heap_locked_segments(p, 64 * KB, 4)
     assert p.ra == 320 * KB and p.rb == 320 * KB and p.unannounced == 0
+
+
+def test_end_to_end_tcp_through_rx_buffer_overflow():
+    # the far end sends up to 32 segments per poll into a 64 KB window: the
+    # 16 KB rx buffer overflows (the chip drops, TCP retransmits), and the
+    # interrupt still announces every frame that got in
+    from chips.e2e import tcp_end_to_end, ChipTime, KB
+    nic, model, wire, peer = rig(irq=True, open_ptr=0xC000)
+    flag = Flag()
+    nic.attach_flag(flag)
+    pair, p, _ = tcp_end_to_end(nic, peer, 512 * KB, flag=flag, chip=ChipTime(model),
+                                burst_b=32, rx=65535, tx=65535)
+    assert model.rx_overflow > 0 and p.b.retransmits > 0
+    assert p.unannounced == 0 and p.a.retransmits == 0
+    assert nic.drop_garbage == 0 and nic.resets == 0 and pair.a.stats.drops() == 0

@@ -21,13 +21,14 @@ IP_B = ipaddr.parse4("192.0.2.2")
 
 
 class Pair:
-    """Interfaces a (192.0.2.1) and b (192.0.2.2) over two devices."""
+    """Interfaces a (192.0.2.1) and b (192.0.2.2) over two devices
+    (config_b: b's Config, e.g. a bigger tx_burst to flood a's chip)."""
 
-    def __init__(self, dev_a, dev_b):
+    def __init__(self, dev_a, dev_b, config_b=None):
         self.t = 0
         self.a = Interface(dev_a, Config(strict=True))
         self.a.add_ip("192.0.2.1/24")
-        self.b = Interface(dev_b, Config(strict=True))
+        self.b = Interface(dev_b, config_b or Config(strict=True))
         self.b.add_ip("192.0.2.2/24")
 
     def run(self, steps):
@@ -387,14 +388,16 @@ def tcp_transfer(ia, ib, n=256 * KB, flag=None, chip=None, max_steps=200000, t0=
     return p
 
 
-def tcp_end_to_end(dev_a, dev_b, n, flag=None, chip=None, faults=None, **opts):
+def tcp_end_to_end(dev_a, dev_b, n, flag=None, chip=None, faults=None, burst_b=0,
+                   **opts):
     """Pair over dev_a (the driver) and dev_b (the far end of the cable,
     wrapped in a FaultInjector with the `faults` settings when given),
-    then tcp_transfer. Returns (pair, pump, fault injector or None)."""
+    then tcp_transfer. burst_b: segments b may send per poll (Config
+    tx_burst; 0 = default). Returns (pair, pump, fault injector or None)."""
     fi = None
     if faults:
         fi = dev_b = FaultInjector(dev_b, **faults)
-    pair = Pair(dev_a, dev_b)
+    pair = Pair(dev_a, dev_b, Config(strict=True, tx_burst=burst_b) if burst_b else None)
     pump = tcp_transfer(pair.a, pair.b, n, flag=flag, chip=chip, **opts)
     return pair, pump, fi
 
