@@ -4,7 +4,16 @@
 #   python3 tools/server.py --tap tap0 ...            (CPython, TAP device)
 #
 # Answers ARP and ping (the Interface does that by itself) and serves the
-# table SERVICES below. Runs until Ctrl-C / SIGINT (or SIGTERM on CPython, or
+# table SERVICES below: smoltcp's server ports
+#   udp 6969  any datagram gets "hello\n" back
+#   tcp 6969  sends "hello\n" and closes
+#   tcp 6970  echoes each line reversed (a line longer than 1024 bytes is
+#             reversed in 1024-byte pieces); closes when the client does
+#   tcp 6971  sink: reads and discards everything
+#   tcp 6972  fountain: sends the test pattern (byte i = i % 251) without end
+#   tcp 80    HTTP: GET / a small page, GET /bytes/N N pattern bytes
+# Every TCP port serves connection after connection, up to --conns at once
+# (more wait in a --backlog queue); other TCP ports answer RST. Runs until Ctrl-C / SIGINT (or SIGTERM on CPython, or
 # --duration), then prints its counters. Prints "ready" once it is listening.
 # --stats S prints the counters every S seconds as well: a process killed
 # with SIGKILL (or SIGTERM on MicroPython, which has no signal module) cannot
@@ -13,6 +22,8 @@ import sys
 import common
 from common import say, ticks_ms, ticks_diff
 from smolnet.socket.udp import UdpSocket
+from smolnet.apps.tcpserver import TcpServer
+from smolnet.apps.http import HttpHandler
 
 HELLO = b"hello\n"
 
@@ -20,7 +31,7 @@ HELLO = b"hello\n"
 class UdpHello:
     """UDP: any datagram gets "hello\\n" back (smoltcp's server, port 6969)."""
 
-    def __init__(self, iface, port):
+    def __init__(self, iface, port, opts=None):
         self.name = "udp%d" % port
         self.sock = UdpSocket()
         self.sock.bind(port)
@@ -49,19 +60,249 @@ class UdpHello:
             self.sock.tx_dropped)
 
 
-# (kind, port, class): later issues add smoltcp's TCP ports 6969-6972 and HTTP
+# --- TCP ---------------------------------------------------------------------
+# Handlers for smolnet.apps.tcpserver.TcpServer: per-connection state is made
+# once per slot (new_state), so serving allocates nothing per segment.
+_SCRATCH = bytearray(2048)     # where discarded input goes (one server thread)
+
+
+def _discard(sock):
+    k = 0
+    while True:
+        n = sock.recv_into(_SCRATCH)
+        if n <= 0:
+            return k
+        k += n
+
+
+def _peer_closed(sock):
+    # a FIN came in (CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT) or the
+    # connection is gone: what is buffered is all there will be
+    st = sock.state
+    return st == 0 or st >= 7
+
+
+def _close_at_eof(sock):
+    # the client closed its side and everything was read: close ours
+    if sock.at_eof() and sock.may_send():
+        sock.close()
+
+
+class Hello:
+    """6969: "hello\n", then close."""
+
+    def new_state(self):
+        return None
+
+    def open(self, sock, st, now):
+        sock.send(HELLO)
+        sock.close()
+
+    def step(self, sock, st, now):
+        _discard(sock)
+
+    def counters(self):
+        return ""
+
+
+LINE_MAX = 1024
+
+
+class _Line:
+    def __init__(self):
+        self.buf = bytearray(LINE_MAX + 1)
+
+
+class ReverseEcho:
+    """6970: each line comes back reversed (its newline stays at the end)."""
+
+    def __init__(self):
+        self.lines = 0
+
+    def new_state(self):
+        return _Line()
+
+    def open(self, sock, st, now):
+        pass
+
+    def step(self, sock, st, now):
+        b = st.buf
+        while True:
+            avail = sock.recv_avail()
+            if avail == 0:
+                break
+            i = sock.find(10, LINE_MAX if avail > LINE_MAX else avail)
+            if i >= 0:
+                n = i + 1               # the line and its newline
+            elif avail >= LINE_MAX or _peer_closed(sock):
+                n = LINE_MAX if avail > LINE_MAX else avail   # a piece, no newline
+            else:
+                break                   # wait for the rest of the line
+            if sock.send_free() < n + 1:
+                break                   # back-pressure: the line stays queued
+            sock.recv_into(b, 0, n)
+            k = n - 1 if b[n - 1] == 10 else n
+            _reverse(b, k)
+            if k == n:
+                b[n] = 10
+                n += 1
+            sock.send(b, 0, n)
+            self.lines += 1
+        if sock.recv_avail() == 0:
+            _close_at_eof(sock)
+
+    def counters(self):
+        return "lines=%d" % self.lines
+
+
+def _reverse(b, n):
+    i = 0
+    j = n - 1
+    while i < j:
+        t = b[i]
+        b[i] = b[j]
+        b[j] = t
+        i += 1
+        j -= 1
+
+
+class Sink:
+    """6971: reads and discards."""
+
+    def __init__(self):
+        self.bytes = 0
+
+    def new_state(self):
+        return None
+
+    def open(self, sock, st, now):
+        pass
+
+    def step(self, sock, st, now):
+        self.bytes += _discard(sock)
+        _close_at_eof(sock)
+
+    def counters(self):
+        return "bytes=%d" % self.bytes
+
+
+class _Pos:
+    def __init__(self):
+        self.pos = 0
+
+
+class Fountain:
+    """6972: the test pattern, without end; input is discarded, and a
+    client that closes its side gets a FIN back."""
+
+    def __init__(self):
+        self.bytes = 0
+
+    def new_state(self):
+        return _Pos()
+
+    def open(self, sock, st, now):
+        st.pos = 0
+
+    def step(self, sock, st, now):
+        _discard(sock)
+        if sock.at_eof():
+            _close_at_eof(sock)
+            return
+        if sock.may_send():
+            k = common.send_pattern(sock, st.pos % common.PATTERN_PERIOD, sock.send_free())
+            st.pos = st.pos % common.PATTERN_PERIOD + k
+            self.bytes += k
+
+    def counters(self):
+        return "bytes=%d" % self.bytes
+
+
+PAGE = b"""<!DOCTYPE html>
+<html><head><title>smolnet</title></head>
+<body><h1>smolnet</h1>
+<p>A TCP/IP stack in MicroPython answered this request.</p>
+<p><a href="/bytes/1000">/bytes/1000</a>: 1000 bytes of the test pattern.</p>
+</body></html>
+"""
+
+
+def site(method, path):
+    """The HTTP app on port 80."""
+    if path == "/" or path == "/index.html":
+        return 200, "text/html; charset=utf-8", PAGE
+    if path.startswith("/bytes/"):
+        try:
+            n = int(path[7:])
+        except ValueError:
+            n = -1
+        if n < 0:
+            return 400, "text/plain", b"usage: /bytes/N, N >= 0\n"
+        return 200, "application/octet-stream", common.PatternBody(n)
+    return None
+
+
+SMALL = 2048          # buffers of the ports that move little data
+
+
+class TcpService:
+    """One TCP port of SERVICES: a TcpServer around a handler. rx and tx
+    are the socket buffer sizes: SMALL, or None for --tcp-buffer."""
+
+    def __init__(self, iface, port, handler, opts, rx, tx):
+        self.name = "tcp%d" % port
+        self.handler = handler
+        big = opts.tcp_buffer if opts is not None else 16384
+        kw = {}
+        if opts is not None:
+            kw = dict(conns=opts.conns, backlog=opts.backlog, time_wait_ms=opts.time_wait)
+        self.server = TcpServer(iface, port, handler, rx_size=rx or big, tx_size=tx or big,
+                                **kw)
+
+    def serve(self, now):
+        self.server.serve(now)
+
+    def counters(self):
+        h = self.handler.counters()
+        return "%s: %s%s" % (self.name, self.server.counters(), " " + h if h else "")
+
+
+def _tcp(handler_cls, rx, tx):
+    def make(iface, port, opts=None):
+        return TcpService(iface, port, handler_cls(), opts, rx, tx)
+    return make
+
+
+def _http(iface, port, opts=None):
+    return TcpService(iface, port, HttpHandler(site), opts, SMALL, None)
+
+
+# (kind, port, factory(iface, port, opts)): smoltcp's server ports and HTTP.
+# Buffers: SMALL, or None for --tcp-buffer (the bulk directions).
 SERVICES = [
     ("udp", 6969, UdpHello),
+    ("tcp", 6969, _tcp(Hello, SMALL, SMALL)),
+    ("tcp", 6970, _tcp(ReverseEcho, SMALL, SMALL)),
+    ("tcp", 6971, _tcp(Sink, None, SMALL)),
+    ("tcp", 6972, _tcp(Fountain, SMALL, None)),
+    ("tcp", 80, _http),
 ]
 
 
 def options():
-    p = common.Options("server.py", "Answers ping and ARP; UDP 6969 answers \"hello\\n\".")
+    p = common.Options("server.py", "Answers ping and ARP and serves smoltcp's server ports: "
+                       "UDP/TCP 6969 hello, TCP 6970 reverse echo, 6971 sink, 6972 fountain, "
+                       "80 HTTP.")
     common.add_link_options(p, default_mac=b"\x02\x00\x00\x00\x00\x01",
                             default_ip="192.0.2.2/24")
     p.add("--duration", "duration", float, 0, "stop after this many seconds (0: run until killed)",
           "S")
     p.add("--stats", "stats", float, 0, "also print the counters every S seconds", "S")
+    p.add("--conns", "conns", int, 4, "TCP connections served at once per port", "N")
+    p.add("--backlog", "backlog", int, 4, "TCP handshakes queued per port", "N")
+    p.add("--tcp-buffer", "tcp_buffer", int, 16384,
+          "TCP buffer of the bulk directions (6971 in, 6972 and 80 out)", "BYTES")
+    p.add("--time-wait", "time_wait", int, 60000, "TCP TIME-WAIT (2*MSL)", "MS")
     return p
 
 
@@ -78,7 +319,7 @@ def main(argv):
     common.install_sigterm()
     link = common.Link(opts, "server.py", default_mac=b"\x02\x00\x00\x00\x00\x01")
     iface = common.make_interface(opts, link)
-    services = [cls(iface, port) for kind, port, cls in SERVICES]
+    services = [make(iface, port, opts) for kind, port, make in SERVICES]
     loop = common.Loop(iface, link)
     say("smolnet server on %s, mac %s, ip %s; services: %s" % (
         link.name, common.fmt_mac(iface.mac), " ".join(iface.ips()),
