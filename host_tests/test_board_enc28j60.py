@@ -1,5 +1,6 @@
 # runtimes: cpython unix
-# boards/enc28j60 against the register-level ENC28J60 model (host_tests/chips).
+# boards/enc28j60 against the register-level ENC28J60 model (host_tests/chips),
+# up to smolnet Interfaces on both ends of the cable: ARP, ping, UDP, TCP.
 from chips import fresh_machine, make_frame, AbsentChip, Flag, BROADCAST
 from chips.wire import Wire, WireDevice
 from chips.enc28j60 import ENC28J60 as Model

@@ -3,7 +3,8 @@
 # chips/lan9118.py: bring-up, MAC address, PHY over MII, FIFOs byte-exact,
 # wraparound, error statuses, interrupt and poll modes, allocation-free
 # per-frame paths, signed mem32 values, and two smolnet Interfaces talking
-# through the modelled chip.
+# through the modelled chip: ARP, ping, UDP, and TCP bulk transfers both ways
+# (poll mode, interrupt-driven, RX FIFO overflow, 5% loss, heap locked).
 import sys
 
 from chips import membus

@@ -3,7 +3,9 @@
 # descriptor model in chips/nxpenet.py: reset, MAC address, PHY over MMFR,
 # rings byte-exact with wraparound, E/R handoff and RDAR/TDAR, error
 # statuses, link changes restarting the MAC, interrupt and poll modes,
-# allocation-free per-frame paths, and two smolnet Interfaces through it.
+# allocation-free per-frame paths, and two smolnet Interfaces through it:
+# ARP, ping, UDP, and TCP bulk transfers both ways (poll mode,
+# interrupt-driven through full rx rings, 5% loss, heap locked).
 from chips import membus
 from chips.membus import raises
 from chips.nxpenet import (ENETModel, BD_CR, BD_OV, RCR_DRT, RCR_RMII_MODE,

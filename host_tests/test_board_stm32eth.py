@@ -3,7 +3,9 @@
 # DMA-descriptor model in chips/stm32eth.py: reset, clocks and RMII
 # bring-up, MAC address, PHY over MDIO, rings byte-exact with wraparound,
 # OWN handoff, error statuses, interrupt and poll modes, allocation-free
-# per-frame paths, and two smolnet Interfaces through the modelled MAC.
+# per-frame paths, and two smolnet Interfaces through the modelled MAC:
+# ARP, ping, UDP, and TCP bulk transfers both ways (poll mode,
+# interrupt-driven through full rx rings, 5% loss, heap locked).
 from chips import membus
 from chips.membus import raises
 from chips.stm32eth import (STM32EthModel, Stm32SysModel, RDES0_CE, TDES0_EC,

@@ -1,5 +1,6 @@
 # runtimes: cpython unix
-# boards/w5500 against the register-level W5500 model (host_tests/chips).
+# boards/w5500 against the register-level W5500 model (host_tests/chips),
+# up to smolnet Interfaces on both ends of the cable: ARP, ping, UDP, TCP.
 from chips import fresh_machine, make_frame, AbsentChip, Flag, BROADCAST
 from chips.wire import Wire, WireDevice
 from chips.w5500 import W5500 as Model

@@ -227,7 +227,7 @@ class TcpPump:
         self.a = ia.add_socket(TcpSocket(rx, tx, **opts))
         self.b = ib.add_socket(TcpSocket(rx, tx, **opts))
         self.b.listen(port)
-        self.a.connect(IP_B, port, local_port=40000 + port % 20000)
+        self.a.connect(IP_B, port, local_port=40001)
         self.sa = 0
         self.sb = 0
         self.ra = 0
@@ -372,9 +372,6 @@ class TcpPump:
 
     def _b_closed(self):
         return self.b.state == CLOSED
-
-    def elapsed_ms(self, t0=0):
-        return time.ticks_diff(self.t, t0)
 
 
 def tcp_transfer(ia, ib, n=256 * KB, flag=None, chip=None, max_steps=200000, t0=0,
