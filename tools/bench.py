@@ -9,6 +9,11 @@ benchmark prints one JSON object per line, {"name": ..., "value": ...,
 Prints a table and writes bench/results/latest.json (and appends the run to
 bench/results/history.jsonl). Exit status 1 if a benchmark failed or printed
 no figure. Figures are for the README, never asserted.
+
+A script may name its own runtime with a line `# bench-runtime: cpython`
+(or unix, wasm) among its first lines: an orchestrator that makes network
+namespaces and starts the unix port itself runs on CPython whatever
+--runtime says.
 """
 import argparse
 import datetime
@@ -64,6 +69,19 @@ def git_commit():
         return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "?"
+
+
+def own_runtime(path):
+    """The runtime a script asks for in its first lines, or None."""
+    try:
+        with open(path) as f:
+            for _ in range(20):
+                line = f.readline()
+                if line.startswith("# bench-runtime:"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
 
 
 def run_one(runtime, path, timeout):
@@ -126,8 +144,9 @@ def main():
     results, failed = [], []
     for path in files:
         name = os.path.basename(path)
-        print("bench: %s on %s ..." % (name, args.runtime), flush=True)
-        rc, figures, log, secs = run_one(args.runtime, path, args.timeout)
+        runtime = own_runtime(path) or args.runtime
+        print("bench: %s on %s ..." % (name, runtime), flush=True)
+        rc, figures, log, secs = run_one(runtime, path, args.timeout)
         results.extend(figures)
         if rc != 0 or not figures:
             failed.append({"bench": name, "status": rc, "log": log[-40:]})
