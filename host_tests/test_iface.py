@@ -460,3 +460,23 @@ def test_routes_remove_via_only_that_gateway():
     assert r.entries() == [("0.0.0.0/0", "192.0.2.2")]
     assert r.remove_via("0.0.0.0/0", ipaddr.parse4("192.0.2.2"))
     assert r.entries() == []
+
+
+def test_poll_delay_zero_while_frames_wait_beyond_the_budget():
+    # a MAC whose interrupt is an edge says nothing more until it is drained:
+    # frames left behind by the rx budget must make poll_delay() 0
+    p = NetPair(config=Config(strict=True, rx_budget=2))
+    ua = p.a.add_socket(UdpSocket(tx_slots=8))
+    ua.bind(1000)
+    ub = p.b.add_socket(UdpSocket(rx_slots=8))
+    ub.bind(6969)
+    p.a.neighbors.fill(IP_B, 0, 4, p.dev_b.mac, 0, 0)
+    for i in range(5):
+        ua.sendto(b"d%d" % i, ("192.0.2.2", 6969))
+    p.a.poll(0)                                  # five frames now wait at B
+    assert p.b.poll_delay(0) == -1               # nothing known yet: B not polled
+    p.b.poll(0)                                  # takes two of them
+    assert len(ub.rx) == 2 and p.b.poll_delay(0) == 0
+    p.b.poll(0)
+    p.b.poll(0)                                  # the last one: budget not used up
+    assert len(ub.rx) == 5 and p.b.poll_delay(0) == -1

@@ -70,6 +70,7 @@ class Interface:
         self.sockets = []
         self.ttl = cfg.ttl
         self.last_error = None
+        self._rx_more = False       # the last poll() left frames in the device
         self._ident = 0
         self._icmp_tokens = cfg.icmp_error_burst
         self._icmp_refill = 0
@@ -183,6 +184,10 @@ class Interface:
                 self.last_error = e
                 if self.config.strict:
                     raise
+        # out of budget: frames may still wait in the device, and a MAC that
+        # raises its interrupt on an edge will not raise it again until it
+        # is drained, so poll_delay() must ask for another poll at once
+        self._rx_more = budget == 0
         burst = self.config.tx_burst
         for s in self.sockets:
             k = 0
@@ -193,6 +198,8 @@ class Interface:
 
     def poll_delay(self, now):
         """ms until poll() is due again; -1: nothing is due until a frame arrives."""
+        if self._rx_more:
+            return 0
         d = -1
         if self._nd is not None:
             d = self._nd.delay(self, now)

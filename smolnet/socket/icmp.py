@@ -1,4 +1,6 @@
-# ICMP socket, bound to an echo identifier: what ping is built on.
+# ICMP sockets, bound to an echo identifier: what ping is built on.
+# IcmpSocket speaks ICMPv4 (RFC 792), Icmpv6Socket ICMPv6 (RFC 4443 4):
+# the same code with other type numbers, protocol and address length.
 #
 # Inbound: echo replies carrying the bound identifier are queued whole (ICMP
 # header included) with their source address. Outbound: whole ICMP messages
@@ -16,6 +18,9 @@ PROTO = const(1)
 
 class IcmpSocket(DatagramSocket):
     proto = PROTO
+    echo_request = icmpv4.TYPE_ECHO_REQUEST
+    echo_reply = icmpv4.TYPE_ECHO_REPLY
+    alen = 4
 
     def __init__(self, rx_slots=4, rx_bytes=1536, tx_slots=4, tx_bytes=1536):
         super().__init__(rx_slots, rx_bytes, tx_slots, tx_bytes)
@@ -34,29 +39,30 @@ class IcmpSocket(DatagramSocket):
         self.rx.clear()
         self.tx.clear()
 
-    def send_to(self, buf, n, addr, aoff=0, alen=4):
+    def send_to(self, buf, n, addr, aoff=0):
         """Queue a whole ICMP message (checksum field is filled on send)."""
         if n < icmpv4.HEADER_LEN:
             raise OSError(errno.EINVAL)
-        return self._queue(buf, n, addr, aoff, alen, 0)
+        return self._queue(buf, n, addr, aoff, self.alen, 0)
 
     def send_echo(self, addr, seq, payload, n, aoff=0):
         """Queue an echo request with the bound identifier and n bytes of
         payload. Allocation-free; raises OSError(EAGAIN) when full."""
         if self.ident < 0:
             raise OSError(errno.EINVAL)
-        off = self.tx.reserve(icmpv4.HEADER_LEN + n, addr, aoff, 4, 0)
+        off = self.tx.reserve(icmpv4.HEADER_LEN + n, addr, aoff, self.alen, 0)
         if off < 0:
             raise OSError(errno.EAGAIN)
         d = self.tx.data
-        icmpv4.emit_header(d, off, icmpv4.TYPE_ECHO_REQUEST, 0, self.ident, seq & 0xFFFF)
+        # the echo header has the same layout in ICMPv4 and ICMPv6
+        icmpv4.emit_header(d, off, self.echo_request, 0, self.ident, seq & 0xFFFF)
         copy(d, off + icmpv4.HEADER_LEN, payload, 0, n)
         return n
 
     # --- Interface hooks ------------------------------------------------
     def accepts(self, iface, l4_off):
         b = iface.rx_buf
-        if self.ident < 0 or icmpv4.msg_type(b, l4_off) != icmpv4.TYPE_ECHO_REPLY:
+        if self.ident < 0 or icmpv4.msg_type(b, l4_off) != self.echo_reply:
             return 0
         return 2 if icmpv4.ident(b, l4_off) == self.ident else 0
 
@@ -76,5 +82,13 @@ class IcmpSocket(DatagramSocket):
             return True
         copy(iface.tx_buf, off, t.data, t.head_off(), n)
         t.pop()
-        iface.tx_finish(PROTO, n)
+        iface.tx_finish(self.proto, n)
         return True
+
+
+class Icmpv6Socket(IcmpSocket):
+    """Echo over IPv6: addresses are 16 bytes, types 128/129 (RFC 4443 4)."""
+    proto = 58
+    echo_request = 128
+    echo_reply = 129
+    alen = 16
