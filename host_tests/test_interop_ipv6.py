@@ -163,3 +163,25 @@ def test_tcp_over_ipv6_with_the_kernel(netns):
     out, stats = stop_server(ns, server)
     rows = pcap_fields(ns.path("server.pcap"), ["ipv6.src"], "tcp")
     assert sum(1 for r in rows if r[0] == SMOLNET_IP6) > 700, len(rows)
+
+
+def test_smolnet_ping_pings_the_kernel_over_ipv6(netns):
+    # tools/ping.py with an IPv6 target: Icmpv6Socket, Neighbor Discovery for
+    # the kernel's address, replies from 2001:db8::1
+    from netns import tool_cmd, link_args
+    ns = netns
+    for size in (56, 1452):
+        args = link_args(ns) + ["--ip", "192.0.2.2/24", "--ip6", SMOLNET_IP6 + "/64",
+                                "-c", "10", "-i", "0.01", "-s", str(size), "-W", "1",
+                                "--pcap", ns.path("ping6.pcap"), KERNEL_IP6]
+        r = ns.run(*tool_cmd("ping", args), check=False, timeout=30)
+        out = r.stdout
+        assert r.returncode == 0, out
+        assert "10 packets transmitted, 10 received, 0% packet loss" in out, out
+        replies = re.findall(r"^(\d+) bytes from 2001:db8::1: icmp_seq=(\d+) ", out, re.M)
+        assert [int(s) for n, s in replies] == list(range(1, 11)), out
+        assert all(int(n) == size + 8 for n, s in replies), out
+        problems = pcap_errors(ns.path("ping6.pcap"))
+        assert problems == [], problems
+        rows = pcap_fields(ns.path("ping6.pcap"), ["ipv6.src", "icmpv6.type"], "icmpv6")
+        assert rows.count([SMOLNET_IP6, "128"]) == 10 and rows.count([KERNEL_IP6, "129"]) == 10, rows

@@ -10,7 +10,7 @@ import time
 import common
 from common import say, ticks_ms, ticks_diff
 from time import ticks_add
-from smolnet.socket.icmp import IcmpSocket
+from smolnet.socket.icmp import IcmpSocket, Icmpv6Socket
 from smolnet.wire import icmpv4, ipaddr
 from smolnet.fast import equal
 from time import ticks_us
@@ -35,7 +35,7 @@ class Pinger:
         self.iface = iface
         self.dst = dst
         self.size = size
-        self.sock = IcmpSocket()
+        self.sock = Icmpv6Socket() if len(dst) == 16 else IcmpSocket()
         self.sock.bind(ident)
         iface.add_socket(self.sock)
         # payload: a byte pattern ping(8) would also accept
@@ -114,11 +114,14 @@ def main(argv):
         common.fail("ping.py", "give one ADDRESS (try --help)")
     target = opts.args[0]
     try:
-        dst = ipaddr.parse4(target)
+        dst = ipaddr.parse(target)
     except ValueError:
-        common.fail("ping.py", "not an IPv4 address: %s" % target)
-    if not 0 <= opts.size <= 1472:
-        common.fail("ping.py", "-s must be 0..1472 (one Ethernet frame)")
+        common.fail("ping.py", "not an IPv4 or IPv6 address: %s" % target)
+    limit = 1452 if len(dst) == 16 else 1472
+    if not 0 <= opts.size <= limit:
+        common.fail("ping.py", "-s must be 0..%d (one Ethernet frame)" % limit)
+    if len(dst) == 16 and not getattr(opts, "ip6", None):
+        opts.ip6 = "auto"   # a link-local address at least (and SLAAC from RAs)
     common.install_sigterm()
     link = common.Link(opts, "ping.py", default_mac=b"\x02\x00\x00\x00\x00\x02")
     iface = common.make_interface(opts, link)
