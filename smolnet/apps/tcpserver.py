@@ -111,6 +111,9 @@ class TcpServer:
             self.active += 1
             self.iface.add_socket(s)      # (accept() does it once the listener saw a poll)
             self.handler.open(s, sl.st, now)
+            # a request may be waiting already: answer now, not after the
+            # next wait (which may last until a delayed-ACK timer)
+            self.handler.step(s, sl.st, now)
 
     def _take(self):
         tw = None
