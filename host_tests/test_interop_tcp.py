@@ -163,6 +163,23 @@ def assert_clean_pcap(ns, name, lossy=False):
     assert problems == [], "tshark found problems in %s: %s" % (name, problems)
 
 
+@pytest.fixture(autouse=True)
+def _drop_big_files(request, netns):
+    """After a passing test, delete the big pcaps and bodies it left in its
+    directory (pytest keeps the last runs' directories: tens of MB each);
+    a failing test keeps them for a look. (The call phase's failure is
+    already counted when teardown runs.)"""
+    failed = request.session.testsfailed
+    yield
+    if request.session.testsfailed != failed:
+        return
+    for top, dirs, files in os.walk(netns.dir):
+        for name in files:
+            path = os.path.join(top, name)
+            if os.path.getsize(path) > 1000000:
+                os.unlink(path)
+
+
 def timed(label, fn, *args, **kw):
     t = time.monotonic()
     r = fn(*args, **kw)
