@@ -141,6 +141,9 @@ def stop_server(ns, server, pcap="server.pcap", lossy=False):
     out = ns.stop(server)
     assert server.returncode == 0 and "stopped" in out, out
     assert counters(out, "iface").get("drop_internal_error", 0) == 0, out
+    for port in (6969, 6970, 6971, 6972, 80):
+        c = counters(out, "tcp%d" % port)
+        assert c["errors"] == 0 and c["timed_out"] == 0, out
     assert_clean_pcap(ns, pcap, lossy)
     return out
 

@@ -67,6 +67,7 @@ class TcpServer:
         self.accepted = 0
         self.reclaimed = 0      # TIME-WAIT slots taken back for a new connection
         self.timed_out = 0      # aborted after fin_timeout_ms
+        self.errors = 0         # handlers that met an OSError (connection aborted)
         self.active = 0
 
     def serve(self, now):
@@ -78,7 +79,13 @@ class TcpServer:
                 s = sl.sock
                 st = s.state
                 if st != _CLOSED and st != _TIME_WAIT:
-                    h.step(s, sl.st, now)
+                    try:
+                        h.step(s, sl.st, now)
+                    except OSError:
+                        # the socket refused a call (its connection is
+                        # gone): drop the connection, keep serving
+                        s.abort()
+                        self.errors += 1
                     st = s.state
                     if _closing(st):
                         if not sl.closing:
@@ -110,10 +117,14 @@ class TcpServer:
             self.accepted += 1
             self.active += 1
             self.iface.add_socket(s)      # (accept() does it once the listener saw a poll)
-            self.handler.open(s, sl.st, now)
             # a request may be waiting already: answer now, not after the
             # next wait (which may last until a delayed-ACK timer)
-            self.handler.step(s, sl.st, now)
+            try:
+                self.handler.open(s, sl.st, now)
+                self.handler.step(s, sl.st, now)
+            except OSError:
+                s.abort()
+                self.errors += 1
 
     def _take(self):
         tw = None
@@ -138,6 +149,6 @@ class TcpServer:
                 sl.sock.abort()
 
     def counters(self):
-        return "accepted=%d active=%d reclaimed=%d timed_out=%d syn_dropped=%d" % (
-            self.accepted, self.active, self.reclaimed, self.timed_out,
+        return "accepted=%d active=%d reclaimed=%d timed_out=%d errors=%d syn_dropped=%d" % (
+            self.accepted, self.active, self.reclaimed, self.timed_out, self.errors,
             self.listener.syn_dropped)
