@@ -147,8 +147,8 @@ def smolnet_side(opts, mode):
                " (%d chunks with wrong bytes)" % xfer.bad)
     else:
         say("%s: unfinished after %d bytes" % (mode, xfer.done_bytes))
-    say("tcp: retransmits=%d timeouts=%d recoveries=%d" % (sock.retransmits, sock.timeouts,
-                                                         sock.recoveries))
+    say("tcp: retransmits=%d timeouts=%d recoveries=%d" % (
+        sock.retransmits, sock.timeouts, sock.recoveries))
     say(common.stats_line(iface))
     for line in link.counters():
         say(line)
@@ -193,8 +193,8 @@ def loopback(opts):
     ms = ticks_diff(rx.t1, tx.t0)
     report("loopback", rx.done_bytes, ms, "" if not rx.bad else
            " (%d chunks with wrong bytes)" % rx.bad)
-    say("tcp: segments=%d retransmits=%d timeouts=%d" % (a.tx_segments, a.retransmits,
-                                                        a.timeouts))
+    say("tcp: segments=%d retransmits=%d timeouts=%d" % (
+        a.tx_segments, a.retransmits, a.timeouts))
     sys.exit(0 if rx.bad == 0 and rx.done_bytes == opts.size else 1)
 
 

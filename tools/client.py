@@ -118,8 +118,8 @@ def main(argv):
     for _ in range(10):          # the last ACK or RST
         if not iface.poll(ticks_ms()):
             break
-    say("tcp: chunks=%d bytes_in=%d retransmits=%d" % (rev.chunks, rev.bytes_in,
-                                                      sock.retransmits))
+    say("tcp: chunks=%d bytes_in=%d retransmits=%d" % (
+        rev.chunks, rev.bytes_in, sock.retransmits))
     say(common.stats_line(iface))
     for line in link.counters():
         say(line)

@@ -13,8 +13,10 @@
 #   tcp 6972  fountain: sends the test pattern (byte i = i % 251) without end
 #   tcp 80    HTTP: GET / a small page, GET /bytes/N N pattern bytes
 # Every TCP port serves connection after connection, up to --conns at once
-# (more wait in a --backlog queue); other TCP ports answer RST. Runs until Ctrl-C / SIGINT (or SIGTERM on CPython, or
-# --duration), then prints its counters. Prints "ready" once it is listening.
+# (more wait in a --backlog queue); other TCP ports answer RST.
+#
+# Runs until Ctrl-C / SIGINT (or SIGTERM on CPython, or --duration), then
+# prints its counters. Prints "ready" once it is listening.
 # --stats S prints the counters every S seconds as well: a process killed
 # with SIGKILL (or SIGTERM on MicroPython, which has no signal module) cannot
 # print anything on its way out.

@@ -141,8 +141,8 @@ class HttpHandler:
         c.phase = _DRAIN
 
     def counters(self):
-        return "requests=%d errors=%d body_bytes=%d" % (self.requests, self.errors,
-                                                         self.body_bytes)
+        return "requests=%d errors=%d body_bytes=%d" % (
+            self.requests, self.errors, self.body_bytes)
 
 
 def _head_end(b, start, n):

@@ -271,8 +271,8 @@ def main():
                 part()
         except Exception as e:     # one part failing leaves the others' figures
             failed = True
-            log("bench_tcp: %s failed: %s: %s" % (getattr(part, "__name__", part),
-                                                 type(e).__name__, e))
+            log("bench_tcp: %s failed: %s: %s" % (
+                getattr(part, "__name__", part), type(e).__name__, e))
     sys.exit(1 if failed else 0)
 
 
