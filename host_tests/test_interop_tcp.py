@@ -218,7 +218,7 @@ def test_curl_fetches_page_and_10mb(netns):
     assert [e[0] for e in errors] == [404, 400, 405], errors
     out = stop_server(ns, server)
     http = counters(out, "tcp80")
-    assert http["accepted"] == http["requests"] == 8 and http["errors"] == 3, out
+    assert http["accepted"] == http["requests"] == 8 and http["error_responses"] == 3, out
     assert http["body_bytes"] == len(page) + 10 * MB + 1000 + sum(len(e[1]) for e in errors), \
         out
     # every segment smolnet sent carries the right checksum (tshark checked);

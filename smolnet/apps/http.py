@@ -42,7 +42,7 @@ class HttpHandler:
         self.req_size = req_size
         self.server = server
         self.requests = 0
-        self.errors = 0             # responses with status >= 400
+        self.error_responses = 0    # responses with status >= 400
         self.body_bytes = 0         # body bytes queued
 
     def new_state(self):
@@ -114,7 +114,7 @@ class HttpHandler:
             body = body.encode()
         size = body.size if hasattr(body, "size") else len(body)
         if status >= 400:
-            self.errors += 1
+            self.error_responses += 1
         c.head = ("HTTP/1.1 %d %s\r\nServer: %s\r\nContent-Type: %s\r\n"
                   "Content-Length: %d\r\nConnection: close\r\n\r\n" % (
                       status, _REASONS.get(status, "Unknown"), self.server, ctype,
@@ -141,8 +141,8 @@ class HttpHandler:
         c.phase = _DRAIN
 
     def counters(self):
-        return "requests=%d errors=%d body_bytes=%d" % (
-            self.requests, self.errors, self.body_bytes)
+        return "requests=%d error_responses=%d body_bytes=%d" % (
+            self.requests, self.error_responses, self.body_bytes)
 
 
 def _head_end(b, start, n):
