@@ -10,6 +10,7 @@
 # Sequence numbers in Seg are absolute 32-bit values (taken mod 2**32).
 import smolnet  # noqa: F401
 from smolnet.wire import tcp as wire
+from smolnet.fast import sum16
 import smolnet.socket.tcp as tcpmod
 from smolnet.socket.tcp import TcpSocket
 
@@ -192,6 +193,7 @@ class FakeIface:
         self.stats = Stats()
         self.neighbor_retry_ms = 1000
         self.sockets = []
+        self.summed = 0          # segments whose payload sum came with them
 
     def add_socket(self, sock):
         if sock not in self.sockets:
@@ -211,10 +213,16 @@ class FakeIface:
         self.tx_room = self.ip_mtu - 20
         return _TX_L4
 
-    def tx_finish(self, proto, l4_len):
+    def tx_finish(self, proto, l4_len, payload_off=-1, payload_sum=0):
         assert proto == 6
         assert l4_len <= self.tx_room
         b = self.tx_buf
+        if payload_off >= 0:
+            # the socket summed its payload while copying it: check that sum
+            assert 20 <= payload_off <= l4_len
+            n = l4_len - payload_off
+            assert payload_sum == sum16(b, _TX_L4 + payload_off, n, 0), "payload sum"
+            self.summed = self.summed + 1
         ps = wire.pseudo_sum(self.tx_src, 0, self._dst, 0, len(self._dst), l4_len)
         wire.fill_checksum(b, _TX_L4, l4_len, ps)
         assert wire.verify_checksum(b, _TX_L4, l4_len, ps)

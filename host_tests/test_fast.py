@@ -94,3 +94,56 @@ def test_copy_overlapping_is_memmove():
         b = bytearray(range(32))
         m.copy(b, 0, b, 4, 20)       # backward overlap
         assert bytes(b[0:20]) == bytes(range(4, 24)), name
+
+
+def test_copy_sum16_every_length_0_to_1500():
+    # the copy is exact, nothing around it is touched, and the sum is
+    # sum16 of the copied bytes (plus acc) on every twin
+    r = Prng(11)
+    src = r.fill(bytearray(1504))
+    twins = _twins()
+    dsts = [bytearray(1510) for _ in twins]
+    for n in range(0, 1501):
+        soff = n & 3                 # odd and even source offsets ...
+        doff = (n >> 2) & 3          # ... and destination offsets, mixed
+        acc = (n * 53) & 0xFFFF
+        want = pure.sum16(src, soff, n, acc)
+        for k in range(len(twins)):
+            name, m = twins[k]
+            d = dsts[k]
+            fill_val = n & 0xFF
+            pure.fill(d, 0, len(d), fill_val)
+            got = m.copy_sum16(d, doff, src, soff, n, acc)
+            assert got == want, (name, n, got, want)
+            assert pure.equal(d, doff, src, soff, n), (name, n)
+            for i in range(doff):
+                assert d[i] == fill_val, (name, n, i)
+            assert d[doff + n] == fill_val, (name, n)
+
+
+def test_copy_sum16_large_buffers_fold():
+    src = bytearray(b"\xff" * 65535)
+    for soff, n, acc in ((0, 65534, 0), (0, 65535, 0xFFFF), (1, 40000, 1), (3, 9001, 0x8000)):
+        want = _ref_sum16(src, soff, n, acc)
+        for name, m in _twins():
+            d = bytearray(n + 2)
+            assert m.copy_sum16(d, 1, src, soff, n, acc) == want, (name, soff, n)
+
+
+def test_copy_sum16_in_chunks_odd_start_is_swapped():
+    # a sum over two chunks, the second starting at an odd offset within
+    # the whole: its sum must be byte-swapped (swap16) before it is added
+    r = Prng(5)
+    src = r.fill(bytearray(600))
+    for name, m in _twins():
+        for first in (0, 1, 2, 7, 300, 301, 599):
+            d = bytearray(600)
+            a = m.copy_sum16(d, 0, src, 0, first, 0)
+            b = m.copy_sum16(d, first, src, first, 600 - first, 0)
+            if first & 1:
+                b = fast.swap16(b)
+            s = a + b
+            s = (s & 0xFFFF) + (s >> 16)
+            assert s == pure.sum16(src, 0, 600, 0), (name, first)
+            assert fast.swap16(fast.swap16(b)) == b
+    assert fast.swap16(0x1234) == 0x3412 and fast.swap16(0xFFFF) == 0xFFFF

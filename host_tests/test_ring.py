@@ -2,6 +2,7 @@
 # RingBuffer: unit cases, a random-operation run against a plain-bytes model,
 # and proof that every per-segment method runs with the heap locked.
 from smolnet.storage.ring import RingBuffer
+from smolnet.fast import sum16
 
 from support import heap_locked as _locked
 
@@ -109,6 +110,32 @@ def test_peek_at_offsets_across_wrap():
             assert bytes(out[1:1 + got]) == data[at:at + got]
             assert out[0] == 0xEE and out[1 + got] == 0xEE  # nothing past n
     assert r.used() == 10  # peeking dequeues nothing
+
+
+def test_peek_sum_copies_and_sums_across_wrap():
+    # every read head position and length, so the wrap falls after an odd
+    # and an even number of bytes: same copy as peek_into, sum as sum16
+    size = 13
+    src = _pattern(40, 5)
+    for head in range(size):
+        for at in (0, 1, 2):
+            for n in range(0, size + 2):
+                r = RingBuffer(size)
+                r.write_from(src, 0, head)
+                r.discard(head)
+                r.write_from(src, 3, size)
+                a = bytearray(20)
+                b = bytearray(20)
+                k = r.peek_into(a, 1, at, n)
+                acc = (head * 977 + n) & 0xFFFF
+                got = r.peek_sum(b, 1, at, n, acc)
+                assert a == b, (head, at, n)
+                assert got == sum16(a, 1, k, acc), (head, at, n)
+                assert 0 <= got <= 0xFFFF
+    r = RingBuffer(4)
+    assert r.peek_sum(bytearray(4), 0, 0, 4, 0x1234) == 0x1234   # empty
+    r.write_from(src, 0, 2)
+    assert r.peek_sum(bytearray(4), 0, -1, 1, 7) == 7            # bad at
 
 
 def test_discard_then_clear():
@@ -330,6 +357,7 @@ def test_methods_do_not_allocate():
         for _ in range(5):       # several laps so every call wraps somewhere
             total += r.write_from(src, 3, 11)
             total += r.peek_into(dst, 1, 2, 7)
+            total += r.peek_sum(dst, 1, 1, 9, 0xFFFF)
             total += r.find(src[5], 16)
             total += r.read_into(dst, 0, 6)
             total += r.write_at(2, src, 0, 3)

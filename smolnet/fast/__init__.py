@@ -9,6 +9,15 @@
 #   sum16(buf, off, n, acc) -> folded 16-bit one's-complement sum of buf[off:off+n]
 #                              (odd tail padded with a zero byte) plus acc (0..0xFFFF)
 #   copy(dst, doff, src, soff, n)  memmove semantics: overlap in one buffer is safe
+#   copy_sum16(dst, doff, src, soff, n, acc) -> copy n bytes (src and dst must not
+#                              overlap) and return sum16(dst, doff, n, acc) of them:
+#                              one pass instead of two (TCP payload into a frame).
+#       Chunks: the sum treats the chunk's first byte as the high byte of a
+#       word. A chunk that starts at an odd offset within what is being
+#       summed (e.g. the part after a ring buffer wraps) gives a byte-swapped
+#       sum: swap16() it before adding (RFC 1071 2(B)), or make every chunk
+#       but the last of even length.
+#   swap16(s) -> s with its two bytes exchanged (plain Python, no allocation)
 #   equal(a, aoff, b, boff, n) -> bool
 #   fill(buf, off, n, value)
 # None of them allocates on MicroPython.
@@ -16,13 +25,19 @@ import sys
 
 IMPL = "pure"
 if sys.implementation.name != "micropython":
-    from .host import sum16, copy, equal, fill
+    from .host import sum16, copy, copy_sum16, equal, fill
     IMPL = "host"
 else:
     try:
-        from .viper import sum16, copy, equal, fill
+        from .viper import sum16, copy, copy_sum16, equal, fill
         IMPL = "viper"
     except (SyntaxError, ImportError):
         # webassembly (and other builds without native emitters) reject
         # @micropython.viper at compile time
-        from .pure import sum16, copy, equal, fill
+        from .pure import sum16, copy, copy_sum16, equal, fill
+
+
+def swap16(s):
+    """A folded sum with its bytes exchanged: the sum of the same bytes
+    taken from an odd offset (RFC 1071 2(B), byte order independence)."""
+    return ((s & 0xFF) << 8) | (s >> 8)

@@ -22,6 +22,13 @@ def copy(dst, doff, src, soff, n):
         dst[doff:doff + n] = bytes(src[soff:soff + n]) if dst is src else src[soff:soff + n]
 
 
+def copy_sum16(dst, doff, src, soff, n, acc):
+    if n <= 0:
+        return sum16(dst, doff, 0, acc)
+    dst[doff:doff + n] = src[soff:soff + n]
+    return sum16(dst, doff, n, acc)
+
+
 def equal(a, aoff, b, boff, n):
     return a[aoff:aoff + n] == b[boff:boff + n]
 

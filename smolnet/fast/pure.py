@@ -36,6 +36,32 @@ def copy(dst, doff, src, soff, n):
         dst[doff + i] = src[soff + i]
 
 
+def copy_sum16(dst, doff, src, soff, n, acc):
+    # one loop does both: two bytes copied and added per round
+    s = acc
+    i = 0
+    end = n - 1
+    k = 0
+    while i < end:
+        hi = src[soff + i]
+        lo = src[soff + i + 1]
+        dst[doff + i] = hi
+        dst[doff + i + 1] = lo
+        s += (hi << 8) | lo
+        i += 2
+        k += 1
+        if k == _FOLD_EVERY:
+            s = (s & 0xFFFF) + (s >> 16)
+            k = 0
+    if i == end:
+        hi = src[soff + i]
+        dst[doff + i] = hi
+        s += hi << 8
+    while s > 0xFFFF:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
 def equal(a, aoff, b, boff, n):
     for i in range(n):
         if a[aoff + i] != b[boff + i]:

@@ -43,6 +43,34 @@ def copy(dst, doff, src, soff, n):
 
 
 @micropython.viper
+def copy_sum16(dst: ptr8, doff: int, src: ptr8, soff: int, n: int, acc: int) -> int:
+    d = ptr8(uint(dst) + doff)     # base pointers: no offset added per byte
+    p = ptr8(uint(src) + soff)
+    s = acc
+    i = 0
+    end = n - 1
+    while i < end:
+        stop = i + 16384           # fold every 16 KiB, as sum16 does
+        if stop > end:
+            stop = end
+        while i < stop:
+            hi = p[i]
+            lo = p[i + 1]
+            d[i] = hi
+            d[i + 1] = lo
+            s += (hi << 8) | lo
+            i += 2
+        s = (s & 0xFFFF) + (s >> 16)
+    if i == end:
+        hi = p[i]
+        d[i] = hi
+        s += hi << 8
+    while s > 0xFFFF:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+@micropython.viper
 def _equal(a: ptr8, aoff: int, b: ptr8, boff: int, n: int) -> int:
     i = 0
     while i < n:

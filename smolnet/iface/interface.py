@@ -14,7 +14,11 @@
 #   off = iface.tx_begin(dst, doff, alen, src_or_None, soff, now)
 #       L4 offset in iface.tx_buf; -1 neighbor pending (ARP/NS sent, keep
 #       the packet), -2 no route. Sets iface.tx_src and iface.tx_room.
-#   iface.tx_finish(proto, l4_len) -> bool   IP header, L4 checksum, send.
+#   iface.tx_finish(proto, l4_len, payload_off=-1, payload_sum=0) -> bool
+#       IP header, L4 checksum, send. payload_off >= 0: the L4 bytes from
+#       payload_off to l4_len were already summed into payload_sum (a folded
+#       sum16, e.g. TCP sums its payload while copying it in): only the bytes
+#       before them are read again.
 # alen 4 is IPv4 (here); alen 16 is IPv6, whose logic lives in ipv6.py,
 # nd.py and addr6.py (loaded only when Config.ipv6 is on).
 from micropython import const
@@ -586,9 +590,9 @@ class Interface:
         self.stats.arp_requests += 1
         self._send(t, _ETH + arp.LEN)
 
-    def tx_finish(self, proto, l4len):
+    def tx_finish(self, proto, l4len, payload_off=-1, payload_sum=0):
         if self._tx_alen == 16:
-            return self._v6.tx_finish(self, proto, l4len)
+            return self._v6.tx_finish(self, proto, l4len, payload_off, payload_sum)
         t = self.tx_buf
         ip = self.link_hlen
         l4 = ip + ipv4.HEADER_LEN
@@ -602,7 +606,8 @@ class Interface:
             ps = checksum.pseudo4(self.tx_src, 0, self._tx_dst, 0, _PROTO_TCP, l4len)
             t[l4 + _TCP_CHECKSUM] = 0
             t[l4 + _TCP_CHECKSUM + 1] = 0
-            checksum.put(t, l4 + _TCP_CHECKSUM, checksum.finish(checksum.sum16(t, l4, l4len, ps)))
+            ps = checksum.sum_with_part(t, l4, l4len, ps, payload_off, payload_sum)
+            checksum.put(t, l4 + _TCP_CHECKSUM, checksum.finish(ps))
         elif proto == _PROTO_ICMP:
             icmpv4.fill_checksum(t, l4, l4len)
         return self._send(t, l4 + l4len)

@@ -349,10 +349,11 @@ def _pick_source(iface, dst, doff, src, soff):
         fill(iface.tx_src, 0, 16, 0)  # no usable address yet: ::
 
 
-def tx_finish(iface, proto, l4len):
+def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
     """IPv6 half of Interface.tx_finish: header, pseudo-header checksum
     (RFC 8200 8.1: mandatory for UDP too), send. An ICMP socket's proto 1
-    means ICMPv6 here."""
+    means ICMPv6 here. payload_off/payload_sum: a TCP payload summed already
+    (see Interface.tx_finish)."""
     t = iface.tx_buf
     ip = iface.link_hlen
     l4 = ip + _HLEN
@@ -367,7 +368,8 @@ def tx_finish(iface, proto, l4len):
     elif proto == _PROTO_TCP:
         t[l4 + _TCP_CHECKSUM] = 0
         t[l4 + _TCP_CHECKSUM + 1] = 0
-        checksum.put(t, l4 + _TCP_CHECKSUM, checksum.finish(checksum.sum16(t, l4, l4len, ps)))
+        ps = checksum.sum_with_part(t, l4, l4len, ps, payload_off, payload_sum)
+        checksum.put(t, l4 + _TCP_CHECKSUM, checksum.finish(ps))
     elif proto == _PROTO_ICMPV6:
         icmpv6.fill_checksum(t, l4, l4len, ps)
     return iface._send(t, l4 + l4len)

@@ -1,7 +1,9 @@
 # Building one TCP segment in the Interface's frame (RFC 9293 3.1): header,
 # options, the window we advertise (RFC 1122 4.2.3.3 receiver SWS
-# avoidance, RFC 7323 scaling), payload straight from the send ring. tcp_tx
-# decides what to send; this writes it. Nothing here allocates.
+# avoidance, RFC 7323 scaling), payload straight from the send ring, summed
+# for the checksum while it is copied (RingBuffer.peek_sum: the Interface
+# then reads only the header again). tcp_tx decides what to send; this
+# writes it. Nothing here allocates.
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy
@@ -109,8 +111,9 @@ def emit(s, iface, now, seq, flags, at, n):
     if n > room:
         n = room if room > 0 else 0
         flags &= ~_FIN
+    psum = 0
     if n > 0:
-        s.tx.peek_into(buf, p, at, n)
+        psum = s.tx.peek_sum(buf, p, at, n, 0)
     if flags & _RST:
         wire.put_header(buf, off, s.local_port, s.remote_port, flags, hlen, 0)
         seq_put(buf, off + 4, s.rst_hi, s.rst_lo, 0)
@@ -131,7 +134,7 @@ def emit(s, iface, now, seq, flags, at, n):
             s.ack_pending = False
         else:
             wire.zero32(buf, off + 8)
-    iface.tx_finish(_PROTO, hlen + n)
+    iface.tx_finish(_PROTO, hlen + n, hlen, psum)
     s.tx_segments = s.tx_segments + 1 if s.tx_segments < 0x3FFFFFFF else 0
     s.sent_flags = flags
     return n

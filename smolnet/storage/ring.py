@@ -12,7 +12,7 @@
 #
 # The read head is never moved back to 0 when the ring empties: bytes parked
 # by write_at() sit at positions relative to the head and would be lost.
-from ..fast import copy
+from ..fast import copy, copy_sum16, swap16
 
 
 class RingBuffer:
@@ -123,6 +123,27 @@ class RingBuffer:
             return 0
         self._get(dst, doff, self._pos(at), n)
         return n
+
+    def peek_sum(self, dst, doff, at, n, acc):
+        """peek_into() that also sums what it copies: returns the folded
+        16-bit one's-complement sum of the copied bytes plus acc (0..0xFFFF),
+        as fast.sum16(dst, doff, copied, acc) would give. TCP's segment
+        payload is summed this way while it goes into the frame."""
+        avail = self._len - at
+        if n > avail:
+            n = avail
+        if n <= 0 or at < 0:
+            return acc
+        pos = self._pos(at)
+        first = self.size - pos
+        if first >= n:
+            return copy_sum16(dst, doff, self.buf, pos, n, acc)
+        s = copy_sum16(dst, doff, self.buf, pos, first, acc)
+        t = copy_sum16(dst, doff + first, self.buf, 0, n - first, 0)
+        if first & 1:
+            t = swap16(t)      # the second part starts at an odd offset
+        s += t
+        return (s & 0xFFFF) + (s >> 16)
 
     def discard(self, n):
         """Drop up to n readable bytes (e.g. acknowledged data); returns how
