@@ -233,3 +233,36 @@ def test_listener_polls_readable_and_sockets_are_recycled():
     assert len(p.a.sockets) == 0 and len(p.b.sockets) == 1
     assert len(a.tcp_pool) + len(b.tcp_pool) >= 1
     srv.close()
+
+
+def test_server_closing_first_reuses_sockets_during_time_wait():
+    # the server closes first, so each connection ends in TIME-WAIT on the
+    # server's side; the listener keeps that in a compact record and the
+    # socket (with its buffers) goes back to the pool for the next accept
+    p, a, b = _nets()
+    b.tcp_time_wait = 16
+    srv = _server(b, 80, backlog=1)
+    seen = []
+    for i in range(10):
+        c = socket.socket()
+        c.connect(("192.0.2.2", 80))
+        s, _ = srv.accept()
+        if s._s not in seen:
+            seen.append(s._s)
+        s.write(b"bye %d" % i)
+        s.close()
+        assert c.read() == b"bye %d" % i        # to EOF
+        c.close()
+        for _ in range(3):
+            b.poll()
+    L = srv._s
+    assert L.tw.in_use() == 10 and L.tw.evicted == 0
+    assert len(seen) <= 2                       # two TcpSockets served ten connections
+    # no record has ended yet, yet every server socket has left the
+    # Interface: the listener answers for all ten 4-tuples; 2MSL later the
+    # records are gone too
+    assert len(p.b.sockets) == 1 and p.b.sockets[0] is L
+    p.clock.t += 70000
+    b.poll()
+    assert L.tw.in_use() == 0
+    srv.close()

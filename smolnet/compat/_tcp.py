@@ -83,7 +83,10 @@ def listen(so, backlog):
         so._port = ports.ephemeral_port(so._iface, 6)
     opts = dict(net.tcp_options)
     opts["nodelay"] = so._nodelay
-    L = TcpListener(backlog if backlog > 0 else 1, net.tcp_rx_size, net.tcp_tx_size, **opts)
+    # accepted connections the server closes first spend TIME-WAIT in the
+    # listener's compact records: their sockets come back to the pool at once
+    L = TcpListener(backlog if backlog > 0 else 1, net.tcp_rx_size, net.tcp_tx_size,
+                    time_wait=net.tcp_time_wait, **opts)
     L.listen(so._port, so._laddr)
     so._s = L
     so._kind = _LISTEN

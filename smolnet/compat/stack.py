@@ -36,6 +36,8 @@ class Net:
         self.tcp_rx_size = 8192
         self.tcp_tx_size = 8192
         self.tcp_options = {}      # more TcpSocket(...) keywords
+        self.tcp_time_wait = 8     # TIME-WAIT records per listening socket
+                                   # (tcp_timewait.py); 0: sockets keep it
         self.sockets = []          # open facade sockets
         self.closing = []          # closed TCP sockets still finishing
         self.tcp_pool = []         # finished ones, buffers kept for reuse

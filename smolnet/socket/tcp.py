@@ -111,6 +111,7 @@ class TcpSocket:
         self.local_set = False                  # local address known/bound
         self.bound_addr = False                 # listen/connect named a local address
         self.child = False                      # owned by a TcpListener
+        self.tw_keeper = None                   # TimeWaitTable that takes over TIME-WAIT
         self.estab_time = 0                     # when it became ESTABLISHED (accept order)
         # counters
         self.rx_segments = 0
@@ -255,6 +256,7 @@ class TcpSocket:
         self._check_closed()
         self._reset()
         self.error = 0
+        self.tw_keeper = None
         self._set_local(addr)
         self.local_port = port
         self.state = LISTEN
@@ -268,6 +270,7 @@ class TcpSocket:
         a = _parse(addr)
         self._reset()
         self.error = 0
+        self.tw_keeper = None
         self._set_local(local_addr)
         copy(self.remote_addr, 0, a, 0, len(a))
         self.alen = len(a)

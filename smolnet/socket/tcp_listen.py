@@ -13,10 +13,20 @@
 # The Interface sees only the listener: it forwards segments for pending
 # connections (exact 4-tuple match) and emits for them. An accepted socket
 # is registered with the Interface by accept() itself.
+#
+# TIME-WAIT: with time_wait=n the listener keeps n compact TIME-WAIT records
+# (tcp_timewait.py). An accepted connection that reaches TIME-WAIT (the
+# server closed first) moves into one as soon as its receive buffer is
+# empty, and the socket is CLOSED, ready to be the spare of the next
+# accept(): a server then cycles through many connections with a fixed set
+# of sockets while the earlier ones are still in TIME-WAIT. The records
+# answer for those 4-tuples (retransmitted FINs get their ACK). time_wait=0
+# (the default): accepted sockets stay in TIME-WAIT themselves for 2MSL.
 from micropython import const
 from time import ticks_diff
 from .errno import EINVAL
 from .tcp import TcpSocket, PROTO
+from .tcp_timewait import TimeWaitTable
 
 _CLOSED = const(0)
 _LISTEN = const(1)
@@ -31,9 +41,10 @@ _ACK = const(0x10)
 class TcpListener:
     proto = PROTO
 
-    def __init__(self, backlog=4, rx_size=4096, tx_size=4096, **options):
+    def __init__(self, backlog=4, rx_size=4096, tx_size=4096, time_wait=0, **options):
         if backlog < 1:
             raise ValueError("backlog")
+        self.tw = TimeWaitTable(time_wait) if time_wait > 0 else None
         self.rx_size = rx_size
         self.tx_size = tx_size
         self.options = options
@@ -97,6 +108,7 @@ class TcpListener:
         self.slots[best] = spare
         s.child = False
         s.passive = False
+        s.tw_keeper = self.tw
         self.accepted += 1
         if self.iface is not None:
             self.iface.add_socket(s)
@@ -104,13 +116,18 @@ class TcpListener:
 
     # --- Interface hooks --------------------------------------------------
     def accepts(self, iface, l4_off):
+        b = iface.rx_buf
+        tw = self.tw
+        if tw is not None:
+            o = tw.find(iface, l4_off)
+            if o >= 0 and not tw.reopen(o, b, l4_off):
+                return 2
         if not self.port:
             # closed: still let pending RSTs out, take nothing in
             return 0
         for s in self.slots:
             if s.state > _LISTEN and s.accepts(iface, l4_off) == 2:
                 return 2
-        b = iface.rx_buf
         if ((b[l4_off + 2] << 8) | b[l4_off + 3]) != self.port:
             return 0
         if self.addr is not None and not _addr_eq(self.addr, b, iface.rx_dst_off, iface.rx_alen):
@@ -119,6 +136,12 @@ class TcpListener:
 
     def process(self, iface, l4_off, l4_len, now):
         self.iface = iface
+        tw = self.tw
+        if tw is not None:
+            o = tw.find(iface, l4_off)
+            if o >= 0:
+                tw.process(o, iface, l4_off, l4_len, now)
+                return
         for s in self.slots:
             if s.state > _LISTEN and s.accepts(iface, l4_off) == 2:
                 s.process(iface, l4_off, l4_len, now)
@@ -144,10 +167,12 @@ class TcpListener:
                 self._next = i + 1
                 return True
             i += 1
+        if self.tw is not None:
+            return self.tw.dispatch(iface, now)
         return False
 
     def poll_at(self, now):
-        t = -1
+        t = -1 if self.tw is None else self.tw.poll_at(now)
         for s in self.slots:
             d = s.poll_at(now)
             if d >= 0 and (t < 0 or d < t):

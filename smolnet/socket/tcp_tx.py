@@ -50,6 +50,10 @@ def dispatch(s, iface, now):
             return False
         if s.ack_now:
             return _send_ack(s, iface, now)
+        if s.tw_keeper is not None and s.rx.used() == 0:
+            # a listener keeps a compact record instead (tcp_timewait.py):
+            # this socket and its buffers are free from here on
+            s.tw_keeper.take(s, now)
         return False
     if s.rtx_on and ticks_diff(now, s.rtx_at) >= 0:
         if s.rtx_persist:
@@ -203,6 +207,8 @@ def poll_at(s, now):
     if s.ack_now or s.probe_due or s.fast_rtx:
         return 0
     if st == _TIME_WAIT:
+        if s.tw_keeper is not None and s.rx.used() == 0:
+            return 0                  # dispatch() hands it to the record
         return _clip(ticks_diff(s.tw_at, now))
     if st == _SYN_SENT or st == _SYN_RECEIVED:
         if s.snd_nxt == 0:
