@@ -282,11 +282,11 @@ def test_aiomqttc_with_mosquitto(netns):
     netns.stop(broker)
 
 
-# --- the examples of docs/using.md, exactly as written ------------------------
+# --- the examples of README.md, exactly as written ------------------------
 
 def using_example(name):
-    """The ```python block after `<!-- example: name -->` in docs/using.md."""
-    with open(os.path.join(ROOT, "docs", "using.md")) as f:
+    """The ```python block after `<!-- example: name -->` in README.md."""
+    with open(os.path.join(ROOT, "README.md")) as f:
         text = f.read()
     i = text.index("<!-- example: %s -->" % name)
     start = text.index("```python\n", i) + len("```python\n")
@@ -304,7 +304,7 @@ def run_example(ns, name, wait_for=None):
     return p
 
 
-def test_using_md_socket_client(netns):
+def test_readme_socket_client(netns):
     www = netns.path("www")
     os.mkdir(www)
     with open(os.path.join(www, "hello.txt"), "w") as f:
@@ -318,14 +318,14 @@ def test_using_md_socket_client(netns):
     netns.stop(srv)
 
 
-def test_using_md_asyncio_echo_server(netns):
+def test_readme_asyncio_echo_server(netns):
     p = run_example(netns, "asyncio_echo_server", wait_for="ready")
     out = kernel_py(netns, KERNEL_ECHO_CLIENT.replace("upper", ""))
     assert out.split() == ["hello", "smolnet", "x" * 20], out
     netns.stop(p)
 
 
-def test_using_md_aio_udp_echo(netns):
+def test_readme_aio_udp_echo(netns):
     p = run_example(netns, "aio_udp_echo", wait_for="ready")
     out = kernel_py(netns, "import socket\n"
                            "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
