@@ -23,6 +23,7 @@ from micropython import const
 from smolnet.phy.device import Device
 from smolnet.fast import copy
 from boards.common import mdio
+from boards.common.mac import pick_mac
 
 _EIR = const(0x004)
 _EIMR = const(0x008)
@@ -113,7 +114,7 @@ class NXPENET(Device):
         self.tx_full = 0         # send() refused: next descriptor still ready (R)
         self.tx_errors = 0       # legacy descriptors carry no TX status: stays 0
         self._alloc(dma)
-        self.mac = bytes(self._pick_mac(mac))
+        self.mac = bytes(pick_mac(mac))
         self._reg(_ECR, _ECR_RESET)
         self._wait(_ECR, _ECR_RESET, 0)
         self._reg(_EIMR, 0)
@@ -164,20 +165,6 @@ class NXPENET(Device):
         self._rxd = mv[o:o + nrd]
         o += (nrd + 63) & ~63
         self._txd = mv[o:o + ntd]
-
-    def _pick_mac(self, mac):
-        if mac is None:
-            uid = getattr(machine, "unique_id", None)
-            if uid is None:
-                raise ValueError("no unique_id(): pass mac=")
-            u = uid()
-            mac = bytearray(6)
-            mac[0] = 0x02                       # locally administered, unicast
-            for i in range(len(u)):
-                mac[1 + i % 5] ^= u[i]
-        if len(mac) != 6 or mac[0] & 1:
-            raise ValueError("mac must be 6 bytes, unicast")
-        return mac
 
     def _reg(self, off, value=None):
         if value is None:

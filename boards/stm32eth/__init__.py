@@ -24,6 +24,7 @@ from micropython import const
 from smolnet.phy.device import Device
 from smolnet.fast import copy
 from boards.common import mdio
+from boards.common.mac import pick_mac
 
 # MAC registers (RM0090 / RM0410 "Ethernet register descriptions")
 _MACCR = const(0x0000)
@@ -116,7 +117,7 @@ class STM32ETH(Device):
         self.tx_full = 0         # send() refused: next TX descriptor still owned by the DMA
         self.tx_errors = 0       # TDES0 error summary, seen when the slot comes round again
         self._alloc(dma)
-        self.mac = bytes(self._pick_mac(mac))
+        self.mac = bytes(pick_mac(mac))
         self._reset()
         self._reg(_MACMIIAR, self._mii_cr)
         mdio.reset(self, self._phy)
@@ -152,20 +153,6 @@ class STM32ETH(Device):
         self._txb = mv[rb:rb + tb]
         self._rxd = mv[rb + tb:rb + tb + nrd]
         self._txd = mv[rb + tb + nrd:rb + tb + nd]
-
-    def _pick_mac(self, mac):
-        if mac is None:
-            uid = getattr(machine, "unique_id", None)
-            if uid is None:
-                raise ValueError("no unique_id(): pass mac=")
-            u = uid()
-            mac = bytearray(6)
-            mac[0] = 0x02                       # locally administered, unicast
-            for i in range(len(u)):
-                mac[1 + i % 5] ^= u[i]
-        if len(mac) != 6 or mac[0] & 1:
-            raise ValueError("mac must be 6 bytes, unicast")
-        return mac
 
     def _reg(self, off, value=None):
         if value is None:
