@@ -170,6 +170,7 @@ class ENC28J60(SpiChip):
         self.bad_fcs_next = False
         self._abort_next = False
         self._reset_at = None
+        self.clock = time.ticks_ms  # a test may freeze it
         self.reset()
 
     # --- reset ------------------------------------------------------------------
@@ -235,7 +236,7 @@ class ENC28J60(SpiChip):
 
     def begin(self):
         if self._reset_at is not None:
-            dt = time.ticks_diff(time.ticks_ms(), self._reset_at)
+            dt = time.ticks_diff(self.clock(), self._reset_at)
             assert dt >= 1, "errata: access %d ms after a system reset; wait >= 1 ms " \
                 "(ESTAT.CLKRDY is not cleared by the reset command)" % dt
             self._reset_at = None
@@ -278,7 +279,7 @@ class ENC28J60(SpiChip):
         assert self._op != _OP_SRC, "the reset command takes no data bytes"
         if b == 0xFF:
             self.reset()
-            self._reset_at = time.ticks_ms()
+            self._reset_at = self.clock()
             self._op = _OP_SRC
             return
         op = b >> 5
