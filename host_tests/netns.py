@@ -465,8 +465,13 @@ def kernel_ping(ns, dst, count, size=56, interval=0.01, deadline=5):
 
 def assert_all_answered(p, count):
     """No loss: replies to icmp_seq 1..count, each once, and ping(8)'s exit
-    status 0. (Requests sent after those are still in flight when ping
-    exits; callers check with the server's counters that each was answered.)"""
+    status 0. A stalled CI machine may let ping send more requests before
+    the count-th reply arrives; their replies can then come in the same
+    burst and ping reports them too (seen: 19 of 19 for -c 10). Those extra
+    replies must be unique as well; requests still in flight when ping
+    exits are checked by callers against the server's counters."""
     assert p.returncode == 0, p.text
-    assert sorted(p.seqs) == list(range(1, count + 1)), p.text
-    assert p.received == count, p.text
+    assert "DUP" not in p.text, p.text
+    assert len(set(p.seqs)) == len(p.seqs), p.text
+    assert set(range(1, count + 1)) <= set(p.seqs), p.text
+    assert p.received == len(p.seqs) >= count, p.text
