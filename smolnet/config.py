@@ -8,7 +8,7 @@ class Config:
                  rx_budget=32, tx_burst=8, icmp_error_burst=10,
                  icmp_error_interval_ms=100, strict=False, ipv6=True, addrs6=4,
                  routes6=4, dad_transmits=0, router_solicitations=0, accept_ra=True,
-                 slaac=True):
+                 slaac=True, multicast_groups=4):
         self.mac = mac                      # None: take the device's MAC
         self.addrs = addrs                  # IPv4 addresses the interface can hold
         self.routes = routes                # route table entries
@@ -42,3 +42,7 @@ class Config:
         self.router_solicitations = router_solicitations
         self.accept_ra = accept_ra          # default routers, prefixes, MTU from RAs
         self.slaac = slaac                  # addresses from RA prefixes (RFC 4862 5.5)
+        # multicast groups join_multicast() can hold, per address family
+        # (IGMP for IPv4, MLD for IPv6); 0 leaves IGMP out (224.0.0.1 and
+        # the groups IPv6 needs for itself are always heard)
+        self.multicast_groups = multicast_groups

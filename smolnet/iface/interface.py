@@ -38,6 +38,7 @@ _CAST_UNICAST = const(0)
 _CAST_BROADCAST = const(1)
 _CAST_MULTICAST = const(2)
 _PROTO_ICMP = const(1)
+_PROTO_IGMP = const(2)
 _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
 _TCP_CHECKSUM = const(16)
@@ -97,6 +98,12 @@ class Interface:
             self._nd = nd
             self.ip6 = Ip6State(cfg, self.mac)
             self.routes6 = self.ip6.routes
+        # IPv4 multicast groups and IGMP (RFC 3376); MLD for IPv6 lives
+        # with the IPv6 code (ipv6.py, mld.py)
+        self._igmp = None
+        if cfg.multicast_groups:
+            from .igmp import Igmp
+            self._igmp = Igmp(cfg)
 
     # --- configuration (allocates; not for the hot path) ----------------
     def add_ip(self, cidr):
@@ -156,6 +163,38 @@ class Interface:
         """The i-th IPv4 address as bytes, or None."""
         return bytes(self._ip4[4 * i:4 * i + 4]) if i < self._n4 else None
 
+    def join_multicast(self, group):
+        """Join a multicast group, '233.252.0.1' or 'ff05::db8:1': frames
+        to it are accepted from now on, and the membership is reported to
+        routers (IGMP, RFC 3376; MLD, RFC 3810) at the next poll() and
+        whenever they ask. Joining twice is harmless. OSError(EINVAL) for a
+        unicast address, OSError(ENOMEM) when Config.multicast_groups are
+        all taken."""
+        if ":" in group:
+            self._need6()
+            return self._v6.mld_join(self, ipaddr.parse6(group))
+        return self._need_igmp().join(ipaddr.parse4(group))
+
+    def leave_multicast(self, group):
+        """Leave a group joined with join_multicast (routers are told at
+        the next poll()). False if it was not joined."""
+        if ":" in group:
+            self._need6()
+            return self._v6.mld_leave(self, ipaddr.parse6(group))
+        return self._need_igmp().leave(ipaddr.parse4(group))
+
+    def multicast_groups(self):
+        """The groups joined with join_multicast, as strings (IPv4 first)."""
+        g = self._igmp.groups() if self._igmp is not None else []
+        if self._v6 is not None:
+            g += self._v6.mld_groups(self)
+        return g
+
+    def _need_igmp(self):
+        if self._igmp is None:
+            raise OSError(95)  # EOPNOTSUPP: Config(multicast_groups=0)
+        return self._igmp
+
     def add_socket(self, sock):
         if sock not in self.sockets:
             self.sockets.append(sock)
@@ -170,7 +209,9 @@ class Interface:
         """Do all work that is due. True if anything was received or sent."""
         did = False
         if self._nd is not None:
-            self._nd.poll(self, now)   # DAD, router solicitations, lifetimes
+            self._nd.poll(self, now)   # DAD, router solicitations, lifetimes, MLD
+        if self._igmp is not None and self._igmp.poll(self, now):
+            did = True
         dev = self.device
         buf = self.rx_buf
         budget = self.config.rx_budget
@@ -207,6 +248,10 @@ class Interface:
         d = -1
         if self._nd is not None:
             d = self._nd.delay(self, now)
+        if self._igmp is not None:
+            t = self._igmp.delay(now)
+            if t >= 0 and (d < 0 or t < d):
+                d = t
         for s in self.sockets:
             t = s.poll_at(now)
             if t >= 0 and (d < 0 or t < d):
@@ -326,6 +371,8 @@ class Interface:
             self._rx_icmp4(l4, l4len, now)
         elif p == _PROTO_TCP:
             self._rx_tcp(l4, l4len, now)
+        elif p == _PROTO_IGMP and self._igmp is not None:
+            self._igmp.rx(self, l4, l4len, now)
         else:
             st.drop_unknown_protocol += 1
             # RFC 1122 3.2.2.1: protocol unreachable for unknown transports
@@ -340,8 +387,10 @@ class Interface:
         return False
 
     def _is_joined4(self, buf, off):
-        # 224.0.0.1, all systems (RFC 1112 4); group joins arrive with IGMP
-        return buf[off] == 224 and buf[off + 1] == 0 and buf[off + 2] == 0 and buf[off + 3] == 1
+        # 224.0.0.1, all systems (RFC 1112 4), and the groups joined
+        if buf[off] == 224 and buf[off + 1] == 0 and buf[off + 2] == 0 and buf[off + 3] == 1:
+            return True
+        return self._igmp is not None and self._igmp.joined(buf, off)
 
     def _find_socket(self, proto, l4):
         best = None

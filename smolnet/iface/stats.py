@@ -16,6 +16,10 @@ NAMES = (
     # redirects); solicitations (resolution, DAD, RS) and advertisements sent
     "drop_bad_nd", "drop_ext_header", "drop_icmp6_unhandled",
     "nd_solicits", "nd_adverts", "ra_received", "dad_conflicts",
+    # multicast membership: queries heard, reports (and leaves) sent, and
+    # IGMP / MLD messages failing their RFC's checks
+    "igmp_queries", "igmp_reports", "drop_bad_igmp",
+    "mld_queries", "mld_reports", "drop_bad_mld",
 )
 
 
