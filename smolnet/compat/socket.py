@@ -165,6 +165,7 @@ class socket(io.IOBase):
         self._port = 0
         self._laddr = None          # bound local address (bytes) or None
         self._peer = None           # connected peer (address bytes, port)
+        self._groups = None         # multicast groups joined through this socket
         if type == SOCK_DGRAM:
             n = self._net
             self._s = UdpSocket(n.udp_slots, n.udp_bytes, n.udp_slots, n.udp_bytes)
@@ -199,7 +200,34 @@ class socket(io.IOBase):
             self._nodelay = bool(value)
             if self._kind == _TCP:
                 self._s.nodelay = self._nodelay
+        elif level == IPPROTO_IP and (opt == IP_ADD_MEMBERSHIP or opt == IP_DROP_MEMBERSHIP):
+            self._check_open()
+            self._membership(opt == IP_ADD_MEMBERSHIP, value)
         # SO_BROADCAST, SO_KEEPALIVE and the rest: accepted, as lwIP does
+
+    def _membership(self, join, mreq):
+        # struct ip_mreq as MicroPython's lwIP sockets take it: 4 bytes of
+        # group, then 4 of the local interface's address (one Interface per
+        # Net here, so it is not looked at)
+        try:
+            ok = len(mreq) == 8
+        except TypeError:
+            ok = False
+        if not ok:
+            raise OSError(errno.EINVAL)
+        group = ipaddr.fmt4(mreq, 0)
+        mine = self._groups if self._groups is not None else []
+        if join:
+            if group in mine:
+                raise OSError(errno.EADDRINUSE)     # as Linux: joined twice
+            self._net.join_multicast(group)        # EINVAL / ENOMEM from there
+            mine.append(group)
+            self._groups = mine
+        else:
+            if group not in mine:
+                raise OSError(errno.EADDRNOTAVAIL)  # as Linux: never joined
+            mine.remove(group)
+            self._net.leave_multicast(group)
 
     def makefile(self, mode="rb", buffering=0):
         return self
@@ -482,6 +510,10 @@ class socket(io.IOBase):
         n = self._net
         if self in n.sockets:
             n.sockets.remove(self)
+        if self._groups:
+            for g in self._groups:       # memberships end with the socket
+                n.leave_multicast(g)
+            self._groups = None
         k = self._kind
         if k == _UDP or k == _ICMP:
             self._iface.remove_socket(self._s)

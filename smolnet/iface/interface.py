@@ -646,7 +646,9 @@ class Interface:
         ip = self.link_hlen
         l4 = ip + ipv4.HEADER_LEN
         self._ident = (self._ident + 1) & 0xFFFF
-        ipv4.emit(t, ip, self.tx_src, 0, self._tx_dst, 0, proto, l4len, self.ttl,
+        # RFC 1112 6.1: multicast leaves with TTL 1 unless asked otherwise
+        ttl = 1 if self._tx_dst[0] & 0xF0 == 0xE0 else self.ttl
+        ipv4.emit(t, ip, self.tx_src, 0, self._tx_dst, 0, proto, l4len, ttl,
                   self._ident, proto == _PROTO_TCP)
         if proto == _PROTO_UDP:
             ps = checksum.pseudo4(self.tx_src, 0, self._tx_dst, 0, _PROTO_UDP, l4len)
