@@ -102,6 +102,34 @@ def emit(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, ident_, df):
     fill_checksum(buf, off)
 
 
+HEADER_LEN_RA = const(24)   # with the Router Alert option
+TOS_INTERNETWORK_CONTROL = const(0xC0)  # precedence 6 (RFC 791 3.1)
+
+
+def emit_router_alert(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, ident_, tos):
+    """Write a 24-byte header carrying the Router Alert option (RFC 2113:
+    type 148, length 4, value 0 "routers shall examine"), DF set, with its
+    checksum. For IGMP (RFC 3376 4), which Linux also sends with tos 0xc0."""
+    tl = HEADER_LEN_RA + payload_len
+    buf[off + _VER_IHL] = 0x46
+    buf[off + _TOS] = tos
+    buf[off + _TOTAL_LEN] = tl >> 8
+    buf[off + _TOTAL_LEN + 1] = tl & 0xFF
+    buf[off + _IDENT] = (ident_ >> 8) & 0xFF
+    buf[off + _IDENT + 1] = ident_ & 0xFF
+    buf[off + _FLAGS_FRAG] = _FLAG_DF
+    buf[off + _FLAGS_FRAG + 1] = 0
+    buf[off + _TTL] = ttl_
+    buf[off + _PROTO] = proto
+    for i in range(4):
+        buf[off + SRC + i] = src[soff + i]
+        buf[off + DST + i] = dst[doff + i]
+    buf[off + HEADER_LEN] = 0x94
+    buf[off + HEADER_LEN + 1] = 4
+    buf[off + HEADER_LEN + 2] = 0
+    buf[off + HEADER_LEN + 3] = 0
+    fill_checksum(buf, off)
+
 def fill_checksum(buf, off):
     hl = header_len(buf, off)
     buf[off + _CHECKSUM] = 0
