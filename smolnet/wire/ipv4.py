@@ -130,6 +130,7 @@ def emit_router_alert(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, 
     buf[off + HEADER_LEN + 3] = 0
     fill_checksum(buf, off)
 
+
 def fill_checksum(buf, off):
     hl = header_len(buf, off)
     buf[off + _CHECKSUM] = 0
