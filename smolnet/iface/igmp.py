@@ -137,6 +137,16 @@ class Igmp:
                 return True
         return False
 
+    def _find_member(self, buf, off):
+        # a MEMBER group at buf[off:] (buf None: any), or -1
+        if buf is None:
+            for i in range(self.size):
+                if self.state[i] == _MEMBER:
+                    return i
+            return -1
+        i = self._find(buf, off)
+        return i if i >= 0 and self.state[i] == _MEMBER else -1
+
     def _find(self, buf, off):
         a = self.addrs
         for i in range(self.size):
@@ -200,34 +210,35 @@ class Igmp:
                 self.query_interval_ms = 1000 * q
         if v < 3:
             self._older_querier(v, mrt, now)
-        i = -1
-        if not general:
-            i = self._find(b, l4 + igmp.GROUP)
-            if i < 0 or self.state[i] != _MEMBER:
-                return  # not a member: nothing to answer (RFC 3376 5.2, RFC 2236 3)
+        if general:
+            i = self._find_member(None, 0)
+        else:
+            i = self._find_member(b, l4 + igmp.GROUP)
+        if i < 0:
+            return  # not a member (of any group): nothing to answer (RFC 3376 5.2, RFC 2236 3)
         due = ticks_add(now, self._random_ms(mrt))
         if self.mode() != 3:
-            # RFC 2236 3: a delay timer per group; a running one is only
-            # moved earlier
+            # RFC 2236 3: a delay timer per group, each its own random
+            # value; a running one is only moved earlier
+            self._answer_by(i, due)
             if general:
-                for k in range(self.size):
+                for k in range(i + 1, self.size):
                     if self.state[k] == _MEMBER:
-                        self._answer_by(k, due)
-            else:
-                self._answer_by(i, due)
+                        self._answer_by(k, ticks_add(now, self._random_ms(mrt)))
         elif self.general and ticks_diff(self.general_at, due) <= 0:
             return  # RFC 3376 5.2 rule 1: a general answer comes sooner anyway
         elif general:
             self.general = True  # rule 2: the interface timer, replacing any
             self.general_at = due
+            self._wake(due)
         else:
             self._answer_by(i, due)  # rules 3 and 4 (no source lists kept)
-        self._wake(due)
 
     def _answer_by(self, i, due):
         if not self.answer[i] or ticks_diff(due, self.answer_at[i]) < 0:
             self.answer[i] = 1
             self.answer_at[i] = due
+            self._wake(due)
 
     def _older_querier(self, v, mrt, now):
         # RFC 3376 7.2.1; Older Version Querier Present Timeout (8.12):
@@ -248,8 +259,8 @@ class Igmp:
         # another host's v1/v2 report (ours never come back: no multicast
         # loopback). RFC 2236 3: it is now the last reporter; in v1/v2 mode
         # our pending answer is suppressed. IGMPv3 hosts do not suppress.
-        i = self._find(b, l4 + igmp.GROUP)
-        if i < 0 or self.state[i] != _MEMBER:
+        i = self._find_member(b, l4 + igmp.GROUP)
+        if i < 0:
             return
         self.reporter[i] = 0
         if self.answer[i] and self.mode() != 3:
