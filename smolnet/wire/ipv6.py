@@ -141,6 +141,44 @@ def scan_options(buf, off, hlen):
     return OPT_SKIP
 
 
+HBH_ROUTER_ALERT_LEN = const(8)
+ROUTER_ALERT_MLD = const(0)   # RFC 2711 2.1: the datagram carries an MLD message
+
+
+def emit_router_alert(buf, off, nh):
+    """An 8-byte Hop-by-Hop Options header (RFC 8200 4.3) holding a Router
+    Alert option (RFC 2711) with value 0, MLD, as RFC 3810 5 and RFC 2710
+    3 ask of every MLD message, padded with a PadN of no data bytes; nh is
+    the header that follows. Returns its length."""
+    buf[off] = nh
+    buf[off + 1] = 0              # (0 + 1) * 8 bytes
+    buf[off + 2] = _OPT_ROUTER_ALERT
+    buf[off + 3] = 2
+    buf[off + 4] = ROUTER_ALERT_MLD >> 8
+    buf[off + 5] = ROUTER_ALERT_MLD & 0xFF
+    buf[off + 6] = _OPT_PADN
+    buf[off + 7] = 0
+    return HBH_ROUTER_ALERT_LEN
+
+
+def router_alert(buf, off, hlen):
+    """The value of the Router Alert option in the Hop-by-Hop header of
+    hlen bytes at off, or -1 if it has none (or it is malformed)."""
+    p = off + 2
+    end = off + hlen
+    while p < end:
+        t = buf[p]
+        if t == _OPT_PAD1:
+            p += 1
+            continue
+        if p + 2 > end or p + 2 + buf[p + 1] > end:
+            return -1
+        if t == _OPT_ROUTER_ALERT and buf[p + 1] == 2:
+            return (buf[p + 2] << 8) | buf[p + 3]
+        p += 2 + buf[p + 1]
+    return -1
+
+
 # --- addresses (RFC 4291) ---------------------------------------------------
 def is_unspecified(buf, off):
     for i in range(16):
