@@ -55,6 +55,10 @@ class Addrs6:
         self.pref_s = [FOREVER] * size
         self.dad_left = bytearray(size)      # DAD probes still to send
         self.dad_at = [0] * size             # ticks of the next DAD step, -1 at once
+        # bumped on every address added or removed: MLD (mld.py) follows
+        # the solicited-node groups of our addresses with it
+        self.gen = 0
+        self.groups = None                   # the Mld table: groups joined by the user
 
     def find(self, buf, off):
         """Index of addr (any state), or -1."""
@@ -73,18 +77,19 @@ class Addrs6:
         return -1
 
     def joined(self, buf, off):
-        """A multicast group we listen to: all-nodes, or the solicited-node
+        """A multicast group we listen to: all-nodes, the solicited-node
         group of any of our addresses, tentative ones included (RFC 4862
-        5.4.2: joined before DAD starts). No MLD: nothing else."""
+        5.4.2: joined before DAD starts), or a group joined with
+        Interface.join_multicast (hot path: allocates nothing)."""
         if ipv6.is_all_nodes(buf, off):
             return True
-        if not ipv6.is_solicited_node(buf, off):
-            return False
-        a = self.addrs
-        for i in range(self.n):
-            if equal(a, 16 * i + 13, buf, off + 13, 3):
-                return True
-        return False
+        if ipv6.is_solicited_node(buf, off):
+            a = self.addrs
+            for i in range(self.n):
+                if equal(a, 16 * i + 13, buf, off + 13, 3):
+                    return True
+        g = self.groups
+        return g is not None and g.listening(buf, off)
 
     def on_link(self, buf, off):
         """dst is link-local, or in the prefix of an address given with
@@ -134,6 +139,7 @@ class Addrs6:
                 return -1
             i = self.n
             self.n += 1
+            self.gen += 1
             copy(self.addrs, 16 * i, buf, off, 16)
         self.plens[i] = plen
         self.origin[i] = origin
@@ -144,6 +150,7 @@ class Addrs6:
         return i
 
     def remove_at(self, i):
+        self.gen += 1
         last = self.n - 1
         if i != last:
             copy(self.addrs, 16 * i, self.addrs, 16 * last, 16)
@@ -366,6 +373,11 @@ class Ip6State:
         self._sec_tick = 0
         self._clock_started = False
         self.next_expiry = FOREVER          # earliest lifetime deadline (seconds)
+        # MLD (RFC 3810): the groups we report; imported here, not at the
+        # top, because mld.py takes its constants from this module
+        from .mld import Mld
+        self.mld = Mld(cfg, mac)
+        self.addrs.groups = self.mld
         if mac is not None:
             ll = bytearray(16)
             ipv6.link_local_from_mac(ll, 0, mac, 0)

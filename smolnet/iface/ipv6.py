@@ -6,7 +6,7 @@
 from micropython import const
 from ..fast import copy, fill
 from ..wire import ethernet, ipv6, icmpv6, udp, checksum
-from . import nd
+from . import nd, mld
 
 _CAST_UNICAST = const(0)
 _CAST_MULTICAST = const(2)
@@ -145,6 +145,10 @@ def _rx_icmp6(iface, l4, l4len, now):
     if t >= icmpv6.TYPE_ROUTER_SOLICIT and t <= icmpv6.TYPE_REDIRECT:
         nd.rx(iface, t, l4, l4len, now)
         return
+    if (t >= icmpv6.TYPE_MLD_QUERY and t <= icmpv6.TYPE_MLD_DONE) or \
+            t == icmpv6.TYPE_MLD2_REPORT:
+        mld.rx(iface, t, l4, l4len, now)
+        return
     s = iface._find_socket(_PROTO_ICMPV6, l4)
     if s is not None:
         s.process(iface, l4, l4len, now)
@@ -153,8 +157,7 @@ def _rx_icmp6(iface, l4, l4len, now):
     elif t == icmpv6.TYPE_ECHO_REPLY:
         st.drop_no_socket += 1
     else:
-        # MLD queries and reports (no MLD here), unknown informational
-        # messages: RFC 4443 2.4 (b) says discard them
+        # unknown informational messages: RFC 4443 2.4 (b) says discard them
         st.drop_icmp6_unhandled += 1
 
 
@@ -201,6 +204,25 @@ def _echo_reply(iface, l4, l4len):
         copy(b, 6, iface.mac, 0, 6)
     iface.stats.icmp_echo_replies += 1
     iface._send(b, lh + _HLEN + l4len)
+
+
+# --- multicast groups (Interface.join_multicast and friends) -------------------
+def mld_join(iface, addr):
+    """Join the group addr (16 bytes): reported at the next poll (MLD,
+    mld.py). True if new, False if joined already; OSError(EINVAL) for
+    ff02::1, scopes 0/1 or a unicast address, OSError(ENOMEM) when
+    Config.multicast_groups are joined."""
+    return iface.ip6.mld.join(addr)
+
+
+def mld_leave(iface, addr):
+    """Leave a group joined with mld_join; False if it was not joined."""
+    return iface.ip6.mld.leave(addr)
+
+
+def mld_groups(iface):
+    """The groups joined with mld_join, as strings (allocates)."""
+    return iface.ip6.mld.joined_groups()
 
 
 # --- ICMPv6 errors (RFC 4443 2.4) ------------------------------------------------

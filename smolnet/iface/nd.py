@@ -9,14 +9,15 @@
 #
 # Left out: Neighbor Unreachability Detection's STALE/DELAY/PROBE states
 # (entries simply expire after Config.neighbor_ttl_ms and are resolved
-# again, as ARP's are), redirects, MLD (the groups a host must hear are
-# accepted without reports: fine on a switch without MLD snooping), the
-# random delays before DAD and RS, reachable-time/retrans-timer updates
-# from RAs.
+# again, as ARP's are), redirects, the random delays before DAD and RS,
+# reachable-time/retrans-timer updates from RAs. MLD, which reports the
+# groups a host hears, is mld.py's; its timers run from poll() and delay()
+# here.
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy, equal, fill
 from ..wire import ethernet, ipv6, icmpv6, ndisc, checksum
+from . import mld
 from .addr6 import (TENTATIVE, PREFERRED, DEPRECATED, SLAAC, LINK_LOCAL, GONE, TIMER_NONE,
                     TIMER_NOW, deadline)
 
@@ -384,13 +385,14 @@ def expire(iface, now):
 
 
 def poll(iface, now):
-    """The Interface's poll() hook: whatever timers are due."""
+    """The Interface's poll() hook: whatever timers are due, MLD's too."""
     v6 = iface.ip6
     t = v6.timer_at
     if t == TIMER_NOW or (t >= 0 and ticks_diff(now, t) >= 0):
         timers(iface, now)
     if v6.next_expiry >= 0 and v6.clock(now) >= v6.next_expiry:
         expire(iface, now)
+    mld.poll(iface, now)
 
 
 def delay(iface, now):
@@ -409,4 +411,7 @@ def delay(iface, now):
         ms = 0 if left <= 0 else (_HOUR_MS if left > 3600 else left * 1000)
         if d < 0 or ms < d:
             d = ms
+    ms = mld.delay(iface, now)
+    if ms >= 0 and (d < 0 or ms < d):
+        d = ms
     return d
