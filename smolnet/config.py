@@ -8,7 +8,8 @@ class Config:
                  rx_budget=32, tx_burst=8, icmp_error_burst=10,
                  icmp_error_interval_ms=100, strict=False, ipv6=True, addrs6=4,
                  routes6=4, dad_transmits=0, router_solicitations=0, accept_ra=True,
-                 slaac=True, multicast_groups=4):
+                 slaac=True, multicast_groups=4, reassembly_slots=1,
+                 reassembly_size=4096, reassembly_timeout_ms=30000):
         self.mac = mac                      # None: take the device's MAC
         self.addrs = addrs                  # IPv4 addresses the interface can hold
         self.routes = routes                # route table entries
@@ -46,3 +47,15 @@ class Config:
         # (IGMP for IPv4, MLD for IPv6); 0 leaves IGMP out (224.0.0.1 and
         # the groups IPv6 needs for itself are always heard)
         self.multicast_groups = multicast_groups
+        # IPv4 fragment reassembly (RFC 791 3.2, RFC 1122 3.3.2): datagrams
+        # rebuilt at once, and the largest one counted with a 20-byte header
+        # (EMTU_R: at least 576, RFC 1122 3.3.2). Each slot preallocates its
+        # size plus a link header. Either 0 turns reassembly off: fragments
+        # are then dropped and counted (stats.drop_fragment).
+        self.reassembly_slots = reassembly_slots
+        self.reassembly_size = reassembly_size
+        # a datagram still missing pieces this long after its first
+        # fragment is dropped (30 s as Linux; RFC 791 3.2 suggests 15 s,
+        # RFC 1122 3.3.2 recommends 60-120 s, which a small board pays for
+        # in slots held by lost fragments)
+        self.reassembly_timeout_ms = reassembly_timeout_ms

@@ -104,6 +104,11 @@ class Interface:
         if cfg.multicast_groups:
             from .igmp import Igmp
             self._igmp = Igmp(cfg)
+        # IPv4 fragment reassembly (reasm4.py); off: fragments are dropped
+        self._reasm = None
+        if cfg.reassembly_slots and cfg.reassembly_size:
+            from .reasm4 import Reassembler4
+            self._reasm = Reassembler4(cfg, self.link_hlen)
 
     # --- configuration (allocates; not for the hot path) ----------------
     def add_ip(self, cidr):
@@ -212,6 +217,8 @@ class Interface:
             self._nd.poll(self, now)   # DAD, router solicitations, lifetimes, MLD
         if self._igmp is not None and self._igmp.poll(self, now):
             did = True
+        if self._reasm is not None and self._reasm.busy and self._reasm.expire(self, now):
+            did = True
         dev = self.device
         buf = self.rx_buf
         budget = self.config.rx_budget
@@ -250,6 +257,10 @@ class Interface:
             d = self._nd.delay(self, now)
         if self._igmp is not None:
             t = self._igmp.delay(now)
+            if t >= 0 and (d < 0 or t < d):
+                d = t
+        if self._reasm is not None and self._reasm.busy:
+            t = self._reasm.delay(now)
             if t >= 0 and (d < 0 or t < d):
                 d = t
         for s in self.sockets:
@@ -354,7 +365,11 @@ class Interface:
             st.drop_bad_src += 1
             return
         if ipv4.is_fragment(b, off):
-            st.drop_fragment += 1  # no reassembly yet
+            # held until whole; the rebuilt datagram comes back through here
+            if self._reasm is None:
+                st.drop_fragment += 1
+            else:
+                self._reasm.rx(self, off, cast, now)
             return
         hl = ipv4.header_len(b, off)
         l4 = off + hl

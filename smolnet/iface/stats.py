@@ -20,6 +20,14 @@ NAMES = (
     # IGMP / MLD messages failing their RFC's checks
     "igmp_queries", "igmp_reports", "drop_bad_igmp",
     "mld_queries", "mld_reports", "drop_bad_mld",
+    # IPv4 reassembly (iface/reasm4.py): datagrams rebuilt and timed out;
+    # datagrams dropped for contradicting fragments (overlap, two ends),
+    # for exceeding Config.reassembly_size, for want of a slot or of hole
+    # bookkeeping (the oldest is evicted); duplicate fragments ignored; and
+    # rebuilt echo requests too big to answer without fragmenting the reply.
+    # A held fragment is counted once, with its datagram.
+    "reasm_ok", "reasm_timeouts", "drop_reasm_overlap", "drop_reasm_too_big",
+    "drop_reasm_full", "drop_reasm_duplicate", "drop_too_big_to_answer",
 )
 
 
