@@ -15,8 +15,10 @@
 # and a query answered with MODE_IS_EXCLUDE{} (a group-and-source-specific
 # query is answered like a group-specific one).
 #
-# Allocation: join/leave/groups allocate nothing after __init__ but
-# groups()'s list; rx(), poll() and delay() allocate nothing.
+# Allocation: none after __init__ in join(), leave() (but for the OSError
+# join may raise), joined(), rx(), poll() and delay(); groups() builds a list.
+# Determinism: the random delays come from self.rand (phy.rand.Rand16),
+# seeded from os.urandom like the DHCP client; tests call rand.seed(n).
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy
@@ -74,6 +76,8 @@ class Igmp:
 
     # --- the API (interface.join_multicast and friends) -------------------
     def join(self, addr):
+        """Join the group of 4-byte addr: accepted at once, reported at the
+        next poll. True if new, False if already joined."""
         if len(addr) != 4 or not ipaddr.is_multicast4(addr, 0) or \
                 (addr[0] == 224 and addr[1] == 0 and addr[2] == 0 and addr[3] == 1):
             raise OSError(22)  # EINVAL: 224.0.0.1 is always joined, never reported
@@ -94,6 +98,8 @@ class Igmp:
         return True
 
     def leave(self, addr):
+        """Leave: not accepted from now on; the leave (v3: TO_IN{}, v2: a
+        Leave Group, v1: nothing) goes at the next poll. False if not joined."""
         i = self._find(addr, 0) if len(addr) == 4 else -1
         if i < 0 or self.state[i] != _MEMBER:
             return False
@@ -176,6 +182,7 @@ class Igmp:
 
     # --- receive -----------------------------------------------------------
     def rx(self, iface, l4, l4len, now):
+        """An IGMP message of l4len bytes at iface.rx_buf[l4]."""
         b = iface.rx_buf
         if not igmp.check(b, l4, l4len):
             iface.stats.drop_bad_igmp += 1
@@ -315,6 +322,7 @@ class Igmp:
         self._idle = not (self._asap or self._timed)
 
     def delay(self, now):
+        """ms until poll() has work, -1 if none."""
         if self._idle:
             return -1
         if self._asap:
@@ -323,6 +331,7 @@ class Igmp:
         return d if d > 0 else 0
 
     def poll(self, iface, now):
+        """Send what is due; True if anything was sent."""
         if self._idle:
             return False
         if not self._asap and ticks_diff(now, self._next) < 0:
