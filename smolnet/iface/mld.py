@@ -26,13 +26,15 @@
 # scope.
 #
 # Solicited-node groups are reported in answer to queries. Unsolicited
-# reports when an address comes or goes (RFC 3810 6.1; RFC 4862 5.4.2 puts
-# the join before DAD, after a random delay of up to
-# MAX_RTR_SOLICITATION_DELAY) wait for Mld.announce_own = True: off by
-# default, so that an Interface with the default Config sends nothing
-# unasked, as it always has (no DAD, no RS either). Until a querier asks,
-# a snooping switch may then not forward our solicited-node groups to us;
-# a querier asks at start-up and every Query Interval (125 s).
+# reports when an address comes or goes (RFC 3810 6.1 "immediately";
+# RFC 4862 5.4.2 puts the join before the first DAD probe) wait for
+# Mld.announce_own = True: off by default, so that an Interface with the
+# default Config sends nothing unasked, as it always has (no DAD, no RS
+# either), and the exact start-up frames are unchanged. Until a querier
+# asks, a snooping switch may then not forward our solicited-node groups
+# to us; a querier asks at start-up and every Query Interval (125 s).
+# RFC 4862 5.4.2's random delay of up to MAX_RTR_SOLICITATION_DELAY before
+# the first message is left out, as nd.py leaves it out before DAD.
 #
 # Allocation: join/leave allocate nothing after __init__, groups() builds
 # its list; rx(), poll() and delay() allocate nothing.
@@ -77,7 +79,6 @@ class Mld:
         self.unsolicited_ms = 1000         # 9.11 Unsolicited Report Interval
         self.unsolicited_v1_ms = 10000     # RFC 2710 7.10 (MLDv1 mode)
         self.announce_own = False          # see the top of this file
-        self.start_delay_ms = 1000         # RFC 4861 10 MAX_RTR_SOLICITATION_DELAY
         self.suppressed = 0                # v1 answers another listener's report made moot
         # random delays: seeded from the MAC, so hosts on a link differ and
         # tests are deterministic (rand.seed() picks another sequence)
@@ -194,7 +195,7 @@ class Mld:
             self.sc_left[i] = 0          # free
 
     # --- our addresses' solicited-node groups (RFC 4861 7.2.1) -------------
-    def sync(self, addrs, now):
+    def sync(self, addrs):
         """Follow the addresses: a new address's group becomes OWN, the
         group of one removed is left when no other address shares it."""
         self.addr_gen = addrs.gen
@@ -225,10 +226,9 @@ class Mld:
                     continue             # cannot happen: the table has room
                 ipv6.solicited_node(g, 16 * i, a, 16 * k)
             self.flags[i] = _OWN
-            if self.announce_own:
-                self._change(i, ticks_add(now, self._random_ms(self.start_delay_ms)))
-            elif leaving:
-                self._change(i, _NOW)    # undo the leave being announced
+            if self.announce_own or leaving:
+                # a new group, or a leave being announced undone
+                self._change(i, _NOW)
             else:
                 self.sc_left[i] = 0
 
@@ -335,7 +335,7 @@ def _query(iface, b, l4, n, now):
         return
     st.mld_queries += 1
     if m.addr_gen != v6.addrs.gen:
-        m.sync(v6.addrs, now)
+        m.sync(v6.addrs)
     code = wmld.max_resp_code(b, l4)
     if v == 1:
         mrd = code                       # RFC 2710 3.4: plain milliseconds
@@ -359,30 +359,32 @@ def _query(iface, b, l4, n, now):
         i = m.find(b, l4 + wmld.GROUP)
         if i < 0 or not m.flags[i]:
             return  # not a group of ours: nothing to answer
-    due = ticks_add(now, m._random_ms(mrd))
     if m.v1_mode():
         # RFC 2710 4 (a v2 query heard in MLDv1 mode is answered the same
-        # way, as Linux does): a timer per group, a running one only moved
-        # earlier
+        # way, as Linux does): a random delay per group, a running timer
+        # only moved earlier
         if general:
             for k in range(m.size):
                 if m.flags[k]:
-                    _answer_by(m, k, due)
+                    _answer_by(m, k, ticks_add(now, m._random_ms(mrd)))
         else:
-            _answer_by(m, i, due)
-    elif m.general_at != _NONE and ticks_diff(m.general_at, due) <= 0:
+            _answer_by(m, i, ticks_add(now, m._random_ms(mrd)))
+        return
+    due = ticks_add(now, m._random_ms(mrd))
+    if m.general_at != _NONE and ticks_diff(m.general_at, due) <= 0:
         return  # 6.2 rule 1: the answer to a general query comes sooner
-    elif general:
+    if general:
         m.general_at = due  # rule 2: the interface timer, replacing any
+        m._wake(due)
     else:
         _answer_by(m, i, due)  # rules 3 and 4 (no source lists kept)
-    m._wake(due)
 
 
 def _answer_by(m, i, due):
     at = m.q_at[i]
     if at == _NONE or ticks_diff(due, at) < 0:
         m.q_at[i] = due
+        m._wake(due)
 
 
 def _heard_report(m, b, l4):
@@ -405,7 +407,7 @@ def poll(iface, now):
     v6 = iface.ip6
     m = v6.mld
     if m.addr_gen != v6.addrs.gen:
-        m.sync(v6.addrs, now)
+        m.sync(v6.addrs)
     if not _due(m.timer_at, now):
         return
     if m.v1_until != _NONE and ticks_diff(now, m.v1_until) >= 0:

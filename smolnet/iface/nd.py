@@ -385,14 +385,16 @@ def expire(iface, now):
 
 
 def poll(iface, now):
-    """The Interface's poll() hook: whatever timers are due, MLD's too."""
+    """The Interface's poll() hook: whatever timers are due, MLD's too
+    (first: with Mld.announce_own on, a new address's solicited-node group
+    is reported before its DAD probe goes, as RFC 4862 5.4.2 orders)."""
     v6 = iface.ip6
+    mld.poll(iface, now)
     t = v6.timer_at
     if t == TIMER_NOW or (t >= 0 and ticks_diff(now, t) >= 0):
         timers(iface, now)
     if v6.next_expiry >= 0 and v6.clock(now) >= v6.next_expiry:
         expire(iface, now)
-    mld.poll(iface, now)
 
 
 def delay(iface, now):
