@@ -5,7 +5,7 @@
 #
 # Answers ARP and ping (the Interface does that by itself) and serves the
 # table SERVICES below: smoltcp's server ports
-#   udp 6969  any datagram gets "hello\n" back
+#   udp 6969  any datagram gets "hello\n" back (also to --join groups)
 #   tcp 6969  sends "hello\n" and closes
 #   tcp 6970  echoes each line reversed (a line longer than 1024 bytes is
 #             reversed in 1024-byte pieces); closes when the client does
@@ -305,6 +305,8 @@ def options():
     p.add("--tcp-buffer", "tcp_buffer", int, 16384,
           "TCP buffer of the bulk directions (6971 in, 6972 and 80 out)", "BYTES")
     p.add("--time-wait", "time_wait", int, 60000, "TCP TIME-WAIT (2*MSL)", "MS")
+    p.add("--join", "join", str, "",
+          "multicast groups to join, comma-separated (UDP 6969 answers them too)", "GROUPS")
     return p
 
 
@@ -321,11 +323,16 @@ def main(argv):
     common.install_sigterm()
     link = common.Link(opts, "server.py", default_mac=b"\x02\x00\x00\x00\x00\x01")
     iface = common.make_interface(opts, link)
+    for g in opts.join.split(","):
+        if g:
+            iface.join_multicast(g)    # reported by IGMP / MLD from the first poll
     services = [make(iface, port, opts) for kind, port, make in SERVICES]
     loop = common.Loop(iface, link)
     say("smolnet server on %s, mac %s, ip %s; services: %s" % (
         link.name, common.fmt_mac(iface.mac), " ".join(iface.ips()),
         " ".join(["%s/%d" % (k, p) for k, p, c in SERVICES])))
+    if opts.join:
+        say("multicast groups: %s" % " ".join(iface.multicast_groups()))
     say("ready")
     start = ticks_ms()
     last_stats = start
@@ -350,7 +357,11 @@ def main(argv):
                 report(iface, link, services)
     except KeyboardInterrupt:
         pass
-    # finish what is queued (replies to the last requests) before stopping
+    # leave the groups (routers and snooping switches stop forwarding them
+    # now rather than after their membership timeout), and finish what is
+    # queued (replies to the last requests) before stopping
+    for g in iface.multicast_groups():
+        iface.leave_multicast(g)
     for _ in range(4):
         if not iface.poll(ticks_ms()):
             break

@@ -228,6 +228,9 @@ class socket(io.IOBase):
                 raise OSError(errno.EADDRNOTAVAIL)  # as Linux: never joined
             mine.remove(group)
             self._net.leave_multicast(group)
+        # out at once, as lwIP sends its report or leave inside the call:
+        # a program may exit (or block) right after this
+        self._net.poll()
 
     def makefile(self, mode="rb", buffering=0):
         return self
