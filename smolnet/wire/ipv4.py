@@ -1,6 +1,6 @@
 # IPv4 header (RFC 791). Options are carried but not interpreted: their bytes
-# are skipped using IHL. Fragments are recognised (is_fragment) so the
-# Interface can count and drop them until reassembly exists.
+# are skipped using IHL. Fragments are recognised (is_fragment) and put back
+# together by iface/reasm4.py.
 from micropython import const
 from ..fast import sum16
 
