@@ -408,7 +408,8 @@ def poll(iface, now):
     m = v6.mld
     if m.addr_gen != v6.addrs.gen:
         m.sync(v6.addrs)
-    if not _due(m.timer_at, now):
+    t = m.timer_at
+    if t == _NONE or (t >= 0 and ticks_diff(now, t) < 0):
         return
     if m.v1_until != _NONE and ticks_diff(now, m.v1_until) >= 0:
         m.v1_until = _NONE               # back to MLDv2 (8.2.1)
