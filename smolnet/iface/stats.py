@@ -12,8 +12,9 @@ NAMES = (
     "icmp_errors_rate_limited", "icmp_errors_received",
     "tx_neighbor_pending", "tx_no_route",
     # IPv6: ND messages failing RFC 4861's checks, extension headers we
-    # cannot pass (RFC 8200 4), ICMPv6 a host has no use for (MLD, RS,
-    # redirects); solicitations (resolution, DAD, RS) and advertisements sent
+    # cannot pass (RFC 8200 4), ICMPv6 a host has no use for (other nodes'
+    # MLDv2 reports, RS, redirects); solicitations (resolution, DAD, RS) and
+    # advertisements sent
     "drop_bad_nd", "drop_ext_header", "drop_icmp6_unhandled",
     "nd_solicits", "nd_adverts", "ra_received", "dad_conflicts",
     # multicast membership: queries heard, reports (and leaves) sent, and
