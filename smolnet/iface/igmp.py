@@ -22,7 +22,7 @@
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy
-from ..phy.rand import Rand16
+from ..phy.rand import Rand16, entropy_seed
 from ..wire import igmp, ipv4, ipaddr
 
 _FREE = const(0)
@@ -64,7 +64,7 @@ class Igmp:
         # counters beyond Stats: v1/v2 answers suppressed by another host's
         # report (RFC 2236 3)
         self.suppressed = 0
-        self.rand = Rand16(_seed() if seed is None else seed)
+        self.rand = Rand16(entropy_seed() if seed is None else seed)
         # when poll() has work: idle, else at the next poll (asap) or at
         # tick _next
         self._idle = True
@@ -460,20 +460,3 @@ class Igmp:
         iface.stats.igmp_reports += 1
         iface._send(iface.tx_buf, l4 + n)
 
-
-def _seed():
-    # random report delays (RFC 3376 5.1, 5.2); the webassembly port has no
-    # os.urandom (the same fallbacks as the DHCP client)
-    try:
-        import os
-        b = os.urandom(4)
-        return (b[0] << 8 | b[1]) | ((b[2] & 0x7F) << 16)
-    except (ImportError, AttributeError, OSError):
-        pass
-    try:
-        import random
-        return random.getrandbits(16) | (random.getrandbits(14) << 16)
-    except (ImportError, AttributeError):
-        pass
-    import time
-    return time.ticks_ms() & 0x3FFFFFFF

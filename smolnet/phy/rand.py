@@ -25,3 +25,23 @@ class Rand16:
     def below(self, n):
         """A number in 0..n-1 for n <= 65536."""
         return (self.next() * n) >> 16
+
+
+def entropy_seed():
+    """A 30-bit seed from the best source the port has: os.urandom, else
+    random (the webassembly port has no os.urandom), else the ms clock. For
+    what an off-path attacker should not guess: DHCP xids (RFC 2131 4.1),
+    DNS ids and ports (RFC 5452 9.2), IGMP report delays (RFC 3376 5)."""
+    try:
+        import os
+        b = os.urandom(4)
+        return (b[0] << 8 | b[1]) | ((b[2] & 0x7F) << 16)
+    except (ImportError, AttributeError, OSError):
+        pass
+    try:
+        import random
+        return random.getrandbits(16) | (random.getrandbits(14) << 16)
+    except (ImportError, AttributeError):
+        pass
+    import time
+    return time.ticks_ms() & 0x3FFFFFFF

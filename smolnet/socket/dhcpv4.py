@@ -24,7 +24,7 @@ from time import ticks_add, ticks_diff
 from ..wire import dhcpv4 as dh
 from ..wire import udp, ipaddr
 from ..fast import copy, equal, fill
-from ..phy.rand import Rand16
+from ..phy.rand import Rand16, entropy_seed
 from . import errno
 
 PROTO = const(17)
@@ -141,7 +141,7 @@ class Dhcpv4Socket:
         self.naks = 0
         self.tx_count = 0
         self.tx_no_route = 0
-        self._rand = Rand16(_seed() if seed is None else seed)
+        self._rand = Rand16(entropy_seed() if seed is None else seed)
         self._xid = bytearray(4)
         self._offer = bytearray(4)       # REQUESTING: the address offered
         self._server_id = bytearray(4)   # REQUESTING: the server chosen
@@ -555,19 +555,3 @@ class Dhcpv4Socket:
             # only the default route we added: the user may have replaced it
             iface.routes.remove_via("0.0.0.0/0", self.lease.router)
 
-
-def _seed():
-    # random xids (RFC 2131 4.1); the webassembly port has no os.urandom
-    try:
-        import os
-        b = os.urandom(4)
-        return (b[0] << 8 | b[1]) | ((b[2] & 0x7F) << 16)
-    except (ImportError, AttributeError, OSError):
-        pass
-    try:
-        import random
-        return random.getrandbits(16) | (random.getrandbits(14) << 16)
-    except (ImportError, AttributeError):
-        pass
-    import time
-    return time.ticks_ms() & 0x3FFFFFFF

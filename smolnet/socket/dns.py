@@ -24,7 +24,7 @@ from micropython import const
 from time import ticks_add, ticks_diff
 from ..wire import dns, udp, ipaddr
 from ..fast import copy, equal
-from ..phy.rand import Rand16
+from ..phy.rand import Rand16, entropy_seed
 from . import errno
 
 PROTO = const(17)
@@ -75,7 +75,7 @@ class DnsSocket:
 
     def __init__(self, servers=(), slots=4, max_addrs=4, max_servers=3, timeout_ms=10000,
                  retransmit_ms=1000, max_retransmit_ms=8000, port=0, seed=None):
-        self._rand = Rand16(_seed() if seed is None else seed)
+        self._rand = Rand16(entropy_seed() if seed is None else seed)
         self.port = port if port else 49152 + self._rand.below(16384)
         self.timeout_ms = timeout_ms
         self.retransmit_ms = retransmit_ms
@@ -332,19 +332,3 @@ class DnsSocket:
         q.at = ticks_add(now, delay)
         return True
 
-
-def _seed():
-    # random ids and port (RFC 5452 9.2); the webassembly port has no os.urandom
-    try:
-        import os
-        b = os.urandom(4)
-        return (b[0] << 8 | b[1]) | ((b[2] & 0x7F) << 16)
-    except (ImportError, AttributeError, OSError):
-        pass
-    try:
-        import random
-        return random.getrandbits(16) | (random.getrandbits(14) << 16)
-    except (ImportError, AttributeError):
-        pass
-    import time
-    return time.ticks_ms() & 0x3FFFFFFF
