@@ -57,13 +57,15 @@ def _need():
 def up(dev, addr=None, gw=None, mac=None, config=None, driver=True):
     """Bring an interface up in one call. dev: a Linux interface name (unix
     port, AF_PACKET, needs CAP_NET_RAW), any smolnet Device (a board driver
-    instance, Loopback, Tap...) or an Interface. addr: 'a.b.c.d/len'.
-    Returns the network.LAN-shaped NIC."""
+    instance, Loopback, Tap...) or an Interface. addr: 'a.b.c.d/len' (or
+    an IPv6 one, '2001:db8::2/64'). Returns the network.LAN-shaped NIC."""
     if isinstance(dev, str):
         from .phy.afpacket import AfPacket
         dev = AfPacket(dev, mac=mac)
     nic = network.LAN(dev, config=config)
-    if addr:
+    if addr and ":" in addr:
+        nic.iface.add_ip(addr)
+    elif addr:
         nic.ipconfig(addr4=addr)
     if gw:
         nic.ipconfig(gw4=gw)
@@ -80,6 +82,9 @@ def up(dev, addr=None, gw=None, mac=None, config=None, driver=True):
         getattr(_st.dev, "ifname", type(_st.dev).__name__),
         ips[0] if ips else "no address", _mac(nic.iface.mac), nic.iface.ip_mtu,
         (" gw " + gw) if gw else ""))
+    for a in nic.iface.ips6():
+        if not a.startswith("fe80:"):       # the link-local one is always there
+            _say("  inet6 " + a)
     return nic
 
 

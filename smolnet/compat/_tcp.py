@@ -7,8 +7,7 @@ from micropython import const
 from ..socket import errno
 from ..socket.tcp import TcpSocket
 from ..socket.tcp_listen import TcpListener
-from ..wire import ipaddr
-from . import ports
+from . import ports, _inet
 
 _NEW = const(0)
 _TCP = const(3)
@@ -22,6 +21,22 @@ _POLLOUT = const(0x04)
 _POLLERR = const(0x08)
 _POLLHUP = const(0x10)
 _MIN_ROOM = const(16)      # lwIP waits for 16 bytes of room before a send
+
+
+class _Listener(TcpListener):
+    """A TcpListener that takes new connections of one family only (alen
+    4 or 16), so an AF_INET and an AF_INET6 server can share a port.
+    Segments of connections already under way match exactly anyway."""
+
+    def __init__(self, alen, backlog, rx_size, tx_size, **options):
+        TcpListener.__init__(self, backlog, rx_size, tx_size, **options)
+        self.family_alen = alen
+
+    def accepts(self, iface, l4_off):
+        r = TcpListener.accepts(self, iface, l4_off)
+        if r == 1 and iface.rx_alen != self.family_alen:
+            return 0
+        return r
 
 
 def _error(e):
@@ -85,8 +100,8 @@ def listen(so, backlog):
     opts["nodelay"] = so._nodelay
     # accepted connections the server closes first spend TIME-WAIT in the
     # listener's compact records: their sockets come back to the pool at once
-    L = TcpListener(backlog if backlog > 0 else 1, net.tcp_rx_size, net.tcp_tx_size,
-                    time_wait=net.tcp_time_wait, **opts)
+    L = _Listener(16 if so._af == 10 else 4, backlog if backlog > 0 else 1,
+                  net.tcp_rx_size, net.tcp_tx_size, time_wait=net.tcp_time_wait, **opts)
     L.listen(so._port, so._laddr)
     so._s = L
     so._kind = _LISTEN
@@ -103,15 +118,15 @@ def accept(so):
     s = L.accept(spare)
     if s not in so._iface.sockets:
         so._iface.add_socket(s)
-    c = so.__class__(2, 1, 0, net)
+    c = so.__class__(so._af, 1, 0, net)
     c._s = s
     c._kind = _TCP
     c._port = s.local_port
     c._timeout = so._timeout
     c._nodelay = so._nodelay
-    a = bytes(s.remote_addr[:4])
+    a = bytes(s.remote_addr[:s.alen])
     c._peer = (a, s.remote_port)
-    return c, (ipaddr.fmt4(a), s.remote_port)
+    return c, _inet.sockaddr(so._af, a, s.remote_port)
 
 
 # --- sending ------------------------------------------------------------------

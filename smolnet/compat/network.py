@@ -48,19 +48,23 @@ def _apply_dns():
 
 
 def ipconfig(*args, **kw):
-    """Module-level ipconfig: 'dns' (the resolver's server) and 'prefer'
-    (always 4)."""
+    """Module-level ipconfig: 'dns' (the resolver's server, IPv4) and
+    'prefer' (4 or 6: the family getaddrinfo(name, port) asks first)."""
     if args:
         if args[0] == "dns":
             return _g.dns
         if args[0] == "prefer":
-            return 4
+            return stack._reg.prefer
         raise ValueError("unexpected key")
     for k, v in kw.items():
         if k == "dns":
             _g.dns = v
             _apply_dns()
-        elif k != "prefer":
+        elif k == "prefer":
+            if v != 4 and v != 6:
+                raise ValueError("invalid prefer argument")
+            stack._reg.prefer = v
+        else:
             raise ValueError("unexpected key")
 
 
@@ -211,7 +215,7 @@ class LAN:
             if k in ("autoconf6", "has_autoconf6"):
                 return False
             if k == "addr6":
-                return []
+                return _addrs6(iface)
             raise ValueError("unexpected key")
         for k, v in kw.items():
             if k == "addr4":
@@ -232,6 +236,8 @@ class LAN:
                     self._start_dhcp()
                 else:
                     self._stop_dhcp()
+            elif k == "addr6":
+                _set_addr6(iface, v)
             elif k == "autoconf6":
                 if v:
                     raise OSError(errno.EOPNOTSUPP)
@@ -249,6 +255,66 @@ class LAN:
         ip, mask, gw, dns = cfg
         self.ipconfig(addr4=(ip, mask), gw4=gw)
         _g.dns = dns
+
+
+# lwIP's address states as ipconfig('addr6') reports them
+_LWIP_TENTATIVE = 0x08     # + probes sent
+_LWIP_DEPRECATED = 0x10
+_LWIP_PREFERRED = 0x30
+
+
+def _addrs6(iface):
+    """[(ip, state, preferred_lifetime, valid_lifetime), ...] as lwIP's
+    ports give them: lifetimes are the seconds left, 0 for a static
+    address (lwIP's IP6_ADDR_LIFE_STATIC: link-local and ipconfig/add_ip
+    ones), 0xffffffff for an infinite one learnt from a router."""
+    s6 = iface.ip6
+    if s6 is None:
+        return []
+    from ..iface import addr6
+    a = s6.addrs
+    out = []
+    for i in range(a.n):
+        st = a.state[i]
+        if st == addr6.TENTATIVE:
+            code = _LWIP_TENTATIVE + s6.dad_transmits - a.dad_left[i]
+        elif st == addr6.DEPRECATED:
+            code = _LWIP_DEPRECATED
+        else:
+            code = _LWIP_PREFERRED
+        if a.origin[i] == addr6.SLAAC:
+            pref, valid = _left(a.pref_s[i], s6.secs), _left(a.valid_s[i], s6.secs)
+        else:
+            pref = valid = 0
+        out.append((ipaddr.fmt6(a.addrs, 16 * i), code, pref, valid))
+    return out
+
+
+def _left(deadline, now_s):
+    if deadline < 0:
+        return 0xFFFFFFFF
+    return deadline - now_s if deadline > now_s else 0
+
+
+def _set_addr6(iface, v):
+    """As lwIP: the static addresses go (not link-local, not SLAAC), then v
+    ('2001:db8::2/64'; /64 when no prefix length is given) is added; None
+    only removes."""
+    s6 = iface.ip6
+    if s6 is None:
+        raise OSError(errno.EOPNOTSUPP)
+    if v is not None and ":" not in v:
+        raise ValueError("invalid address type")
+    from ..iface import addr6
+    a = s6.addrs
+    i = 0
+    while i < a.n:
+        if a.origin[i] == addr6.MANUAL:
+            a.remove_at(i)
+        else:
+            i += 1
+    if v is not None:
+        iface.add_ip(v if "/" in v else v + "/64")
 
 
 def WIZNET5K(spi, pin_cs, pin_rst=None, mac=None):

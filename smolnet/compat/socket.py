@@ -20,6 +20,14 @@
 #     it for UDP; for TCP while the other is in TIME-WAIT);
 #   - getaddrinfo returns lwIP's shape: [(AF_INET, SOCK_STREAM, 0, '',
 #     (ip, port))]; names need a resolver (smolnet's DNS), else OSError(-2).
+# IPv6 (MicroPython's modlwip leaves it out; CPython's shapes where it has
+# none, _inet.py has the details): socket(AF_INET6, ...) takes (host, port)
+# or (host, port, flowinfo, scope_id) and gives back (host, port, 0, 0);
+# "::" is the wildcard; sockets are IPv6-only; getaddrinfo(host, port,
+# AF_INET6) asks AAAA, and af=0 still answers one address, IPv4 first
+# (network.ipconfig(prefer=6) turns the order), the other family only when
+# the name has no address of the first; IPV6_JOIN_GROUP/IPV6_LEAVE_GROUP
+# with a 20-byte ipv6_mreq.
 # Socket objects are io.IOBase subclasses whose ioctl answers the stream
 # poll request, so select.poll and MicroPython's asyncio (open_connection,
 # start_server, Stream) can wait on them. While asyncio waits on a socket,
@@ -29,11 +37,10 @@
 import io
 from micropython import const
 from ..socket import errno
-from ..socket.udp import UdpSocket
 from ..socket.icmp import IcmpSocket
 from ..wire import ipaddr
 from .stack import use, current, clear, Net  # noqa: F401  (module API)
-from . import ports
+from . import ports, stack, _inet
 
 AF_INET = const(2)
 AF_INET6 = const(10)
@@ -50,6 +57,11 @@ IPPROTO_TCP = const(6)
 IPPROTO_UDP = const(17)
 IP_ADD_MEMBERSHIP = const(0x400)
 IP_DROP_MEMBERSHIP = const(0x401)
+IPPROTO_IPV6 = const(41)
+IPV6_JOIN_GROUP = const(20)        # Linux's (and CPython's) numbers; lwIP's 12
+IPV6_LEAVE_GROUP = const(21)       # and 13 are taken too
+IPV6_ADD_MEMBERSHIP = const(20)
+IPV6_DROP_MEMBERSHIP = const(21)
 TCP_NODELAY = const(0x01)
 MSG_PEEK = const(0x01)
 MSG_DONTWAIT = const(0x08)
@@ -93,49 +105,45 @@ def install():
 
 
 def getaddrinfo(host, port, af=0, type=0, proto=0, flags=0):
-    """[(AF_INET, SOCK_STREAM, 0, '', (ip, port))], as lwIP answers."""
+    """One answer, as lwIP gives: [(AF_INET, SOCK_STREAM, 0, '', (ip, port))]
+    or, for an IPv6 address, [(AF_INET6, SOCK_STREAM, 0, '', (ip, port, 0,
+    0))]. af: 0 (either family), AF_INET or AF_INET6. A literal of the
+    other family than af, or a name that does not resolve: OSError(-2)."""
     port = int(port)
+    if af != 0 and af != AF_INET and af != AF_INET6:
+        raise OSError(_EAFNOSUPPORT)
     if not host:
-        host = "0.0.0.0"
-    try:
-        ipaddr.parse4(host)
-        ip = host
-    except ValueError:
-        ip = _resolve(host)
+        host = "::" if af == AF_INET6 else "0.0.0.0"
+    fam, ip = _inet.literal(host)
+    if fam == 0:
+        try:
+            n = current()
+        except OSError:
+            n = None
+        fam, ip = _inet.lookup(n, host, af, stack._reg.prefer)
+    elif af != 0 and fam != af:
+        raise OSError(-2)      # lwIP's getaddrinfo: EAI_NONAME for the other family
+    if fam == AF_INET6:
+        return [(AF_INET6, SOCK_STREAM, 0, "", (ip, port, 0, 0))]
     return [(AF_INET, SOCK_STREAM, 0, "", (ip, port))]
 
 
-def _resolve(name):
-    try:
-        n = current()
-    except OSError:
-        n = None
-    if n is None or n.resolver is None:
-        raise OSError(-2)     # lwIP's "host not found"
-    return n.resolver(name)
-
-
 def inet_pton(af, s):
+    if af == AF_INET6:
+        return ipaddr.parse6(s)
     if af != AF_INET:
         raise OSError(_EAFNOSUPPORT)
     return ipaddr.parse4(s)
 
 
 def inet_ntop(af, b):
+    if af == AF_INET6:
+        if len(b) != 16:
+            raise ValueError("invalid length of packed IP address string")
+        return ipaddr.fmt6(b)
     if af != AF_INET:
         raise OSError(_EAFNOSUPPORT)
     return ipaddr.fmt4(b)
-
-
-def _addr(address):
-    """(host, port) -> (4-byte address, port); names must be literals."""
-    host, port = address
-    if not host:
-        return ipaddr.ANY4, int(port)
-    try:
-        return ipaddr.parse4(host), int(port)
-    except ValueError:
-        raise ValueError("invalid arguments")   # lwIP: numeric addresses only
 
 
 def _tcp_error(e):
@@ -152,10 +160,13 @@ class socket(io.IOBase):
     def __init__(self, af=AF_INET, type=SOCK_STREAM, proto=0, net=None):
         self._kind = _NEW
         self._s = None
-        if af != AF_INET:
+        if af != AF_INET and af != AF_INET6:
             raise OSError(_EAFNOSUPPORT)
         self._net = net if net is not None else current()
         self._iface = self._net.iface
+        if af == AF_INET6 and self._iface.ip6 is None:
+            raise OSError(_EAFNOSUPPORT)       # Config(ipv6=False)
+        self._af = af
         self._type = type
         self._timeout = -1          # ms; -1 blocking, 0 non-blocking
         self._reuse = False
@@ -168,9 +179,10 @@ class socket(io.IOBase):
         self._groups = None         # multicast groups joined through this socket
         if type == SOCK_DGRAM:
             n = self._net
-            self._s = UdpSocket(n.udp_slots, n.udp_bytes, n.udp_slots, n.udp_bytes)
+            self._s = _inet.FamilyUdp(_inet.alen_of(af), n.udp_slots, n.udp_bytes,
+                                      n.udp_slots, n.udp_bytes)
             self._kind = _UDP
-        elif type == SOCK_RAW and proto == IPPROTO_ICMP:
+        elif type == SOCK_RAW and proto == IPPROTO_ICMP and af == AF_INET:
             self._s = _PingSocket()
             self._kind = _ICMP
         elif type != SOCK_STREAM:
@@ -202,20 +214,30 @@ class socket(io.IOBase):
                 self._s.nodelay = self._nodelay
         elif level == IPPROTO_IP and (opt == IP_ADD_MEMBERSHIP or opt == IP_DROP_MEMBERSHIP):
             self._check_open()
+            if self._af != AF_INET:
+                raise OSError(errno.ENOPROTOOPT)         # IPv6-only sockets
             self._membership(opt == IP_ADD_MEMBERSHIP, value)
+        elif level == IPPROTO_IPV6 and (opt == IPV6_JOIN_GROUP or opt == IPV6_LEAVE_GROUP
+                                        or opt == 12 or opt == 13):
+            self._check_open()
+            if self._af != AF_INET6:
+                raise OSError(errno.ENOPROTOOPT)         # as Linux on an AF_INET socket
+            self._membership(opt == IPV6_JOIN_GROUP or opt == 12, value)
         # SO_BROADCAST, SO_KEEPALIVE and the rest: accepted, as lwIP does
 
     def _membership(self, join, mreq):
         # struct ip_mreq as MicroPython's lwIP sockets take it: 4 bytes of
-        # group, then 4 of the local interface's address (one Interface per
-        # Net here, so it is not looked at)
+        # group, then 4 of the local interface's address; struct ipv6_mreq
+        # (RFC 3493 5.2): 16 bytes of group, then a 4-byte interface index.
+        # One Interface per Net here, so neither interface is looked at.
+        v6 = self._af == AF_INET6
         try:
-            ok = len(mreq) == 8
+            ok = len(mreq) == (20 if v6 else 8)
         except TypeError:
             ok = False
         if not ok:
             raise OSError(errno.EINVAL)
-        group = ipaddr.fmt4(mreq, 0)
+        group = ipaddr.fmt6(mreq, 0) if v6 else ipaddr.fmt4(mreq, 0)
         mine = self._groups if self._groups is not None else []
         if join:
             if group in mine:
@@ -253,7 +275,9 @@ class socket(io.IOBase):
 
     def _in_use(self, proto, port):
         for o in self._net.sockets:
-            if o is not self and o._port == port and not o._closed and \
+            # an AF_INET and an AF_INET6 socket may share a port (lwIP's
+            # pcbs of two IP types, Linux with IPV6_V6ONLY)
+            if o is not self and o._port == port and not o._closed and o._af == self._af and \
                     _proto_of(o) == proto and not (self._reuse and o._reuse) and \
                     not (proto == 6 and o._kind == _TCP and o._s.state == _T_TIME_WAIT):
                 return True
@@ -265,9 +289,12 @@ class socket(io.IOBase):
         return False
 
     # --- bind / connect / listen / accept -----------------------------------
+    def _addr(self, address):
+        return _inet.parse_sockaddr(self._af, address)
+
     def bind(self, address):
         self._check_open()
-        a, port = _addr(address)
+        a, port = self._addr(address)
         proto = 17 if self._kind == _UDP else 6
         if self._kind == _ICMP:
             return
@@ -277,7 +304,7 @@ class socket(io.IOBase):
             port = ports.ephemeral_port(self._iface, proto)
         elif self._in_use(proto, port):
             raise OSError(errno.EADDRINUSE)
-        self._laddr = None if a == ipaddr.ANY4 else a
+        self._laddr = None if a == _inet.any_addr(self._af) else a
         self._port = port
         if self._kind == _UDP:
             self._s.bind(port, self._laddr)
@@ -285,11 +312,11 @@ class socket(io.IOBase):
 
     def _autobind(self):
         if not self._port:
-            self.bind(("0.0.0.0", 0))
+            self.bind(("", 0))
 
     def connect(self, address):
         self._check_open()
-        a, port = _addr(address)
+        a, port = self._addr(address)
         k = self._kind
         if k == _UDP:
             self._autobind()
@@ -330,10 +357,10 @@ class socket(io.IOBase):
         if k == _TCP:
             return self.send(data)
         if k == _UDP:
-            a, port = _addr(address)
+            a, port = self._addr(address)
             return self._send_dgram(data, len(data), a, port)
         if k == _ICMP:
-            a, _ = _addr(address)
+            a, _ = self._addr(address)
             return self._send_icmp(data, a)
         raise OSError(errno.ENOTCONN)
 
@@ -373,8 +400,27 @@ class socket(io.IOBase):
 
     def _peer_tuple(self):
         if self._peer is None:
-            return ("0.0.0.0", 0)
-        return (ipaddr.fmt4(self._peer[0]), self._peer[1])
+            return _inet.sockaddr(self._af, _inet.any_addr(self._af), 0)
+        return _inet.sockaddr(self._af, self._peer[0], self._peer[1])
+
+    def getpeername(self):
+        """(host, port) or (host, port, 0, 0); OSError(ENOTCONN) if none."""
+        self._check_open()
+        if self._peer is None:
+            raise OSError(errno.ENOTCONN)
+        return self._peer_tuple()
+
+    def getsockname(self):
+        """The local address: the bound one, else the one a connection
+        uses, else the wildcard; port 0 before bind/connect."""
+        self._check_open()
+        a = self._laddr
+        s = self._s
+        if a is None and self._kind == _TCP and s.local_set:
+            a = bytes(s.local_addr[:s.alen])
+        if a is None:
+            a = _inet.any_addr(self._af)
+        return _inet.sockaddr(self._af, a, self._port)
 
     def _send_dgram(self, data, n, a, port):
         self._autobind()
@@ -405,7 +451,7 @@ class socket(io.IOBase):
             buf = bytearray(bufsize)
             n = s.recv_into(buf, bufsize)
             if peer is None or (s.peer_port == peer[1] and bytes(s.peer_addr) == peer[0]):
-                return bytes(buf[:n]), (ipaddr.fmt4(s.peer_addr), s.peer_port)
+                return bytes(buf[:n]), _inet.sockaddr(self._af, s.peer_addr, s.peer_port)
             # connected UDP: datagrams from elsewhere are dropped (lwIP's
             # udp_connect filters them the same way)
 

@@ -26,6 +26,8 @@ class Net:
         self._sleep = sleep
         self.idle_ms = idle_ms
         self.resolver = None       # name -> address string: set_dns() installs one
+        self.resolver6 = None      # the same for IPv6 addresses (AAAA)
+        self.nodata = False        # the last failed lookup found the name, not the type
         self.dns = None            # the DnsSocket behind it
         self.dns_timeout_ms = 5000
         self.rounds = 0
@@ -58,6 +60,7 @@ class Net:
         (addresses as str or bytes); an empty list turns resolving off."""
         if not servers:
             self.resolver = None
+            self.resolver6 = None
             return
         if self.dns is None:
             from ..socket.dns import DnsSocket
@@ -65,23 +68,36 @@ class Net:
         self.dns.set_servers(servers)
         self.dns_timeout_ms = timeout_ms
         self.resolver = self._resolve
+        self.resolver6 = self._resolve6
 
     def _resolve(self, name):
         """name -> dotted IPv4 string; OSError(-2) as lwIP when it does not
         resolve (no such name, no data, no answer in time)."""
-        from ..socket.dns import PENDING
-        from ..wire import ipaddr
+        return self._query(name, False)
+
+    def _resolve6(self, name):
+        """name -> IPv6 address string (an AAAA query), else OSError(-2)."""
+        return self._query(name, True)
+
+    def _query(self, name, v6):
+        from ..socket.dns import PENDING, ERR_NODATA
+        from ..wire import ipaddr, dns as wdns
         d = self.dns
-        h = d.start_query(name)
+        h = d.start_query(name, wdns.TYPE_AAAA if v6 else wdns.TYPE_A)
         self.wait(lambda: d.status(h) != PENDING, self.dns_timeout_ms + 1000)
+        st = d.status(h)
+        self.nodata = st == ERR_NODATA
+        if st == PENDING:
+            d.free(h)                 # no answer in time: cancel it
+            raise OSError(-2)
         try:
-            r = d.result(h)
+            r = d.result(h)           # frees the slot
         except OSError:
             raise OSError(-2)
         if not r:
-            d.free(h)
+            self.nodata = True
             raise OSError(-2)
-        return ipaddr.fmt4(r[0])
+        return ipaddr.fmt(r[0])
 
     def join_multicast(self, group):
         """The Interface joins group for the first socket that asks, and
@@ -200,6 +216,7 @@ def _sleep_ms(ms):
 
 class _Registry:
     net = None
+    prefer = 4        # network.ipconfig(prefer=): the family getaddrinfo asks first
 
 
 _reg = _Registry()

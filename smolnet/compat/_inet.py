@@ -1,0 +1,134 @@
+# Address families of smolnet.compat.socket: the (host, port) and
+# (host, port, flowinfo, scope_id) tuples users pass and get back, name and
+# literal lookup for getaddrinfo, and a UdpSocket that hears one family only.
+#
+# Sockets are of one family, as lwIP's pcbs are: an AF_INET6 socket is IPv6
+# only (no IPv4-mapped addresses; lwIP's dual-stack IPADDR_TYPE_ANY is not
+# offered), and an AF_INET socket bound to 0.0.0.0 does not hear IPv6.
+# Not a hot path except FamilyUdp.accepts, which allocates nothing.
+from micropython import const
+from ..socket import errno
+from ..socket.udp import UdpSocket
+from ..wire import ipaddr
+
+AF_INET = const(2)
+AF_INET6 = const(10)
+ANY6 = b"\x00" * 16
+_NOT_FOUND = const(-2)          # lwIP's "host not found" from getaddrinfo
+
+
+def alen_of(af):
+    return 16 if af == AF_INET6 else 4
+
+
+def any_addr(af):
+    return ANY6 if af == AF_INET6 else ipaddr.ANY4
+
+
+def _strip_scope(host):
+    # "fe80::1%eth0" / "fe80::1%2": one Interface per Net, so the zone is
+    # not looked at (RFC 4007 11)
+    i = host.find("%")
+    return host if i < 0 else host[:i]
+
+
+def parse6(host):
+    """An IPv6 literal (zone allowed) -> 16 bytes; ValueError if it is not one."""
+    return ipaddr.parse6(_strip_scope(host))
+
+
+def parse_sockaddr(af, address):
+    """The address a user passed -> (4- or 16-byte address, port). Names
+    are not looked up (lwIP: numeric addresses only, ValueError); an
+    AF_INET6 socket given an IPv4 literal: OSError(EINVAL), as lwIP's
+    socket layer answers a sockaddr of the other family (ERR_VAL)."""
+    if af != AF_INET6:
+        host, port = address
+        if not host:
+            return ipaddr.ANY4, int(port)
+        try:
+            return ipaddr.parse4(host), int(port)
+        except ValueError:
+            raise ValueError("invalid arguments")
+    if not isinstance(address, tuple) or not 2 <= len(address) <= 4:
+        raise TypeError("AF_INET6 address must be a tuple (host, port[, flowinfo[, scope_id]])")
+    host, port = address[0], int(address[1])
+    if not host:
+        return ANY6, port
+    if ":" not in host:
+        try:
+            ipaddr.parse4(host)
+        except ValueError:
+            raise ValueError("invalid arguments")
+        raise OSError(errno.EINVAL)
+    try:
+        return parse6(host), port
+    except ValueError:
+        raise ValueError("invalid arguments")
+
+
+def sockaddr(af, a, port):
+    """(host, port) for AF_INET, (host, port, 0, 0) for AF_INET6 (as CPython
+    gives them; flowinfo and scope_id are not kept)."""
+    if af == AF_INET6:
+        return (ipaddr.fmt6(a), port, 0, 0)
+    return (ipaddr.fmt4(a), port)
+
+
+def literal(host):
+    """(family, normalised text) of an IP literal, or (0, None) for a name."""
+    if ":" in host:
+        try:
+            return AF_INET6, ipaddr.fmt6(parse6(host))
+        except ValueError:
+            return 0, None
+    try:
+        ipaddr.parse4(host)
+        return AF_INET, host
+    except ValueError:
+        return 0, None
+
+
+def lookup(net, name, af, prefer):
+    """Resolve name through the Net's resolvers -> (family, address text).
+    af 0 asks one family and then the other, in the order `prefer` (4 or 6)
+    says, as lwIP's dns_gethostbyname_addrtype(IPV4_IPV6 / IPV6_IPV4) does:
+    the second only when the first found the name without an address of
+    its type. OSError(-2) when nothing resolves."""
+    if net is None:
+        raise OSError(_NOT_FOUND)
+    if af == AF_INET:
+        order = (4,)
+    elif af == AF_INET6:
+        order = (6,)
+    else:
+        order = (6, 4) if prefer == 6 else (4, 6)
+    err = None
+    for fam in order:
+        fn = net.resolver if fam == 4 else net.resolver6
+        if fn is None:
+            continue
+        net.nodata = True       # a custom resolver's failure may fall back
+        try:
+            ip = fn(name)
+        except OSError as e:
+            err = e
+            if not net.nodata:
+                break           # no such name (or no answer): not the other type either
+            continue
+        return (AF_INET6 if ":" in ip else AF_INET), ip
+    raise err if err is not None else OSError(_NOT_FOUND)
+
+
+class FamilyUdp(UdpSocket):
+    """A UdpSocket that takes datagrams of one family only (alen 4 or 16),
+    so an AF_INET and an AF_INET6 socket can share a port."""
+
+    def __init__(self, alen, rx_slots, rx_bytes, tx_slots, tx_bytes):
+        UdpSocket.__init__(self, rx_slots, rx_bytes, tx_slots, tx_bytes)
+        self.family_alen = alen
+
+    def accepts(self, iface, l4_off):
+        if iface.rx_alen != self.family_alen:
+            return 0
+        return UdpSocket.accepts(self, iface, l4_off)
