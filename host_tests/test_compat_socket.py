@@ -149,7 +149,7 @@ def test_closed_socket_is_ebadf():
 
 def test_bad_arguments():
     p, a, b = _nets()
-    assert raises(OSError, socket.socket, socket.AF_INET6).args[0] == 97
+    assert raises(OSError, socket.socket, 1).args[0] == 97     # AF_UNIX (AF_INET6: test_compat_socket6)
     assert raises(OSError, socket.socket, socket.AF_INET, 99).args[0] == errno.EINVAL
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     raises(ValueError, s.sendto, b"x", ("example.com", 7))   # lwIP: numeric only
