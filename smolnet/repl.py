@@ -137,9 +137,9 @@ def ping(host, count=4, size=56, interval_ms=1000, timeout_ms=1000):
     """ping(8): echo requests to host, one line per reply, then the summary.
     Returns None (the REPL prints nothing more)."""
     st = _need()
-    from .compat.socket import _PingSocket
+    from .compat._ping import PingSocket
     dst = ipaddr.parse4(_facade.getaddrinfo(host, 0)[0][-1][0])
-    s = _PingSocket()
+    s = PingSocket()
     ident = _facade.ports._rand16()
     s.bind(ident)
     st.iface.add_socket(s)

@@ -37,7 +37,6 @@
 import io
 from micropython import const
 from ..socket import errno
-from ..socket.icmp import IcmpSocket
 from ..wire import ipaddr
 from .stack import use, current, clear, Net  # noqa: F401  (module API)
 from . import ports, stack, _inet
@@ -183,7 +182,8 @@ class socket(io.IOBase):
                                       n.udp_slots, n.udp_bytes)
             self._kind = _UDP
         elif type == SOCK_RAW and proto == IPPROTO_ICMP and af == AF_INET:
-            self._s = _PingSocket()
+            from ._ping import PingSocket
+            self._s = PingSocket()
             self._kind = _ICMP
         elif type != SOCK_STREAM:
             raise OSError(errno.EINVAL)
@@ -570,33 +570,6 @@ class socket(io.IOBase):
         elif k == _TCP or k == _LISTEN:
             from . import _tcp
             _tcp.close(self)
-
-
-class _PingSocket(IcmpSocket):
-    """IcmpSocket that remembers the TTL of the last reply, so the facade can
-    rebuild the IPv4 header lwIP's raw sockets hand to the user (and ping can
-    print ttl=)."""
-
-    def __init__(self):
-        IcmpSocket.__init__(self)
-        self.ttl = 0
-        self.local = bytearray(4)
-
-    def process(self, iface, l4_off, l4_len, now):
-        b = iface.rx_buf
-        self.ttl = b[iface.rx_ip_off + 8]
-        for i in range(4):
-            self.local[i] = b[iface.rx_dst_off + i]
-        IcmpSocket.process(self, iface, l4_off, l4_len, now)
-
-    def recv_with_header(self, bufsize):
-        from ..wire import ipv4
-        m = bytearray(1536)
-        n = self.recv_into(m)
-        b = bytearray(20 + n)
-        b[20:] = m[:n]
-        ipv4.emit(b, 0, self.peer_addr, 0, self.local, 0, IPPROTO_ICMP, n, self.ttl, 0, False)
-        return bytes(b[:bufsize])
 
 
 def _proto_of(o):
