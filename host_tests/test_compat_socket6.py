@@ -10,7 +10,7 @@ from smolnet.config import Config
 from smolnet.socket import errno
 from smolnet.socket.udp import UdpSocket
 from netpair import NetPair
-from support import raises
+from support import raises, heap_locked
 
 EAFNOSUPPORT = 97
 ENOPROTOOPT = 92
@@ -227,6 +227,29 @@ def test_families_share_a_port_and_stay_apart():
     assert addr6 == (A6, t6.getsockname()[1], 0, 0) and addr4 == ("192.0.2.1", t4.getsockname()[1])
     for s in (s6, s4, again, c4, c6, L6, L4, t4, t6, k6, k4):
         s.close()
+
+
+def test_family_filter_receives_without_allocating():
+    # the facade's UdpSocket subclass sits on the packet path: a datagram of
+    # each family reaching it (or passing it by) allocates nothing
+    p, a, b = _nets()
+    s6 = _udp6(b, 6000)
+    s4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 0, b)
+    s4.bind(("", 6000))
+    u = UdpSocket()
+    u.bind(4000)
+    p.a.add_socket(u)
+    for dst in (B6, "192.0.2.2"):               # neighbors found first
+        u.sendto(b"first", (dst, 6000))
+    assert s6.recvfrom(20)[0] == b"first" and s4.recvfrom(20)[0] == b"first"
+    for dst in (B6, "192.0.2.2"):
+        u.sendto(b"datagram", (dst, 6000))
+        p.a.poll(p.clock.t)                     # out on the Loopback
+        heap_locked(lambda: p.b.poll(p.clock.t))
+    assert s6._s.can_recv() and s4._s.can_recv()
+    assert s6.recvfrom(20)[0] == b"datagram" and s4.recvfrom(20)[0] == b"datagram"
+    s6.close()
+    s4.close()
 
 
 # --- streams ------------------------------------------------------------------
