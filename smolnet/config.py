@@ -9,7 +9,8 @@ class Config:
                  icmp_error_interval_ms=100, strict=False, ipv6=True, addrs6=4,
                  routes6=4, dad_transmits=0, router_solicitations=0, accept_ra=True,
                  slaac=True, multicast_groups=4, reassembly_slots=1,
-                 reassembly_size=4096, reassembly_timeout_ms=30000):
+                 reassembly_size=4096, reassembly_timeout_ms=30000,
+                 reassembly_timeout6_ms=60000):
         self.mac = mac                      # None: take the device's MAC
         self.addrs = addrs                  # IPv4 addresses the interface can hold
         self.routes = routes                # route table entries
@@ -51,7 +52,10 @@ class Config:
         # rebuilt at once, and the largest one counted with a 20-byte header
         # (EMTU_R: at least 576, RFC 1122 3.3.2). Each slot preallocates its
         # size plus a link header. Either 0 turns reassembly off: fragments
-        # are then dropped and counted (stats.drop_fragment).
+        # are then dropped and counted (stats.drop_fragment). With ipv6 on,
+        # IPv6 gets as many slots of the same size (RFC 8200 4.5; the
+        # packet counted with its 40-byte header and the extension headers
+        # before the Fragment header; RFC 8200 5 asks for 1500 at least).
         self.reassembly_slots = reassembly_slots
         self.reassembly_size = reassembly_size
         # a datagram still missing pieces this long after its first
@@ -59,3 +63,5 @@ class Config:
         # RFC 1122 3.3.2 recommends 60-120 s, which a small board pays for
         # in slots held by lost fragments)
         self.reassembly_timeout_ms = reassembly_timeout_ms
+        # IPv6's (RFC 8200 4.5: 60 s)
+        self.reassembly_timeout6_ms = reassembly_timeout6_ms

@@ -106,9 +106,13 @@ class Interface:
             self._igmp = Igmp(cfg)
         # IPv4 fragment reassembly (reasm4.py); off: fragments are dropped
         self._reasm = None
+        self._reasm6 = None      # IPv6's (reasm6.py), called from ipv6.py
         if cfg.reassembly_slots and cfg.reassembly_size:
             from .reasm4 import Reassembler4
             self._reasm = Reassembler4(cfg, self.link_hlen)
+            if cfg.ipv6:
+                from .reasm6 import Reassembler6
+                self._reasm6 = Reassembler6(cfg, self.link_hlen)
 
     # --- configuration (allocates; not for the hot path) ----------------
     def add_ip(self, cidr):
@@ -219,6 +223,8 @@ class Interface:
             did = True
         if self._reasm is not None and self._reasm.busy and self._reasm.expire(self, now):
             did = True
+        if self._reasm6 is not None and self._reasm6.busy and self._reasm6.expire(self, now):
+            did = True
         dev = self.device
         buf = self.rx_buf
         budget = self.config.rx_budget
@@ -261,6 +267,10 @@ class Interface:
                 d = t
         if self._reasm is not None and self._reasm.busy:
             t = self._reasm.delay(now)
+            if t >= 0 and (d < 0 or t < d):
+                d = t
+        if self._reasm6 is not None and self._reasm6.busy:
+            t = self._reasm6.delay(now)
             if t >= 0 and (d < 0 or t < d):
                 d = t
         for s in self.sockets:

@@ -111,7 +111,13 @@ def _walk(iface, off, end, cast, now):
                 st.drop_malformed += 1
                 return
             if not ipv6.frag_is_atomic(b, p):
-                st.drop_fragment += 1  # no reassembly yet (as on IPv4)
+                # held until whole (reasm6.py); the rebuilt packet comes
+                # back through rx()
+                r = iface._reasm6
+                if r is None:
+                    st.drop_fragment += 1
+                else:
+                    r.rx(iface, off, nhp, p, end, cast, now)
                 return
             hl = ipv6.FRAG_LEN         # RFC 6946: an atomic fragment is whole
         else:
@@ -171,6 +177,11 @@ def _echo_reply(iface, l4, l4len):
     dst = ip + ipv6.DST
     if ipv6.is_unspecified(b, src):
         iface.stats.drop_bad_src += 1  # nobody to answer
+        return
+    if _HLEN + l4len > iface.ip_mtu:
+        # reassembled past the link MTU: the reply would need fragmenting,
+        # which smolnet does not do on transmit
+        iface.stats.drop_too_big_to_answer += 1
         return
     if l4 != ip + _HLEN:
         copy(b, ip + _HLEN, b, l4, l4len)
@@ -269,8 +280,8 @@ def icmp_error(iface, t, code, param, now):
 
 def _carries_icmp_error(b, ip, end):
     """True if the packet is an ICMPv6 error or redirect, or if that cannot
-    be told (a non-first fragment, a chain that runs off the end): better
-    no error than one about an error."""
+    be told (a chain that runs off the end): better no error than one
+    about an error."""
     nh = b[ip + ipv6.NEXT_HEADER]
     p = ip + _HLEN
     while p < end:
@@ -283,8 +294,12 @@ def _carries_icmp_error(b, ip, end):
             nh = b[p]
             p += ipv6.ext_len(b, p)
         elif nh == ipv6.NH_FRAGMENT:
-            if p + ipv6.FRAG_LEN > end or not ipv6.frag_is_atomic(b, p):
+            if p + ipv6.FRAG_LEN > end:
                 return True
+            if b[p + 2] or b[p + 3] & 0xF8:
+                # a later fragment cannot tell; RFC 8200 4.5 asks for
+                # errors about fragments (length, offset), as Linux sends
+                return False
             nh = b[p]
             p += ipv6.FRAG_LEN
         else:

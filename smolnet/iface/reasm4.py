@@ -16,42 +16,27 @@
 # and a fixed 20-byte header keeps the payload at one offset whichever
 # fragment comes first.
 #
-# Policy:
-# - holes: a storage.Assembler per slot, RFC 815's hole list in spirit,
-#   bounded at _MAX_RANGES separate pieces (more: the datagram is dropped)
-# - overlap: any overlap drops the whole datagram. RFC 791 lets later data
-#   overwrite earlier, but overlapping fragments are how filters are evaded
-#   and stacks confused; RFC 5722 forbids them in IPv6 for that reason and
-#   Linux drops them in IPv4 too. A fragment lying wholly inside data already
-#   held and equal to it is a duplicate (the network repeats packets): it is
-#   ignored, as RFC 8200 4.5 allows for exact duplicates.
-# - the timer starts with the first fragment and is not stretched by later
-#   ones or by TTL (RFC 1122 3.3.2: a fixed value); on expiry the datagram
-#   is dropped and, if fragment zero was received and the datagram was not
-#   broadcast or multicast, the sender gets ICMP Time Exceeded code 1
-#   (RFC 792; RFC 1122 3.2.2, 3.3.2) through the Interface's rate limiter.
-# - all slots busy: the oldest datagram is evicted for the new one. Keeping
-#   the old one instead would let a single lost fragment block all
-#   fragmented traffic for the whole timeout on a one-slot board; Linux
-#   also evicts the oldest queues when its reassembly memory is full.
+# The policy (overlap, duplicates, eviction, the timer) is reasm.py's,
+# shared with IPv6. Here: the key (RFC 791 3.2: source, destination,
+# protocol, identification), the header, and the error sent on expiry
+# (ICMP Time Exceeded code 1, RFC 792; RFC 1122 3.2.2, 3.3.2; never for
+# broadcast or multicast datagrams).
 #
 # Memory: rx(), expire() and delay() allocate nothing. Not interrupt-safe.
 from micropython import const
-from time import ticks_add, ticks_diff
-from ..fast import copy, equal
-from ..storage.assembler import Assembler
+from ..fast import copy
 from ..wire import ipv4, icmpv4
+from .reasm import Reassembler
 
 # RFC 791 3.1 header fields the codec has no setter for
 _VER_IHL = const(0)
 _TOTAL_LEN = const(2)
+_IDENT = const(4)
 _FLAGS_FRAG = const(6)
 _FLAG_DF = const(0x40)
 _FLAG_MF = const(0x20)
 _V4_NO_OPTIONS = const(0x45)
 
-_KEY = const(8)             # source and destination, adjacent in the header
-_MAX_RANGES = const(8)      # separate pieces one datagram may arrive in
 _MIN_EMTU_R = const(576)    # RFC 1122 3.3.2: EMTU_R >= 576
 _MAX_DATAGRAM = const(65535)
 _PROTO_ICMP = const(1)
@@ -59,27 +44,13 @@ _CAST_UNICAST = const(0)
 _CODE_REASSEMBLY = const(1)  # RFC 792: fragment reassembly time exceeded
 
 
-class Reassembler4:
+class Reassembler4(Reassembler):
     def __init__(self, cfg, link_hlen):
         size = cfg.reassembly_size
         if size < _MIN_EMTU_R or size > _MAX_DATAGRAM:
             raise ValueError("reassembly_size: 576..65535 (RFC 1122 3.3.2), or 0 for none")
-        n = cfg.reassembly_slots
-        self.slots = n
-        self.timeout_ms = cfg.reassembly_timeout_ms
-        self._lh = link_hlen
+        super().__init__(cfg, link_hlen, size, 8, 2, cfg.reassembly_timeout_ms)
         self._cap = size - ipv4.HEADER_LEN      # payload bytes a slot holds
-        self._bufs = [bytearray(link_hlen + size) for _ in range(n)]
-        self._holes = [Assembler(_MAX_RANGES) for _ in range(n)]
-        self._keys = bytearray(_KEY * n)
-        self._ident = [0] * n
-        self._proto = [0] * n
-        self._cast = [0] * n
-        self._total = [0] * n      # payload length; -1 until the last fragment
-        self._first = [0] * n      # data bytes of fragment zero; 0 until it comes
-        self._deadline = [0] * n
-        self._used = bytearray(n)
-        self.busy = 0              # slots in use
 
     # --- receive ------------------------------------------------------------
     def rx(self, iface, off, cast, now):
@@ -97,59 +68,21 @@ class Reassembler4:
         if (more and (size == 0 or size & 7)) or end + ipv4.HEADER_LEN > _MAX_DATAGRAM:
             st.drop_malformed += 1
             return
-        i = self._find(b, off)
+        i = self._find(b, off + ipv4.SRC, off + _IDENT, ipv4.protocol(b, off))
         if end > self._cap:
             st.drop_reasm_too_big += 1   # it can never be rebuilt: free its slot
             if i >= 0:
                 self._free(i)
             return
         if i < 0:
-            i = self._claim(iface, b, off, cast, now)
+            i = self._claim(iface, b, off + ipv4.SRC, off + _IDENT, ipv4.protocol(b, off),
+                            cast, self._lh + ipv4.HEADER_LEN, now)
         if not self._place(iface, i, b, off + hl, fo, size, more):
             return
         if fo == 0:
             self._keep_header(i, b, off, size)
-        if not more:
-            self._total[i] = end
-        t = self._total[i]
-        h = self._holes[i]
-        if t >= 0 and h.count() == 1 and h.start(0) == 0 and h.end(0) == t:
+        if self._complete(i):
             self._deliver(iface, i, now)
-
-    def _place(self, iface, i, b, data, fo, size, more):
-        """Copy the fragment's data into slot i unless it contradicts what
-        is held (then the datagram is dropped) or duplicates it. True if
-        the data was new."""
-        st = iface.stats
-        h = self._holes[i]
-        end = fo + size
-        n = h.count()
-        t = self._total[i]
-        # RFC 791 3.2: the last fragment fixes the length; data past it, or
-        # a second last fragment ending elsewhere, contradicts it
-        if (t >= 0 and (end > t or (not more and end != t))) or \
-                (not more and n and end < h.end(n - 1)):
-            st.drop_reasm_overlap += 1
-            self._free(i)
-            return False
-        buf = self._bufs[i]
-        base = self._lh + ipv4.HEADER_LEN
-        for k in range(n):
-            s = h.start(k)
-            e = h.end(k)
-            if s < end and fo < e:
-                if s <= fo and end <= e and equal(buf, base + fo, b, data, size):
-                    st.drop_reasm_duplicate += 1
-                    return False
-                st.drop_reasm_overlap += 1    # see the policy above
-                self._free(i)
-                return False
-        if not h.add(fo, size):
-            st.drop_reasm_full += 1           # too many separate pieces
-            self._free(i)
-            return False
-        copy(buf, base + fo, b, data, size)
-        return True
 
     def _keep_header(self, i, b, off, size):
         # the link header says where replies go (Interface._begin_reply);
@@ -190,66 +123,7 @@ class Reassembler4:
             iface.rx_buf = saved
             self._free(i)
 
-    # --- slots --------------------------------------------------------------
-    def _find(self, b, off):
-        """The slot of the datagram this fragment belongs to (RFC 791 3.2:
-        source, destination, protocol, identification), or -1."""
-        if self.busy == 0:
-            return -1
-        ident = ipv4.ident(b, off)
-        proto = ipv4.protocol(b, off)
-        keys = self._keys
-        for k in range(self.slots):
-            if self._used[k] and self._ident[k] == ident and self._proto[k] == proto and \
-                    equal(keys, _KEY * k, b, off + ipv4.SRC, _KEY):
-                return k
-        return -1
-
-    def _claim(self, iface, b, off, cast, now):
-        used = self._used
-        i = -1
-        for k in range(self.slots):
-            if not used[k]:
-                i = k
-                break
-        if i < 0:   # all busy: evict the oldest (see the policy above)
-            i = 0
-            dl = self._deadline
-            for k in range(1, self.slots):
-                if ticks_diff(dl[k], dl[i]) < 0:
-                    i = k
-            iface.stats.drop_reasm_full += 1
-            self._free(i)
-        copy(self._keys, _KEY * i, b, off + ipv4.SRC, _KEY)
-        self._ident[i] = ipv4.ident(b, off)
-        self._proto[i] = ipv4.protocol(b, off)
-        self._cast[i] = cast
-        self._total[i] = -1
-        self._first[i] = 0
-        self._deadline[i] = ticks_add(now, self.timeout_ms)
-        self._holes[i].clear()
-        used[i] = 1
-        self.busy += 1
-        return i
-
-    def _free(self, i):
-        if self._used[i]:
-            self._used[i] = 0
-            self.busy -= 1
-
-    # --- timer --------------------------------------------------------------
-    def expire(self, iface, now):
-        """Drop datagrams whose time is up. True if any was."""
-        did = False
-        for i in range(self.slots):
-            if self._used[i] and ticks_diff(now, self._deadline[i]) >= 0:
-                iface.stats.reasm_timeouts += 1
-                if self._first[i] and self._cast[i] == _CAST_UNICAST:
-                    self._time_exceeded(iface, i, now)
-                self._free(i)
-                did = True
-        return did
-
+    # --- timer (reasm.Reassembler.expire) ------------------------------------
     def _time_exceeded(self, iface, i, now):
         # quote fragment zero as kept (its header and data: RFC 792)
         buf = self._bufs[i]
@@ -265,18 +139,6 @@ class Reassembler4:
             iface._icmp_error(icmpv4.TYPE_TIME_EXCEEDED, _CODE_REASSEMBLY, now)
         finally:
             iface.rx_buf = saved
-
-    def delay(self, now):
-        """ms until the next datagram times out; -1 if none is held."""
-        d = -1
-        for i in range(self.slots):
-            if self._used[i]:
-                t = ticks_diff(self._deadline[i], now)
-                if t < 0:
-                    t = 0
-                if d < 0 or t < d:
-                    d = t
-        return d
 
 
 def _set_total_len(buf, ip, n):
