@@ -21,7 +21,7 @@ NAMES = (
     # IGMP / MLD messages failing their RFC's checks
     "igmp_queries", "igmp_reports", "drop_bad_igmp",
     "mld_queries", "mld_reports", "drop_bad_mld",
-    # IPv4 reassembly (iface/reasm4.py): datagrams rebuilt and timed out;
+    # Reassembly (iface/reasm4.py, reasm6.py): datagrams rebuilt and timed out;
     # datagrams dropped for contradicting fragments (overlap, two ends),
     # for exceeding Config.reassembly_size, for want of a slot or of hole
     # bookkeeping (the oldest is evicted); duplicate fragments ignored; and
