@@ -369,6 +369,24 @@ def test_nic_ipconfig_addr6():
     raises(ValueError, nic.ipconfig, addr6="192.0.2.7")
     nic.ipconfig(addr6=None)
     assert nic.ipconfig("addr6") == ll
+    # a SLAAC address reports the seconds left of its lifetimes, and its state
+    # in lwIP's codes (tentative + probes sent, deprecated, preferred)
+    from smolnet.iface import addr6
+    s6 = p.a.ip6
+    au = socket.inet_pton(socket.AF_INET6, "2001:db8:7::1")
+    i = s6.addrs.add(au, 0, 64, addr6.SLAAC, addr6.PREFERRED)
+    s6.addrs.pref_s[i] = s6.secs + 50
+    s6.addrs.valid_s[i] = s6.secs + 100
+    assert nic.ipconfig("addr6")[-1] == ("2001:db8:7::1", 0x30, 50, 100)
+    s6.addrs.state[i] = addr6.DEPRECATED
+    s6.addrs.pref_s[i] = s6.secs
+    s6.addrs.valid_s[i] = addr6.FOREVER
+    assert nic.ipconfig("addr6")[-1] == ("2001:db8:7::1", 0x10, 0, 0xFFFFFFFF)
+    s6.addrs.state[i] = addr6.TENTATIVE
+    s6.dad_transmits, s6.addrs.dad_left[i] = 3, 2
+    assert nic.ipconfig("addr6")[-1][1] == 0x09
+    nic.ipconfig(addr6=None)                       # static ones only: SLAAC stays
+    assert nic.ipconfig("addr6")[-1][0] == "2001:db8:7::1"
     q = NetPair(config=Config(ipv6=False))
     n4 = network.LAN(q.a)
     assert n4.ipconfig("addr6") == []
