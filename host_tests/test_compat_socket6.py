@@ -311,6 +311,10 @@ def test_bad_addresses_and_families():
     assert raises(OSError, socket.socket, 1).args[0] == EAFNOSUPPORT
     p, a, b = _nets(Config(strict=True, ipv6=False))
     assert raises(OSError, socket.socket, socket.AF_INET6).args[0] == EAFNOSUPPORT
+    a.resolver, a.resolver6 = (lambda n: "192.0.2.9"), (lambda n: "2001:db8::9")
+    assert raises(OSError, socket.getaddrinfo, "x.example", 1, socket.AF_INET6).args[0] == -2
+    a.resolver = None                          # no AAAA fallback without IPv6
+    assert raises(OSError, socket.getaddrinfo, "x.example", 1).args[0] == -2
 
 
 def _mreq6(group, ifindex=0):

@@ -106,8 +106,8 @@ def lookup(net, name, af, prefer):
     err = None
     for fam in order:
         fn = net.resolver if fam == 4 else net.resolver6
-        if fn is None:
-            continue
+        if fn is None or (fam == 6 and net.iface.ip6 is None):
+            continue            # (no IPv6 in this Config: no AAAA asked)
         net.nodata = True       # a custom resolver's failure may fall back
         try:
             ip = fn(name)
