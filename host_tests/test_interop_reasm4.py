@@ -11,80 +11,17 @@ fragments from smolnet's pcap and finds no errors in it.
 CPython pytest, root only (see host_tests/netns.py); not a portable module.
 """
 import hashlib
-import os
 import sys
 
 import pytest
 
-from netns import (netns, micropython, counters, pcap_errors, pcap_fields,  # noqa: F401
-                   ROOT, SMOLNET_IF, SMOLNET_IP, KERNEL_IP, PREFIX)
+from netns import (netns, counters, pcap_errors, pcap_fields,  # noqa: F401
+                   SMOLNET_IP, KERNEL_IP, PREFIX)
+from reasm_interop import start, KERNEL_TX
 
 pytestmark = pytest.mark.root
 
 TIMEOUT_MS = 700        # the reassembly timeout the smolnet side is given
-
-# smolnet's side, on the MicroPython unix port:
-#   argv: interface, address/prefix, pcap path, reassembly timeout in ms
-SMOLNET_RX = r"""
-import sys, time, hashlib, binascii
-from smolnet.phy.afpacket import AfPacket
-from smolnet.phy.pcap import PcapWriter
-from smolnet.iface.interface import Interface
-from smolnet.iface.stats import NAMES
-from smolnet.config import Config
-from smolnet.socket.udp import UdpSocket
-
-dev = PcapWriter(AfPacket(sys.argv[1], b"\x02\x00\x00\x00\x00\x01"), sys.argv[3])
-iface = Interface(dev, Config(ipv6=False, reassembly_timeout_ms=int(sys.argv[4])))
-iface.add_ip(sys.argv[2])
-u = iface.add_socket(UdpSocket(rx_slots=4, rx_bytes=16384, tx_slots=4, tx_bytes=1024))
-u.bind(6969)
-buf = bytearray(8192)
-print("ready")
-running = True
-while running:
-    iface.poll(time.ticks_ms())
-    while True:
-        n = u.recv_into(buf)
-        if n < 0:
-            break
-        if n == 3 and buf[:3] == b"bye":
-            running = False
-            break
-        h = binascii.hexlify(hashlib.sha256(buf[:n]).digest()).decode()
-        print("got", n, h)
-        r = ("ok %d %s" % (n, h)).encode()
-        u.send_to(r, len(r), u.peer_addr, u.peer_port)
-    time.sleep_ms(1)
-for _ in range(20):                    # let the last answers leave
-    iface.poll(time.ticks_ms())
-    time.sleep_ms(1)
-st = iface.stats
-print("iface: " + " ".join("%s=%d" % (k, getattr(st, k)) for k in NAMES))
-dev.close()
-print("stopped")
-"""
-
-# the kernel's side: one UDP socket the kernel may fragment on; a size
-# prefixed with "-" expects no answer
-KERNEL_TX = r"""
-import hashlib, socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_MTU_DISCOVER", 10),
-             getattr(socket, "IP_PMTUDISC_DONT", 0))
-s.connect((sys.argv[1], 6969))
-for arg in sys.argv[2:]:
-    n = abs(int(arg))
-    data = bytes(((i * 131) ^ (i >> 8) ^ n) & 0xFF for i in range(n))
-    want = hashlib.sha256(data).hexdigest()
-    s.settimeout(1 if arg.startswith("-") else 3)
-    s.send(data)
-    try:
-        print("sent", n, want, "answer", s.recv(200).decode(), flush=True)
-    except socket.timeout:
-        print("sent", n, want, "answer none", flush=True)
-s.send(b"bye")
-"""
 
 # a lone first fragment: 1480 bytes of a UDP datagram that never ends;
 # then the ICMP error it brings back (raw ICMP socket, first one that is
@@ -114,15 +51,8 @@ print("icmp", p[ihl], p[ihl + 1], "after %.1f" % (time.monotonic() - t0),
 
 
 def _start(ns):
-    path = ns.path("reasm_rx.py")
-    with open(path, "w") as f:
-        f.write(SMOLNET_RX)
-    env = dict(os.environ, MICROPYPATH="%s:.frozen" % ROOT)
-    p = ns.spawn("reasm_rx", [micropython(), path, SMOLNET_IF,
-                              "%s/%d" % (SMOLNET_IP, PREFIX), ns.path("reasm.pcap"),
-                              TIMEOUT_MS], env=env)
-    p.wait_for_output("ready", timeout=20)
-    return p
+    return start(ns, "%s/%d" % (SMOLNET_IP, PREFIX),
+                 {"ipv6": 0, "reassembly_timeout_ms": TIMEOUT_MS})
 
 
 def test_kernel_fragments_reach_a_udp_socket_byte_exact(netns):

@@ -12,80 +12,18 @@ from smolnet's pcap and finds no errors in it.
 CPython pytest, root only (see host_tests/netns.py); not a portable module.
 """
 import hashlib
-import os
 import sys
 
 import pytest
 
-from netns import (netns, micropython, counters, pcap_errors, pcap_fields,  # noqa: F401
-                   ROOT, SMOLNET_IF, KERNEL_IF, KERNEL_IP6)
+from netns import netns, counters, pcap_errors, pcap_fields, KERNEL_IF, KERNEL_IP6  # noqa: F401
+from reasm_interop import start, KERNEL_TX
 
 pytestmark = pytest.mark.root
 
 SMOLNET_IP6 = "2001:db8::2"
 SMOLNET_MAC = "02:00:00:00:00:01"
 TIMEOUT_MS = 700        # the IPv6 reassembly timeout the smolnet side is given
-
-# smolnet's side, on the MicroPython unix port:
-#   argv: interface, address/prefix, pcap path, reassembly timeout in ms
-SMOLNET_RX = r"""
-import sys, time, hashlib, binascii
-from smolnet.phy.afpacket import AfPacket
-from smolnet.phy.pcap import PcapWriter
-from smolnet.iface.interface import Interface
-from smolnet.iface.stats import NAMES
-from smolnet.config import Config
-from smolnet.socket.udp import UdpSocket
-
-dev = PcapWriter(AfPacket(sys.argv[1], b"\x02\x00\x00\x00\x00\x01"), sys.argv[3])
-iface = Interface(dev, Config(reassembly_timeout6_ms=int(sys.argv[4])))
-iface.add_ip(sys.argv[2])
-u = iface.add_socket(UdpSocket(rx_slots=4, rx_bytes=16384, tx_slots=4, tx_bytes=1024))
-u.bind(6969)
-buf = bytearray(8192)
-print("ready")
-running = True
-while running:
-    iface.poll(time.ticks_ms())
-    while True:
-        n = u.recv_into(buf)
-        if n < 0:
-            break
-        if n == 3 and buf[:3] == b"bye":
-            running = False
-            break
-        h = binascii.hexlify(hashlib.sha256(buf[:n]).digest()).decode()
-        print("got", n, h)
-        r = ("ok %d %s" % (n, h)).encode()
-        u.send_to(r, len(r), u.peer_addr, u.peer_port)
-    time.sleep_ms(1)
-for _ in range(20):                    # let the last answers leave
-    iface.poll(time.ticks_ms())
-    time.sleep_ms(1)
-st = iface.stats
-print("iface: " + " ".join("%s=%d" % (k, getattr(st, k)) for k in NAMES))
-dev.close()
-print("stopped")
-"""
-
-# the kernel's side: one UDP socket over IPv6, which the kernel fragments
-# past the MTU; a size prefixed with "-" expects no answer
-KERNEL_TX = r"""
-import hashlib, socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.connect((sys.argv[1], 6969))
-for arg in sys.argv[2:]:
-    n = abs(int(arg))
-    data = bytes(((i * 131) ^ (i >> 8) ^ n) & 0xFF for i in range(n))
-    want = hashlib.sha256(data).hexdigest()
-    s.settimeout(1 if arg.startswith("-") else 3)
-    s.send(data)
-    try:
-        print("sent", n, want, "answer", s.recv(200).decode(), flush=True)
-    except socket.timeout:
-        print("sent", n, want, "answer none", flush=True)
-s.send(b"bye")
-"""
 
 # a lone first fragment, framed by hand on veth-k: 1448 bytes of a UDP
 # datagram that never ends; then the ICMPv6 error it brings back (raw
@@ -117,14 +55,7 @@ print("icmp6", p[0], p[1], "after %.1f" % (time.monotonic() - t0),
 
 
 def _start(ns):
-    path = ns.path("reasm6_rx.py")
-    with open(path, "w") as f:
-        f.write(SMOLNET_RX)
-    env = dict(os.environ, MICROPYPATH="%s:.frozen" % ROOT)
-    p = ns.spawn("reasm6_rx", [micropython(), path, SMOLNET_IF, SMOLNET_IP6 + "/64",
-                               ns.path("reasm6.pcap"), TIMEOUT_MS], env=env)
-    p.wait_for_output("ready", timeout=20)
-    return p
+    return start(ns, SMOLNET_IP6 + "/64", {"reassembly_timeout6_ms": TIMEOUT_MS})
 
 
 def _data_hash(n):
@@ -162,7 +93,7 @@ def test_kernel_fragments_reach_a_udp_socket_byte_exact(netns):
         assert st[k] == 0, (k, out)
     # tshark: nothing wrong, and its own reassembly agrees (1448 data
     # bytes per fragment on a 1500 MTU)
-    pcap = ns.path("reasm6.pcap")
+    pcap = ns.path("reasm.pcap")
     assert pcap_errors(pcap) == []
     rows = pcap_fields(pcap, ["udp.length", "ipv6.fragment.count", "ipv6.reassembled.length"],
                        "udp && ipv6.src == %s && udp.dstport == 6969" % KERNEL_IP6)
@@ -190,7 +121,7 @@ def test_lone_first_fragment_gets_time_exceeded(netns):
     out = ns.wait(p, timeout=20)
     st = counters(out, "iface")
     assert st["reasm_timeouts"] == 1 and st["icmp_errors_sent"] == 1, out
-    pcap = ns.path("reasm6.pcap")
+    pcap = ns.path("reasm.pcap")
     assert pcap_errors(pcap) == []
     rows = pcap_fields(pcap, ["ipv6.src", "icmpv6.type", "icmpv6.code"],
                        "icmpv6.type < 128")

@@ -11,10 +11,10 @@ from smolnet.config import Config
 from smolnet.socket.udp import UdpSocket
 from smolnet.socket.tcp import TcpSocket
 from smolnet.wire import ipv4, icmpv4, udp, ethernet, checksum
-from smolnet.fast import equal
 from vectors import UDP_HELLO_BYTES, KERNEL_MAC, PEER_MAC, KERNEL_IP, PEER_IP
-from support import raises, heap_locked, runtime, TICKS_MAX
-from netpair import Clock, IP_B
+from support import raises, TICKS_MAX
+from netpair import IP_B
+from reasm_helpers import tcp_both_ways, steady_stream, send as _send, recv as _recv
 from prng import Prng
 
 BCAST = b"\xff\xff\xff\xff"
@@ -66,18 +66,6 @@ def _iface(config=None, rx_bytes=8192):
     u = i.add_socket(UdpSocket(rx_bytes=rx_bytes))
     u.bind(6969)
     return i, peer, u
-
-
-def _send(peer, frames, order=None):
-    for k in (order if order is not None else range(len(frames))):
-        f = frames[k]
-        assert peer.send(f, len(f))
-
-
-def _recv(u, size=8192):
-    buf = bytearray(size)
-    n = u.recv_into(buf)
-    return bytes(buf[:n]) if n >= 0 else None
 
 
 def _out(peer):
@@ -410,7 +398,6 @@ class Fragmenter:
 
 
 def test_tcp_through_fragments():
-    clock = Clock()
     da, db = Loopback.pair(slots=64)
     fa = Fragmenter(da, 512)
     fb = Fragmenter(db, 600)
@@ -424,72 +411,16 @@ def test_tcp_through_fragments():
     a.connect(IP_B, 5001, local_port=40001)
     data = _data(20000, seed=12)
     back = _data(9000, seed=13)
-    sent = 0
-    sent_b = 0
-    got = bytearray()
-    got_a = bytearray()
-    buf = bytearray(4096)
-    for _ in range(3000):
-        if sent < len(data) and a.may_send():
-            sent += a.send(data, sent, len(data) - sent)
-        if sent_b < len(back) and b.may_send():
-            sent_b += b.send(back, sent_b, len(back) - sent_b)
-        ia.poll(clock.t)
-        ib.poll(clock.t)
-        n = b.recv_into(buf)
-        if n > 0:
-            got += buf[:n]
-        n = a.recv_into(buf)
-        if n > 0:
-            got_a += buf[:n]
-        clock.t += 1
-        if len(got) == len(data) and len(got_a) == len(back):
-            break
-    assert bytes(got) == data and bytes(got_a) == back
+    assert tcp_both_ways(ia, ib, a, b, data, back) == (data, back)
     assert fa.fragmented > 0 and fb.fragmented > 0
     assert ib.stats.reasm_ok == fa.fragmented and ia.stats.reasm_ok == fb.fragmented
     assert ia.stats.drops() == 0 and ib.stats.drops() == 0
 
 
-def _stream(i, peer, u, frames, orders, buf, rounds, res):
-    ok = 0
-    t = res[1]
-    for k in range(rounds):
-        order = orders[k % 3]
-        for j in order:
-            f = frames[j]
-            peer.send(f, len(f))
-        i.poll(t)
-        n = u.recv_into(buf)
-        if n == 4000 and equal(buf, 0, frames[0], 42, PIECE - 8):
-            ok += 1
-        t += 1
-    # a datagram missing its middle: Time Exceeded after the timeout
-    for j in (0, 2):
-        f = frames[j]
-        peer.send(f, len(f))
-    i.poll(t)
-    t += 30000
-    i.poll(t)
-    res[2] = peer.recv_into(buf)
-    res[0] = ok
-    res[1] = t
-
-
 def test_steady_stream_without_allocation():
-    data = _data(4000, seed=14)
-    frames = _fragments(_udp_msg(data), 0x0F0F)
-    orders = ((0, 1, 2), (2, 1, 0), (1, 0, 0, 2))
+    frames = _fragments(_udp_msg(_data(4000, seed=14)), 0x0F0F)
     i, peer, u = _iface()
-    buf = bytearray(4096)
-    res = [0, 0, 0]
-    _stream(i, peer, u, frames, orders, buf, 6, res)            # warm-up
-    assert res[0] == 6 and res[2] == 14 + 20 + 8 + 548
-    rounds = 60 if runtime == "wasm" else 300
-    ctx = (i, peer, u, frames, orders, buf, rounds, res)
-    heap_locked(lambda: _stream(ctx[0], ctx[1], ctx[2], ctx[3], ctx[4], ctx[5], ctx[6],
-                                ctx[7]))
-    assert res[0] == rounds and res[2] == 14 + 20 + 8 + 548
+    rounds = steady_stream(i, peer, u, frames, 42, PIECE - 8, 30000, 14 + 20 + 8 + 548)
     st = i.stats
     assert st.reasm_ok == rounds + 6 and st.reasm_timeouts == 2
     assert st.drop_reasm_duplicate == (rounds + 6) // 3
