@@ -10,7 +10,7 @@ class Config:
                  routes6=4, dad_transmits=0, router_solicitations=0, accept_ra=True,
                  slaac=True, multicast_groups=4, reassembly_slots=1,
                  reassembly_size=4096, reassembly_timeout_ms=30000,
-                 reassembly_timeout6_ms=60000):
+                 reassembly_timeout6_ms=60000, any_ip=False):
         self.mac = mac                      # None: take the device's MAC
         self.addrs = addrs                  # IPv4 addresses the interface can hold
         self.routes = routes                # route table entries
@@ -65,3 +65,9 @@ class Config:
         self.reassembly_timeout_ms = reassembly_timeout_ms
         # IPv6's (RFC 8200 4.5: 60 s)
         self.reassembly_timeout6_ms = reassembly_timeout6_ms
+        # any-IP (netstack-smoltcp's mode, for a TUN: transparent proxy,
+        # VPN client): unicast IPv4/IPv6 packets to every address count as
+        # addressed to us, so sockets see the original destination and
+        # answer from it. Meant for MEDIUM_IP; on Ethernet ARP/ND still
+        # answer only the interface's own addresses.
+        self.any_ip = any_ip

@@ -366,6 +366,9 @@ class Interface:
             cast = _CAST_BROADCAST
         elif ipaddr.is_multicast4(b, dst) and self._is_joined4(b, dst):
             cast = _CAST_MULTICAST
+        elif self.config.any_ip and not ipaddr.is_multicast4(b, dst) and \
+                not ipaddr.is_unspecified4(b, dst):
+            cast = _CAST_UNICAST    # any-IP: every unicast destination is ours
         else:
             st.drop_not_for_us += 1
             return

@@ -40,6 +40,8 @@ def rx(iface, off, n, now):
         cast = _CAST_MULTICAST
     elif addrs.mine(b, dst) >= 0:
         cast = _CAST_UNICAST
+    elif iface.config.any_ip and not ipv6.is_unspecified(b, dst):
+        cast = _CAST_UNICAST    # any-IP: every unicast destination is ours
     else:
         # includes our tentative addresses: RFC 4862 5.4 drops what is sent
         # to them (DAD's own messages go to the solicited-node group)

@@ -50,6 +50,7 @@ class TcpListener:
         self.options = options
         self.slots = [self._new() for _ in range(backlog)]
         self.port = 0
+        self.any_port = False       # listen(0, any_port=True): every port
         self.addr = None
         self.syn_dropped = 0        # SYNs that found the queue full
         self.accepted = 0
@@ -61,11 +62,21 @@ class TcpListener:
         s.child = True
         return s
 
-    def listen(self, port, addr=None):
-        if not 0 < port < 65536:
+    def listen(self, port, addr=None, any_port=False):
+        """Take SYNs for port (and local address addr, or any). any_port
+        (port 0): SYNs for every port, e.g. on an any-IP interface
+        (Config.any_ip): each accepted socket's local_addr/local_port are
+        the SYN's destination. A listener for a given port wins over an
+        any-port one only if it was added to the Interface first (both
+        score as wildcards)."""
+        if any_port:
+            if port:
+                raise OSError(EINVAL)
+        elif not 0 < port < 65536:
             raise OSError(EINVAL)
-        if self.port:
+        if self.port or self.any_port:
             raise OSError(EINVAL)
+        self.any_port = any_port
         if isinstance(addr, str):
             from ..wire import ipaddr
             addr = ipaddr.parse(addr)
@@ -75,6 +86,7 @@ class TcpListener:
     def close(self):
         """Stop listening; connections not yet accepted are reset."""
         self.port = 0
+        self.any_port = False
         for s in self.slots:
             s.abort()
 
@@ -122,13 +134,14 @@ class TcpListener:
             o = tw.find(iface, l4_off)
             if o >= 0 and not tw.reopen(o, b, l4_off):
                 return 2
-        if not self.port:
+        if not self.port and not self.any_port:
             # closed: still let pending RSTs out, take nothing in
             return 0
         for s in self.slots:
             if s.state > _LISTEN and s.accepts(iface, l4_off) == 2:
                 return 2
-        if ((b[l4_off + 2] << 8) | b[l4_off + 3]) != self.port:
+        dp = (b[l4_off + 2] << 8) | b[l4_off + 3]
+        if dp != self.port and not (self.any_port and dp):
             return 0
         if self.addr is not None and not _addr_eq(self.addr, b, iface.rx_dst_off, iface.rx_alen):
             return 0
@@ -151,7 +164,10 @@ class TcpListener:
             return
         for s in self.slots:
             if s.state == _CLOSED and not s.rst_pending:
-                s.listen(self.port, self.addr)
+                p = self.port
+                if self.any_port:   # the SYN's own destination port
+                    p = (iface.rx_buf[l4_off + 2] << 8) | iface.rx_buf[l4_off + 3]
+                s.listen(p, self.addr)
                 s.process(iface, l4_off, l4_len, now)
                 return
         self.syn_dropped += 1     # backlog full: the peer will retry
