@@ -275,15 +275,17 @@ Pump.run_limited = _run_limited
 
 
 def test_lossy_transfer_without_allocation():
-    # loss recovery (SACK, fast retransmit, RTO, quick ACKs) allocates
-    # nothing either
+    # loss recovery (SACK, RACK, fast retransmit, RTO, quick ACKs)
+    # allocates nothing either
     p, a, b = _pair(True)
     warm = Pump(p, a, b, 100000, False)
     warm.run(200000)
     assert warm.done()
     pump = Pump(p, a, b, 300000 if runtime != "wasm" else 150000, False)
-    before = (a.recoveries + b.recoveries, a.timeouts + b.timeouts)
+    before = (a.recoveries + b.recoveries, a.timeouts + b.timeouts,
+              a.rack.marked + b.rack.marked)
     heap_locked(_bound_run(pump))
     assert pump.done() and pump.bad == 0
     assert a.recoveries + b.recoveries > before[0]
     assert a.timeouts + b.timeouts > before[1]
+    assert a.rack.marked + b.rack.marked > before[2]

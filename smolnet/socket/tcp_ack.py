@@ -94,7 +94,7 @@ def on_ack(s, b, l4_off, seq, ack, dlen, fin, now):
         _ack_new(s, b, ack, now)
     sacked = False
     if s.sack_ok and o.sack_n and s.snd_max > s.snd_una:
-        sacked = _sack_blocks(s, b, o)
+        sacked = _sack_blocks(s, b, o, now)
     if ack == old_una and s.snd_max > s.snd_una and \
             (sacked or (dlen == 0 and not fin and win and win == s.snd_wnd)):
         # a duplicate ACK (RFC 5681 2). RFC 6675 2 counts any ACK bringing
@@ -103,6 +103,8 @@ def on_ack(s, b, l4_off, seq, ack, dlen, fin, now):
         _dupack(s, now)
     elif sacked and not s.in_recovery and s.sb.is_lost(0):
         _enter_recovery(s, now)
+    if s.sack_ok and s.rack.needed():
+        rack_detect(s, now)
     # window update, only from a segment newer than the last one used
     if s.snd_wl1 < seq or (s.snd_wl1 == seq and s.snd_wl2 <= ack):
         if win != s.snd_wnd:
@@ -122,7 +124,7 @@ def on_ack(s, b, l4_off, seq, ack, dlen, fin, now):
         _rebase_snd(s)       # last: `ack` above is relative to the old base
 
 
-def _sack_blocks(s, b, o):
+def _sack_blocks(s, b, o, now):
     """Feed the SACK blocks into the scoreboard (RFC 6675 5), as offsets
     from SND.UNA. Returns True if they told us something new."""
     sb = s.sb
@@ -144,6 +146,7 @@ def _sack_blocks(s, b, o):
         if right <= left:
             continue
         sb.add(left - una, right - una)
+        s.rack.sacked(left, right, now)
     return sb.sacked_bytes() > before
 
 
@@ -167,6 +170,8 @@ def _ack_new(s, b, ack, now):
     s.una_since = now
     s.probing = False
     s.sb.on_ack_advance(acked)
+    if s.sack_ok:
+        s.rack.acked(ack, now)
     cc = s.cc
     if s.in_recovery:
         if ack >= s.recover:
@@ -246,6 +251,16 @@ def _dupack(s, now):
         _enter_recovery(s, now)
 
 
+def rack_detect(s, now):
+    """RACK loss detection (RFC 8985 6.2 step 5, and 6.3 when the
+    reordering timer fires): a segment found lost starts recovery (RFC 8985
+    9.3; RFC 6675 section 5 does the retransmitting)."""
+    rk = s.rack
+    if rk.detect(now, rk.reo_wnd(s.in_recovery, s.rtte.srtt())) and \
+            not s.in_recovery and s.snd_max > s.snd_una:
+        _enter_recovery(s, now)
+
+
 def _enter_recovery(s, now):
     # RFC 6582 3.2 step 2: not again for losses from before the last
     # recovery (the ACK must cover more than `recover`)
@@ -257,6 +272,7 @@ def _enter_recovery(s, now):
         cc.on_fast_retransmit(s.snd_max - s.snd_una, now, s.sack_ok)
         s.fast_rtx = True
         s.high_rxt = s.snd_una
+        s.rack.on_recovery()
         s.rtt_on = False
 
 
@@ -274,3 +290,4 @@ def _rebase_snd(s):
     s.rtx_mark -= k
     s.fin_seq -= k
     s.high_rxt -= k
+    s.rack.rebase(k)

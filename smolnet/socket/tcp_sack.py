@@ -185,6 +185,30 @@ class Scoreboard:
         self.hole_len = 0
         return -1
 
+    def unsacked_in(self, a, b):
+        """Offset of the first unSACKed byte in [a, b), or -1; the length of
+        the unSACKed run from there (clipped to b) is left in hole_len."""
+        pos = a
+        st = self._start
+        en = self._end
+        for i in range(self._n):
+            if en[i] <= pos:
+                continue
+            if st[i] > pos:
+                break
+            pos = en[i]
+        if pos >= b:
+            self.hole_len = 0
+            return -1
+        e = b
+        for i in range(self._n):
+            if st[i] > pos:
+                if st[i] < e:
+                    e = st[i]
+                break
+        self.hole_len = e - pos
+        return pos
+
     def lost_edge(self):
         """Every unSACKed byte below this offset is lost per RFC 6675
         IsLost; none at or above it is."""

@@ -35,8 +35,10 @@ def put_blocks(s, buf, p, limit):
 def next_seg(s, rule):
     """RFC 6675 NextSeg, rules 1 (a lost hole) and 3 (any hole the peer
     reported around), above HighRxt, if the pipe leaves a segment's room in
-    cwnd. Returns the sequence number (send-relative) to retransmit, with
-    the length in s.plan_n, or -1."""
+    cwnd. Rule 1 also takes what RACK marked lost, below HighRxt too: a
+    lost retransmission goes again (RFC 8985 6.2 step 5). Returns the
+    sequence number (send-relative) to retransmit, with the length in
+    s.plan_n, or -1."""
     una = s.snd_una
     sb = s.sb
     mss = s.eff_mss
@@ -44,12 +46,20 @@ def next_seg(s, rule):
     hrx = s.high_rxt - una
     if hrx < 0:
         hrx = 0
-    if s.cc.cwnd - sb.pipe(high, hrx) < mss:
+    if s.cc.cwnd - pipe(s, high, hrx) < mss:
         return -1
-    off = sb.next_lost(hrx) if rule == 1 else sb.next_hole(hrx)
+    if rule == 1:
+        off = sb.next_lost(hrx)
+        n = sb.hole_len
+        r = s.rack.first_lost(sb, una, 0)
+        if r >= 0 and (off < 0 or r < off):
+            off = r
+            n = sb.hole_len
+    else:
+        off = sb.next_hole(hrx)
+        n = sb.hole_len
     if off < 0:
         return -1
-    n = sb.hole_len
     if n > mss:
         n = mss
     if off + n > high:
@@ -60,10 +70,23 @@ def next_seg(s, rule):
     return una + off
 
 
+def pipe(s, high, hrx):
+    """RFC 6675 SetPipe, less what RACK knows is lost."""
+    sb = s.sb
+    p = sb.pipe(high, hrx)
+    rk = s.rack
+    if rk.lost_n or rk.was_n:
+        edge = sb.lost_edge()
+        if edge > high:
+            edge = high
+        p -= rk.pipe_excess(sb, s.snd_una, edge, hrx if hrx < high else high)
+    return p
+
+
 def pipe_room(s):
     """cwnd - pipe during SACK recovery (RFC 6675 5 step C)."""
     una = s.snd_una
     hrx = s.high_rxt - una
     if hrx < 0:
         hrx = 0
-    return s.cc.cwnd - s.sb.pipe(s.snd_max - una, hrx)
+    return s.cc.cwnd - pipe(s, s.snd_max - una, hrx)

@@ -10,7 +10,7 @@
 from micropython import const
 from time import ticks_add, ticks_diff
 from .errno import EHOSTUNREACH, ETIMEDOUT
-from .tcp_ack import ts_now, arm_rtx
+from .tcp_ack import ts_now, arm_rtx, rack_detect
 from .tcp_emit import emit as _emit, wnd_update_due
 from .tcp_rx import close, back_to_listen
 from .tcp_sack_tx import next_seg, pipe_room
@@ -65,6 +65,8 @@ def dispatch(s, iface, now):
             s.tlp_due = True
         elif not _on_rto(s, now):
             return False
+    if s.rack.timer_on and ticks_diff(now, s.rack.timer_at) >= 0:
+        rack_detect(s, now)        # the reordering window ran out (RFC 8985 6.3)
     if st == _SYN_SENT or st == _SYN_RECEIVED:
         if s.snd_nxt == 0 or s.ack_now:
             return _send_syn(s, iface, now)
@@ -125,6 +127,7 @@ def _on_rto(s, now):
     s.snd_nxt = s.snd_una          # go back: resend from the first unacked
     s.rtt_on = False               # Karn
     s.sb.clear()                   # RFC 2018 8: forget SACKed bits after RTO
+    s.rack.on_rto()
     return True
 
 
@@ -225,6 +228,8 @@ def poll_at(s, now):
         t = _clip(ticks_diff(s.rtx_at, now))
     if s.ack_pending:
         t = _min(t, _clip(ticks_diff(s.ack_at, now)))
+    if s.rack.timer_on:
+        t = _min(t, _clip(ticks_diff(s.rack.timer_at, now)))
     if s.keepalive_ms > 0 and _ka_idle(s):
         t = _min(t, _clip(ticks_diff(_ka_at(s), now)))
     return t
@@ -339,6 +344,8 @@ def _send_at(s, iface, now, seq, n, fin):
             s.fin_seq = seq + k
         k += 1
     new = seq + k
+    if s.sack_ok and k:
+        s.rack.sent(seq, new, now)   # RACK's xmit_ts (RFC 8985 6.1)
     if seq < s.snd_max:
         _mark_rtx(s, now)
     elif not s.ts_ok and not s.rtt_on and k:
@@ -393,6 +400,8 @@ def _retransmit(s, iface, now, seq, n):
         return False
     _mark_rtx(s, now)
     e = seq + k + (1 if s.sent_flags & _FIN else 0)
+    if s.sack_ok:
+        s.rack.sent(seq, e, now)
     if e > s.high_rxt:
         s.high_rxt = e
     _start_rtx(s, now)
@@ -427,6 +436,8 @@ def _send_probe(s, iface, now):
         return False
     if seq + k > s.snd_nxt:
         s.snd_nxt = seq + k
+    if s.sack_ok:
+        s.rack.sent(seq, seq + k, now)
     if s.snd_nxt > s.snd_max:
         s.snd_max = s.snd_nxt
     s.probing = True
