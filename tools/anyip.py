@@ -76,13 +76,17 @@ class AnyIp:
         iface.add_socket(self.listener)
         iface.add_socket(self.udp)
         self.conns = []
+        self.spares = []        # closed sockets, recycled by accept()
         self.buf = bytearray(2048)
         self.tcp_flows = 0
         self.udp_flows = 0
 
     def serve(self):
         while True:
-            s = self.listener.accept()
+            spare = self.spares.pop() if self.spares else None
+            s = self.listener.accept(spare)
+            if s is None and spare is not None:
+                self.spares.append(spare)
             if s is None:
                 break
             self.tcp_flows += 1
@@ -97,18 +101,20 @@ class AnyIp:
         self._udp()
 
     def _tcp(self, s):
-        if s.state_name() in ("CLOSED", "TIME-WAIT", "TIME_WAIT"):
+        if not s.is_open():     # CLOSED, or TIME-WAIT (the listener's records)
             self.iface.remove_socket(s)
             self.conns.remove(s)
+            if s.state_name() == "CLOSED" and not s.rst_pending:
+                self.spares.append(s)
             return
+        # echo what fits in the send buffer (banner-only: read and discard)
+        room = s.send_free() if s.may_send() else len(self.buf)
         try:
-            n = s.recv_into(self.buf, 0, min(len(self.buf), s.send_free()))
-        except OSError:
+            n = s.recv_into(self.buf, 0, min(len(self.buf), room))
+        except OSError:         # reset by the peer
             return
         if n > 0 and s.may_send():
             s.send(self.buf, 0, n)
-        elif n > 0:
-            pass    # banner-only: read and discard
         if s.at_eof() and s.may_send():
             s.close()
 
