@@ -17,6 +17,7 @@ _PROTO_ICMPV6 = const(58)
 _HLEN = const(40)
 _TCP_CHECKSUM = const(16)
 _MCAST_HOPS = const(1)   # RFC 3493 5.2: multicast leaves with hop limit 1
+_FRAG_OFF = const(2)     # RFC 8200 4.5: the Fragment header's offset and M flag
 
 
 # --- receive ------------------------------------------------------------------
@@ -298,7 +299,7 @@ def _carries_icmp_error(b, ip, end):
         elif nh == ipv6.NH_FRAGMENT:
             if p + ipv6.FRAG_LEN > end:
                 return True
-            if b[p + 2] or b[p + 3] & 0xF8:
+            if b[p + _FRAG_OFF] or b[p + _FRAG_OFF + 1] & 0xF8:
                 # a later fragment cannot tell; RFC 8200 4.5 asks for
                 # errors about fragments (length, offset), as Linux sends
                 return False
