@@ -1,8 +1,8 @@
 """Any-IP mode against the Linux kernel: tools/anyip.py (CPython) on a TUN
 inside a namespace the test owns, with the documentation prefixes
 198.51.100.0/24 and 2001:db8:100::/48 routed into the TUN on the kernel
-side. The kernel's clients (Python sockets, curl) reach any address and
-port there, and every answer names the original destination and comes
+side. The kernel's clients (Python sockets, curl, ping) reach any address
+and port there, and every answer names the original destination and comes
 from it. tshark finds no error in the pcap (LINKTYPE_RAW).
 
 CPython, root: needs `ip`, /dev/net/tun, tshark, curl.
@@ -13,8 +13,8 @@ import sys
 
 import pytest
 
-from netns import (Netns, NetnsError, TSHARK_CHECKS, _tshark, check_host, counters,
-                   pcap_fields, tool_cmd)
+from netns import (Netns, NetnsError, TSHARK_CHECKS, _tshark, assert_all_answered,
+                   check_host, counters, kernel_ping, pcap_fields, tool_cmd)
 
 TUN_IF = "tun-s"
 
@@ -99,6 +99,9 @@ def test_anyip_tun_kernel(tmp_path):
         c = ns.run("curl", "-s", "--http0.9", "--max-time", "2",
                    "http://198.51.100.42:8000/", check=False)
         assert "you reached 198.51.100.42:8000" in c.stdout
+        # ping: the Interface answers echo requests to any address, from it
+        for dst in ("198.51.100.77", "2001:db8:100::77"):
+            assert_all_answered(kernel_ping(ns, dst, 3), 3)
         out = ns.stop(p)
     assert "tcp 192.0.2.1:" in out and "-> 198.51.100.7:8080" in out
     assert "-> [2001:db8:100::5]:80" in out
@@ -111,4 +114,5 @@ def test_anyip_tun_kernel(tmp_path):
     assert _pcap_errors(pcap) == []
     # answers left from the original destinations
     srcs = set(row[0] for row in pcap_fields(pcap, ["ip.src"], "ip.src != 192.0.2.1"))
-    assert {"198.51.100.7", "198.51.100.200", "198.51.100.9", "198.51.100.42"} <= srcs
+    assert {"198.51.100.7", "198.51.100.200", "198.51.100.9", "198.51.100.42",
+            "198.51.100.77"} <= srcs
