@@ -103,8 +103,9 @@ def on_ack(s, b, l4_off, seq, ack, dlen, fin, now):
         _dupack(s, now)
     elif sacked and not s.in_recovery and s.sb.is_lost(0):
         _enter_recovery(s, now)
-    if s.sack_ok and s.rack.needed():
-        rack_detect(s, now)
+    rk = s.rack
+    if rk.has and (rk.sacked_n or rk.rtx_n or rk.timer_on) and s.sack_ok:
+        rack_detect(s, now)      # only when time and sequence order differ
     # window update, only from a segment newer than the last one used
     if s.snd_wl1 < seq or (s.snd_wl1 == seq and s.snd_wl2 <= ack):
         if win != s.snd_wnd:

@@ -80,19 +80,26 @@ class Rack:
     def sent(self, seq, end, now):
         """[seq, end) went out at `now` (new data, or sent again)."""
         n = self._n
-        if n == 0:
+        cap = self.cap
+        i = self._h + n - 1            # the last record (inline: per segment)
+        if i >= cap:
+            i -= cap
+        if n:
+            top = self._end[i]
+        else:
             self.base = seq
-        top = self._end[self._i(n - 1)] if n else seq
+            top = seq
         if seq < top:
             self._resent(seq, end if end < top else top, now)
         if end > top:
-            if n == self.cap:
+            if n == cap:
                 # full: the last record grows and takes the newer time
-                i = self._i(n - 1)
                 self._end[i] = end
                 self._ts[i] = now
                 return
-            i = self._i(n)
+            i += 1
+            if i >= cap:
+                i -= cap
             self._end[i] = end
             self._ts[i] = now
             self._fl[i] = 0
@@ -163,27 +170,43 @@ class Rack:
 
     # --- deliveries (RFC 8985 6.2 steps 1-3) -------------------------------------
     def acked(self, una, now):
-        """SND.UNA moved to `una`: records wholly below it are delivered."""
-        while self._n:
-            i = self._h
-            e = self._end[i]
+        """SND.UNA moved to `una`: records wholly below it are delivered.
+        Records never resent were sent in sequence order, so of those only
+        the last one can move RACK.xmit_ts (and has the smallest RTT):
+        one update for the lot keeps the per-ACK cost flat."""
+        n = self._n
+        end = self._end
+        fl = self._fl
+        h = self._h
+        last = -1
+        while n:
+            e = end[h]
             if e > una:
                 break
-            f = self._fl[i]
-            if not f & _SACKED:
-                self._deliver(i, now)
+            f = fl[h]
+            if f:
+                if f & _SACKED:
+                    self.sacked_n -= 1
+                elif f & _RTX:
+                    self._deliver(h, now)
+                if f & _LOST:
+                    self.lost_n -= 1
+                if f & _RTX:
+                    self.rtx_n -= 1
+                if f & _WAS_LOST:
+                    self.was_n -= 1
             else:
-                self.sacked_n -= 1
-            if f & _LOST:
-                self.lost_n -= 1
-            if f & _RTX:
-                self.rtx_n -= 1
-            if f & _WAS_LOST:
-                self.was_n -= 1
+                last = h
             self.base = e
-            self._h = self._i(1)
-            self._n -= 1
-        if self._n == 0:
+            h += 1
+            if h == self.cap:
+                h = 0
+            n -= 1
+        self._h = h
+        self._n = n
+        if last >= 0:
+            self._deliver(last, now)
+        if n == 0:
             self.timer_on = False
 
     def sacked(self, left, right, now):
@@ -217,12 +240,14 @@ class Rack:
                 return
         elif self.min_rtt < 0 or rtt < self.min_rtt:
             self.min_rtt = rtt             # step 1 (from unambiguous samples)
-        self.rtt = rtt
         if not self.has or ticks_diff(t, self.xmit_ts) > 0 or \
                 (t == self.xmit_ts and e > self.end_seq):
+            # RACK.rtt goes with RACK.xmit_ts: the RTT of the latest sent
+            # of the delivered segments (as Linux keeps it)
             self.has = True
             self.xmit_ts = t
             self.end_seq = e
+            self.rtt = rtt
         # step 3: delivered below the highest delivered without a resend
         if e > self.fack:
             self.fack = e
@@ -242,11 +267,6 @@ class Rack:
         if w > srtt:
             w = srtt
         return w if w > 1 else 1
-
-    def needed(self):
-        """Whether detect() can find anything: only when time order and
-        sequence order differ (a SACK, a resend) or the timer runs."""
-        return self.has and (self.sacked_n or self.rtx_n or self.timer_on)
 
     def detect(self, now, reo_wnd):
         """Mark lost every record not delivered that was sent before
