@@ -93,7 +93,14 @@ class Rack:
             self._resent(seq, end if end < top else top, now)
         if end > top:
             if n == cap:
-                # full: the last record grows and takes the newer time
+                # full: the last record grows and takes the newer time; it
+                # now holds bytes in flight, so it is neither SACKed nor lost
+                f = self._fl[i]
+                if f & _SACKED:
+                    self.sacked_n -= 1
+                if f & _LOST:
+                    self.lost_n -= 1
+                self._fl[i] = f & (_RTX | _WAS_LOST)
                 self._end[i] = end
                 self._ts[i] = now
                 return
@@ -207,7 +214,11 @@ class Rack:
         if last >= 0:
             self._deliver(last, now)
         if n == 0:
+            # all delivered: whatever goes next is sent after RACK.xmit_ts,
+            # which can be forgotten (then no ticks_diff across a long idle
+            # time, where ticks wrap, can misorder it)
             self.timer_on = False
+            self.has = False
 
     def sacked(self, left, right, now):
         """A SACK block [left, right): records wholly inside are delivered."""
