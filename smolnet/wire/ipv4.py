@@ -110,20 +110,12 @@ def emit_router_alert(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, 
     """Write a 24-byte header carrying the Router Alert option (RFC 2113:
     type 148, length 4, value 0 "routers shall examine"), DF set, with its
     checksum. For IGMP (RFC 3376 4), which Linux also sends with tos 0xc0."""
-    tl = HEADER_LEN_RA + payload_len
+    # emit's fixed fields, the 4 option bytes counted in the total length;
+    # then the longer IHL, the TOS and the option (not emit's job: emit is
+    # on every packet's path, this on a few reports a minute)
+    emit(buf, off, src, soff, dst, doff, proto, payload_len + 4, ttl_, ident_, True)
     buf[off + _VER_IHL] = 0x46
     buf[off + _TOS] = tos
-    buf[off + _TOTAL_LEN] = tl >> 8
-    buf[off + _TOTAL_LEN + 1] = tl & 0xFF
-    buf[off + _IDENT] = (ident_ >> 8) & 0xFF
-    buf[off + _IDENT + 1] = ident_ & 0xFF
-    buf[off + _FLAGS_FRAG] = _FLAG_DF
-    buf[off + _FLAGS_FRAG + 1] = 0
-    buf[off + _TTL] = ttl_
-    buf[off + _PROTO] = proto
-    for i in range(4):
-        buf[off + SRC + i] = src[soff + i]
-        buf[off + DST + i] = dst[doff + i]
     buf[off + HEADER_LEN] = 0x94
     buf[off + HEADER_LEN + 1] = 4
     buf[off + HEADER_LEN + 2] = 0
