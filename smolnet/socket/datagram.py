@@ -48,12 +48,16 @@ class DatagramSocket:
         if k > n:
             k = n
         copy(buf, 0, r.data, r.head_off(), k)
+        self._pop_peer(r)
+        return k
+
+    def _pop_peer(self, r):
+        """Take the sender of the oldest datagram (peer_*), and drop it."""
         self.peer_alen = r.head_alen()
         self.peer_addr = self._peer4 if self.peer_alen == 4 else self._peer6
         copy(self.peer_addr, 0, r.addr_buf(), r.head_addr_off(), self.peer_alen)
         self.peer_port = r.head_port()
         r.pop()
-        return k
 
     def _queue(self, buf, n, addr, aoff, alen, port):
         if n > self.tx.capacity():

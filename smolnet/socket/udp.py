@@ -136,11 +136,7 @@ class UdpSocket(DatagramSocket):
         if k > n:
             k = n
         copy(buf, 0, d, h + _META, k)
-        self.peer_alen = r.head_alen()
-        self.peer_addr = self._peer4 if self.peer_alen == 4 else self._peer6
-        copy(self.peer_addr, 0, r.addr_buf(), r.head_addr_off(), self.peer_alen)
-        self.peer_port = r.head_port()
-        r.pop()
+        self._pop_peer(r)
         return k
 
     # conveniences (allocate)
