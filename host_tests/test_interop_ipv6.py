@@ -118,7 +118,7 @@ def test_udp_over_ipv6_with_socat(netns):
 def test_closed_udp_port_over_ipv6_refused(netns):
     ns = netns
     server = server6(ns)
-    r = ns.run("socat", "-t", 0.5, "-T", 2, "-", "UDP6:[%s]:7" % SMOLNET_IP6, input="x\n",
+    r = ns.run("socat", "-t", 0.5, "-T", 2, "-", "UDP6:[%s]:19" % SMOLNET_IP6, input="x\n",
                check=False)
     assert r.returncode != 0 and "Connection refused" in r.stdout, r.stdout
     out, stats = stop_server(ns, server)
@@ -126,7 +126,7 @@ def test_closed_udp_port_over_ipv6_refused(netns):
     rows = pcap_fields(ns.path("server.pcap"), ["ipv6.src", "icmpv6.type", "icmpv6.code",
                                                 "udp.dstport"],
                        "icmpv6.type == 1")
-    assert rows == [[SMOLNET_IP6, "1", "4", "7"]], rows
+    assert rows == [[SMOLNET_IP6, "1", "4", "19"]], rows
 
 
 TCP6_FOUNTAIN = """

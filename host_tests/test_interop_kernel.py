@@ -106,7 +106,7 @@ def test_closed_udp_port_gets_port_unreachable(netns):
     ns = netns
     server = start_server(ns)
     # socat: its connected socket reads ECONNREFUSED from the ICMP error
-    r = ns.run("socat", "-t", 0.5, "-T", 2, "-", "UDP:%s:7" % SMOLNET_IP, input="x\n",
+    r = ns.run("socat", "-t", 0.5, "-T", 2, "-", "UDP:%s:19" % SMOLNET_IP, input="x\n",
                check=False)
     assert r.returncode != 0 and "Connection refused" in r.stdout, r.stdout
     # and a Python socket sees the same errno
@@ -130,4 +130,4 @@ def test_closed_udp_port_gets_port_unreachable(netns):
                                                 "udp.dstport"], "icmp")
     assert [r[:3] for r in rows] == [[SMOLNET_IP, "3", "3"]] * 2, rows
     # the error quotes the offending datagram: its destination port is there
-    assert sorted(r[3] for r in rows) == ["7", "9"], rows
+    assert sorted(r[3] for r in rows) == ["19", "9"], rows

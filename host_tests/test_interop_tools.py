@@ -171,7 +171,7 @@ def conversation(ns, python):
     r = ns.run("socat", "-t", 0.5, "-T", 2, "-", "UDP:%s:6969" % SMOLNET_IP, input="hi\n",
                check=False)
     assert r.stdout == "hello\n", r.stdout
-    r = ns.run("socat", "-t", 0.5, "-T", 2, "-", "UDP:%s:7" % SMOLNET_IP, input="x\n",
+    r = ns.run("socat", "-t", 0.5, "-T", 2, "-", "UDP:%s:19" % SMOLNET_IP, input="x\n",
                check=False)
     assert "Connection refused" in r.stdout, r.stdout
     # SIGTERM: on CPython the tools end as on Ctrl-C (counters, pcap closed)

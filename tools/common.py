@@ -5,7 +5,8 @@
 # MicroPython, hence the small parser below).
 #
 # Device stack, bottom up:
-#   AfPacket (--iface IF) or Tap (--tap IF, CPython)
+#   AfPacket (--iface IF), Tap (--tap IF, CPython) or, on a firmware that has
+#   the tools frozen in (the QEMU boards), the board's MAC driver (--board B)
 #   -> FaultInjector  (if any fault option is given)
 #   -> PcapWriter     (if --pcap FILE)
 #   -> Interface
@@ -140,6 +141,8 @@ def add_link_options(p, default_mac=None, default_ip=None, want_ip=True):
     """The options every tool shares."""
     p.add("--iface", "iface", str, None, "attach to this interface with AF_PACKET", "IF")
     p.add("--tap", "tap", str, None, "create and use this TAP device (CPython)", "IF")
+    p.add("--board", "board", str, None, "on a board's firmware: its MAC driver (%s)"
+          % " or ".join(BOARDS), "BOARD")
     p.add("--mac", "mac", parse_mac, default_mac,
           "Ethernet address" + ("" if default_mac else " (default: the interface's)"), "MAC")
     if want_ip:
@@ -170,15 +173,38 @@ def _epoch_ms():
 
 
 # --- building the stack -----------------------------------------------------
+# --board: the firmware boards whose NIC the tools can open themselves
+BOARDS = ("MPS2_AN385", "QEMU_SABRELITE")
+
+
+def board_nic(board, mac):
+    """The MAC driver of a firmware board, as its README's bring-up line
+    makes it (mac=None: the driver picks one)."""
+    if board == "MPS2_AN385":
+        from boards.lan9118 import LAN9118
+        return LAN9118(mac=mac)
+    if board == "QEMU_SABRELITE":
+        from boards.nxpenet import NXPENET
+        return NXPENET(base=0x02188000, phy_addr=6, mac=mac)
+    raise ValueError("unknown board %s (known: %s)" % (board, " ".join(BOARDS)))
+
+
 class Link:
     """The device stack of one tool: raw device, optional fault injector,
     optional pcap writer. .dev is the top (what the Interface uses)."""
 
     def __init__(self, opts, prog, default_mac=None, pcap_mode=None):
-        if bool(opts.iface) == bool(opts.tap):
-            fail(prog, "give one of --iface IF (AF_PACKET) or --tap IF (TAP, CPython)")
+        if (opts.iface, opts.tap, opts.board).count(None) != 2:
+            fail(prog, "give one of --iface IF (AF_PACKET), --tap IF (TAP, CPython) "
+                 "or --board BOARD (firmware)")
         mac = opts.mac if opts.mac is not None else default_mac
-        if opts.iface:
+        self.board = opts.board
+        if opts.board:
+            try:
+                raw = board_nic(opts.board, mac)
+            except ValueError as e:
+                fail(prog, str(e))
+        elif opts.iface:
             from smolnet.phy.afpacket import AfPacket
             try:
                 raw = AfPacket(opts.iface, mac)
@@ -220,7 +246,7 @@ class Link:
                 kw["mode"] = pcap_mode
             dev = self.pcap = pcap.PcapWriter(dev, stream, _epoch_ms, **kw)
         self.dev = dev
-        self.name = opts.iface or opts.tap
+        self.name = opts.iface or opts.tap or opts.board
 
     def counters(self):
         """'fault: ...' and 'pcap: ...' lines for the tools' reports."""
@@ -310,10 +336,19 @@ class Loop:
         self.max_wait_ms = max_wait_ms
         obj = link.dev.poll_obj
         self.poller = None
+        self.stdin = None
+        # a device with nothing to wait on (a board's MAC in poll mode) is
+        # asked again after 1 ms of idleness, as the boards' main.py does
+        self.idle_ms = max_wait_ms if obj is not None else 1
+        import select
         if obj is not None:
-            import select
             self.poller = select.poll()
             self.poller.register(obj, select.POLLIN)
+        if getattr(link, "board", None):
+            # MicroPython's qemu port has no UART interrupt, so Ctrl-C cannot
+            # interrupt running code there: the loop reads it from stdin
+            self.stdin = select.poll()
+            self.stdin.register(sys.stdin, select.POLLIN)
         self._flushed = ticks_ms()
         tune_gc()
 
@@ -329,12 +364,21 @@ class Loop:
         cap = self.max_wait_ms if max_wait_ms < 0 else max_wait_ms
         if d < 0 or d > cap:
             d = cap
+        if d > self.idle_ms:
+            d = self.idle_ms
+        if self.stdin is not None:
+            self.check_stdin()
         if d > 0:
             self.wait(d)
         if ticks_diff(now, self._flushed) >= 200:
             self._flushed = now
             self.link.flush()
         return did
+
+    def check_stdin(self):
+        """Ctrl-C typed on a board's console raises KeyboardInterrupt."""
+        if self.stdin.poll(0) and sys.stdin.read(1) == "\x03":
+            raise KeyboardInterrupt
 
     def wait(self, ms):
         if self.poller is None:

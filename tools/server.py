@@ -5,11 +5,13 @@
 #
 # Answers ARP and ping (the Interface does that by itself) and serves the
 # table SERVICES below: smoltcp's server ports
+#   udp 7     echo (RFC 862): every datagram comes back as it was
 #   udp 6969  any datagram gets "hello\n" back (also to --join groups)
 #   tcp 6969  sends "hello\n" and closes
 #   tcp 6970  echoes each line reversed (a line longer than 1024 bytes is
 #             reversed in 1024-byte pieces); closes when the client does
-#   tcp 6971  sink: reads and discards everything
+#   tcp 6971  sink: reads and discards everything, counting the bytes that
+#             are not the test pattern (byte i = i % 251) where they should be
 #   tcp 6972  fountain: sends the test pattern (byte i = i % 251) without end
 #   tcp 80    HTTP: GET / a small page, GET /bytes/N N pattern bytes
 # Every TCP port serves connection after connection, up to --conns at once
@@ -60,6 +62,23 @@ class UdpHello:
         return "%s: requests=%d replies=%d dropped=%d rx_dropped=%d tx_dropped=%d" % (
             self.name, self.requests, self.replies, self.dropped, self.sock.rx_dropped,
             self.sock.tx_dropped)
+
+
+class UdpEcho(UdpHello):
+    """UDP: every datagram back to its sender as it came (RFC 862)."""
+
+    def serve(self, now):
+        s = self.sock
+        while True:
+            n = s.recv_into(self.buf)
+            if n < 0:
+                return
+            self.requests += 1
+            if s.can_send(n):
+                s.send_to(self.buf, n, s.peer_addr, s.peer_port, 0, s.peer_alen)
+                self.replies += 1
+            else:
+                self.dropped += 1
 
 
 # --- TCP ---------------------------------------------------------------------
@@ -168,29 +187,39 @@ def _reverse(b, n):
         j -= 1
 
 
-class Sink:
-    """6971: reads and discards."""
-
-    def __init__(self):
-        self.bytes = 0
-
-    def new_state(self):
-        return None
-
-    def open(self, sock, st, now):
-        pass
-
-    def step(self, sock, st, now):
-        self.bytes += _discard(sock)
-        _close_at_eof(sock)
-
-    def counters(self):
-        return "bytes=%d" % self.bytes
-
-
 class _Pos:
     def __init__(self):
         self.pos = 0
+
+
+class Sink:
+    """6971: reads and discards; counts the reads that were not the test
+    pattern at their stream position (a client sending the pattern, as the
+    interop tests do, must leave not_pattern=0: byte-exact)."""
+
+    def __init__(self):
+        self.bytes = 0
+        self.not_pattern = 0
+
+    def new_state(self):
+        return _Pos()
+
+    def open(self, sock, st, now):
+        st.pos = 0
+
+    def step(self, sock, st, now):
+        while True:
+            n = sock.recv_into(_SCRATCH)
+            if n <= 0:
+                break
+            if not common.check_pattern(_SCRATCH, n, st.pos):
+                self.not_pattern += 1
+            st.pos = (st.pos + n) % common.PATTERN_PERIOD
+            self.bytes += n
+        _close_at_eof(sock)
+
+    def counters(self):
+        return "bytes=%d not_pattern=%d" % (self.bytes, self.not_pattern)
 
 
 class Fountain:
@@ -282,6 +311,7 @@ def _http(iface, port, opts=None):
 # (kind, port, factory(iface, port, opts)): smoltcp's server ports and HTTP.
 # Buffers: SMALL, or None for --tcp-buffer (the bulk directions).
 SERVICES = [
+    ("udp", 7, UdpEcho),
     ("udp", 6969, UdpHello),
     ("tcp", 6969, _tcp(Hello, SMALL, SMALL)),
     ("tcp", 6970, _tcp(ReverseEcho, SMALL, SMALL)),
@@ -293,7 +323,7 @@ SERVICES = [
 
 def options():
     p = common.Options("server.py", "Answers ping and ARP and serves smoltcp's server ports: "
-                       "UDP/TCP 6969 hello, TCP 6970 reverse echo, 6971 sink, 6972 fountain, "
+                       "UDP 7 echo, UDP/TCP 6969 hello, TCP 6970 reverse echo, 6971 sink, 6972 fountain, "
                        "80 HTTP.")
     common.add_link_options(p, default_mac=b"\x02\x00\x00\x00\x00\x01",
                             default_ip="192.0.2.2/24")

@@ -1,21 +1,38 @@
 # The MAC address of a board whose MAC has no address of its own: the one
 # given, or one derived from machine.unique_id() (locally administered,
-# unicast: IEEE 802 bit 1 of the first octet set, bit 0 clear).
+# unicast: IEEE 802 bit 1 of the first octet set, bit 0 clear), or, on a port
+# without unique_id() (MicroPython's qemu port, some minimal builds), the
+# driver's fallback: the address its MAC registers already hold (loaded by a
+# boot ROM, or by QEMU from -nic ...,mac=) or, failing that, a fixed default.
 import machine
 
 
-def pick_mac(mac=None):
-    """mac (6 bytes, unicast) or, if None, one made from machine.unique_id();
-    ValueError if neither is possible."""
+def pick_mac(mac=None, fallback=None):
+    """mac (6 bytes, unicast) or, if None, one made from machine.unique_id(),
+    or if the port has none, fallback (6 bytes). ValueError if none works."""
     if mac is None:
         uid = getattr(machine, "unique_id", None)
-        if uid is None:
+        if uid is not None:
+            u = uid()
+            mac = bytearray(6)
+            mac[0] = 0x02
+            for i in range(len(u)):
+                mac[1 + i % 5] ^= u[i]
+        elif fallback is not None:
+            mac = fallback
+        else:
             raise ValueError("no unique_id(): pass mac=")
-        u = uid()
-        mac = bytearray(6)
-        mac[0] = 0x02
-        for i in range(len(u)):
-            mac[1 + i % 5] ^= u[i]
     if len(mac) != 6 or mac[0] & 1:
         raise ValueError("mac must be 6 bytes, unicast")
     return mac
+
+
+def usable(mac):
+    """True for a unicast address that is not all zeros or all ones: what a
+    MAC register left unprogrammed does not hold."""
+    if mac[0] & 1:
+        return False
+    for b in mac:
+        if b:
+            return True
+    return False

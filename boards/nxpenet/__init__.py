@@ -23,7 +23,7 @@ from micropython import const
 from smolnet.phy.device import Device
 from smolnet.fast import copy
 from boards.common import mdio
-from boards.common.mac import pick_mac
+from boards.common.mac import pick_mac, usable
 
 _EIR = const(0x004)
 _EIMR = const(0x008)
@@ -74,12 +74,19 @@ _MIN_FRAME = const(14)
 _MTU = const(1514)
 
 
+# the address a board without unique_id() and with empty MAC registers gets:
+# locally administered (bit 1 of the first octet), "NXP" in its last three
+DEFAULT_MAC = b"\x02\x00\x00\x4e\x58\x50"
+
+
 class NXPENET(Device):
     """The ENET at `base` (RT1060 ENET1 0x402D8000, ENET2 0x402D4000;
     RT1170 ENET 0x40424000; i.MX 6 0x02188000).
 
     mac: 6 bytes; None derives a locally administered address from
-    machine.unique_id(). mii_speed: MSCR divider so that MDC <= 2.5 MHz
+    machine.unique_id(), or where the port has none (MicroPython's qemu
+    port) takes the address PALR/PAUR already hold (a boot ROM's, or QEMU's
+    -nic ...,mac=), else DEFAULT_MAC. mii_speed: MSCR divider so that MDC <= 2.5 MHz
     (module clock / ((mii_speed + 1) * 2)). irq: an object with
     .irq(handler=, trigger=) for the ENET interrupt (see README), only for
     attach_flag(). dma: optional writable 64-byte aligned buffer to carve
@@ -114,7 +121,7 @@ class NXPENET(Device):
         self.tx_full = 0         # send() refused: next descriptor still ready (R)
         self.tx_errors = 0       # legacy descriptors carry no TX status: stays 0
         self._alloc(dma)
-        self.mac = bytes(pick_mac(mac))
+        self.mac = bytes(pick_mac(mac, self._mac_in_registers()))
         self._reg(_ECR, _ECR_RESET)
         self._wait(_ECR, _ECR_RESET, 0)
         self._reg(_EIMR, 0)
@@ -165,6 +172,14 @@ class NXPENET(Device):
         self._rxd = mv[o:o + nrd]
         o += (nrd + 63) & ~63
         self._txd = mv[o:o + ntd]
+
+    def _mac_in_registers(self):
+        # read before the ECR reset; an unprogrammed register pair is no address
+        lo = self._reg(_PALR)
+        hi = self._reg(_PAUR)
+        mac = bytes((lo >> 24, (lo >> 16) & 0xFF, (lo >> 8) & 0xFF, lo & 0xFF,
+                     hi >> 24, (hi >> 16) & 0xFF))
+        return mac if usable(mac) else DEFAULT_MAC
 
     def _reg(self, off, value=None):
         if value is None:

@@ -8,14 +8,16 @@
 #
 # Option, for a manifest that includes this one:
 #     include("<smolnet>/firmware/boards/QEMU_SABRELITE", main=False)
-# main=False leaves out main.py, the example app next to this file. On by
+# main=False leaves out main.py, the example app next to this file;
+# asyncio=False, aiorepl=False, tools=False leave out what ../../qemu_extras.py
+# describes (MicroPython's asyncio, aiorepl, smolnet's test server). All on by
 # default: this firmware has no filesystem, so a frozen module is the only way
 # to have the app on board. The qemu port does not run main.py at boot: type
 # `import main` at the REPL.
 import os
 import sys
 
-options.defaults(main=True)
+options.defaults(main=True, asyncio=True, aiorepl=True, tools=True)
 # (the qemu port's own default freezes only its test modules: nothing to keep)
 include("../../manifest.py")  # smolnet itself
 
@@ -27,6 +29,9 @@ import smolnet_files  # noqa: E402
 
 for _path in smolnet_files.driver_files("nxpenet", os.path.abspath(_ROOT)):
     module(_path, base_path=_ROOT)
+
+include("../../qemu_extras.py", asyncio=options.asyncio, aiorepl=options.aiorepl,
+        tools=options.tools)
 
 if options.main:
     module("main.py")  # the example app in this directory
