@@ -1,7 +1,8 @@
-"""The Linux kernel talks to smolnet: tools/server.py on the MicroPython unix
-port, attached with AF_PACKET to one end of a veth pair in a fresh network
-namespace; the kernel owns the other end (192.0.2.1). Every pcap smolnet
-writes is validated by tshark with checksum checks on.
+"""The Linux kernel talks to smolnet: tools/server.py on every target of
+host_tests/targets.py (the MicroPython unix port on a veth end with
+AF_PACKET; real firmware on QEMU's MPS2 AN385 and SABRE Lite with a TAP);
+the kernel owns the other end (192.0.2.1). Every pcap is validated by tshark
+with checksum checks on.
 
 CPython pytest, root only (see host_tests/netns.py); not a portable module.
 """
@@ -10,41 +11,39 @@ import sys
 
 import pytest
 
-from netns import (netns, start_server, counters, pcap_errors, pcap_fields,  # noqa: F401
-                   kernel_ping, assert_all_answered, KERNEL_IF, KERNEL_IP, SMOLNET_IP)
+from netns import (counters, pcap_errors, pcap_fields, kernel_ping, assert_all_answered,
+                   KERNEL_IP, SMOLNET_IP)
+from targets import target, qemu_boards, SERVER_MAC  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.root
 
-SERVER_MAC = "02:00:00:00:00:01"
-
-
-def stop_server(ns, server):
-    """Stop the server with SIGINT; its counters (iface, udp6969) and the
-    pcap's problems according to tshark."""
-    out = ns.stop(server)
-    assert server.returncode == 0 and "stopped" in out, out
+def stop_server(target, server):
+    """Stop the server (SIGINT, or Ctrl-C on a board); its output and
+    interface counters, after tshark found its pcap clean."""
+    out, rc = target.stop_server(server)
+    assert rc == 0 and "stopped" in out, out
     stats = counters(out, "iface")
     assert stats.get("drop_internal_error", 0) == 0, out
-    problems = pcap_errors(ns.path("server.pcap"))
+    problems = pcap_errors(target.pcap)
     assert problems == [], "tshark found problems in server.pcap: %s" % problems
     return out, stats
 
 
-def test_kernel_pings_smolnet_50_times_up_to_1472_bytes(netns):
-    ns = netns
-    server = start_server(ns)
+def test_kernel_pings_smolnet_50_times_up_to_1472_bytes(target):
+    ns = target.ns
+    server = target.start_server()
     sizes = (0, 56, 512, 1000, 1472)
     sent = collections.Counter()
     for size in sizes:
         p = kernel_ping(ns, SMOLNET_IP, 10, size)
         assert_all_answered(p, 10)
         sent[size] = p.transmitted
-    out, stats = stop_server(ns, server)
+    out, stats = stop_server(target, server)
     # every request the kernel sent was answered, none was dropped
     assert stats["icmp_echo_replies"] == sum(sent.values()) >= 50, out
     assert stats["rx_frames"] == stats["tx_frames"] + stats.get("drop_unknown_ethertype", 0), out
     # the pcap holds the requests and their replies, of each size
-    rows = pcap_fields(ns.path("server.pcap"), ["ip.src", "icmp.type", "ip.len"], "icmp")
+    rows = pcap_fields(target.pcap, ["ip.src", "icmp.type", "ip.len"], "icmp")
     seen = collections.Counter((src, t, int(n)) for src, t, n in rows)
     for size in sizes:
         assert seen[(KERNEL_IP, "8", size + 28)] == sent[size], seen
@@ -52,16 +51,16 @@ def test_kernel_pings_smolnet_50_times_up_to_1472_bytes(netns):
     assert sum(seen.values()) == 2 * sum(sent.values()), seen
 
 
-def test_arping_gets_three_answers(netns):
-    ns = netns
-    server = start_server(ns)
-    r = ns.run("arping", "-c", 3, "-w", 5, "-I", KERNEL_IF, SMOLNET_IP, check=False)
+def test_arping_gets_three_answers(target):
+    ns = target.ns
+    server = target.start_server()
+    r = ns.run("arping", "-c", 3, "-w", 5, "-I", ns.kernel_if, SMOLNET_IP, check=False)
     assert "Received 3 response(s)" in r.stdout, r.stdout
     assert SERVER_MAC.upper() in r.stdout.upper(), r.stdout
     assert r.returncode == 0, r.stdout
-    out, stats = stop_server(ns, server)
+    out, stats = stop_server(target, server)
     assert stats["arp_replies"] == 3, out
-    rows = pcap_fields(ns.path("server.pcap"), ["arp.opcode", "arp.src.proto_ipv4",
+    rows = pcap_fields(target.pcap, ["arp.opcode", "arp.src.proto_ipv4",
                                                 "arp.src.hw_mac"], "arp")
     replies = [r for r in rows if r[0] == "2"]
     assert len(replies) == 3, rows
@@ -79,9 +78,9 @@ for i in range(int(sys.argv[2])):
 """
 
 
-def test_udp_hello_with_socat(netns):
-    ns = netns
-    server = start_server(ns)
+def test_udp_hello_with_socat(target):
+    ns = target.ns
+    server = target.start_server()
     r = ns.run("socat", "-t", 0.5, "-T", 2, "-", "UDP:%s:6969" % SMOLNET_IP,
                input="request from socat\n", check=False)
     assert r.returncode == 0, r.stdout
@@ -89,10 +88,10 @@ def test_udp_hello_with_socat(netns):
     # and 10 more from a Python socket, one after the other
     r = ns.run(sys.executable, "-c", UDP_CLIENT, SMOLNET_IP, 10)
     assert r.stdout.splitlines() == ["b'hello\\n'"] * 10, r.stdout
-    out, stats = stop_server(ns, server)
+    out, stats = stop_server(target, server)
     udp = counters(out, "udp6969")
     assert udp["requests"] == 11 and udp["replies"] == 11, out
-    rows = pcap_fields(ns.path("server.pcap"), ["ip.src", "udp.srcport", "udp.dstport",
+    rows = pcap_fields(target.pcap, ["ip.src", "udp.srcport", "udp.dstport",
                                                 "udp.length", "data.data"], "udp")
     replies = [r for r in rows if r[0] == SMOLNET_IP]
     requests = [r for r in rows if r[0] == KERNEL_IP]
@@ -102,9 +101,9 @@ def test_udp_hello_with_socat(netns):
         assert a[3] == "14" and a[4] == b"hello\n".hex(), a
 
 
-def test_closed_udp_port_gets_port_unreachable(netns):
-    ns = netns
-    server = start_server(ns)
+def test_closed_udp_port_gets_port_unreachable(target):
+    ns = target.ns
+    server = target.start_server()
     # socat: its connected socket reads ECONNREFUSED from the ICMP error
     r = ns.run("socat", "-t", 0.5, "-T", 2, "-", "UDP:%s:19" % SMOLNET_IP, input="x\n",
                check=False)
@@ -124,10 +123,44 @@ def test_closed_udp_port_gets_port_unreachable(netns):
              "    print('error', e)\n")
     r = ns.run(sys.executable, "-c", probe, SMOLNET_IP)
     assert r.stdout.strip() == "ECONNREFUSED", r.stdout
-    out, stats = stop_server(ns, server)
+    out, stats = stop_server(target, server)
     assert stats["icmp_errors_sent"] == 2 and stats["drop_no_socket"] == 2, out
-    rows = pcap_fields(ns.path("server.pcap"), ["ip.src", "icmp.type", "icmp.code",
+    rows = pcap_fields(target.pcap, ["ip.src", "icmp.type", "icmp.code",
                                                 "udp.dstport"], "icmp")
     assert [r[:3] for r in rows] == [[SMOLNET_IP, "3", "3"]] * 2, rows
     # the error quotes the offending datagram: its destination port is there
     assert sorted(r[3] for r in rows) == ["19", "9"], rows
+
+
+UDP_ECHO_CLIENT = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.connect((sys.argv[1], 7))
+bad = 0
+sizes = [int(x) for x in sys.argv[2].split(",")]
+for n in sizes:
+    msg = bytes((n + i) % 256 for i in range(n))
+    s.send(msg)
+    if s.recv(2048) != msg:
+        bad += 1
+print("echoed", len(sizes), "bad", bad)
+"""
+
+
+def test_udp_echo_1_to_1472_bytes(target):
+    """Every size from 1 to the full 1472-byte payload of a 1500-byte MTU,
+    (a step of 7 on the boards), back byte-exact, one at a time."""
+    ns = target.ns
+    server = target.start_server()
+    sizes = list(range(1, 1473, 1 if target.name == "unix" else 7)) + [1472]
+    r = ns.run(sys.executable, "-c", UDP_ECHO_CLIENT, SMOLNET_IP,
+               ",".join(map(str, sizes)), timeout=120)
+    assert r.stdout.split() == ["echoed", str(len(sizes)), "bad", "0"], r.stdout
+    out, stats = stop_server(target, server)
+    udp = counters(out, "udp7")
+    assert udp["requests"] == udp["replies"] == len(sizes), out
+    assert udp["dropped"] == 0, out
+    lengths = [int(n) for (n,) in pcap_fields(target.pcap, ["udp.length"],
+                                             "udp.srcport == 7")]
+    assert sorted(lengths) == sorted(n + 8 for n in sizes), lengths

@@ -11,6 +11,8 @@
 #                                 with a TAP, ping it, talk to its REPL (root)
 #
 # Output: build/qemu/<BOARD>/firmware.elf; the source in build/micropython.
+# (GIT_CEILING_DIRECTORIES: the source is no git checkout, so its version
+# line says v1.28.0, not this repository's commit.)
 # QEMU_HEAP=<bytes> builds with another heap (own build dir per size: the
 # port does not notice a changed MICROPY_HEAP_SIZE); the default is the
 # port's own, 140 KiB on MPS2_AN385 as on a real board of its class.
@@ -44,7 +46,7 @@ firmware-qemu: setup-apt mpy-src
 	@for b in $(QEMU_BOARDS); do \
 		out="$(CURDIR)/$(call QEMU_OUT,$$b)"; mkdir -p build/qemu; \
 		. <(sed -n 's/^\(SMOLNET_[A-Z_]*\) *:= *\(.*\)/\1=\2/p' firmware/boards/$$b/board.mk); \
-		$(MAKE) -s -C $(MPY_SRC)/ports/qemu -j$(QEMU_JOBS) BOARD=$$SMOLNET_MPY_BOARD \
+		GIT_CEILING_DIRECTORIES=$(CURDIR)/build $(MAKE) -s -C $(MPY_SRC)/ports/qemu -j$(QEMU_JOBS) BOARD=$$SMOLNET_MPY_BOARD \
 			BUILD="$$out" FROZEN_MANIFEST=$(CURDIR)/firmware/boards/$$b/manifest.py \
 			$(if $(QEMU_HEAP),MICROPY_HEAP_SIZE=$(QEMU_HEAP)) >"$$out.log" 2>&1 \
 			|| { tail -40 "$$out.log"; echo "qemu: $$b failed ($$out.log)"; exit 1; }; \

@@ -284,6 +284,9 @@ class TcpService:
         self.name = "tcp%d" % port
         self.handler = handler
         big = opts.tcp_buffer if opts is not None else 16384
+        small = opts.small if opts is not None else SMALL
+        rx = small if rx == SMALL else rx
+        tx = small if tx == SMALL else tx
         kw = {}
         if opts is not None:
             kw = dict(conns=opts.conns, backlog=opts.backlog, time_wait_ms=opts.time_wait)
@@ -334,6 +337,9 @@ def options():
     p.add("--backlog", "backlog", int, 4, "TCP handshakes queued per port", "N")
     p.add("--tcp-buffer", "tcp_buffer", int, 16384,
           "TCP buffer of the bulk directions (6971 in, 6972 and 80 out)", "BYTES")
+    p.add("--small", "small", int, SMALL,
+          "TCP buffers of the ports that move little data (6969, 6970, 80 in, 6971 out, "
+          "6972 in)", "BYTES")
     p.add("--time-wait", "time_wait", int, 60000, "TCP TIME-WAIT (2*MSL)", "MS")
     p.add("--join", "join", str, "",
           "multicast groups to join, comma-separated (UDP 6969 answers them too)", "GROUPS")
