@@ -273,25 +273,23 @@ def site(method, path):
     return None
 
 
-SMALL = 2048          # buffers of the ports that move little data
+# buffer kinds of SERVICES (see _size): not sizes, so no size is taken for one
+SMALL = -1            # --small: the ports that move little data
+BIG = -2              # --tcp-buffer: the bulk directions
 
 
 class TcpService:
     """One TCP port of SERVICES: a TcpServer around a handler. rx and tx
-    are the socket buffer sizes: SMALL, or None for --tcp-buffer."""
+    are the socket buffer sizes: SMALL, BIG or bytes (see _size)."""
 
     def __init__(self, iface, port, handler, opts, rx, tx):
         self.name = "tcp%d" % port
         self.handler = handler
-        big = opts.tcp_buffer if opts is not None else 16384
-        small = opts.small if opts is not None else SMALL
-        rx = small if rx == SMALL else rx
-        tx = small if tx == SMALL else tx
         kw = {}
         if opts is not None:
             kw = dict(conns=opts.conns, backlog=opts.backlog, time_wait_ms=opts.time_wait)
-        self.server = TcpServer(iface, port, handler, rx_size=rx or big, tx_size=tx or big,
-                                **kw)
+        self.server = TcpServer(iface, port, handler, rx_size=_size(rx, opts),
+                                tx_size=_size(tx, opts), **kw)
 
     def serve(self, now):
         self.server.serve(now)
@@ -301,6 +299,15 @@ class TcpService:
         return "%s: %s%s" % (self.name, self.server.counters(), " " + h if h else "")
 
 
+def _size(kind, opts):
+    """A buffer size of SERVICES: BIG (--tcp-buffer), SMALL (--small) or bytes."""
+    if kind == BIG:
+        return opts.tcp_buffer if opts is not None else 16384
+    if kind == SMALL:
+        return opts.small if opts is not None else 2048
+    return kind
+
+
 def _tcp(handler_cls, rx, tx):
     def make(iface, port, opts=None):
         return TcpService(iface, port, handler_cls(), opts, rx, tx)
@@ -308,18 +315,19 @@ def _tcp(handler_cls, rx, tx):
 
 
 def _http(iface, port, opts=None):
-    return TcpService(iface, port, HttpHandler(site), opts, SMALL, None)
+    return TcpService(iface, port, HttpHandler(site), opts, SMALL, BIG)
 
 
 # (kind, port, factory(iface, port, opts)): smoltcp's server ports and HTTP.
-# Buffers: SMALL, or None for --tcp-buffer (the bulk directions).
+# Buffers: SMALL (--small), BIG (--tcp-buffer: the bulk directions) or bytes.
 SERVICES = [
     ("udp", 7, UdpEcho),
     ("udp", 6969, UdpHello),
     ("tcp", 6969, _tcp(Hello, SMALL, SMALL)),
-    ("tcp", 6970, _tcp(ReverseEcho, SMALL, SMALL)),
-    ("tcp", 6971, _tcp(Sink, None, SMALL)),
-    ("tcp", 6972, _tcp(Fountain, SMALL, None)),
+    ("tcp", 6970, _tcp(ReverseEcho, 2 * LINE_MAX, 2 * LINE_MAX)),   # not --small: a
+    # 1024-byte piece must fit both rings at once
+    ("tcp", 6971, _tcp(Sink, BIG, SMALL)),
+    ("tcp", 6972, _tcp(Fountain, SMALL, BIG)),
     ("tcp", 80, _http),
 ]
 
@@ -337,7 +345,7 @@ def options():
     p.add("--backlog", "backlog", int, 4, "TCP handshakes queued per port", "N")
     p.add("--tcp-buffer", "tcp_buffer", int, 16384,
           "TCP buffer of the bulk directions (6971 in, 6972 and 80 out)", "BYTES")
-    p.add("--small", "small", int, SMALL,
+    p.add("--small", "small", int, 2048,
           "TCP buffers of the ports that move little data (6969, 6970, 80 in, 6971 out, "
           "6972 in)", "BYTES")
     p.add("--time-wait", "time_wait", int, 60000, "TCP TIME-WAIT (2*MSL)", "MS")
@@ -352,6 +360,10 @@ def report(iface, link, services):
         say(s.counters())
     for line in link.counters():
         say(line)
+    if common.MICROPYTHON:
+        import gc
+        gc.collect()
+        say("memory: free=%d alloc=%d" % (gc.mem_free(), gc.mem_alloc()))
 
 
 def main(argv):
@@ -369,6 +381,10 @@ def main(argv):
         " ".join(["%s/%d" % (k, p) for k, p, c in SERVICES])))
     if opts.join:
         say("multicast groups: %s" % " ".join(iface.multicast_groups()))
+    if common.MICROPYTHON:
+        import gc
+        gc.collect()
+        say("memory: free=%d alloc=%d" % (gc.mem_free(), gc.mem_alloc()))
     say("ready")
     start = ticks_ms()
     last_stats = start
