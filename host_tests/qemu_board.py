@@ -209,6 +209,13 @@ class QemuBoard:
         self._send(b"\x03")
         return self.finish(timeout)
 
+    def soft_reset(self, timeout=30):
+        """Ctrl-D at the raw REPL: a soft reboot frees the whole heap (what
+        earlier code left in globals too), back at the raw REPL."""
+        self._send(b"\x04")
+        self.read_until(b"soft reboot", timeout)
+        self.read_until(b"raw REPL; CTRL-B to exit\r\n>", timeout)
+
     def friendly(self):
         """Leave the raw REPL for the normal one (>>> prompt)."""
         self._send(b"\x02")

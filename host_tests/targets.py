@@ -66,6 +66,7 @@ class QemuTarget:
     def start_server(self, *args):
         argv = ["--board", self.name, "--ip", "%s/%d" % (SMOLNET_IP, PREFIX)]
         argv += list(BOARD_SERVER_ARGS) + [str(a) for a in args]
+        self.board.soft_reset()     # the whole heap for the server
         self.board.pcap_start(self.pcap)
         self.board.start("import gc, server\ngc.collect()\nserver.main(%r)" % argv)
         self.board.read_until("ready", 60, running=True)

@@ -27,7 +27,7 @@ def start_dnsmasq(ns, dhcp_range=RANGE, extra=(), name="dnsmasq"):
     upstream, no /etc/hosts): smolnet.example has an A and an AAAA record,
     alias.example is a CNAME for it, anything else is NXDOMAIN."""
     args = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null",
-            "--interface=" + KERNEL_IF, "--bind-interfaces",
+            "--interface=" + ns.kernel_if, "--bind-interfaces",
             "--dhcp-range=" + dhcp_range, "--dhcp-option=3," + KERNEL_IP,
             "--host-record=smolnet.example,192.0.2.77,2001:db8::77",
             "--cname=alias.example,smolnet.example",
@@ -36,7 +36,7 @@ def start_dnsmasq(ns, dhcp_range=RANGE, extra=(), name="dnsmasq"):
             "--dhcp-leasefile=" + ns.path(name + ".leases"),
             "--log-dhcp", "--log-queries"] + list(extra)
     p = ns.spawn(name, args)
-    p.wait_for_output("DHCP, sockets bound exclusively to interface " + KERNEL_IF)
+    p.wait_for_output("DHCP, sockets bound exclusively to interface " + ns.kernel_if)
     return p
 
 

@@ -7,6 +7,8 @@
 #   >>> repl.arp(); repl.netstat(); repl.stats(); repl.ifconfig()
 #   >>> repl.capture(5, "cap.pcap")    # the next 5 s of frames to a pcap file
 #   >>> repl.serve(10)                 # just run the stack for 10 s
+#   >>> repl.interactive()             # board: REPL and stack together (aiorepl)
+#   --> repl.http(); repl.echo()       # a status page on :80, TCP echo on :7
 #
 # up() makes the interface the default of the socket facade (so
 # smolnet.socket works at once) and, where asyncio exists, creates the
@@ -307,3 +309,93 @@ def capture(seconds, path):
 def state():
     """(nic, iface, net, driver) of the interface up() brought up."""
     return _st.nic, _st.iface, _st.net, _st.driver
+
+
+# --- the REPL and the stack together -------------------------------------------
+# On a board, nothing runs the stack between REPL lines unless the REPL itself
+# is an asyncio task: interactive() runs micropython-lib's aiorepl beside the
+# smolnet.aio driver task, so ARP, ping, TCP and UDP are answered while the
+# prompt (-->) waits for a person, as an lwIP port answers them. http() and
+# echo() start small servers as tasks of that loop.
+
+def interactive(g=None):
+    """Run the REPL (aiorepl, prompt '-->') and the stack together until
+    Ctrl-D at that prompt. g: the REPL's globals (default __main__'s)."""
+    st = _need()
+    import asyncio
+    import aiorepl
+    if st.driver is None or not st.driver.running:
+        _start_driver()
+
+    async def main():
+        await aiorepl.task(g)
+
+    asyncio.run(main())
+
+
+def _task(server):
+    import asyncio
+    drv = _need().driver
+    if drv is None:
+        raise OSError(95, "no asyncio driver (a firmware without asyncio)")
+
+    async def run():
+        while True:
+            server.serve(drv.clock())
+            await drv.changed.wait()    # pulsed after every poll
+
+    return asyncio.create_task(run())
+
+
+def http(port=80, conns=1):
+    """Serve a status page (the counters) over HTTP on port, as a task of
+    the asyncio loop (interactive() runs it). Returns the task."""
+    from .apps.tcpserver import TcpServer
+    from .apps.http import HttpHandler
+    st = _need()
+
+    def page(method, path):
+        if path != "/":
+            return None
+        d = st.iface.stats.as_dict()
+        lines = ["%s %d" % (k, d[k]) for k in d if d[k]]
+        return 200, "text/plain", ("smolnet up: %s\n%s\n" % (
+            " ".join(st.iface.ips()), "\n".join(lines))).encode()
+
+    return _task(TcpServer(st.iface, port, HttpHandler(page), conns=conns, backlog=conns,
+                           rx_size=1024, tx_size=2048))
+
+
+class _Echo:
+    """TCP echo (RFC 862) for TcpServer: what arrives goes back."""
+
+    def __init__(self):
+        self.buf = bytearray(512)
+
+    def new_state(self):
+        return None
+
+    def open(self, sock, st, now):
+        pass
+
+    def step(self, sock, st, now):
+        while True:
+            n = sock.send_free()
+            if n > len(self.buf):
+                n = len(self.buf)
+            n = sock.recv_into(self.buf, 0, n) if n else 0
+            if n <= 0:
+                break
+            sock.send(self.buf, 0, n)
+        if sock.at_eof() and sock.recv_avail() == 0:
+            sock.close()
+
+    def counters(self):
+        return ""
+
+
+def echo(port=7, conns=1):
+    """TCP echo on port, as a task of the asyncio loop. Returns the task."""
+    from .apps.tcpserver import TcpServer
+    return _task(TcpServer(_need().iface, port, _Echo(), conns=conns, backlog=conns,
+                           rx_size=1024, tx_size=1024))

@@ -18,6 +18,18 @@ _ENODEV = 19
 _IDLE_MS = 10
 
 
+def _default_tcp_buffer():
+    """8 KB per direction, or 2 KB on a board-sized heap (under 256 KB free
+    when the first NIC comes up: a listener of backlog 5, as asyncio's
+    start_server makes, preallocates 5 connections)."""
+    try:
+        import gc
+        free = gc.mem_free()
+    except (ImportError, AttributeError):
+        return 8192
+    return 2048 if 0 <= free < 262144 else 8192
+
+
 class Net:
     def __init__(self, iface, clock=None, sleep=None, idle_ms=_IDLE_MS):
         self.iface = iface
@@ -35,8 +47,7 @@ class Net:
         # what facade sockets are made with (change before creating them)
         self.udp_slots = 4
         self.udp_bytes = 4 * 1536
-        self.tcp_rx_size = 8192
-        self.tcp_tx_size = 8192
+        self.tcp_rx_size = self.tcp_tx_size = _default_tcp_buffer()
         self.tcp_options = {}      # more TcpSocket(...) keywords
         self.tcp_time_wait = 8     # TIME-WAIT records per listening socket
                                    # (tcp_timewait.py); 0: sockets keep it
