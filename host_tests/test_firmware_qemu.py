@@ -274,3 +274,22 @@ def test_repl_answers_while_idle_at_aiorepl(board):
         b.read_until(b">>> ", 30)
         b.type("repl.down()")
         b._enter_raw()
+
+
+# --- make qemu-demo -------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", BOARDS)
+def test_qemu_demo_runs(name):
+    """tools/qemu_demo.py, what `make qemu-demo BOARD=...` runs, end to end."""
+    import subprocess
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "qemu_demo.py"), name],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=180)
+    assert r.returncode == 0, r.stdout
+    out = r.stdout
+    assert "up: 192.0.2.2/24" in out and "gw 192.0.2.1" in out, out
+    assert "3 packets transmitted, 3 received, 0% packet loss" in out, out   # kernel's ping
+    assert out.count("3 packets transmitted, 3 received") == 2, out           # and the board's
+    assert "smolnet up: 192.0.2.2/24" in out, out                             # curl
+    assert re.search(r"0\.0\.0\.0:80 .* LISTEN", out), out
+    assert "namespace deleted" in out, out

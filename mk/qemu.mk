@@ -55,6 +55,6 @@ firmware-qemu: setup-apt mpy-src
 
 qemu-demo: firmware-qemu setup-venv
 	@if [ -z "$(BOARD)" ]; then echo "set BOARD=MPS2_AN385 or BOARD=QEMU_SABRELITE" >&2; exit 2; fi
-	$(PYTHON) tools/qemu_demo.py $(BOARD) $(if $(QEMU_HEAP),--heap $(QEMU_HEAP))
+	$(PYTHON) tools/qemu_demo.py $(BOARD)
 
 test: firmware-qemu
