@@ -240,20 +240,38 @@ def test_board_fetches_from_kernel_http_server(board, tmp_path):
 
 # --- REPL networking ----------------------------------------------------------------
 
+def readme_repl_lines():
+    """The >>> and --> lines of README.md's board REPL transcript."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    block = re.search(r"```\n(>>> from smolnet import repl\n>>> from boards\.lan9118.*?)```",
+                      text, re.S).group(1)
+    return [line for line in block.splitlines() if line[:4] in (">>> ", "--> ")]
+
+
 def test_repl_answers_while_idle_at_aiorepl(board):
+    """README's board REPL transcript typed as written (the SABRE Lite with
+    its own driver line), with the kernel's traffic while the prompt idles."""
     ns, b = board
+    lines = readme_repl_lines()
+    assert [x[:4] for x in lines] == [">>> "] * 4 + ["--> "] * 2, lines
+    if b.board == "QEMU_SABRELITE":
+        lines = [x.replace("from boards.lan9118 import LAN9118",
+                           "from boards.nxpenet import NXPENET")
+                  .replace("LAN9118()", "NXPENET(base=0x02188000, phy_addr=6)") for x in lines]
     b.friendly()
     try:
-        b.type("from smolnet import repl")
-        b.type("from common import board_nic")
-        out = b.type('repl.up(board_nic(%r, None), "192.0.2.2/24", gw="192.0.2.1")' % b.board)
+        b.type(lines[0][4:])
+        b.type(lines[1][4:])
+        out = b.type(lines[2][4:])
         assert "up: 192.0.2.2/24" in out, out
+        assert lines[3] == ">>> repl.interactive()", lines
         b._send(b"repl.interactive()\r")
         b.read_until(b"--> ", 30)
         # idle at the prompt: the board answers
         p = kernel_ping(ns, SMOLNET_IP, 5)
         assert_all_answered(p, 5)
-        b.type("repl.http(); repl.echo()", prompt=b"--> ")
+        b.type(lines[4][4:], prompt=b"--> ")        # repl.http(); repl.echo()
         r = ns.run("curl", "-sS", "--max-time", 20, "http://%s/" % SMOLNET_IP, timeout=30)
         assert r.stdout.startswith("smolnet up: 192.0.2.2/24"), r.stdout
         r = ns.run(sys.executable, "-c",
@@ -264,8 +282,8 @@ def test_repl_answers_while_idle_at_aiorepl(board):
                    "while len(got) < 700: got += s.recv(1000)\n"
                    "print(got == b'echo me' * 100)\n", SMOLNET_IP, timeout=60)
         assert r.stdout.strip() == "True", r.stdout
-        out = b.type('repl.ping("192.0.2.1", 2, interval_ms=100)', 60, prompt=b"--> ")
-        assert "2 packets transmitted, 2 received, 0% packet loss" in out, out
+        out = b.type(lines[5][4:], 60, prompt=b"--> ")     # repl.ping("192.0.2.1", 3)
+        assert "3 packets transmitted, 3 received, 0% packet loss" in out, out
         out = b.type("repl.netstat()", prompt=b"--> ")
         assert re.search(r"tcp .* 0\.0\.0\.0:80 .* LISTEN", out), out
         assert re.search(r"tcp .* 0\.0\.0\.0:7 .* LISTEN", out), out
