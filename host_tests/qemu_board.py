@@ -55,6 +55,48 @@ def firmware(board, heap=None):
     return path
 
 
+class NoNetwork:
+    """Where a board with no NIC backend runs (benchmarks on a Loopback
+    pair inside the guest): a temporary directory, no namespace. Offers
+    what QemuBoard uses of a Netns."""
+
+    def __init__(self):
+        import tempfile
+        self.dir = tempfile.mkdtemp(prefix="smolnet-qemu-")
+        self.procs = []
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def spawn(self, name, args):
+        from netns import Proc
+        out = self.path(name + ".out")
+        with open(out, "wb") as f:
+            p = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL)
+        proc = Proc(name, p, out)
+        self.procs.append(proc)
+        return proc
+
+    def stop(self, proc, sig=15, timeout=5):
+        if proc.popen.poll() is None:
+            proc.popen.send_signal(sig)
+            try:
+                proc.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.popen.kill()
+                proc.popen.wait(5)
+        if proc in self.procs:
+            self.procs.remove(proc)
+        return proc.output()
+
+    def close(self):
+        import shutil
+        for p in list(self.procs):
+            self.stop(p)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class QemuBoard:
     def __init__(self, ns, board, heap=None, icount=False, name=None):
         if board not in MACHINES:
@@ -92,9 +134,10 @@ class QemuBoard:
         args = ["qemu-system-arm"] + machine + [
             "-nographic", "-semihosting", "-kernel", self.elf,
             "-serial", "unix:%s,server=on,wait=off" % self.serial_path,
-            "-monitor", "unix:%s,server=on,wait=off" % self.monitor_path,
-            "-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no" % TAP_IF,
-            "-net", "nic,netdev=n0,model=%s,macaddr=%s" % (model, BOARD_MAC)]
+            "-monitor", "unix:%s,server=on,wait=off" % self.monitor_path]
+        if not isinstance(self.ns, NoNetwork):
+            args += ["-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no" % TAP_IF,
+                     "-net", "nic,netdev=n0,model=%s,macaddr=%s" % (model, BOARD_MAC)]
         if self.icount:
             # the guest clock counts instructions: ticks_us() is a cost
             args += ["-icount", "shift=0"]
