@@ -98,7 +98,7 @@ class NoNetwork:
 
 
 class QemuBoard:
-    def __init__(self, ns, board, heap=None, icount=False, name=None):
+    def __init__(self, ns, board, heap=None, icount=False, name=None, tcp_serial=None):
         if board not in MACHINES:
             raise ValueError("board: one of %s" % ", ".join(MACHINES))
         self.ns = ns
@@ -106,6 +106,10 @@ class QemuBoard:
         self.name = name or board.lower()
         self.elf = firmware(board, heap)
         self.icount = icount
+        # tcp_serial=PORT: the serial port is a TCP server on 127.0.0.1:PORT
+        # inside the namespace, for mpremote (socket://); boot() then leaves
+        # it alone
+        self.tcp_serial = tcp_serial
         self.serial_path = ns.path(self.name + ".serial")
         self.monitor_path = ns.path(self.name + ".monitor")
         self.proc = None
@@ -133,7 +137,9 @@ class QemuBoard:
         machine, model = MACHINES[self.board]
         args = ["qemu-system-arm"] + machine + [
             "-nographic", "-semihosting", "-kernel", self.elf,
-            "-serial", "unix:%s,server=on,wait=off" % self.serial_path,
+            "-serial", ("tcp:127.0.0.1:%d,server=on,wait=off" % self.tcp_serial
+                        if self.tcp_serial else
+                        "unix:%s,server=on,wait=off" % self.serial_path),
             "-monitor", "unix:%s,server=on,wait=off" % self.monitor_path]
         if not isinstance(self.ns, NoNetwork):
             args += ["-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no" % TAP_IF,
@@ -142,9 +148,11 @@ class QemuBoard:
             # the guest clock counts instructions: ticks_us() is a cost
             args += ["-icount", "shift=0"]
         self.proc = self.ns.spawn(self.name, args)
-        self.sock = self._connect(self.serial_path, timeout)
         self.mon = self._connect(self.monitor_path, timeout)
         self._mon_read("(qemu)")
+        if self.tcp_serial:
+            return
+        self.sock = self._connect(self.serial_path, timeout)
         # the friendly REPL's prompt, then the raw REPL for everything else
         self._send(b"\r\n")
         self.read_until(b">>> ", timeout)

@@ -311,3 +311,39 @@ def test_qemu_demo_runs(name):
     assert "smolnet up: 192.0.2.2/24" in out, out                             # curl
     assert re.search(r"0\.0\.0\.0:80 .* LISTEN", out), out
     assert "namespace deleted" in out, out
+
+
+# --- mpremote, as a user reaches the board -----------------------------------------
+
+def test_mpremote_reaches_the_repl_and_runs_smolnet(tmp_path):
+    """mpremote (PyPI) over QEMU's serial port as a TCP socket
+    (`mpremote connect socket://127.0.0.1:PORT`, inside the namespace),
+    a script from the host run on the board: smolnet brings the LAN9118 up
+    and answers the kernel's ping while the script polls."""
+    import subprocess
+    from netns import Netns
+    from qemu_board import QemuBoard
+    script = tmp_path / "up.py"
+    script.write_text(
+        "import time, gc\n"
+        "from smolnet.iface.interface import Interface\n"
+        "from boards.lan9118 import LAN9118\n"
+        "iface = Interface(LAN9118()); iface.add_ip('192.0.2.2/24')\n"
+        "gc.collect(); print('up', iface.ips(), 'free', gc.mem_free())\n"
+        "for _ in range(4000):\n"
+        "    iface.poll(time.ticks_ms()); time.sleep_ms(1)\n"
+        "print('echo replies', iface.stats.icmp_echo_replies)\n")
+    mpremote = os.path.join(ROOT, ".venv", "bin", "mpremote")
+    with Netns(workdir=str(tmp_path), tap=True) as ns, \
+            QemuBoard(ns, "MPS2_AN385", tcp_serial=2222):
+        run = subprocess.Popen(ns.cmd(mpremote, "connect", "socket://127.0.0.1:2222",
+                                      "run", str(script)),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(1)
+        p = kernel_ping(ns, SMOLNET_IP, 3, deadline=3)
+        out, _ = run.communicate(timeout=60)
+    assert run.returncode == 0, out
+    assert "up ['192.0.2.2/24'] free" in out, out
+    assert_all_answered(p, 3)
+    replies = int(re.search(r"echo replies (\d+)", out).group(1))
+    assert replies >= 3, out
