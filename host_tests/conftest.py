@@ -25,6 +25,10 @@ for _p in (HERE, ROOT):
 
 import smolnet  # noqa: E402,F401  (installs the shim before test modules load)
 
+# targets.py's fixtures (target, qemu_boards) for the tests that ask for them
+# by name: registered once, so a QEMU board boots once per session
+pytest_plugins = ("targets",)
+
 WASM_PKG = os.path.join(ROOT, "node_modules", "@micropython",
                         "micropython-webassembly-pyscript", "micropython.mjs")
 RUNTIMES = ("cpython", "unix", "wasm")

@@ -294,6 +294,14 @@ class QemuBoard:
         self.mon.sendall(command.encode() + b"\n")
         return self._mon_read("(qemu)")
 
+    def pause(self):
+        """Stop the guest's CPU (QEMU's `stop`): the qemu port idles in a busy
+        loop, so a booted board kept for later tests would take a host core."""
+        self.monitor("stop")
+
+    def resume(self):
+        self.monitor("cont")
+
     def pcap_start(self, path):
         """Every frame through the NIC from now on goes to path (QEMU's
         filter-dump on the netdev: what the board sent and received)."""

@@ -7,8 +7,9 @@ A test that takes the `target` fixture runs once per target:
   MPS2_AN385      the same server.py frozen into real firmware, on QEMU's
   QEMU_SABRELITE  LAN9118 / i.MX 6 ENET, its NIC a TAP in a namespace
                   (host_tests/qemu_board.py); one boot per board for the
-                  whole session, the server started and stopped per test
-                  through the raw REPL; the pcap is QEMU's filter-dump
+                  whole session (paused between its tests), the server
+                  started and stopped per test through the raw REPL; the
+                  pcap is QEMU's filter-dump
 
 The kernel's side is the same everywhere: KERNEL_IP on the namespace's end,
 smolnet at SMOLNET_IP with SERVER_MAC. So a protocol regression shows on
@@ -17,9 +18,13 @@ bulk test moves: a Cortex-M3 under TCG is slower than the unix port) and
 .server_args (the MPS2 AN385 has a 140 KiB heap: smaller buffers, one
 connection per port).
 
+The fixtures (target, qemu_boards) reach the test modules as a plugin
+(conftest.py's pytest_plugins): one definition, so one boot per board.
+
 CPython pytest, root only.
 """
 import os
+import time
 
 import pytest
 
@@ -75,6 +80,9 @@ class QemuTarget:
     def stop_server(self, board):
         """Ctrl-C to the board's server; (output, 0), or BoardError with the
         guest's traceback if it raised."""
+        # the kernel's last segments (the ACK of a FIN) may still be on the
+        # way to a board loaded down by TCG: let it take them first
+        time.sleep(0.5)
         try:
             out = board.stop(60)
         finally:
@@ -139,6 +147,7 @@ def target(request, tmp_path, qemu_boards):
         ns, board = qemu_boards.get(request.param)
     except (NetnsError, RuntimeError) as e:
         pytest.fail("%s: %s" % (request.param, e), pytrace=False)
+    board.resume()
     yield QemuTarget(ns, board, str(tmp_path))
     if board.running:
         # the test failed with the server up: stop it, or boot afresh
@@ -146,3 +155,5 @@ def target(request, tmp_path, qemu_boards):
             board.stop(30)
         except Exception:
             qemu_boards.forget(request.param)
+            return
+    board.pause()

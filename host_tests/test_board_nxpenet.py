@@ -67,9 +67,23 @@ def test_imx6_base_and_unique_id_mac():
     nic = NXPENET(base=0x02188000)
     assert nic.mac[0] == 0x02 and model.mac_address() == nic.mac
     del m.unique_id
+    # no unique_id() (MicroPython's qemu port): the address PALR/PAUR hold,
+    # as a boot ROM or QEMU's -nic mac= leaves it, else DEFAULT_MAC
+    membus.install()
+    model = ENETModel(base=BASE)
+    model.palr = 0x02AABBCC
+    model.paur = 0xDDEE0000
+    nic = NXPENET(BASE)
+    assert nic.mac == bytes.fromhex("02aabbccddee") == model.mac_address()
+    membus.install()
+    model = ENETModel(base=BASE)
+    from boards import nxpenet
+    nic = NXPENET(BASE)
+    assert nic.mac == nxpenet.DEFAULT_MAC == bytes.fromhex("0200004e5850")
+    assert model.mac_address() == nic.mac
     membus.install()
     ENETModel(base=BASE)
-    assert raises(ValueError, NXPENET, BASE)
+    assert raises(ValueError, NXPENET, BASE, b"\x01\x00\x00\x00\x00\x01")  # multicast
 
 
 def test_link_changes_restart_the_mac():

@@ -28,7 +28,7 @@ import time
 import pytest
 
 from netns import (kernel_ping, assert_all_answered, KERNEL_IP, SMOLNET_IP, ROOT)
-from targets import BOARDS, qemu_boards  # noqa: F401  (fixture)
+from targets import BOARDS
 from test_interop_dnsmasq import start_dnsmasq
 
 pytestmark = pytest.mark.root
@@ -38,6 +38,7 @@ pytestmark = pytest.mark.root
 def board(request, qemu_boards):
     """(namespace, booted board at its raw REPL), shared by the session."""
     ns, b = qemu_boards.get(request.param)
+    b.resume()
     if b.running:
         b.stop()
     b.soft_reset()      # each test starts with the whole heap free
@@ -47,6 +48,8 @@ def board(request, qemu_boards):
             b.stop(30)
         except Exception:
             qemu_boards.forget(request.param)
+            return
+    b.pause()
 
 
 def until_key(body):

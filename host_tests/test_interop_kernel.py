@@ -13,7 +13,7 @@ import pytest
 
 from netns import (counters, pcap_errors, pcap_fields, kernel_ping, assert_all_answered,
                    KERNEL_IP, SMOLNET_IP)
-from targets import target, qemu_boards, SERVER_MAC  # noqa: F401  (fixtures)
+from targets import SERVER_MAC
 
 pytestmark = pytest.mark.root
 

@@ -23,7 +23,6 @@ import pytest
 import netns as _netns
 from netns import (netns, start_server, tool_cmd, counters, pcap_errors,  # noqa: F401
                    pcap_count, KERNEL_IP, SMOLNET_IF, SMOLNET_IP, PREFIX)
-from targets import target, qemu_boards  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.root
 

@@ -74,8 +74,8 @@ def kernel_demo():
         if r.stdout != "hello\n":
             failed.append("UDP 6969")
 
-        step(5, "UDP to a closed port (7): smolnet answers ICMP port unreachable")
-        r = ns.run("socat", "-t", 0.5, "-T", 2, "-", "UDP:%s:7" % SERVER_IP, input="x\n",
+        step(5, "UDP to a closed port (19): smolnet answers ICMP port unreachable")
+        r = ns.run("socat", "-t", 0.5, "-T", 2, "-", "UDP:%s:19" % SERVER_IP, input="x\n",
                    check=False)
         msg = r.stdout.strip().split(": ")[-1] if r.stdout.strip() else "(no error)"
         say("    socat: %s" % msg)
@@ -181,8 +181,8 @@ def loopback_demo():
     say("    sent 'hello smolnet', got %r from %s:%d" % (
         got[0] if got else None, got[1][0] if got else "-", got[1][1] if got else 0))
 
-    step(4, "UDP to a closed port (7): the server answers ICMP port unreachable")
-    u.sendto(b"x\n", (SERVER_IP, 7))
+    step(4, "UDP to a closed port (19): the server answers ICMP port unreachable")
+    u.sendto(b"x\n", (SERVER_IP, 19))
     run_until(lambda: peer.stats.icmp_errors_received > 0)
     say("    server: icmp_errors_sent=%d; peer: icmp_errors_received=%d" % (
         srv.stats.icmp_errors_sent, peer.stats.icmp_errors_received))
