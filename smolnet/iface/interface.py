@@ -74,7 +74,6 @@ class Interface:
         self.stats = Stats()
         self.sockets = []
         self.ttl = cfg.ttl
-        self.last_error = None
         self._rx_more = False       # the last poll() left frames in the device
         self._ident = 0
         self._icmp_tokens = cfg.icmp_error_burst
@@ -216,15 +215,43 @@ class Interface:
     # --- the engine -----------------------------------------------------
     def poll(self, now):
         """Do all work that is due. True if anything was received or sent."""
+        # split in parts that each keep their frame within MicroPython's 11
+        # words on the C stack (tools/frame_sizes.py checks): a larger frame
+        # would be taken from the heap on every poll, idle ones included
+        did = self._timers(now)
+        if self._rx_safe(now):
+            did = True
+        if self._dispatch(now):
+            did = True
+        return did
+
+    def _timers(self, now):
         did = False
         if self._nd is not None:
             self._nd.poll(self, now)   # DAD, router solicitations, lifetimes, MLD
         if self._igmp is not None and self._igmp.poll(self, now):
             did = True
-        if self._reasm is not None and self._reasm.busy and self._reasm.expire(self, now):
+        r = self._reasm
+        if r is not None and r.busy and r.expire(self, now):
             did = True
-        if self._reasm6 is not None and self._reasm6.busy and self._reasm6.expire(self, now):
+        r = self._reasm6
+        if r is not None and r.busy and r.expire(self, now):
             did = True
+        return did
+
+    def _rx_safe(self, now):
+        try:
+            return self._rx_burst(now)
+        except Exception:  # a bug, not bad input: count, keep running
+            # (no `as e`: it would cost the frame another exception entry
+            # and push it onto the heap; Config(strict=True) shows it)
+            self.stats.drop_internal_error += 1
+            if self.config.strict:
+                raise
+            self._rx_more = True    # the rest of the burst on the next poll
+            return True
+
+    def _rx_burst(self, now):
         dev = self.device
         buf = self.rx_buf
         budget = self.config.rx_budget
@@ -233,26 +260,32 @@ class Interface:
             if n <= 0:
                 break
             budget -= 1
-            did = True
             self.stats.rx_frames += 1
-            try:
-                self._rx_frame(n, now)
-            except Exception as e:  # a bug, not bad input: count, keep running
-                self.stats.drop_internal_error += 1
-                self.last_error = e
-                if self.config.strict:
-                    raise
+            self._rx_frame(n, now)
         # out of budget: frames may still wait in the device, and a MAC that
         # raises its interrupt on an edge will not raise it again until it
         # is drained, so poll_delay() must ask for another poll at once
         self._rx_more = budget == 0
-        burst = self.config.tx_burst
-        for s in self.sockets:
-            k = 0
-            while k < burst and s.dispatch(self, now):
-                k += 1
+        return budget != self.config.rx_budget
+
+    def _dispatch(self, now):
+        # an index, not `for s in`: an iterator takes 4 words of the frame
+        did = False
+        socks = self.sockets
+        i = 0
+        n = len(socks)
+        while i < n:
+            if self._dispatch_one(socks[i], now):
                 did = True
+            i += 1
         return did
+
+    def _dispatch_one(self, s, now):
+        k = 0
+        burst = self.config.tx_burst
+        while k < burst and s.dispatch(self, now):
+            k += 1
+        return k
 
     def poll_delay(self, now):
         """ms until poll() is due again; -1: nothing is due until a frame arrives."""
@@ -265,20 +298,29 @@ class Interface:
             t = self._igmp.delay(now)
             if t >= 0 and (d < 0 or t < d):
                 d = t
-        if self._reasm is not None and self._reasm.busy:
-            t = self._reasm.delay(now)
+        r = self._reasm
+        if r is not None and r.busy:
+            t = r.delay(now)
             if t >= 0 and (d < 0 or t < d):
                 d = t
-        if self._reasm6 is not None and self._reasm6.busy:
-            t = self._reasm6.delay(now)
+        r = self._reasm6
+        if r is not None and r.busy:
+            t = r.delay(now)
             if t >= 0 and (d < 0 or t < d):
                 d = t
-        for s in self.sockets:
-            t = s.poll_at(now)
+        return self._sockets_delay(d, now)
+
+    def _sockets_delay(self, d, now):
+        socks = self.sockets
+        i = 0
+        n = len(socks)
+        while i < n:
+            t = socks[i].poll_at(now)
             if t >= 0 and (d < 0 or t < d):
                 d = t
                 if d == 0:
                     break
+            i += 1
         return d
 
     # --- receive --------------------------------------------------------
