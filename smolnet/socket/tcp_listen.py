@@ -25,6 +25,7 @@
 from micropython import const
 from time import ticks_diff
 from .errno import EINVAL
+from ..wire import tcp as wire
 from .tcp import TcpSocket, PROTO
 from .tcp_timewait import TimeWaitTable
 
@@ -53,6 +54,8 @@ class TcpListener:
         self.any_port = False       # listen(0, any_port=True): every port
         self.addr = None
         self.syn_dropped = 0        # SYNs that found the queue full
+        self.syn_bad = 0            # SYNs with a bad header or options
+        self.opt = wire.Options()   # scratch for checking a SYN's options
         self.accepted = 0
         self.iface = None
         self._next = 0              # round-robin start for dispatch
@@ -162,6 +165,9 @@ class TcpListener:
         f = iface.rx_buf[l4_off + 13]
         if f & (_SYN | _RST | _ACK) != _SYN:
             return
+        if not self._syn_ok(iface.rx_buf, l4_off, l4_len):
+            self.syn_bad += 1     # before a slot is taken: nothing to give back
+            return
         for s in self.slots:
             if s.state == _CLOSED and not s.rst_pending:
                 p = self.port
@@ -169,8 +175,20 @@ class TcpListener:
                     p = (iface.rx_buf[l4_off + 2] << 8) | iface.rx_buf[l4_off + 3]
                 s.listen(p, self.addr)
                 s.process(iface, l4_off, l4_len, now)
+                if s.state == _LISTEN:
+                    # the socket dropped the SYN after all: the slot is free
+                    # again (a slot left in LISTEN would be lost for good)
+                    s._reset()
                 return
         self.syn_dropped += 1     # backlog full: the peer will retry
+
+    def _syn_ok(self, b, l4_off, l4_len):
+        """The SYN's header length and options parse (RFC 9293 3.2: a bad
+        option length drops the segment), checked before it takes a slot."""
+        hlen = (b[l4_off + 12] >> 4) << 2
+        if hlen < 20 or hlen > l4_len:
+            return False
+        return hlen == 20 or wire.parse_options(b, l4_off, hlen, self.opt)
 
     def dispatch(self, iface, now):
         self.iface = iface
