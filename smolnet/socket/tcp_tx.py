@@ -474,9 +474,16 @@ def _send_syn(s, iface, now):
     k = _emit(s, iface, now, 0, flags, 0, 0)
     if k < 0:
         return False
-    if s.no_route and first and s.state == _SYN_SENT:
-        close(s, EHOSTUNREACH)     # fail fast, as a connect() without a route
-        return False
+    if s.no_route:
+        if first and s.state == _SYN_SENT:
+            close(s, EHOSTUNREACH)     # fail fast, as a connect() without a route
+            return False
+        if s.passive and s.state == _SYN_RECEIVED:
+            # the SYN's source never answered ARP/ND (a spoofed address,
+            # RFC 4987 2): free the half-open slot after the neighbor
+            # timeout rather than after the user timeout
+            back_to_listen(s)
+            return False
     if first:
         s.una_since = now
         if not s.timestamps:
