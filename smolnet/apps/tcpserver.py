@@ -168,6 +168,12 @@ class TcpServer:
                 sl.sock.abort()
 
     def counters(self):
-        return "accepted=%d active=%d reclaimed=%d timed_out=%d errors=%d syn_dropped=%d" % (
+        L = self.listener
+        s = "accepted=%d active=%d reclaimed=%d timed_out=%d errors=%d syn_dropped=%d" % (
             self.accepted, self.active, self.reclaimed, self.timed_out, self.errors,
-            self.listener.syn_dropped)
+            L.syn_dropped)
+        ck = L.cookies
+        if ck is not None and (ck.sent or ck.bad):
+            s += " syn_cookies=%d cookies_ok=%d cookies_bad=%d cookie_unresolved=%d " \
+                "evicted=%d" % (ck.sent, ck.accepted, ck.bad, ck.unresolved, L.evicted)
+        return s

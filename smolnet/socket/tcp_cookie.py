@@ -22,10 +22,12 @@
 # halves, so no 32-bit int is ever boxed on a 32-bit port, and nothing
 # here allocates after __init__: a flood costs CPU, never memory.
 #
-# SYN-ACKs wait in a small queue (QUEUE entries, each the prebuilt header
-# and both addresses) until the listener's dispatch() sends them; a full
-# queue drops the SYN (the peer retries), and a reply whose neighbor is not
-# resolved is dropped rather than held (spoofed sources never answer ARP).
+# The SYN-ACK (and the RST for a bad cookie ACK) is sent from process()
+# itself, the way the Interface answers a closed port: nothing is kept to
+# send later, so no queue can fill up and crowd a real client out. A reply
+# whose neighbor is not resolved is dropped, not held (tx_begin has sent
+# the ARP request; a spoofed source never answers it, a real client's next
+# retry finds it resolved).
 from micropython import const
 from ..fast import copy
 from ..wire import tcp as wire
@@ -33,9 +35,6 @@ from .tcp_isn import _secret
 from .tcp_rx import establish
 
 MSS_TABLE = (536, 1220, 1440, 1460)
-QUEUE = const(4)
-_ENTRY = const(72)           # remote address 16, local address 16, header 40
-_HDR = const(32)
 _M = const(0xFFFF)
 _SYN = const(0x02)
 _RST = const(0x04)
@@ -53,11 +52,6 @@ class Cookies:
         self.k3 = (k[22] << 8) | k[23]
         self.h_hi = 0                # the last hash, as halves
         self.h_lo = 0
-        self.q = bytearray(QUEUE * _ENTRY)
-        self.q_alen = bytearray(QUEUE)
-        self.q_len = bytearray(QUEUE)
-        self.q_head = 0
-        self.q_n = 0
         self.armed = False           # cookies went out: ACKs may carry one
         self.last_count = 0
         # what check() decoded
@@ -66,11 +60,10 @@ class Cookies:
         self.sack = False
         self.ts = False
         # counters
-        self.sent = 0                # SYN-ACKs with a cookie queued
+        self.sent = 0                # SYN-ACKs with a cookie sent
         self.accepted = 0            # ACKs whose cookie was good
         self.bad = 0                 # ACKs whose cookie was not (answered RST)
-        self.queue_full = 0          # SYNs dropped: the reply queue was full
-        self.unresolved = 0          # replies dropped: no neighbor yet
+        self.unresolved = 0          # replies dropped: no neighbor (yet)
 
     # --- the keyed hash -----------------------------------------------------
     def _hash(self, b, soff, doff, alen, l4, salt):
@@ -115,22 +108,18 @@ class Cookies:
 
     # --- answering a SYN ----------------------------------------------------
     def syn(self, t, iface, l4, o, now):
-        """Queue the SYN-ACK with a cookie for the SYN at iface.rx_buf[l4]
+        """Send the SYN-ACK with a cookie for the SYN at iface.rx_buf[l4]
         (options already parsed into o). t: one of the listener's sockets,
         for its settings (buffer, options offered)."""
-        if self.q_n >= QUEUE:
-            self.queue_full += 1
-            return
         b = iface.rx_buf
         alen = iface.rx_alen
         soff = iface.rx_src_off
         doff = iface.rx_dst_off
-        e = (self.q_head + self.q_n) % QUEUE
-        base = e * _ENTRY
-        q = self.q
-        copy(q, base, b, soff, alen)
-        copy(q, base + 16, b, doff, alen)
-        self.q_alen[e] = alen
+        h = iface.tx_begin(b, soff, alen, b, doff, now)
+        if h < 0:
+            self.unresolved += 1
+            return
+        q = iface.tx_buf
         mss = o.mss if o.mss else (536 if alen == 4 else 1220)
         mi = 0
         while mi < 3 and MSS_TABLE[mi + 1] <= mss:
@@ -145,9 +134,7 @@ class Cookies:
         self._hash(b, soff, doff, alen, l4, 0)
         lo += self.h_lo + ((b[l4 + 6] << 8) | b[l4 + 7])
         hi = (hi + self.h_hi + ((b[l4 + 4] << 8) | b[l4 + 5]) + (lo >> 16)) & _M
-        lo &= _M
-        h = base + _HDR
-        _put_halves(q, h + 4, hi, lo)
+        _put_halves(q, h + 4, hi, lo & _M)
         # ACK = SEG.SEQ + 1
         lo = ((b[l4 + 6] << 8) | b[l4 + 7]) + 1
         _put_halves(q, h + 8, ((b[l4 + 4] << 8) | b[l4 + 5]) + (lo >> 16), lo)
@@ -166,8 +153,7 @@ class Cookies:
         w = t.rx.size
         wire.put_header(q, h, (b[l4 + 2] << 8) | b[l4 + 3], (b[l4] << 8) | b[l4 + 1],
                         _SYN | _ACK, p - h, w if w < 0xFFFF else 0xFFFF)
-        self.q_len[e] = p - h
-        self.q_n += 1
+        iface.tx_finish(6, p - h)
         self.sent += 1
         self.armed = True
         self.last_count = c
@@ -187,23 +173,17 @@ class Cookies:
         self.h_hi = hi
         self.h_lo = (lo & ~0x3F) | bits
 
-    def rst(self, iface, l4, l4_len):
-        """Queue the RST a closed port gives (RFC 9293 3.10.7.1) for an ACK
+    def rst(self, iface, l4, l4_len, now):
+        """Send the RST a closed port gives (RFC 9293 3.10.7.1) for an ACK
         that carried no good cookie."""
-        if self.q_n >= QUEUE:
-            self.queue_full += 1
-            return
         b = iface.rx_buf
-        e = (self.q_head + self.q_n) % QUEUE
-        base = e * _ENTRY
-        alen = iface.rx_alen
-        copy(self.q, base, b, iface.rx_src_off, alen)
-        copy(self.q, base + 16, b, iface.rx_dst_off, alen)
-        self.q_alen[e] = alen
-        n = wire.emit_rst_reply(self.q, base + _HDR, b, l4, l4_len)
+        off = iface.tx_begin(b, iface.rx_src_off, iface.rx_alen, b, iface.rx_dst_off, now)
+        if off < 0:
+            self.unresolved += 1
+            return
+        n = wire.emit_rst_reply(iface.tx_buf, off, b, l4, l4_len)
         if n:
-            self.q_len[e] = n
-            self.q_n += 1
+            iface.tx_finish(6, n)
 
     # --- checking an ACK ------------------------------------------------------
     def check(self, iface, l4, o, now):
@@ -245,27 +225,7 @@ class Cookies:
             self.sack = x & _SACK_BIT != 0
         return True
 
-    # --- sending ----------------------------------------------------------------
-    def dispatch(self, iface, now):
-        """Send the oldest queued reply. False if there was none."""
-        if self.q_n == 0:
-            return False
-        e = self.q_head
-        self.q_head = (e + 1) % QUEUE
-        self.q_n -= 1
-        base = e * _ENTRY
-        q = self.q
-        off = iface.tx_begin(q, base, self.q_alen[e], q, base + 16, now)
-        if off < 0:
-            self.unresolved += 1     # stateless: the peer's retry comes back
-            return True
-        n = self.q_len[e]
-        copy(iface.tx_buf, off, q, base + _HDR, n)
-        iface.tx_finish(6, n)
-        return True
-
     def clear(self):
-        self.q_n = 0
         self.armed = False
 
 

@@ -214,7 +214,7 @@ class TcpListener:
         ck = self.cookies
         if not ck.check(iface, l4_off, self.opt, now):
             ck.bad += 1
-            ck.rst(iface, l4_off, l4_len)
+            ck.rst(iface, l4_off, l4_len, now)
             return
         s = self._free_slot()
         if s is None:
@@ -258,8 +258,6 @@ class TcpListener:
 
     def dispatch(self, iface, now):
         self.iface = iface
-        if self.cookies is not None and self.cookies.dispatch(iface, now):
-            return True
         n = len(self.slots)
         i = self._next
         for _ in range(n):
@@ -274,8 +272,6 @@ class TcpListener:
         return False
 
     def poll_at(self, now):
-        if self.cookies is not None and self.cookies.q_n:
-            return 0
         t = -1 if self.tw is None else self.tw.poll_at(now)
         for s in self.slots:
             d = s.poll_at(now)
