@@ -224,3 +224,49 @@ def test_cookie_path_allocates_nothing():
     # (one closed-over name: a closure over more than 5 allocates its call)
     assert heap_locked(lambda: _cookie_rounds(ctx)) == 200
     assert L.cookies.sent == 201 and q.summed == 200
+
+
+# --- end to end, two Interfaces -------------------------------------------------
+def _cookie_end_to_end(v6):
+    from netpair import NetPair
+    from smolnet.socket.tcp import TcpSocket
+    p = NetPair()
+    if v6:
+        p.a.add_ip("2001:db8::1/64")
+        p.b.add_ip("2001:db8::2/64")
+    dst = "2001:db8::2" if v6 else "192.0.2.2"
+    L = p.b.add_socket(TcpListener(1, 512, 512))
+    L.listen(LOCAL_PORT)
+    c1 = p.a.add_socket(TcpSocket(512, 512))
+    c1.connect(dst, LOCAL_PORT)
+    p.run(50)
+    assert c1.state == tcp.ESTABLISHED and L.pending() == 1     # not accepted yet
+    # the only slot holds an established connection: c2 gets a cookie, and
+    # its ACK finds no slot (an established one is never evicted)
+    c2 = p.a.add_socket(TcpSocket(512, 512))
+    c2.connect(dst, LOCAL_PORT)
+    p.run(50)
+    assert c2.state == tcp.ESTABLISHED
+    assert L.cookies.sent == 1 and L.cookies.accepted == 0 and L.syn_dropped == 1
+    c2.send(b"hello")                  # its data carries the cookie again
+    p.run(50)
+    assert L.syn_dropped == 2
+    s1 = L.accept()                    # a slot frees up ...
+    assert s1.remote_port == c1.local_port
+    p.run(3000)                        # ... and c2's retransmission takes it
+    assert L.cookies.accepted == 1
+    s2 = L.accept()
+    assert s2 is not None and s2.remote_port == c2.local_port and s2.alen == (16 if v6 else 4)
+    assert recv_all(s2) == b"hello"
+    s2.send(b"world")
+    p.run(50)
+    assert recv_all(c2) == b"world"
+    assert c2.retransmits > 0 and p.b.stats.drop_internal_error == 0
+
+
+def test_cookie_end_to_end_ipv4():
+    _cookie_end_to_end(False)
+
+
+def test_cookie_end_to_end_ipv6():
+    _cookie_end_to_end(True)
