@@ -124,3 +124,20 @@ def test_live_idle_client_kept():
         srv.serve(p.clock.t)
     assert srv.active == 1 and c.state == tcp.ESTABLISHED
     assert _server_socket(srv).state == tcp.ESTABLISHED
+
+
+def test_http_client_vanishes_mid_request():
+    # the HTTP app (on TcpServer) waits for the rest of a request that never
+    # comes: keepalive finds the client gone
+    from smolnet.apps.http import HttpHandler
+    p, srv, c = _connect(HttpHandler(lambda method, path: (200, "text/plain", b"hi\n")))
+    c.send(b"GET / HTTP/1.1\r\nHost: x\r\n")          # no blank line yet
+    for _ in range(5):
+        p.step(_STEP)
+        srv.serve(p.clock.t)
+    s = _server_socket(srv)
+    assert s.state == tcp.ESTABLISHED and srv.handler.requests == 0
+    last = s.last_rx
+    t = _server_alone(p, srv, 120000)
+    assert last + 60000 <= t <= last + 60000 + _STEP
+    assert srv.active == 0 and s.error == errno.ETIMEDOUT
