@@ -180,7 +180,7 @@ class TcpListener:
                 s.process(iface, l4_off, l4_len, now)
                 return
         f = iface.rx_buf[l4_off + 13] & (_SYN | _RST | _ACK)
-        if f != _SYN and f != _ACK:
+        if f != _SYN and (f != _ACK or self.cookies is None):
             return
         if not self._syn_ok(iface.rx_buf, l4_off, l4_len):
             self.syn_bad += 1     # before a slot is taken: nothing to give back
