@@ -37,7 +37,6 @@ from .tcp_rx import establish
 MSS_TABLE = (536, 1220, 1440, 1460)
 _M = const(0xFFFF)
 _SYN = const(0x02)
-_RST = const(0x04)
 _ACK = const(0x10)
 _NO_WS = const(0x0F)
 _SACK_BIT = const(0x10)
