@@ -62,7 +62,7 @@ def test_listener_several_pending_in_order():
 
 
 def test_listener_backlog_full_drops_syn():
-    L, i = listener(backlog=2)
+    L, i = listener(backlog=2, syn_cookies=False)   # cookies: test_tcp_cookie.py
     handshake(L, i, 5001)
     handshake(L, i, 5002)
     send(L, syn(5003), iface=i)
@@ -75,7 +75,7 @@ def test_listener_backlog_full_drops_syn():
 
 
 def test_listener_half_open_counts_against_backlog():
-    L, i = listener(backlog=1)
+    L, i = listener(backlog=1, syn_cookies=False)
     send(L, syn(5001), iface=i)
     send(L, syn(5002), iface=i)
     assert L.syn_dropped == 1

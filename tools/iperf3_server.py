@@ -11,6 +11,7 @@ import smolnet.socket
 smolnet.socket.install()
 from smolnet import repl
 from smolnet.apps.iperf3 import Iperf3Server
+from smolnet.apps.tcpserver import SERVER_OPTIONS
 
 
 def main(argv):
@@ -24,6 +25,9 @@ def main(argv):
     buf = int(opts["--buf"])
     nic.net.tcp_rx_size = buf
     nic.net.tcp_tx_size = buf
+    # a vanished client's connections (and with its control connection the
+    # one test slot) are given up within 60 s, as TcpServer's are
+    nic.net.tcp_options.update(dict(SERVER_OPTIONS))
     srv = Iperf3Server(port=int(opts["--port"]), tests=int(opts["--tests"]))
     print("ready")
     try:

@@ -356,6 +356,11 @@ def options():
 
 def report(iface, link, services):
     say(common.stats_line(iface))
+    if common.MICROPYTHON:
+        # the heap after a collection: flat under a SYN flood (tcp_cookie.py)
+        import gc
+        gc.collect()
+        say("mem: alloc=%d free=%d" % (gc.mem_alloc(), gc.mem_free()))
     for s in services:
         say(s.counters())
     for line in link.counters():

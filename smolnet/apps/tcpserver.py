@@ -24,6 +24,18 @@
 # which the peer's new ISN and timestamps keep small). A slot whose handler
 # closed its side but whose peer never closes is aborted after
 # fin_timeout_ms (Linux: tcp_fin_timeout, 60 s).
+#
+# Dead clients (powered off, unplugged, spoofed) are reclaimed within a
+# bound: a server cannot tell an idle client from a vanished one without
+# asking, so its sockets have keepalive on by default (SERVER_OPTIONS,
+# any of which the caller's options override). A slot whose peer vanished
+# is freed at the latest, counted from the later of the peer's last segment
+# and our last new data:
+#   idle:                     keepalive_ms + keepalive_count * interval = 60 s
+#   data unacknowledged:      user_timeout_ms (RFC 9293 3.8.3)           = 60 s
+#   zero window, unanswered:  user_timeout_ms after the first probe      = 60 s
+#   we closed, peer did not:  fin_timeout_ms                             = 60 s
+# and a half-open handshake whose peer never answers ARP after 3 s.
 from micropython import const
 from time import ticks_diff
 from ..socket.tcp import TcpSocket
@@ -34,6 +46,10 @@ _FIN_WAIT_1 = const(5)
 _CLOSE_WAIT = const(7)
 _LAST_ACK = const(9)
 _TIME_WAIT = const(10)
+
+# TcpSocket options a server's sockets get unless the caller says otherwise
+SERVER_OPTIONS = (("keepalive_ms", 30000), ("keepalive_interval_ms", 10000),
+                  ("keepalive_count", 3), ("user_timeout_ms", 60000))
 
 
 def _closing(st):
@@ -59,6 +75,9 @@ class TcpServer:
         self.port = port
         self.handler = handler
         self.fin_timeout_ms = fin_timeout_ms
+        for k, v in SERVER_OPTIONS:
+            if k not in options:
+                options[k] = v
         self.listener = TcpListener(backlog, rx_size, tx_size, **options)
         self.listener.listen(port, addr)
         iface.add_socket(self.listener)
@@ -149,6 +168,12 @@ class TcpServer:
                 sl.sock.abort()
 
     def counters(self):
-        return "accepted=%d active=%d reclaimed=%d timed_out=%d errors=%d syn_dropped=%d" % (
+        L = self.listener
+        s = "accepted=%d active=%d reclaimed=%d timed_out=%d errors=%d syn_dropped=%d" % (
             self.accepted, self.active, self.reclaimed, self.timed_out, self.errors,
-            self.listener.syn_dropped)
+            L.syn_dropped)
+        ck = L.cookies
+        if ck is not None and (ck.sent or ck.bad):
+            s += " syn_cookies=%d cookies_ok=%d cookies_bad=%d cookie_unresolved=%d " \
+                "evicted=%d" % (ck.sent, ck.accepted, ck.bad, ck.unresolved, L.evicted)
+        return s

@@ -2,9 +2,14 @@
 #
 # TcpListener(backlog, rx_size, tx_size, **options) preallocates `backlog`
 # TcpSockets (each with its buffers). A SYN for the listening port takes a
-# free one (it answers SYN-ACK and completes the handshake on its own); a SYN
-# finding none free is dropped and counted (the peer retries: RFC 9293
-# leaves the choice open, Linux drops too). accept() hands out the oldest
+# free one (it answers SYN-ACK and completes the handshake on its own); its
+# header and options are checked first, so a malformed SYN never holds a
+# slot. A SYN finding none free gets a SYN cookie (tcp_cookie.py, RFC 4987
+# 3.6: no state kept), and the ACK returning a good cookie takes a free slot
+# or evicts the oldest half-open connection (RFC 4987 3.4); with
+# syn_cookies=False it is dropped and counted (the peer retries). A
+# half-open connection whose peer never answers ARP/ND (a spoofed source)
+# frees its slot after the neighbor timeout (3 s). accept() hands out the oldest
 # established connection and puts a fresh socket in its slot: the one the
 # caller passes (recycled, no allocation) or a new one (allocates, which is
 # fine at connection setup). Memory never grows beyond backlog sockets plus
@@ -25,8 +30,10 @@
 from micropython import const
 from time import ticks_diff
 from .errno import EINVAL
+from ..wire import tcp as wire
 from .tcp import TcpSocket, PROTO
 from .tcp_timewait import TimeWaitTable
+from .tcp_cookie import Cookies, open_from_cookie
 
 _CLOSED = const(0)
 _LISTEN = const(1)
@@ -41,10 +48,12 @@ _ACK = const(0x10)
 class TcpListener:
     proto = PROTO
 
-    def __init__(self, backlog=4, rx_size=4096, tx_size=4096, time_wait=0, **options):
+    def __init__(self, backlog=4, rx_size=4096, tx_size=4096, time_wait=0,
+                 syn_cookies=True, **options):
         if backlog < 1:
             raise ValueError("backlog")
         self.tw = TimeWaitTable(time_wait) if time_wait > 0 else None
+        self.cookies = Cookies() if syn_cookies else None
         self.rx_size = rx_size
         self.tx_size = tx_size
         self.options = options
@@ -53,6 +62,9 @@ class TcpListener:
         self.any_port = False       # listen(0, any_port=True): every port
         self.addr = None
         self.syn_dropped = 0        # SYNs that found the queue full
+        self.syn_bad = 0            # SYNs with a bad header or options
+        self.evicted = 0            # half-open slots given to a cookie ACK
+        self.opt = wire.Options()   # scratch for checking a SYN's options
         self.accepted = 0
         self.iface = None
         self._next = 0              # round-robin start for dispatch
@@ -89,6 +101,8 @@ class TcpListener:
         self.any_port = False
         for s in self.slots:
             s.abort()
+        if self.cookies is not None:
+            self.cookies.clear()
 
     def pending(self):
         """Connections ready for accept()."""
@@ -145,7 +159,13 @@ class TcpListener:
             return 0
         if self.addr is not None and not _addr_eq(self.addr, b, iface.rx_dst_off, iface.rx_alen):
             return 0
-        return 0 if b[l4_off + 13] & _ACK else 1
+        f = b[l4_off + 13]
+        if f & _ACK:
+            # an ACK for no slot may complete a handshake we answered with a
+            # SYN cookie (process() checks it and sends the RST if not)
+            ck = self.cookies
+            return 1 if ck is not None and ck.armed and not f & (_SYN | _RST) else 0
+        return 1
 
     def process(self, iface, l4_off, l4_len, now):
         self.iface = iface
@@ -159,8 +179,14 @@ class TcpListener:
             if s.state > _LISTEN and s.accepts(iface, l4_off) == 2:
                 s.process(iface, l4_off, l4_len, now)
                 return
-        f = iface.rx_buf[l4_off + 13]
-        if f & (_SYN | _RST | _ACK) != _SYN:
+        f = iface.rx_buf[l4_off + 13] & (_SYN | _RST | _ACK)
+        if f != _SYN and (f != _ACK or self.cookies is None):
+            return
+        if not self._syn_ok(iface.rx_buf, l4_off, l4_len):
+            self.syn_bad += 1     # before a slot is taken: nothing to give back
+            return
+        if f == _ACK:
+            self._cookie_ack(iface, l4_off, l4_len, now)
             return
         for s in self.slots:
             if s.state == _CLOSED and not s.rst_pending:
@@ -169,8 +195,66 @@ class TcpListener:
                     p = (iface.rx_buf[l4_off + 2] << 8) | iface.rx_buf[l4_off + 3]
                 s.listen(p, self.addr)
                 s.process(iface, l4_off, l4_len, now)
+                if s.state == _LISTEN:
+                    # the socket dropped the SYN after all: the slot is free
+                    # again (a slot left in LISTEN would be lost for good)
+                    s._reset()
                 return
+        if self.cookies is not None:
+            # every slot taken: answer statelessly (RFC 4987 3.6)
+            self.cookies.syn(self.slots[0], iface, l4_off, self.opt, now)
+            return
         self.syn_dropped += 1     # backlog full: the peer will retry
+
+    def _cookie_ack(self, iface, l4_off, l4_len, now):
+        """An ACK for no pending connection: with a good cookie it becomes
+        one, in a free slot or in that of the oldest half-open connection
+        (RFC 4987 3.4: a peer that proved its address beats one that has
+        not); else it gets the RST any closed port gives."""
+        ck = self.cookies
+        if not ck.check(iface, l4_off, self.opt, now):
+            ck.bad += 1
+            ck.rst(iface, l4_off, l4_len, now)
+            return
+        s = self._free_slot()
+        if s is None:
+            self.syn_dropped += 1    # the accept queue is full of established
+            return
+        ck.accepted += 1
+        p = self.port
+        if self.any_port:
+            p = (iface.rx_buf[l4_off + 2] << 8) | iface.rx_buf[l4_off + 3]
+        s.listen(p, self.addr)
+        open_from_cookie(s, ck, iface, l4_off, self.opt, now)
+        s.process(iface, l4_off, l4_len, now)
+
+    def _free_slot(self):
+        """A CLOSED slot, else the oldest SYN-RECEIVED one (evicted), else
+        None."""
+        old = None
+        for s in self.slots:
+            st = s.state
+            if st == _CLOSED and not s.rst_pending:
+                return s
+            if st == _SYN_RECEIVED and (old is None or ticks_diff(s.last_rx, old.last_rx) < 0):
+                old = s
+        if old is not None:
+            old._reset()             # silently: its peer is likely spoofed
+            old.error = 0
+            self.evicted += 1
+        return old
+
+    def _syn_ok(self, b, l4_off, l4_len):
+        """The header length and options of a SYN (or cookie ACK) parse
+        (RFC 9293 3.2: a bad option length drops the segment), checked
+        before it takes a slot; the options land in self.opt."""
+        hlen = (b[l4_off + 12] >> 4) << 2
+        if hlen < 20 or hlen > l4_len:
+            return False
+        if hlen == 20:
+            self.opt.clear()
+            return True
+        return wire.parse_options(b, l4_off, hlen, self.opt)
 
     def dispatch(self, iface, now):
         self.iface = iface

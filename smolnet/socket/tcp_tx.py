@@ -58,6 +58,8 @@ def dispatch(s, iface, now):
     if s.rtx_on and ticks_diff(now, s.rtx_at) >= 0:
         if s.rtx_persist:
             s.rtx_on = False
+            if _persist_gave_up(s, now):
+                return False
             s.probe_due = True
         elif s.rtx_tlp:
             s.rtx_on = False
@@ -131,6 +133,19 @@ def _on_rto(s, now):
     return True
 
 
+def _persist_gave_up(s, now):
+    """The persist timer fired: a peer that has answered none of our window
+    probes for the user timeout (RFC 9293 3.8.3, RFC 5482) is gone, and the
+    connection is aborted. One that answers them, even with a zero window,
+    is kept (RFC 1122 4.2.2.17). While probing, una_since is when the first
+    unanswered probe went out (_send_probe)."""
+    if s.user_timeout_ms > 0 and s.probing and ticks_diff(s.last_rx, s.una_since) < 0 \
+            and ticks_diff(now, s.una_since) >= s.user_timeout_ms:
+        close(s, ETIMEDOUT)
+        return True
+    return False
+
+
 def _mark_rtx(s, now):
     """Bookkeeping for any retransmission: Karn's rule for the timed
     segment, and the TSval an echo must reach to be trusted (tcp_ack)."""
@@ -196,6 +211,11 @@ def _start_persist(s, now):
     s.rtx_on = True
     s.rtx_persist = True
     s.rtx_at = ticks_add(now, _persist_interval(s))
+    if s.probing and s.user_timeout_ms > 0:
+        # fire no later than the user timeout of the unanswered probe
+        end = ticks_add(s.una_since, s.user_timeout_ms)
+        if ticks_diff(end, s.rtx_at) < 0:
+            s.rtx_at = end
 
 
 def poll_at(s, now):
@@ -434,6 +454,8 @@ def _send_probe(s, iface, now):
     k = _emit(s, iface, now, seq, _ACK, seq - start, 1)
     if k < 0:
         return False
+    if not s.probing or ticks_diff(s.last_rx, s.una_since) >= 0:
+        s.una_since = now          # the first probe not answered yet
     if seq + k > s.snd_nxt:
         s.snd_nxt = seq + k
     if s.sack_ok:
@@ -452,9 +474,16 @@ def _send_syn(s, iface, now):
     k = _emit(s, iface, now, 0, flags, 0, 0)
     if k < 0:
         return False
-    if s.no_route and first and s.state == _SYN_SENT:
-        close(s, EHOSTUNREACH)     # fail fast, as a connect() without a route
-        return False
+    if s.no_route:
+        if first and s.state == _SYN_SENT:
+            close(s, EHOSTUNREACH)     # fail fast, as a connect() without a route
+            return False
+        if s.passive and s.state == _SYN_RECEIVED:
+            # the SYN's source never answered ARP/ND (a spoofed address,
+            # RFC 4987 2): free the half-open slot after the neighbor
+            # timeout rather than after the user timeout
+            back_to_listen(s)
+            return False
     if first:
         s.una_since = now
         if not s.timestamps:
