@@ -122,6 +122,12 @@ class _Boards:
         self.booted.clear()
 
 
+def fresh_neighbors(ns):
+    """The kernel forgets what the board's earlier tests taught it: the
+    same address may come with another MAC now (server.py's, the driver's)."""
+    ns.run("ip", "neigh", "flush", "dev", ns.kernel_if)
+
+
 @pytest.fixture(scope="session")
 def qemu_boards():
     boards = _Boards()
@@ -148,6 +154,7 @@ def target(request, tmp_path, qemu_boards):
     except (NetnsError, RuntimeError) as e:
         pytest.fail("%s: %s" % (request.param, e), pytrace=False)
     board.resume()
+    fresh_neighbors(ns)
     yield QemuTarget(ns, board, str(tmp_path))
     if board.running:
         # the test failed with the server up: stop it, or boot afresh

@@ -28,7 +28,7 @@ import time
 import pytest
 
 from netns import (kernel_ping, assert_all_answered, KERNEL_IP, SMOLNET_IP, ROOT)
-from targets import BOARDS
+from targets import BOARDS, fresh_neighbors
 from test_interop_dnsmasq import start_dnsmasq
 
 pytestmark = pytest.mark.root
@@ -42,6 +42,7 @@ def board(request, qemu_boards):
     if b.running:
         b.stop()
     b.soft_reset()      # each test starts with the whole heap free
+    fresh_neighbors(ns)
     yield ns, b
     if b.running:
         try:
