@@ -32,7 +32,7 @@ BUDGET = 340
 # Interface.poll() and poll_delay() run on every round of a board's loop,
 # idle or not: none of these may take a frame from the heap
 HOT = ("Interface.poll", "Interface._timers", "Interface._rx_safe", "Interface._rx_burst",
-       "Interface._dispatch", "Interface._dispatch_one", "Interface.poll_delay",
+       "Interface._dispatch", "Interface.poll_delay",
        "Interface._sockets_delay")
 
 
