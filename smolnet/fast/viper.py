@@ -1,5 +1,7 @@
 # Viper fast paths. Imported only where @micropython.viper compiles; the pure
 # twins in pure.py must give the same results (host_tests/test_fast.py).
+# No bounds checks: callers are trusted (see smolnet/fast/__init__.py and
+# smolnet/socket/span.py, the check user numbers pass before they get here).
 import micropython
 
 
