@@ -68,7 +68,10 @@ def _new_socket(net, nodelay):
         if s.state == _CLOSED and not s.rst_pending:
             s.nodelay = nodelay
             return s
-    return TcpSocket(net.tcp_rx_size, net.tcp_tx_size, nodelay=nodelay, **net.tcp_options)
+    try:
+        return TcpSocket(net.tcp_rx_size, net.tcp_tx_size, nodelay=nodelay, **net.tcp_options)
+    except MemoryError:
+        raise OSError(errno.ENOMEM)         # lwIP: tcp_new() found no memory
 
 
 # --- opening ------------------------------------------------------------------
@@ -87,7 +90,10 @@ def connect(so, a, port):
     if t == 0:
         raise OSError(errno.EINPROGRESS)
     if not net.wait(lambda: s.state != _SYN_SENT, t):
-        raise OSError(errno.EINPROGRESS)     # lwIP, when a timeout runs out
+        # lwip_socket_connect since v1.23: ETIMEDOUT when a timeout runs
+        # out (EINPROGRESS only for timeout 0); the SYN goes on, so a
+        # later connect() says EALREADY
+        raise OSError(errno.ETIMEDOUT)
     if s.state == _CLOSED:
         _fail(so)
 
@@ -100,8 +106,11 @@ def listen(so, backlog):
     opts["nodelay"] = so._nodelay
     # accepted connections the server closes first spend TIME-WAIT in the
     # listener's compact records: their sockets come back to the pool at once
-    L = _Listener(16 if so._af == 10 else 4, backlog if backlog > 0 else 1,
-                  net.tcp_rx_size, net.tcp_tx_size, time_wait=net.tcp_time_wait, **opts)
+    try:
+        L = _Listener(16 if so._af == 10 else 4, backlog if backlog > 0 else 1,
+                      net.tcp_rx_size, net.tcp_tx_size, time_wait=net.tcp_time_wait, **opts)
+    except MemoryError:
+        raise OSError(errno.ENOMEM)         # lwIP: tcp_listen()'s ERR_MEM
     L.listen(so._port, so._laddr)
     so._s = L
     so._kind = _LISTEN
@@ -115,7 +124,10 @@ def accept(so):
     spare = net.tcp_pool.pop() if net.tcp_pool else None
     if spare is not None and (spare.state != _CLOSED or spare.rst_pending):
         spare = None
-    s = L.accept(spare)
+    try:
+        s = L.accept(spare)      # allocates the slot's replacement first
+    except MemoryError:
+        raise OSError(errno.ENOMEM)         # the connection stays queued
     if s not in so._iface.sockets:
         so._iface.add_socket(s)
     c = so.__class__(so._af, 1, 0, net)
