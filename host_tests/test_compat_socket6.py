@@ -403,7 +403,7 @@ def test_repl_up_prints_ipv6_addresses():
     lines = []
     repl.set_output(lines.append)
     try:
-        repl.up(p.a, "2001:db8::5/64", driver=False)
+        repl.up(p.a, "2001:db8::5/64", driver=False, install=False)
         assert lines[0].startswith("Loopback up: 192.0.2.1/24 mac ")
         assert lines[1:] == ["  inet6 2001:db8::5/64"]
         assert socket.getaddrinfo("2001:db8::5", 1, socket.AF_INET6)[0][-1][0] == "2001:db8::5"
