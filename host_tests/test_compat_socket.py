@@ -323,3 +323,17 @@ def test_timeout_recv_sizes_and_out_of_memory():
         c.close()
     finally:
         _tcp.TcpSocket, _tcp._Listener = saved
+
+
+def test_ip_membership_argument_errors_are_lwips():
+    # modlwip.c: the ip_mreq through the buffer protocol (TypeError), its
+    # length checked with ValueError; IGMP's own errors as OSError
+    p, a, b = _nets()
+    s = _udp(a, 7100)
+    for bad in (b"\xe9\xfc\x00\x01", bytes(9)):
+        raises(ValueError, s.setsockopt, socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, bad)
+    raises(TypeError, s.setsockopt, socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, 5)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, bytes([233, 252, 0, 1]) + bytes(4))
+    assert "233.252.0.1" in p.a.multicast_groups()
+    s.close()
+    assert "233.252.0.1" not in p.a.multicast_groups()

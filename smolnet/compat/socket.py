@@ -170,16 +170,6 @@ def inet_ntop(af, b):
     return ipaddr.fmt4(b)
 
 
-def _tcp_error(e):
-    # lwIP reports a refused connection as a reset (ERR_RST) and gives up
-    # after the retransmissions with ERR_ABRT
-    if e == errno.ECONNREFUSED:
-        return errno.ECONNRESET
-    if e == errno.ETIMEDOUT:
-        return errno.ECONNABORTED
-    return e if e else errno.ENOTCONN
-
-
 class socket(io.IOBase):
     def __init__(self, af=AF_INET, type=SOCK_STREAM, proto=0, net=None):
         self._kind = _NEW
@@ -272,11 +262,17 @@ class socket(io.IOBase):
         try:
             ok = len(mreq) == (20 if v6 else 8)
         except TypeError:
+            if not v6:
+                raise                   # lwIP: mp_get_buffer_raise
             ok = False
         if not ok:
-            raise OSError(errno.EINVAL)
+            if not v6:
+                raise ValueError        # lwIP's length check: mp_raise_ValueError(NULL)
+            raise OSError(errno.EINVAL)             # Linux, for an ipv6_mreq
         group = ipaddr.fmt6(mreq, 0) if v6 else ipaddr.fmt4(mreq, 0)
         mine = self._groups if self._groups is not None else []
+        # joining twice and leaving a group not joined: Linux's errors (lwIP
+        # counts a second join and says EINVAL for the leave; README lists it)
         if join:
             if group in mine:
                 raise OSError(errno.EADDRINUSE)     # as Linux: joined twice
