@@ -92,6 +92,11 @@ def test_arp_netstat_stats_ifconfig():
     d = dict((l.split()[0], int(l.split()[1])) for l in lines)
     assert d["rx_frames"] >= 1 and d["tx_frames"] >= 2 and d["arp_requests"] == 1
     assert "drop_short" not in d
+    nic.iface.device.rx_partial_csum = 2       # as AfPacket counts them
+    del lines[:]
+    repl.stats()
+    assert lines[-1] == ("rx_partial_csum            2  (TX checksum offload on at the "
+                         "other end: ethtool -K <peer> tx off)"), lines
     del lines[:]
     repl.ifconfig()
     assert lines[0] == "Loopback: UP mtu 1500"

@@ -308,6 +308,10 @@ def stats(all=False):
     for k in NAMES:
         if all or d[k]:
             _say("%-26s %d" % (k, d[k]))
+    partial = getattr(st.dev, "rx_partial_csum", 0)     # AfPacket: see afpacket.py
+    if partial:
+        _say("%-26s %d  (TX checksum offload on at the other end: ethtool -K <peer> tx off)"
+             % ("rx_partial_csum", partial))
 
 
 def ifconfig():
