@@ -162,13 +162,33 @@ def test_data_after_close_is_dropped_then_eof():
     srv.close()
 
 
-def test_reset_by_peer_is_econnreset_then_ebadf():
+def test_reset_by_peer_is_econnreset_then_end_of_stream():
+    # modlwip.c: the read that meets ERR_RST raises ECONNRESET and moves to
+    # STATE_PEER_RST_HANDLED: later reads return b"", poll says IN|HUP
     p, srv, c, s, addr = _connected()
     c.send(b"request the server ignores")
     socket.current().poll()
     s.close()                                      # unread data: RST (lwIP)
     socket.current().poll()
+    assert c.ioctl(3, 1 | 4) == 1 | 4 | 0x08 | 0x10   # ERR_RST: IN, OUT, ERR, HUP
     assert raises(OSError, c.recv, 10).args[0] == errno.ECONNRESET
+    assert c.recv(10) == b""
+    assert c.read() == b"" and c.readline() == b""
+    assert c.ioctl(3, 1 | 4) == 1 | 0x10
+    c.close()
+    assert c.ioctl(3, 1) == 0x20
+    srv.close()
+
+
+def test_reset_seen_by_send_is_econnreset_then_ebadf():
+    # lwip_socket_send: check_connected raises the error, then _ERR_BADF
+    p, srv, c, s, addr = _connected()
+    c.send(b"request the server ignores")
+    socket.current().poll()
+    s.close()
+    socket.current().poll()
+    assert raises(OSError, c.send, b"x").args[0] == errno.ECONNRESET
+    assert raises(OSError, c.send, b"x").args[0] == errno.EBADF
     assert raises(OSError, c.recv, 10).args[0] == errno.EBADF
     assert c.ioctl(3, 1) == 0x20
     c.close()

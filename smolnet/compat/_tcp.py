@@ -49,10 +49,17 @@ def _error(e):
     return e if e else errno.ENOTCONN
 
 
-def _fail(so):
-    """Raise the connection's error once; later calls get EBADF (lwIP)."""
-    so._dead = True
-    raise OSError(_error(so._s.error))
+def _fail(so, reading=False):
+    """Raise the connection's error once; later calls get EBADF (lwIP's
+    check_connected sets _ERR_BADF). A reset that a read reports is the
+    exception: later reads return b"" and poll says IN|HUP, as lwIP's
+    lwip_tcp_receive moves to STATE_PEER_RST_HANDLED."""
+    e = _error(so._s.error)
+    if reading and e == errno.ECONNRESET:
+        so._rst_read = True
+    else:
+        so._dead = True
+    raise OSError(e)
 
 
 def _stream(so):
@@ -231,8 +238,8 @@ def _wait_data(so, s, partial, stream=True):
 
 
 def _eof_or_error(so, s):
-    if s.state == _CLOSED and s.error:
-        _fail(so)
+    if s.state == _CLOSED and s.error and not so._rst_read:
+        _fail(so, True)
     return b""
 
 
@@ -335,6 +342,8 @@ def readline(so, limit):
 
 def poll_flags(so, flags):
     s = so._s
+    if so._rst_read:
+        return (flags & _POLLIN) | _POLLHUP      # lwIP's STATE_PEER_RST_HANDLED
     r = 0
     if so._kind == _LISTEN:
         if flags & _POLLIN and s.pending():
@@ -349,8 +358,9 @@ def poll_flags(so, flags):
         r |= _POLLOUT
     if st == _CLOSED:
         if s.error == errno.ECONNRESET or s.error == errno.ECONNREFUSED:
-            # lwIP says HUP; readers are woken too, so their read raises
-            r |= _POLLHUP | (flags & (_POLLIN | _POLLOUT))
+            # lwIP's ERR_RST: ERR|HUP, and readers are woken too (their
+            # read raises), writers when asked
+            r |= _POLLERR | _POLLHUP | (flags & (_POLLIN | _POLLOUT))
         elif s.error:
             r |= _POLLERR
     return r

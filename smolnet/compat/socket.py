@@ -19,8 +19,10 @@
 #     listening, closed by the peer), as lwIP's state check gives;
 #   - connection errors as lwIP maps them: refused -> ECONNRESET (ERR_RST),
 #     reset -> ECONNRESET, retransmissions exhausted -> ECONNABORTED
-#     (ERR_ABRT); the error is raised once, later calls get EBADF (lwIP:
-#     send's check_connected sets _ERR_BADF; see README for recv);
+#     (ERR_ABRT); the error is raised once, later calls get EBADF (lwIP's
+#     check_connected sets _ERR_BADF), except after a reset that a read
+#     reported: reads then return b"" and poll says IN|HUP (lwIP's
+#     STATE_PEER_RST_HANDLED);
 #   - bind to a port in use: EADDRINUSE (ERR_USE; SO_REUSEADDR on both
 #     sockets allows it for UDP; for TCP while the other is in TIME-WAIT);
 #     bind twice: EINVAL (ERR_VAL);
@@ -187,6 +189,7 @@ class socket(io.IOBase):
         self._nodelay = False
         self._closed = False
         self._dead = False          # an error was reported: now EBADF
+        self._rst_read = False      # a read reported a reset: now b"" (lwIP)
         self._port = 0
         self._laddr = None          # bound local address (bytes) or None
         self._peer = None           # connected peer (address bytes, port)
