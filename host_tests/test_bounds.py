@@ -140,3 +140,11 @@ def test_icmp_send_to_and_send_echo():
     assert s.tx.is_empty()
     assert s.send_echo(IP_B, 1, b"abc", 3) == 3 and s.send_to(msg, -1, IP_B) == 12
     raises(TypeError, s.recv_into, b"xx")
+
+
+def test_tcp_addresses_are_4_or_16_bytes():
+    t = TcpSocket(64, 64)
+    for a in (b"\xc0\x00\x02", bytes(5), bytes(17)):
+        _einval(t.connect, a, 80)
+        _einval(t.connect, IP_B, 80, 0, a)        # local address
+    assert t.state == 0

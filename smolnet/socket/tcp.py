@@ -39,7 +39,7 @@ from ..storage.ring import RingBuffer
 from ..storage.assembler import Assembler
 # (names, not `from . import x`: the package's __getattr__ would intercept)
 from .errno import EALREADY, EINVAL, EISCONN, ENOTCONN
-from .span import span, writable
+from .span import span, writable, address
 from .tcp_rx import process as _process, time_wait_reopen as _tw_reopen
 from .tcp_tx import dispatch as _dispatch, poll_at as _poll_at
 from .tcp_timers import RttEstimator
@@ -466,6 +466,5 @@ def _parse(addr):
     if isinstance(addr, str):
         from ..wire import ipaddr
         return ipaddr.parse(addr)
-    if len(addr) != 4 and len(addr) != 16:
-        raise ValueError("address")
+    address(addr, 0, -1)          # 4 or 16 bytes, else OSError(EINVAL)
     return addr
