@@ -297,6 +297,7 @@ def test_stream_argument_checks():
     p, srv, c, s, addr = _connected()
     t0 = p.clock.t
     assert c.recv(0) == b""                  # at once, nothing waiting
+    assert c.recvfrom(0) == (b"", ("192.0.2.2", 80))
     assert p.clock.t == t0
     raises(ValueError, c.recv, -1)
     raises(ValueError, c.recvfrom, -1)

@@ -437,7 +437,8 @@ class socket(io.IOBase):
 
     def recvfrom(self, bufsize, flags=0):
         self._check_open()
-        _size(bufsize)
+        if _size(bufsize) == 0 and self._kind == _TCP:
+            return b"", self._peer_tuple()           # at once, as recv(0)
         if self._kind == _UDP or self._kind == _ICMP:
             return self._recv_dgram(bufsize, flags)
         from . import _tcp
