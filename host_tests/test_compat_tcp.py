@@ -316,6 +316,18 @@ def test_stream_argument_checks():
         x.close()
 
 
+def test_connect_again_after_the_peer_closed_is_ealready():
+    # modlwip.c's connect: EISCONN only in STATE_CONNECTED; once the peer
+    # closed (STATE_PEER_CLOSED) it is EALREADY
+    p, srv, c, s, addr = _connected()
+    assert raises(OSError, c.connect, ("192.0.2.2", 80)).args[0] == errno.EISCONN
+    s.close()
+    assert c.recv(10) == b""
+    assert raises(OSError, c.connect, ("192.0.2.2", 80)).args[0] == errno.EALREADY
+    c.close()
+    srv.close()
+
+
 def test_listen_negative_backlog_is_zero():
     # lwIP and CPython clamp a negative backlog to 0: one connection at a time
     p, a, b = _nets()

@@ -363,7 +363,9 @@ class socket(io.IOBase):
             self._peer = (a, 0)
             return
         if k == _TCP:
-            raise OSError(errno.EISCONN if self._s.state != _T_SYN_SENT else errno.EALREADY)
+            # lwIP: EISCONN in STATE_CONNECTED only; connecting, closed by
+            # the peer or failed: EALREADY
+            raise OSError(errno.EISCONN if self._s.state == _T_ESTABLISHED else errno.EALREADY)
         if k == _LISTEN:
             raise OSError(errno.EALREADY)       # lwIP: state is not NEW
         from . import _tcp
