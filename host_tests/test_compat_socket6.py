@@ -410,3 +410,18 @@ def test_repl_up_prints_ipv6_addresses():
         repl.down()
     finally:
         repl.set_output()
+
+
+def test_udp6_datagram_past_the_mtu_is_emsgsize():
+    # one IPv6 packet (the link's MTU, or a smaller one a router announced)
+    p, a, b = _nets()
+    t = _udp6(b, 7300)
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    room = p.a.ip_mtu - 40 - 8
+    assert raises(OSError, s.sendto, bytes(room + 1), (B6, 7300)).args[0] == errno.EMSGSIZE
+    assert s.sendto(bytes(room), (B6, 7300)) == room
+    assert len(t.recv(2000)) == room
+    p.a.ip6.mtu = 1280
+    assert raises(OSError, s.sendto, bytes(1280 - 48 + 1), (B6, 7300)).args[0] == errno.EMSGSIZE
+    s.close()
+    t.close()

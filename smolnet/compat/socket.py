@@ -476,7 +476,11 @@ class socket(io.IOBase):
         s = self._s
         # one IP packet's worth: smolnet sends no fragments (lwIP with
         # IP_FRAG off, and Linux with IP_PMTUDISC_DO, answer the same)
-        room = self._iface.ip_mtu - (40 if self._af == AF_INET6 else 20) - 8
+        i = self._iface
+        if self._af == AF_INET6:
+            room = (i.ip6.mtu or i.ip_mtu) - 40 - 8     # a router's MTU option counts
+        else:
+            room = i.ip_mtu - 20 - 8
         if n > room or n > s.tx.capacity():
             raise OSError(errno.EMSGSIZE)
         self._wait(lambda: s.can_send(n))
