@@ -48,6 +48,7 @@ def test_ifconfig_tuple_and_masks():
     raises(ValueError, nic.ipconfig, addr4=("192.0.2.9", "255.0.255.0"))
     nic.ipconfig(gw4="0.0.0.0")
     assert nic.iface.routes.entries() == []
+    network.ipconfig(dns="0.0.0.0")      # the server is global: later NICs would use it
 
 
 def test_config_mac_and_errors():
@@ -103,3 +104,4 @@ def test_ifconfig_dns_server_is_applied():
     assert n2.iface is nic2.iface and n2.resolver is not None
     assert [bytes(s) for s in n2.dns.servers()] == [bytes([198, 51, 100, 53])]
     nic2.active(False)
+    network.ipconfig(dns="0.0.0.0")

@@ -108,3 +108,16 @@ def test_arp_netstat_stats_ifconfig():
     s.close()
     repl.down()
     repl.set_output()
+
+
+def test_netstat_lists_the_dns_client():
+    # a DNS server from ifconfig/DHCP puts smolnet's DnsSocket on the
+    # Interface: netstat shows it (it raised AttributeError)
+    p, nic, lines = _up()
+    repl.state()[2].set_dns(["192.0.2.53"])
+    del lines[:]
+    repl.netstat()
+    rows = [l.split() for l in lines[1:]]
+    assert len(rows) == 1 and rows[0][:3] == ["udp", "0", "0"] and rows[0][-1] == "DnsSocket", rows
+    repl.down()
+    repl.set_output()

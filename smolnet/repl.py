@@ -269,7 +269,11 @@ def _rows(iface):
     local_ip = iface.ip4(0) or ipaddr.ANY4
     for s in iface.sockets:
         p = s.proto
-        if p == 17:
+        if p == 17 and not hasattr(s, "local_alen"):
+            # the stack's own clients (DNS, DHCP): no queues, a port at most
+            yield ("udp", 0, 0, _ep(ipaddr.ANY4, 4, getattr(s, "port", 0)), "0.0.0.0:*",
+                   type(s).__name__)
+        elif p == 17:
             loc = s.local if s.local_alen else ipaddr.ANY4
             yield ("udp", len(s.rx), len(s.tx), _ep(loc, 4, s.port), "0.0.0.0:*", "")
         elif p == 1:
