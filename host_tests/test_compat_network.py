@@ -48,6 +48,7 @@ def test_ifconfig_tuple_and_masks():
     raises(ValueError, nic.ipconfig, addr4=("192.0.2.9", "255.0.255.0"))
     nic.ipconfig(gw4="0.0.0.0")
     assert nic.iface.routes.entries() == []
+    network.ipconfig(dns="0.0.0.0")      # the server is global: later NICs would use it
 
 
 def test_config_mac_and_errors():
@@ -84,3 +85,23 @@ def test_lan_over_an_existing_interface():
     iface = Interface(_Dev())
     nic = network.LAN(iface)
     assert nic.iface is iface
+
+
+def test_ifconfig_dns_server_is_applied():
+    # issue 12 item 3: set after active(True), or before it
+    stack.clear()
+    nic = network.LAN(_Dev())
+    nic.active(True)
+    nic.ifconfig(("192.0.2.2", "255.255.255.0", "192.0.2.1", "192.0.2.53"))
+    n = stack.current()
+    assert n.resolver is not None and n.dns is not None
+    assert [bytes(s) for s in n.dns.servers()] == [bytes([192, 0, 2, 53])]
+    nic.active(False)
+    nic2 = network.LAN(_Dev())
+    nic2.ifconfig(("192.0.2.3", "255.255.255.0", "192.0.2.1", "198.51.100.53"))
+    nic2.active(True)
+    n2 = stack.current()
+    assert n2.iface is nic2.iface and n2.resolver is not None
+    assert [bytes(s) for s in n2.dns.servers()] == [bytes([198, 51, 100, 53])]
+    nic2.active(False)
+    network.ipconfig(dns="0.0.0.0")

@@ -8,7 +8,7 @@ from smolnet.compat.stack import Net
 from smolnet.socket import errno
 from smolnet.socket.udp import UdpSocket
 from netpair import NetPair
-from support import raises
+from support import raises, is_32bit
 
 _MP = sys.implementation.name == "micropython"
 
@@ -213,3 +213,127 @@ def test_raw_icmp_echo_like_uping():
     assert bytes(resp[12:16]) == bytes([192, 0, 2, 2])
     assert resp[20] == 0 and resp[24:26] == b"\x12\x34" and resp[28:] == bytes(range(16))
     s.close()
+
+
+def test_addresses_are_validated_as_lwip_reads_them():
+    # issue 9 item 6: ports are ints 0..65535, hosts str or bytes
+    p, a, b = _nets()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for port in (-1, 65536, 70000):
+        raises(OverflowError, s.bind, ("0.0.0.0", port))
+        raises(OverflowError, s.sendto, b"x", ("192.0.2.2", port))
+    raises(TypeError, s.bind, ("0.0.0.0", "80"))
+    raises(TypeError, s.bind, (1234, 80))          # was AttributeError
+    raises(TypeError, s.connect, (None, 80))
+    assert s._port == 0                            # nothing was bound
+    s.bind((b"0.0.0.0", 6500))                     # bytes host, as lwIP
+    assert s.getsockname() == ("0.0.0.0", 6500)
+    t = _udp(b, 6501)
+    assert s.sendto(b"via bytes", (b"192.0.2.2", 6501)) == 9
+    assert t.recv(20) == b"via bytes"
+    raises(ValueError, socket.inet_ntop, socket.AF_INET, b"123")   # was IndexError
+    raises(ValueError, socket.inet_ntop, socket.AF_INET, b"12345")
+    s.close()
+    t.close()
+
+
+def test_getaddrinfo_takes_bytes_hosts():
+    # issue 12 item 1: examples/network/http_client.py passes b"..."
+    p, a, b = _nets()
+    assert socket.getaddrinfo(b"192.0.2.1", 80) == [(2, 1, 0, "", ("192.0.2.1", 80))]
+    a.resolver = lambda name: "192.0.2.9" if name == "example.com" else None
+    assert socket.getaddrinfo(b"example.com", 80)[0][-1] == ("192.0.2.9", 80)
+    raises(TypeError, socket.getaddrinfo, 1234, 80)
+
+
+def test_datagram_past_the_mtu_is_emsgsize():
+    # issue 9 item 6: it was accepted, then dropped on the way out
+    p, a, b = _nets()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    t = _udp(b, 6600)
+    room = p.a.ip_mtu - 20 - 8                     # one IPv4 packet, no fragments
+    e = raises(OSError, s.sendto, bytes(room + 1), ("192.0.2.2", 6600))
+    assert e.args[0] == errno.EMSGSIZE
+    assert s.sendto(bytes(room), ("192.0.2.2", 6600)) == room
+    assert len(t.recv(2000)) == room
+    s.connect(("192.0.2.2", 6600))
+    assert raises(OSError, s.send, bytes(room + 1)).args[0] == errno.EMSGSIZE
+    assert raises(OSError, s.write, bytes(room + 1)).args[0] == errno.EMSGSIZE
+    s.close()
+    t.close()
+
+
+def test_str_data_is_sent_as_lwip_does():
+    # lwIP reads a str through the buffer protocol: its UTF-8 bytes go out
+    p, a, b = _nets()
+    t = _udp(b, 6700)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    assert s.sendto("h\u00e9", ("192.0.2.2", 6700)) == 3
+    assert t.recv(10) == "h\u00e9".encode()
+    raises(TypeError, s.sendto, 12, ("192.0.2.2", 6700))
+    s.close()
+    t.close()
+
+
+def test_readinto_refuses_immutable_buffers():
+    # issue 9 item 5: readinto wrote into bytes (flash, with frozen code)
+    p, a, b = _nets()
+    r = _udp(a, 6800)
+    w = _udp(b, 6801)
+    w.sendto(b"data", ("192.0.2.1", 6800))
+    const = b"xxxxxxxx"
+    raises(TypeError, r.readinto, const)
+    raises(TypeError, r.readinto, memoryview(const))
+    assert const == b"xxxxxxxx"
+    buf = bytearray(8)
+    assert r.readinto(memoryview(buf)) == 4 and buf[:4] == b"data"
+    r.close()
+    w.close()
+
+
+def test_timeout_recv_sizes_and_out_of_memory():
+    p, a, b = _nets()
+    s = _udp(a, 6900)
+    raises(ValueError, s.settimeout, -1)          # CPython; lwIP: ~49 days
+    raises(ValueError, s.settimeout, -0.5)
+    raises(TypeError, s.settimeout, "1")
+    assert s._timeout == -1
+    s.settimeout(0.25)
+    assert s._timeout == 250
+    raises(ValueError, s.recv, -1)
+    raises(ValueError, s.recvfrom, -1)
+    raises(TypeError, s.recv, "10")
+    s.close()
+    # a socket's buffers that do not fit: ENOMEM, as lwIP's udp_new/tcp_new
+    a.udp_bytes = (1 << 29) if is_32bit else (1 << 50)
+    assert raises(OSError, socket.socket, socket.AF_INET, socket.SOCK_DGRAM).args[0] == errno.ENOMEM
+    # TCP: a socket or listener whose buffers cannot be allocated (sizes
+    # past TcpSocket's limit are ValueError, so the allocation fails here)
+    from smolnet.compat import _tcp
+
+    def oom(*args, **kw):
+        raise MemoryError("memory allocation failed")
+
+    saved = (_tcp.TcpSocket, _tcp._Listener)
+    _tcp.TcpSocket = _tcp._Listener = oom
+    try:
+        c = socket.socket()
+        assert raises(OSError, c.connect, ("192.0.2.2", 80)).args[0] == errno.ENOMEM
+        assert raises(OSError, c.listen, 1).args[0] == errno.ENOMEM
+        c.close()
+    finally:
+        _tcp.TcpSocket, _tcp._Listener = saved
+
+
+def test_ip_membership_argument_errors_are_lwips():
+    # modlwip.c: the ip_mreq through the buffer protocol (TypeError), its
+    # length checked with ValueError; IGMP's own errors as OSError
+    p, a, b = _nets()
+    s = _udp(a, 7100)
+    for bad in (b"\xe9\xfc\x00\x01", bytes(9)):
+        raises(ValueError, s.setsockopt, socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, bad)
+    raises(TypeError, s.setsockopt, socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, 5)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, bytes([233, 252, 0, 1]) + bytes(4))
+    assert "233.252.0.1" in p.a.multicast_groups()
+    s.close()
+    assert "233.252.0.1" not in p.a.multicast_groups()

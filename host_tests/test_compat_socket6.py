@@ -403,10 +403,25 @@ def test_repl_up_prints_ipv6_addresses():
     lines = []
     repl.set_output(lines.append)
     try:
-        repl.up(p.a, "2001:db8::5/64", driver=False)
+        repl.up(p.a, "2001:db8::5/64", driver=False, install=False)
         assert lines[0].startswith("Loopback up: 192.0.2.1/24 mac ")
         assert lines[1:] == ["  inet6 2001:db8::5/64"]
         assert socket.getaddrinfo("2001:db8::5", 1, socket.AF_INET6)[0][-1][0] == "2001:db8::5"
         repl.down()
     finally:
         repl.set_output()
+
+
+def test_udp6_datagram_past_the_mtu_is_emsgsize():
+    # one IPv6 packet (the link's MTU, or a smaller one a router announced)
+    p, a, b = _nets()
+    t = _udp6(b, 7300)
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    room = p.a.ip_mtu - 40 - 8
+    assert raises(OSError, s.sendto, bytes(room + 1), (B6, 7300)).args[0] == errno.EMSGSIZE
+    assert s.sendto(bytes(room), (B6, 7300)) == room
+    assert len(t.recv(2000)) == room
+    p.a.ip6.mtu = 1280
+    assert raises(OSError, s.sendto, bytes(1280 - 48 + 1), (B6, 7300)).args[0] == errno.EMSGSIZE
+    s.close()
+    t.close()

@@ -162,13 +162,33 @@ def test_data_after_close_is_dropped_then_eof():
     srv.close()
 
 
-def test_reset_by_peer_is_econnreset_then_ebadf():
+def test_reset_by_peer_is_econnreset_then_end_of_stream():
+    # modlwip.c: the read that meets ERR_RST raises ECONNRESET and moves to
+    # STATE_PEER_RST_HANDLED: later reads return b"", poll says IN|HUP
     p, srv, c, s, addr = _connected()
     c.send(b"request the server ignores")
     socket.current().poll()
     s.close()                                      # unread data: RST (lwIP)
     socket.current().poll()
+    assert c.ioctl(3, 1 | 4) == 1 | 4 | 0x08 | 0x10   # ERR_RST: IN, OUT, ERR, HUP
     assert raises(OSError, c.recv, 10).args[0] == errno.ECONNRESET
+    assert c.recv(10) == b""
+    assert c.read() == b"" and c.readline() == b""
+    assert c.ioctl(3, 1 | 4) == 1 | 0x10
+    c.close()
+    assert c.ioctl(3, 1) == 0x20
+    srv.close()
+
+
+def test_reset_seen_by_send_is_econnreset_then_ebadf():
+    # lwip_socket_send: check_connected raises the error, then _ERR_BADF
+    p, srv, c, s, addr = _connected()
+    c.send(b"request the server ignores")
+    socket.current().poll()
+    s.close()
+    socket.current().poll()
+    assert raises(OSError, c.send, b"x").args[0] == errno.ECONNRESET
+    assert raises(OSError, c.send, b"x").args[0] == errno.EBADF
     assert raises(OSError, c.recv, 10).args[0] == errno.EBADF
     assert c.ioctl(3, 1) == 0x20
     c.close()
@@ -188,7 +208,8 @@ def test_misuse_errors():
     assert raises(OSError, t.send, b"x").args[0] == errno.ENOTCONN
     t.close()
     assert raises(OSError, t.send, b"x").args[0] == errno.EBADF
-    assert raises(OSError, srv.connect, ("192.0.2.1", 1)).args[0] == errno.EINVAL
+    # lwIP: connect on a socket that is not NEW and not connected: EALREADY
+    assert raises(OSError, srv.connect, ("192.0.2.1", 1)).args[0] == errno.EALREADY
     for x in (srv, other, u):
         x.close()
 
@@ -205,7 +226,10 @@ def test_connect_to_an_absent_host():
     assert p.clock.t - t0 >= 3000
     c2 = socket.socket()
     c2.settimeout(0.5)
-    assert raises(OSError, c2.connect, ("192.0.2.99", 80)).args[0] == errno.EINPROGRESS
+    # v1.28's lwip_socket_connect: a timeout that runs out is ETIMEDOUT (issue 12)
+    assert raises(OSError, c2.connect, ("192.0.2.99", 80)).args[0] == errno.ETIMEDOUT
+    # the SYN goes on: connecting again is EALREADY, as lwIP's state check
+    assert raises(OSError, c2.connect, ("192.0.2.99", 80)).args[0] == errno.EALREADY
     c.close()
     c2.close()
 
@@ -266,3 +290,55 @@ def test_server_closing_first_reuses_sockets_during_time_wait():
     b.poll()
     assert L.tw.in_use() == 0
     srv.close()
+
+
+def test_stream_argument_checks():
+    # issue 9 items 5 and 6 on a connected stream
+    p, srv, c, s, addr = _connected()
+    t0 = p.clock.t
+    assert c.recv(0) == b""                  # at once, nothing waiting
+    assert c.recvfrom(0) == (b"", ("192.0.2.2", 80))
+    assert p.clock.t == t0
+    raises(ValueError, c.recv, -1)
+    raises(ValueError, c.recvfrom, -1)
+    assert c.send("h\u00e9") == 3               # str: its UTF-8 bytes (lwIP)
+    c.sendall("llo")
+    assert c.write("!") == 1
+    const = b"......."
+    raises(TypeError, s.readinto, const)
+    raises(TypeError, s.readinto, memoryview(const), 2)
+    assert const == b"......."
+    buf = bytearray(7)
+    assert s.readinto(buf) == 7 and bytes(buf) == "h\u00e9llo!".encode()
+    raises(TypeError, c.send, 5)
+    raises(TypeError, srv.listen, "2")
+    for x in (c, s, srv):
+        x.close()
+
+
+def test_connect_again_after_the_peer_closed_is_ealready():
+    # modlwip.c's connect: EISCONN only in STATE_CONNECTED; once the peer
+    # closed (STATE_PEER_CLOSED) it is EALREADY
+    p, srv, c, s, addr = _connected()
+    assert raises(OSError, c.connect, ("192.0.2.2", 80)).args[0] == errno.EISCONN
+    s.close()
+    assert c.recv(10) == b""
+    assert raises(OSError, c.connect, ("192.0.2.2", 80)).args[0] == errno.EALREADY
+    c.close()
+    srv.close()
+
+
+def test_listen_negative_backlog_is_zero():
+    # lwIP and CPython clamp a negative backlog to 0: one connection at a time
+    p, a, b = _nets()
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, b)
+    srv.bind(("0.0.0.0", 81))
+    srv.listen(-1)
+    assert len(srv._s.slots) == 1
+    c = socket.socket()
+    c.connect(("192.0.2.2", 81))
+    s, addr = srv.accept()
+    c.send(b"x")
+    assert s.recv(1) == b"x"
+    for x in (c, s, srv):
+        x.close()

@@ -258,3 +258,33 @@ def test_network_lan_dhcp_and_getaddrinfo_by_name(netns):
     assert "dhcp4 True True 3" in out, out
     assert "resolved ('192.0.2.77', 80)" in out, out
     assert "nope -2" in out, out
+
+
+NIC_STATIC_SCRIPT = """
+import sys
+sys.path.insert(0, ROOT)
+import smolnet.socket as socket
+from smolnet.compat import network
+from smolnet.phy.afpacket import AfPacket
+nic = network.LAN(AfPacket(IFACE))
+nic.active(True)
+nic.ifconfig(("192.0.2.3", "255.255.255.0", "192.0.2.1", SERVER))
+print("ifconfig", nic.ifconfig())
+print("resolved", socket.getaddrinfo(b"alias.example", 80)[0][-1])
+"""
+
+
+@pytest.mark.root
+def test_network_lan_static_ifconfig_applies_the_dns_server(netns):
+    # issue 12 item 3: the 4-tuple's DNS server is the resolver's from then
+    # on (it was stored and never used: names did not resolve)
+    ns = netns
+    start_dnsmasq(ns)
+    from netns import micropython, ROOT
+    script = NIC_STATIC_SCRIPT.replace("ROOT", repr(ROOT)).replace("IFACE", repr(SMOLNET_IF))
+    script = script.replace("SERVER", repr(KERNEL_IP))
+    r = ns.run(micropython(), "-c", script, check=False, timeout=60)
+    out = r.stdout
+    assert r.returncode == 0, out
+    assert "ifconfig ('192.0.2.3', '255.255.255.0', '192.0.2.1', '%s')" % KERNEL_IP in out, out
+    assert "resolved ('192.0.2.77', 80)" in out, out

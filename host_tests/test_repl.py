@@ -8,20 +8,44 @@ from netpair import NetPair
 from support import raises
 
 
-def _up():
+def _up(keep_note=False):
     p = NetPair()
     lines = []
     repl.set_output(lines.append)
     nic = repl.up(p.a, gw="192.0.2.254", driver=False)
+    if not keep_note:
+        del lines[1:]              # the note on installing the socket module
     repl.state()[2].also_poll(p.b)
     return p, nic, lines
 
 
+def _host_socket():
+    try:
+        import socket as host
+    except ImportError:
+        return None
+    return host
+
+
 def test_up_prints_and_sets_the_socket_default():
-    p, nic, lines = _up()
-    assert lines == ["Loopback up: 192.0.2.1/24 mac 02:00:00:00:00:01 mtu 1500 gw 192.0.2.254"]
+    # issue 12 item 5: on MicroPython up() installs smolnet's socket module
+    # (with a note when it replaces the port's own); CPython keeps its own
+    import sys
+    import smolnet.socket as ours
+    before = _host_socket()
+    p, nic, lines = _up(keep_note=True)
+    assert lines[0] == "Loopback up: 192.0.2.1/24 mac 02:00:00:00:00:01 mtu 1500 gw 192.0.2.254"
     assert socket.current().iface is p.a and nic.isconnected()
+    if sys.implementation.name == "micropython":
+        import socket as now
+        assert now is ours and sys.modules["usocket"] is ours
+        note = ["note: `import socket` now gives smolnet's socket module"
+                " (modules imported before keep the host's)"]
+        assert lines[1:] == (note if before is not None else []), lines
+    else:
+        assert lines[1:] == [] and _host_socket() is before
     repl.down()
+    assert _host_socket() is before               # down() puts it back
     assert raises(OSError, repl.arp).args[0] == 19
     repl.set_output()
 
@@ -68,6 +92,11 @@ def test_arp_netstat_stats_ifconfig():
     d = dict((l.split()[0], int(l.split()[1])) for l in lines)
     assert d["rx_frames"] >= 1 and d["tx_frames"] >= 2 and d["arp_requests"] == 1
     assert "drop_short" not in d
+    nic.iface.device.rx_partial_csum = 2       # as AfPacket counts them
+    del lines[:]
+    repl.stats()
+    assert lines[-1] == ("rx_partial_csum            2  (TX checksum offload on at the "
+                         "other end: ethtool -K <peer> tx off)"), lines
     del lines[:]
     repl.ifconfig()
     assert lines[0] == "Loopback: UP mtu 1500"
@@ -77,5 +106,18 @@ def test_arp_netstat_stats_ifconfig():
     assert lines[1].split() == ["192.0.2.1/24", "on-link"]
     assert lines[2].split() == ["default", "192.0.2.254"]
     s.close()
+    repl.down()
+    repl.set_output()
+
+
+def test_netstat_lists_the_dns_client():
+    # a DNS server from ifconfig/DHCP puts smolnet's DnsSocket on the
+    # Interface: netstat shows it (it raised AttributeError)
+    p, nic, lines = _up()
+    repl.state()[2].set_dns(["192.0.2.53"])
+    del lines[:]
+    repl.netstat()
+    rows = [l.split() for l in lines[1:]]
+    assert len(rows) == 1 and rows[0][:3] == ["udp", "0", "0"] and rows[0][-1] == "DnsSocket", rows
     repl.down()
     repl.set_output()

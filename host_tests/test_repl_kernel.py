@@ -5,6 +5,8 @@ the helpers talk to the Linux kernel across the veth pair. The assertions
 are on what the helpers print. CPython pytest, root only.
 """
 import os
+import re
+import select
 import shutil
 import subprocess
 import sys
@@ -85,8 +87,10 @@ def _session(ns, r):
 
     out = r.run("from smolnet import repl\nrepl.up(%r, '%s/%d', gw=%r)"
                 % (SMOLNET_IF, SMOLNET_IP, PREFIX, KERNEL_IP))
-    assert out.strip() == "%s up: %s/%d mac %s mtu 1500 gw %s" % (
-        SMOLNET_IF, SMOLNET_IP, PREFIX, smac, KERNEL_IP), out
+    assert out.strip().split("\n") == [
+        "%s up: %s/%d mac %s mtu 1500 gw %s" % (SMOLNET_IF, SMOLNET_IP, PREFIX, smac, KERNEL_IP),
+        "note: `import socket` now gives smolnet's socket module"
+        " (modules imported before keep the host's)"], out
 
     out = r.run("repl.ping(%r, 3)" % KERNEL_IP)
     lines = out.strip().split("\n")
@@ -131,3 +135,111 @@ def _session(ns, r):
     d = dict((l.split()[0], int(l.split()[1])) for l in out.strip().split("\n"))
     assert d["icmp_echo_replies"] >= 3 and d["rx_frames"] >= 8 and d["tx_frames"] >= 8, out
     assert d.get("drop_bad_checksum", 0) == 0, out
+
+
+# --- the README's REPL transcript, typed into the real (friendly) REPL ------
+
+README = os.path.join(ROOT, "README.md")
+_MAC = re.compile(r"\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b")
+_FLOAT = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
+
+
+def readme_transcript():
+    """[(input line, [expected output lines])] of the block under README's
+    "#### At the REPL"; an expected line "..." stands for any output."""
+    with open(README) as f:
+        text = f.read()
+    block = text.split("#### At the REPL", 1)[1].split("```", 2)[1]
+    steps = []
+    for line in block.strip("\n").split("\n"):
+        if line.startswith(">>> "):
+            steps.append((line[4:], []))
+        else:
+            steps[-1][1].append(line)
+    return steps
+
+
+def normalize(lines):
+    """What differs from run to run: MAC addresses, times, counts of frames
+    and the neighbor's age."""
+    out = []
+    for line in lines:
+        line = _MAC.sub("<mac>", line)
+        line = _FLOAT.sub("<f>", line)
+        line = re.sub(r"time \d+ms", "time <n>ms", line)
+        line = re.sub(r"captured \d+ frames", "captured <n> frames", line)
+        line = re.sub(r"^\d+$", "<n>", line)                  # capture()'s echo
+        line = re.sub(r"(<mac>\s+)\d+$", r"\1<n>", line)       # arp's age
+        out.append(line.rstrip())
+    return out
+
+
+class FriendlyRepl:
+    """`micropython -i` on a pty (socat) in the namespace, typed into line
+    by line as a person would: the REPL echoes what expressions return,
+    which mpremote's raw REPL does not show."""
+
+    def __init__(self, ns):
+        self.ns = ns
+        tty = ns.path("ttyREPL")
+        env = dict(os.environ, MICROPYPATH=ROOT + ":.frozen")
+        self.proc = ns.spawn("friendly", ["socat", "pty,link=%s,raw,echo=0" % tty,
+                                          "exec:%s -i" % micropython()], env=env, cwd=ns.dir)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(tty):
+            if time.monotonic() > deadline or not self.proc.running():
+                raise NetnsError("socat did not make the pty:\n" + self.proc.output())
+            time.sleep(0.02)
+        self.fd = os.open(tty, os.O_RDWR | os.O_NOCTTY)
+        self.banner = self._until_prompt(10)
+
+    def _until_prompt(self, timeout):
+        buf = b""
+        deadline = time.monotonic() + timeout
+        while not buf.endswith(b">>> "):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("no prompt from the REPL; got:\n%r" % buf)
+            r, _, _ = select.select([self.fd], [], [], min(left, 0.5))
+            if r:
+                buf += os.read(self.fd, 4096)
+        return buf[:-4].decode().replace("\r\n", "\n")
+
+    def line(self, text, timeout=60):
+        """Type one line; the lines it printed (its own echo removed)."""
+        os.write(self.fd, text.encode() + b"\r")
+        out = self._until_prompt(timeout)
+        echo, _, rest = out.partition("\n")
+        assert echo == text, (echo, text)
+        return rest.split("\n")[:-1] if rest else []
+
+    def close(self):
+        os.close(self.fd)
+        for pid in _children(self.proc.pid):     # MicroPython, by pid
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        self.ns.stop(self.proc)
+
+
+def test_readme_repl_transcript_is_what_the_repl_prints(netns):
+    # issue 12 item 6: README's "At the REPL" block, line by line; the
+    # kernel pings smolnet during the capture so it has frames to count
+    steps = readme_transcript()
+    assert len(steps) >= 5 and steps[1][0].startswith("repl.up(")
+    r = FriendlyRepl(netns)
+    try:
+        for cmd, expected in steps:
+            pinger = None
+            if cmd.startswith("repl.capture("):
+                pinger = netns.spawn("kping2", ["ping", "-c", "3", "-i", "0.2", SMOLNET_IP])
+            got = r.line(cmd)
+            if pinger is not None:
+                netns.wait(pinger)
+            if expected == ["..."]:
+                assert got and not [l for l in got if "Traceback" in l], (cmd, got)
+                continue
+            assert normalize(got) == normalize(expected), (cmd, got, expected)
+    finally:
+        r.close()

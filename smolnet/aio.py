@@ -28,6 +28,7 @@ from time import ticks_ms, ticks_add, ticks_diff
 from micropython import const
 from .socket import errno
 from .socket.udp import UdpSocket as _Udp
+from .socket.span import span, writable
 from .compat.ports import ephemeral_port
 
 _MP = sys.implementation.name == "micropython"
@@ -243,8 +244,7 @@ class UdpSocket:
 
     async def sendto(self, data, address, n=-1):
         s = self.sock
-        if n < 0:
-            n = len(data)
+        n = span(data, 0, n)           # before waiting for room for n bytes
         host, port = address
         a = _parse(host)
         if not s.can_send(n):
@@ -255,6 +255,7 @@ class UdpSocket:
 
     async def recv_into(self, buf, n=-1):
         s = self.sock
+        writable(buf, 0, n)            # misuse raises now, not after the wait
         if not s.can_recv():
             await self.driver.wait_until(lambda: s.can_recv() or not s.is_open())
         if not s.is_open():

@@ -11,7 +11,13 @@
 #   --> repl.http(); repl.echo()       # a status page on :80, TCP echo on :7
 #
 # up() makes the interface the default of the socket facade (so
-# smolnet.socket works at once) and, where asyncio exists, creates the
+# smolnet.socket works at once). On MicroPython it also installs that module
+# as `socket` and `usocket` (smolnet.socket.install()), so `import socket`,
+# `import requests` typed after it use smolnet and not the host's stack (the
+# unix port's, an lwIP port's): a one-line note says so when a socket module
+# was there before; up(..., install=False) keeps it, down() puts it back.
+# (Not on CPython: the host process needs its own socket module.) Where
+# asyncio exists, up() also creates the
 # smolnet.aio driver task: it runs whenever an asyncio loop runs (asyncio.run,
 # aiorepl). Between REPL lines nothing runs the stack on the unix port: the
 # helpers run it while they work, and serve(s) does for s seconds.
@@ -35,6 +41,7 @@ class _State:
     net = None
     driver = None
     dev = None
+    saved = None        # sys.modules' socket/usocket before up() installed ours
 
 
 _st = _State()
@@ -56,11 +63,13 @@ def _need():
     return _st
 
 
-def up(dev, addr=None, gw=None, mac=None, config=None, driver=True):
+def up(dev, addr=None, gw=None, mac=None, config=None, driver=True, install=None):
     """Bring an interface up in one call. dev: a Linux interface name (unix
     port, AF_PACKET, needs CAP_NET_RAW), any smolnet Device (a board driver
     instance, Loopback, Tap...) or an Interface. addr: 'a.b.c.d/len' (or
-    an IPv6 one, '2001:db8::2/64'). Returns the network.LAN-shaped NIC."""
+    an IPv6 one, '2001:db8::2/64'). install: make smolnet.socket the
+    `socket` module (default: on MicroPython). Returns the network.LAN-shaped
+    NIC (the REPL echoes it)."""
     if isinstance(dev, str):
         from .phy.afpacket import AfPacket
         dev = AfPacket(dev, mac=mac)
@@ -87,7 +96,28 @@ def up(dev, addr=None, gw=None, mac=None, config=None, driver=True):
     for a in nic.iface.ips6():
         if not a.startswith("fe80:"):       # the link-local one is always there
             _say("  inet6 " + a)
+    if install is None:
+        install = sys.implementation.name == "micropython"
+    if install:
+        _install()
     return nic
+
+
+def _install():
+    """smolnet.socket becomes `socket`/`usocket`; a note when it shadows
+    another socket module (modules imported before keep that one)."""
+    import smolnet.socket as ours
+    if sys.modules.get("socket") is ours:
+        return
+    try:
+        import socket as host          # the unix port's, an lwIP port's
+    except ImportError:
+        host = None
+    _st.saved = (sys.modules.get("socket"), sys.modules.get("usocket"))
+    _facade.install()
+    if host is not None:
+        _say("note: `import socket` now gives smolnet's socket module"
+             " (modules imported before keep the host's)")
 
 
 def _start_driver():
@@ -113,6 +143,13 @@ def down():
     except (AttributeError, OSError):
         pass
     st.nic = st.iface = st.net = st.driver = st.dev = None
+    if st.saved is not None:            # the socket modules up() replaced
+        for name, m in zip(("socket", "usocket"), st.saved):
+            if m is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = m
+        st.saved = None
 
 
 def _mac(m):
@@ -234,7 +271,11 @@ def _rows(iface):
     local_ip = iface.ip4(0) or ipaddr.ANY4
     for s in iface.sockets:
         p = s.proto
-        if p == 17:
+        if p == 17 and not hasattr(s, "local_alen"):
+            # the stack's own clients (DNS, DHCP): no queues, a port at most
+            yield ("udp", 0, 0, _ep(ipaddr.ANY4, 4, getattr(s, "port", 0)), "0.0.0.0:*",
+                   type(s).__name__)
+        elif p == 17:
             loc = s.local if s.local_alen else ipaddr.ANY4
             yield ("udp", len(s.rx), len(s.tx), _ep(loc, 4, s.port), "0.0.0.0:*", "")
         elif p == 1:
@@ -273,6 +314,10 @@ def stats(all=False):
     for k in NAMES:
         if all or d[k]:
             _say("%-26s %d" % (k, d[k]))
+    partial = getattr(st.dev, "rx_partial_csum", 0)     # AfPacket: see afpacket.py
+    if partial:
+        _say("%-26s %d  (TX checksum offload on at the other end: ethtool -K <peer> tx off)"
+             % ("rx_partial_csum", partial))
 
 
 def ifconfig():

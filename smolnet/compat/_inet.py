@@ -37,6 +37,27 @@ def parse6(host):
     return ipaddr.parse6(_strip_scope(host))
 
 
+def text(host):
+    """A host as str: bytes are taken too (lwIP's mp_obj_str_get_data
+    reads either); anything else is TypeError, as both lwIP and CPython."""
+    if isinstance(host, str):
+        return host
+    if isinstance(host, (bytes, bytearray)):
+        return bytes(host).decode()
+    raise TypeError("host must be str or bytes")
+
+
+def port_of(port):
+    """A port number: an int (lwIP's mp_obj_get_int: "80" is TypeError)
+    in 0..65535. lwIP would truncate 70000 or -1 to 16 bits and bind
+    elsewhere; CPython's OverflowError is raised instead."""
+    if not isinstance(port, int):
+        raise TypeError("port must be int")
+    if not 0 <= port <= 65535:
+        raise OverflowError("port must be 0-65535")
+    return port
+
+
 def parse_sockaddr(af, address):
     """The address a user passed -> (4- or 16-byte address, port). Names
     are not looked up (lwIP: numeric addresses only, ValueError); an
@@ -44,15 +65,17 @@ def parse_sockaddr(af, address):
     socket layer answers a sockaddr of the other family (ERR_VAL)."""
     if af != AF_INET6:
         host, port = address
+        host = text(host)
+        port = port_of(port)
         if not host:
-            return ipaddr.ANY4, int(port)
+            return ipaddr.ANY4, port
         try:
-            return ipaddr.parse4(host), int(port)
+            return ipaddr.parse4(host), port
         except ValueError:
             raise ValueError("invalid arguments")
     if not isinstance(address, tuple) or not 2 <= len(address) <= 4:
         raise TypeError("AF_INET6 address must be a tuple (host, port[, flowinfo[, scope_id]])")
-    host, port = address[0], int(address[1])
+    host, port = text(address[0]), port_of(address[1])
     if not host:
         return ANY6, port
     if ":" not in host:

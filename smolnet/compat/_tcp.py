@@ -49,10 +49,17 @@ def _error(e):
     return e if e else errno.ENOTCONN
 
 
-def _fail(so):
-    """Raise the connection's error once; later calls get EBADF (lwIP)."""
-    so._dead = True
-    raise OSError(_error(so._s.error))
+def _fail(so, reading=False):
+    """Raise the connection's error once; later calls get EBADF (lwIP's
+    check_connected sets _ERR_BADF). A reset that a read reports is the
+    exception: later reads return b"" and poll says IN|HUP, as lwIP's
+    lwip_tcp_receive moves to STATE_PEER_RST_HANDLED."""
+    e = _error(so._s.error)
+    if reading and e == errno.ECONNRESET:
+        so._rst_read = True
+    else:
+        so._dead = True
+    raise OSError(e)
 
 
 def _stream(so):
@@ -68,7 +75,10 @@ def _new_socket(net, nodelay):
         if s.state == _CLOSED and not s.rst_pending:
             s.nodelay = nodelay
             return s
-    return TcpSocket(net.tcp_rx_size, net.tcp_tx_size, nodelay=nodelay, **net.tcp_options)
+    try:
+        return TcpSocket(net.tcp_rx_size, net.tcp_tx_size, nodelay=nodelay, **net.tcp_options)
+    except MemoryError:
+        raise OSError(errno.ENOMEM)         # lwIP: tcp_new() found no memory
 
 
 # --- opening ------------------------------------------------------------------
@@ -87,7 +97,10 @@ def connect(so, a, port):
     if t == 0:
         raise OSError(errno.EINPROGRESS)
     if not net.wait(lambda: s.state != _SYN_SENT, t):
-        raise OSError(errno.EINPROGRESS)     # lwIP, when a timeout runs out
+        # lwip_socket_connect since v1.23: ETIMEDOUT when a timeout runs
+        # out (EINPROGRESS only for timeout 0); the SYN goes on, so a
+        # later connect() says EALREADY
+        raise OSError(errno.ETIMEDOUT)
     if s.state == _CLOSED:
         _fail(so)
 
@@ -100,8 +113,11 @@ def listen(so, backlog):
     opts["nodelay"] = so._nodelay
     # accepted connections the server closes first spend TIME-WAIT in the
     # listener's compact records: their sockets come back to the pool at once
-    L = _Listener(16 if so._af == 10 else 4, backlog if backlog > 0 else 1,
-                  net.tcp_rx_size, net.tcp_tx_size, time_wait=net.tcp_time_wait, **opts)
+    try:
+        L = _Listener(16 if so._af == 10 else 4, backlog if backlog > 0 else 1,
+                      net.tcp_rx_size, net.tcp_tx_size, time_wait=net.tcp_time_wait, **opts)
+    except MemoryError:
+        raise OSError(errno.ENOMEM)         # lwIP: tcp_listen()'s ERR_MEM
     L.listen(so._port, so._laddr)
     so._s = L
     so._kind = _LISTEN
@@ -115,7 +131,10 @@ def accept(so):
     spare = net.tcp_pool.pop() if net.tcp_pool else None
     if spare is not None and (spare.state != _CLOSED or spare.rst_pending):
         spare = None
-    s = L.accept(spare)
+    try:
+        s = L.accept(spare)      # allocates the slot's replacement first
+    except MemoryError:
+        raise OSError(errno.ENOMEM)         # the connection stays queued
     if s not in so._iface.sockets:
         so._iface.add_socket(s)
     c = so.__class__(so._af, 1, 0, net)
@@ -219,8 +238,8 @@ def _wait_data(so, s, partial, stream=True):
 
 
 def _eof_or_error(so, s):
-    if s.state == _CLOSED and s.error:
-        _fail(so)
+    if s.state == _CLOSED and s.error and not so._rst_read:
+        _fail(so, True)
     return b""
 
 
@@ -323,6 +342,8 @@ def readline(so, limit):
 
 def poll_flags(so, flags):
     s = so._s
+    if so._rst_read:
+        return (flags & _POLLIN) | _POLLHUP      # lwIP's STATE_PEER_RST_HANDLED
     r = 0
     if so._kind == _LISTEN:
         if flags & _POLLIN and s.pending():
@@ -337,8 +358,9 @@ def poll_flags(so, flags):
         r |= _POLLOUT
     if st == _CLOSED:
         if s.error == errno.ECONNRESET or s.error == errno.ECONNREFUSED:
-            # lwIP says HUP; readers are woken too, so their read raises
-            r |= _POLLHUP | (flags & (_POLLIN | _POLLOUT))
+            # lwIP's ERR_RST: ERR|HUP, and readers are woken too (their
+            # read raises), writers when asked
+            r |= _POLLERR | _POLLHUP | (flags & (_POLLIN | _POLLOUT))
         elif s.error:
             r |= _POLLERR
     return r

@@ -114,6 +114,7 @@ class LAN:
             except OSError:
                 n = None
             self.net = n if (n is not None and n.iface is self.iface) else stack.use(self.iface)
+            _apply_dns()             # a server configured before active(True)
         else:
             self._active = False
             try:
@@ -254,7 +255,10 @@ class LAN:
             return
         ip, mask, gw, dns = cfg
         self.ipconfig(addr4=(ip, mask), gw4=gw)
+        # the resolver asks this server from now on, as lwIP's ports
+        # (dns_setserver) and WIZNET5K do here (issue 12 item 3)
         _g.dns = dns
+        _apply_dns()
 
 
 # lwIP's address states as ipconfig('addr6') reports them

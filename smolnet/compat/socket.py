@@ -5,21 +5,44 @@
 #   smolnet.socket.install()     # sys.modules["socket"] = ["usocket"] = it
 #   smolnet.socket.use(iface)    # or repl.up(...) / network.LAN(...).active(True)
 #
-# Behaviour copied from extmod/modlwip.c, call by call:
+# Behaviour copied from extmod/modlwip.c of MicroPython v1.28, call by call
+# (each errno below checked against it):
 #   - blocking (default), non-blocking (setblocking(False) = settimeout(0))
 #     or a timeout in seconds; a blocking call runs the Interface while it
 #     waits (the whole stack is single-threaded);
 #   - would-block: OSError(EAGAIN) from recv/recvfrom/accept/send, None from
 #     the stream methods read/readinto/readline/write; a timeout that expires:
-#     OSError(ETIMEDOUT); connect: OSError(EINPROGRESS) when non-blocking (and,
-#     as lwIP does, when a timeout expires first); b"" at end of stream;
-#   - connection errors as lwIP maps them: refused -> ECONNRESET, reset ->
-#     ECONNRESET, retransmissions exhausted -> ECONNABORTED; after an error
-#     was raised once by send/recv the socket is dead (EBADF), as in lwIP;
-#   - bind to a port in use: EADDRINUSE (SO_REUSEADDR on both sockets allows
-#     it for UDP; for TCP while the other is in TIME-WAIT);
+#     OSError(ETIMEDOUT), connect() included (lwip_socket_connect, since
+#     v1.23); connect: OSError(EINPROGRESS) only when non-blocking;
+#     b"" at end of stream;
+#   - connect again: EISCONN when connected, EALREADY otherwise (connecting,
+#     listening, closed by the peer), as lwIP's state check gives;
+#   - connection errors as lwIP maps them: refused -> ECONNRESET (ERR_RST),
+#     reset -> ECONNRESET, retransmissions exhausted -> ECONNABORTED
+#     (ERR_ABRT); the error is raised once, later calls get EBADF (lwIP's
+#     check_connected sets _ERR_BADF), except after a reset that a read
+#     reported: reads then return b"" and poll says IN|HUP (lwIP's
+#     STATE_PEER_RST_HANDLED);
+#   - bind to a port in use: EADDRINUSE (ERR_USE; SO_REUSEADDR on both
+#     sockets allows it for UDP; for TCP while the other is in TIME-WAIT);
+#     bind twice: EINVAL (ERR_VAL);
+#   - addresses: the host str or bytes (else TypeError), the port an int
+#     (else TypeError) in 0..65535 (else OverflowError, as CPython: lwIP
+#     truncates to 16 bits); a host that is not a literal: ValueError;
+#   - out of memory for a socket's buffers: OSError(ENOMEM), as lwIP when
+#     tcp_new/udp_new/pbuf_alloc fail, never MemoryError;
+#   - a datagram larger than one IP packet holds (smolnet does not fragment
+#     what it sends): OSError(EMSGSIZE) from sendto/send/write;
+#   - send/sendto/sendall/write take str too (its UTF-8 bytes), as lwIP's
+#     buffer protocol does; readinto needs a writable buffer (TypeError);
+#   - recv(0) on a stream: b"" at once (Linux; lwIP first waits for data);
+#     recv(-1) and settimeout(-1): ValueError, as CPython (lwIP would
+#     allocate -1 bytes, or wait for ever); listen(-1): a backlog of 0
+#     (one connection), as lwIP and CPython clamp it;
 #   - getaddrinfo returns lwIP's shape: [(AF_INET, SOCK_STREAM, 0, '',
-#     (ip, port))]; names need a resolver (smolnet's DNS), else OSError(-2).
+#     (ip, port))], the host str or bytes; names need a resolver (smolnet's
+#     DNS, set by network's ifconfig/ipconfig), else OSError(-2).
+# The deviations kept are listed in README.md, "The socket module".
 # IPv6 (MicroPython's modlwip leaves it out; CPython's shapes where it has
 # none, _inet.py has the details): socket(AF_INET6, ...) takes (host, port)
 # or (host, port, flowinfo, scope_id) and gives back (host, port, 0, 0);
@@ -40,6 +63,7 @@ from ..socket import errno
 from ..wire import ipaddr
 from .stack import use, current, clear, Net  # noqa: F401  (module API)
 from . import ports, stack, _inet
+from ..socket.span import writable
 
 AF_INET = const(2)
 AF_INET6 = const(10)
@@ -109,6 +133,7 @@ def getaddrinfo(host, port, af=0, type=0, proto=0, flags=0):
     0))]. af: 0 (either family), AF_INET or AF_INET6. A literal of the
     other family than af, or a name that does not resolve: OSError(-2)."""
     port = int(port)
+    host = _inet.text(host) if host is not None else ""
     if af != 0 and af != AF_INET and af != AF_INET6:
         raise OSError(_EAFNOSUPPORT)
     if not host:
@@ -142,17 +167,9 @@ def inet_ntop(af, b):
         return ipaddr.fmt6(b)
     if af != AF_INET:
         raise OSError(_EAFNOSUPPORT)
+    if len(b) != 4:
+        raise ValueError("invalid length of packed IP address string")
     return ipaddr.fmt4(b)
-
-
-def _tcp_error(e):
-    # lwIP reports a refused connection as a reset (ERR_RST) and gives up
-    # after the retransmissions with ERR_ABRT
-    if e == errno.ECONNREFUSED:
-        return errno.ECONNRESET
-    if e == errno.ETIMEDOUT:
-        return errno.ECONNABORTED
-    return e if e else errno.ENOTCONN
 
 
 class socket(io.IOBase):
@@ -172,14 +189,18 @@ class socket(io.IOBase):
         self._nodelay = False
         self._closed = False
         self._dead = False          # an error was reported: now EBADF
+        self._rst_read = False      # a read reported a reset: now b"" (lwIP)
         self._port = 0
         self._laddr = None          # bound local address (bytes) or None
         self._peer = None           # connected peer (address bytes, port)
         self._groups = None         # multicast groups joined through this socket
         if type == SOCK_DGRAM:
             n = self._net
-            self._s = _inet.FamilyUdp(_inet.alen_of(af), n.udp_slots, n.udp_bytes,
-                                      n.udp_slots, n.udp_bytes)
+            try:
+                self._s = _inet.FamilyUdp(_inet.alen_of(af), n.udp_slots, n.udp_bytes,
+                                          n.udp_slots, n.udp_bytes)
+            except MemoryError:
+                raise OSError(errno.ENOMEM)     # lwIP: udp_new() found no memory
             self._kind = _UDP
         elif type == SOCK_RAW and proto == IPPROTO_ICMP and af == AF_INET:
             from ._ping import PingSocket
@@ -200,7 +221,17 @@ class socket(io.IOBase):
 
     # --- options ----------------------------------------------------------
     def settimeout(self, t):
-        self._timeout = -1 if t is None else int(t * 1000)
+        """None: blocking; 0: non-blocking; else seconds (int or float).
+        A negative timeout is ValueError, as CPython (lwIP would turn it
+        into an unsigned wait of about 49 days)."""
+        if t is None:
+            self._timeout = -1
+            return
+        if not isinstance(t, (int, float)):
+            raise TypeError("timeout must be a number or None")
+        if t < 0:
+            raise ValueError("Timeout value out of range")
+        self._timeout = int(t * 1000)
 
     def setblocking(self, flag):
         self._timeout = -1 if flag else 0
@@ -234,11 +265,17 @@ class socket(io.IOBase):
         try:
             ok = len(mreq) == (20 if v6 else 8)
         except TypeError:
+            if not v6:
+                raise                   # lwIP: mp_get_buffer_raise
             ok = False
         if not ok:
-            raise OSError(errno.EINVAL)
+            if not v6:
+                raise ValueError        # lwIP's length check: mp_raise_ValueError(NULL)
+            raise OSError(errno.EINVAL)             # Linux, for an ipv6_mreq
         group = ipaddr.fmt6(mreq, 0) if v6 else ipaddr.fmt4(mreq, 0)
         mine = self._groups if self._groups is not None else []
+        # joining twice and leaving a group not joined: Linux's errors (lwIP
+        # counts a second join and says EINVAL for the leave; README lists it)
         if join:
             if group in mine:
                 raise OSError(errno.EADDRINUSE)     # as Linux: joined twice
@@ -326,13 +363,19 @@ class socket(io.IOBase):
             self._peer = (a, 0)
             return
         if k == _TCP:
-            raise OSError(errno.EISCONN if self._s.state != _T_SYN_SENT else errno.EALREADY)
+            # lwIP: EISCONN in STATE_CONNECTED only; connecting, closed by
+            # the peer or failed: EALREADY
+            raise OSError(errno.EISCONN if self._s.state == _T_ESTABLISHED else errno.EALREADY)
         if k == _LISTEN:
-            raise OSError(errno.EINVAL)
+            raise OSError(errno.EALREADY)       # lwIP: state is not NEW
         from . import _tcp
         _tcp.connect(self, a, port)
 
     def listen(self, backlog=2):
+        """backlog < 0 counts as 0 (lwIP and CPython clamp it): one
+        connection waits at a time, as with 0 and 1."""
+        if not isinstance(backlog, int):
+            raise TypeError("backlog must be int")
         self._check_open()
         if self._type != SOCK_STREAM:
             raise OSError(errno.EOPNOTSUPP)
@@ -353,6 +396,7 @@ class socket(io.IOBase):
     # --- datagrams and stream data ------------------------------------------
     def sendto(self, data, address):
         self._check_open()
+        data = _data(data)
         k = self._kind
         if k == _TCP:
             return self.send(data)
@@ -366,6 +410,7 @@ class socket(io.IOBase):
 
     def send(self, data):
         self._check_open()
+        data = _data(data)
         k = self._kind
         if k == _TCP or k == _NEW or k == _LISTEN:
             from . import _tcp
@@ -381,10 +426,12 @@ class socket(io.IOBase):
         if self._kind == _UDP or self._kind == _ICMP:
             raise NotImplementedError
         from . import _tcp
-        _tcp.sendall(self, data)
+        _tcp.sendall(self, _data(data))
 
     def recv(self, bufsize, flags=0):
         self._check_open()
+        if _size(bufsize) == 0 and self._kind == _TCP:
+            return b""          # Linux answers at once; lwIP waits for data first
         if self._kind == _UDP or self._kind == _ICMP:
             return self._recv_dgram(bufsize, flags)[0]
         from . import _tcp
@@ -392,6 +439,8 @@ class socket(io.IOBase):
 
     def recvfrom(self, bufsize, flags=0):
         self._check_open()
+        if _size(bufsize) == 0 and self._kind == _TCP:
+            return b"", self._peer_tuple()           # at once, as recv(0)
         if self._kind == _UDP or self._kind == _ICMP:
             return self._recv_dgram(bufsize, flags)
         from . import _tcp
@@ -425,7 +474,14 @@ class socket(io.IOBase):
     def _send_dgram(self, data, n, a, port):
         self._autobind()
         s = self._s
-        if n > s.tx.capacity():
+        # one IP packet's worth: smolnet sends no fragments (lwIP with
+        # IP_FRAG off, and Linux with IP_PMTUDISC_DO, answer the same)
+        i = self._iface
+        if self._af == AF_INET6:
+            room = (i.ip6.mtu or i.ip_mtu) - 40 - 8     # a router's MTU option counts
+        else:
+            room = i.ip_mtu - 20 - 8
+        if n > room or n > s.tx.capacity():
             raise OSError(errno.EMSGSIZE)
         self._wait(lambda: s.can_send(n))
         dropped = s.tx_dropped
@@ -480,6 +536,7 @@ class socket(io.IOBase):
 
     def readinto(self, buf, n=-1):
         self._check_open()
+        writable(buf, 0, -1)      # bytes / read-only memoryview: TypeError
         if n < 0 or n > len(buf):
             n = len(buf)
         if self._kind == _UDP or self._kind == _ICMP:
@@ -501,6 +558,7 @@ class socket(io.IOBase):
         streams take them. Returns the bytes written; None if none could be
         (non-blocking)."""
         self._check_open()
+        buf = _data(buf)
         off = 0
         if n >= 0:
             off = off_or_n
@@ -570,6 +628,25 @@ class socket(io.IOBase):
         elif k == _TCP or k == _LISTEN:
             from . import _tcp
             _tcp.close(self)
+
+
+def _data(d):
+    """What send/sendto/write take: a buffer, or a str (its UTF-8 bytes, as
+    lwIP reads a str through the buffer protocol); else TypeError."""
+    if isinstance(d, str):
+        return d.encode()
+    len(d)                # an object without a length: TypeError
+    return d
+
+
+def _size(bufsize):
+    """recv's bufsize: an int >= 0 (ValueError for a negative one, as
+    CPython; lwIP would try to allocate it)."""
+    if not isinstance(bufsize, int):
+        raise TypeError("bufsize must be int")
+    if bufsize < 0:
+        raise ValueError("negative buffersize in recv")
+    return bufsize
 
 
 def _proto_of(o):

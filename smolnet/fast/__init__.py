@@ -21,6 +21,11 @@
 #   equal(a, aoff, b, boff, n) -> bool
 #   fill(buf, off, n, value)
 # None of them allocates on MicroPython.
+# They trust their callers: no bounds checks (the viper twins write through
+# raw pointers, past the end of a buffer or into bytes if told to). Offsets
+# and lengths that come from users reach them only through the one check
+# per call in smolnet/socket/span.py; the rest come from parsed, validated
+# headers and the stack's own buffers.
 import sys
 
 IMPL = "pure"

@@ -1,6 +1,8 @@
 # Pure-Python twins of the fast paths, for MicroPython builds without viper.
 # Plain index loops: slow, but they allocate nothing (no slices, no iterators
 # beyond range, which MicroPython runs without heap).
+# No bounds checks: callers are trusted (see smolnet/fast/__init__.py and
+# smolnet/socket/span.py, the check user numbers pass before they get here).
 from micropython import const
 
 _FOLD_EVERY = const(8192)  # words per fold: keeps the sum below 2**30 (no boxed int)

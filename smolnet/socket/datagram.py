@@ -8,6 +8,7 @@ from time import ticks_add, ticks_diff
 from ..storage.packet_ring import PacketRing
 from ..fast import copy
 from . import errno
+from .span import span, writable, address
 
 _GIVE_UP_MS = const(3000)
 
@@ -38,12 +39,12 @@ class DatagramSocket:
     def recv_into(self, buf, n=-1):
         """Copy the oldest datagram into buf (at most n bytes, or len(buf));
         the rest of a longer one is discarded. Sets peer_addr, peer_alen and
-        peer_port. Returns the number of bytes copied, or -1 if none waits."""
+        peer_port. Returns the number of bytes copied, or -1 if none waits.
+        n past buf: OSError(EINVAL); a read-only buf: TypeError (span.py)."""
+        n = writable(buf, 0, n)
         r = self.rx
         if r.is_empty():
             return -1
-        if n < 0:
-            n = len(buf)
         k = r.head_len()
         if k > n:
             k = n
@@ -60,6 +61,8 @@ class DatagramSocket:
         r.pop()
 
     def _queue(self, buf, n, addr, aoff, alen, port):
+        n = span(buf, 0, n)
+        alen = address(addr, aoff, alen)
         if n > self.tx.capacity():
             raise OSError(errno.EMSGSIZE)
         if not self.tx.push(buf, 0, n, addr, aoff, alen, port):

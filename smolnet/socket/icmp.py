@@ -12,6 +12,7 @@ from ..wire import icmpv4
 from ..fast import copy
 from .datagram import DatagramSocket
 from . import errno
+from .span import span, address
 
 PROTO = const(1)
 
@@ -41,7 +42,7 @@ class IcmpSocket(DatagramSocket):
 
     def send_to(self, buf, n, addr, aoff=0):
         """Queue a whole ICMP message (checksum field is filled on send)."""
-        if n < icmpv4.HEADER_LEN:
+        if span(buf, 0, n) < icmpv4.HEADER_LEN:
             raise OSError(errno.EINVAL)
         return self._queue(buf, n, addr, aoff, self.alen, 0)
 
@@ -50,6 +51,8 @@ class IcmpSocket(DatagramSocket):
         payload. Allocation-free; raises OSError(EAGAIN) when full."""
         if self.ident < 0:
             raise OSError(errno.EINVAL)
+        n = span(payload, 0, n)
+        address(addr, aoff, self.alen)
         off = self.tx.reserve(icmpv4.HEADER_LEN + n, addr, aoff, self.alen, 0)
         if off < 0:
             raise OSError(errno.EAGAIN)

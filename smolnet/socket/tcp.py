@@ -29,7 +29,8 @@
 #   OSError(ENOTCONN) sending when not connected or after close(), and once
 #   a connection is gone OSError(s.error): ECONNREFUSED (RST to our SYN),
 #   ECONNRESET (RST), ETIMEDOUT (user timeout, keepalive), EHOSTUNREACH (no
-#   route for the SYN, or the neighbor never answered).
+#   route for the SYN, or the neighbor never answered). off/n outside the
+#   buffer: OSError(EINVAL); a read-only buffer to fill: TypeError (span.py).
 from micropython import const
 from time import ticks_diff
 from ..fast import equal, copy
@@ -38,6 +39,7 @@ from ..storage.ring import RingBuffer
 from ..storage.assembler import Assembler
 # (names, not `from . import x`: the package's __getattr__ would intercept)
 from .errno import EALREADY, EINVAL, EISCONN, ENOTCONN
+from .span import span, writable, address
 from .tcp_rx import process as _process, time_wait_reopen as _tw_reopen
 from .tcp_tx import dispatch as _dispatch, poll_at as _poll_at
 from .tcp_timers import RttEstimator
@@ -296,27 +298,22 @@ class TcpSocket:
 
     # --- user API: data ---------------------------------------------------
     def send(self, buf, off=0, n=-1):
-        """Queue up to n bytes of buf[off:] (all of it if n < 0); returns how
-        many fit (0 when the buffer is full). Data may be queued while the
-        handshake is still running."""
+        """Queue up to n bytes of buf[off:] (all of it if n is -1); returns
+        how many fit (0 when the buffer is full). Data may be queued while the
+        handshake is still running. off/n outside buf: OSError(EINVAL)."""
         st = self.state
         if st != ESTABLISHED and st != CLOSE_WAIT and st != SYN_SENT and st != SYN_RECEIVED:
             raise OSError(self.error if self.error else ENOTCONN)
         if self.fin_queued:
             raise OSError(ENOTCONN)
-        if n < 0:
-            n = len(buf) - off
-        k = self.tx.write_from(buf, off, n)
-        return k
+        return self.tx.write_from(buf, off, span(buf, off, n))
 
     def recv_into(self, buf, off=0, n=-1):
         """Move up to n received bytes into buf[off:]; returns the count, 0 if
         nothing is waiting (check may_recv() to tell end of stream). Raises
         OSError(error) once the connection was reset or timed out and no data
-        is left."""
-        if n < 0:
-            n = len(buf) - off
-        k = self.rx.read_into(buf, off, n)
+        is left. n past buf: OSError(EINVAL); read-only buf: TypeError."""
+        k = self.rx.read_into(buf, off, writable(buf, off, n))
         if k:
             self.wnd_check = True
             return k
@@ -328,8 +325,9 @@ class TcpSocket:
 
     def peek_into(self, buf, off=0, n=-1, at=0):
         """Copy up to n received bytes starting at `at` without consuming."""
-        if n < 0:
-            n = len(buf) - off
+        n = writable(buf, off, n)
+        if at < 0:
+            raise OSError(EINVAL)
         return self.rx.peek_into(buf, off, at, n)
 
     def find(self, byte, limit=-1):
@@ -468,6 +466,5 @@ def _parse(addr):
     if isinstance(addr, str):
         from ..wire import ipaddr
         return ipaddr.parse(addr)
-    if len(addr) != 4 and len(addr) != 16:
-        raise ValueError("address")
+    address(addr, 0, -1)          # 4 or 16 bytes, else OSError(EINVAL)
     return addr

@@ -3,6 +3,8 @@
 # tcp_seq elsewhere (CPython, webassembly). Same results either way.
 #   seq_get(buf, off, bhi, blo) -> signed offset of the 32-bit number at off
 #   seq_put(buf, off, bhi, blo, rel)
+# No bounds checks: the callers are TCP's own segment code, with offsets of
+# headers the Interface has already checked against the frame's length.
 import sys
 
 IMPL = "pure"

@@ -3,6 +3,8 @@
 # results must equal the pure versions (host_tests/test_tcp_seq.py).
 # Viper ints are machine words, so the half arithmetic runs without any
 # object being made; the result is always a small int.
+# No bounds checks: the callers are TCP's own segment code, with offsets of
+# headers the Interface has already checked against the frame's length.
 import micropython
 
 

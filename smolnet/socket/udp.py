@@ -18,6 +18,7 @@ from ..wire import udp, ipaddr
 from ..fast import copy, equal
 from .datagram import DatagramSocket
 from . import errno
+from .span import span, writable, address
 
 PROTO = const(17)
 # any-port header in front of each queued payload: address length, port
@@ -61,6 +62,7 @@ class UdpSocket(DatagramSocket):
             raise OSError(errno.EINVAL)  # already bound
         if addr is not None:
             a = ipaddr.parse(addr) if isinstance(addr, str) else addr
+            address(a, 0, -1)
             copy(self.local, 0, a, 0, len(a))
             self.local_alen = len(a)
         self.port = port
@@ -86,17 +88,18 @@ class UdpSocket(DatagramSocket):
         Any-port mode: from src:sport (src: None lets the Interface pick,
         or an address of addr's family, e.g. local_addr; sport 1..65535,
         e.g. local_port). Raises OSError(EAGAIN) if the tx ring has no room:
-        check can_send(n) first on the hot path. Returns n."""
+        check can_send(n) first on the hot path. Returns n (-1: all of buf).
+        n past buf, or an address not of 4/16 bytes there: OSError(EINVAL)."""
         if not self.port and not self.any_port:
             raise OSError(errno.EINVAL)  # bind() first
         if not 0 < port < 65536:
             raise OSError(errno.EINVAL)
-        if alen < 0:
-            alen = len(addr) - aoff
         if not self.any_port:
             if src is not None or sport:
                 raise OSError(errno.EINVAL)  # only in any-port mode
-            return self._queue(buf, n, addr, aoff, alen, port)
+            return self._queue(buf, n, addr, aoff, alen, port)  # checks n, addr
+        alen = address(addr, aoff, alen)
+        n = span(buf, 0, n)
         if not 0 < sport < 65536 or (src is not None and len(src) != alen):
             raise OSError(errno.EINVAL)
         if n + _META > self.tx.capacity():
@@ -121,6 +124,7 @@ class UdpSocket(DatagramSocket):
         local_addr and local_port to where the datagram was sent."""
         if not self._meta:
             return DatagramSocket.recv_into(self, buf, n)
+        n = writable(buf, 0, n)
         r = self.rx
         if r.is_empty():
             return -1
@@ -130,8 +134,6 @@ class UdpSocket(DatagramSocket):
         self.local_addr = self._local4 if a == 4 else self._local6
         copy(self.local_addr, 0, d, h + _M_ADDR, a)
         self.local_port = (d[h + _M_PORT] << 8) | d[h + _M_PORT + 1]
-        if n < 0:
-            n = len(buf)
         k = r.head_len() - _META
         if k > n:
             k = n
