@@ -11,8 +11,9 @@
 # Buffers travel between these functions as the objects themselves (no
 # ptr8 annotation on the parameter), each taking its own pointer with ptr8():
 # a pointer or an address passed to a call becomes a Python int, boxed
-# (allocated) past 2**30 on a 32-bit port. These trust their callers: offsets and lengths were checked by the
-# public calls that reach them.
+# (allocated) past 2**30 on a 32-bit port. No bounds checks: callers are
+# trusted (see smolnet/fast/__init__.py and smolnet/socket/span.py, the check
+# user numbers pass before they get here).
 import micropython
 
 
