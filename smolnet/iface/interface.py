@@ -37,10 +37,12 @@ _ICMP_QUOTE_MAX = const(548)  # RFC 1812 4.3.2.3: error datagram <= 576 bytes
 _CAST_UNICAST = const(0)
 _CAST_BROADCAST = const(1)
 _CAST_MULTICAST = const(2)
+# copies of smolnet/wire/ipv4.py's protocol numbers (inlined here; test_const_copies.py checks)
 _PROTO_ICMP = const(1)
 _PROTO_IGMP = const(2)
 _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
+# copy of smolnet/wire/tcp.py's CHECKSUM (_TCP_CHECKSUM is CHECKSUM there)
 _TCP_CHECKSUM = const(16)
 
 

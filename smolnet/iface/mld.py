@@ -52,6 +52,7 @@ _NONE = const(-1)            # a timer not running
 _NOW = const(-2)             # due at the next poll (join() has no clock)
 _HLEN = const(40)
 _HBH = const(8)              # the Router Alert header (ipv6.emit_router_alert)
+# copy of smolnet/wire/ipv6.py's NH_ICMPV6 (_PROTO_ICMPV6 is NH_ICMPV6 there); inlined here
 _PROTO_ICMPV6 = const(58)
 _FINE_MAX = const(32767)     # _random_ms: one step up to here
 

@@ -39,7 +39,9 @@ _V4_NO_OPTIONS = const(0x45)
 
 _MIN_EMTU_R = const(576)    # RFC 1122 3.3.2: EMTU_R >= 576
 _MAX_DATAGRAM = const(65535)
+# copy of smolnet/wire/ipv4.py's PROTO_ICMP (inlined here; test_const_copies.py checks)
 _PROTO_ICMP = const(1)
+# copy of smolnet/iface/interface.py's rx_cast value
 _CAST_UNICAST = const(0)
 _CODE_REASSEMBLY = const(1)  # RFC 792: fragment reassembly time exceeded
 
