@@ -12,6 +12,7 @@
 #                                if node or the npm package is missing
 #       portable_modules()       [(module_name, [runtimes...])] from "# runtimes:" headers
 #       shuffle_seed(config)     the --shuffle seed as a string, or None
+# - Fixtures: micropython, wasm (below), netns and netns_tap (host_tests/netns.py).
 # - Before every test, stack_reset.reset() puts the stack's module globals
 #   back (mprun.py does the same on MicroPython): no test depends on another.
 # - --shuffle=SEED (or SMOLNET_TEST_SHUFFLE=SEED; SEED may be "random") runs
@@ -33,6 +34,10 @@ for _p in (HERE, ROOT):
 
 import smolnet  # noqa: E402,F401  (installs the shim before test modules load)
 import stack_reset  # noqa: E402
+
+# netns.py's fixtures (netns, netns_tap) for the tests that ask for them by
+# name: a plugin, not an import into each module that a linter reads as unused
+pytest_plugins = ("netns",)
 
 WASM_PKG = os.path.join(ROOT, "node_modules", "@micropython",
                         "micropython-webassembly-pyscript", "micropython.mjs")

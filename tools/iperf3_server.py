@@ -9,8 +9,8 @@ import sys
 import asyncio
 import smolnet.socket
 smolnet.socket.install()
-from smolnet import repl
-from smolnet.apps.iperf3 import Iperf3Server
+from smolnet import repl  # noqa: E402  (after install(): the stack's socket module)
+from smolnet.apps.iperf3 import Iperf3Server  # noqa: E402
 
 
 def main(argv):

@@ -22,7 +22,7 @@
 # alen 4 is IPv4 (here); alen 16 is IPv6, whose logic lives in ipv6.py,
 # nd.py and addr6.py (loaded only when Config.ipv6 is on).
 from micropython import const
-from time import ticks_add, ticks_diff
+from time import ticks_diff
 from ..config import Config
 from ..fast import copy, equal, fill
 from ..phy.device import MEDIUM_ETHERNET

@@ -31,7 +31,6 @@
 #   ECONNRESET (RST), ETIMEDOUT (user timeout, keepalive), EHOSTUNREACH (no
 #   route for the SYN, or the neighbor never answered).
 from micropython import const
-from time import ticks_diff
 from ..fast import equal, copy
 from ..wire import tcp as wire
 from ..storage.ring import RingBuffer
