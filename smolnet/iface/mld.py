@@ -44,8 +44,10 @@ from ..fast import copy, equal, fill
 from ..phy.rand import Rand16
 from ..wire import ethernet, ipv6, icmpv6, checksum, ipaddr
 from ..wire import mld as wmld
-from .addr6 import TENTATIVE
 
+# addr6.py imports this module, so this one does not import addr6.py:
+# copy of smolnet/iface/addr6.py's TENTATIVE (inlined here; test_const_copies.py checks)
+_TENTATIVE = const(1)
 _USER = const(1)
 _OWN = const(2)
 _NONE = const(-1)            # a timer not running
@@ -525,7 +527,7 @@ def _send(iface, dst, doff, n):
     src = iface.tx_src
     a = iface.ip6.addrs
     k = 0
-    while k < a.n and not (a.state[k] != TENTATIVE and ipv6.is_link_local(a.addrs, 16 * k)):
+    while k < a.n and not (a.state[k] != _TENTATIVE and ipv6.is_link_local(a.addrs, 16 * k)):
         k += 1
     if k < a.n:
         copy(src, 0, a.addrs, 16 * k, 16)
