@@ -2,7 +2,8 @@
 #
 #   make setup        install everything the tests need (idempotent, quick
 #                     when done): Debian packages, .venv, node_modules
-#   make test         setup, then the whole suite on all three runtimes
+#   make test         setup, lint (mk/lint.mk), then the whole suite on all three
+#                     runtimes in a shuffled order (SHUFFLE below)
 #   make test-quick   the portable tests on CPython only (under a minute)
 #   make bench        benchmarks on the MicroPython unix port
 #   make clean        caches and build output; `make distclean` also drops
