@@ -140,18 +140,28 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    seed = config.getoption("shuffle")
-    if seed is None:
-        seed = os.environ.get("SMOLNET_TEST_SHUFFLE") or None
-    if seed == "random":
-        seed = str(random.SystemRandom().randrange(1 << 30))
-    if seed is not None and not seed.isdigit():
-        raise pytest.UsageError("--shuffle wants a number or 'random', got %r" % seed)
-    # resolved once here: pytest-xdist hands config.option to its workers, and
-    # mprun (run by test_runtimes.py) gets it from the environment
+    worker = getattr(config, "workerinput", None)
+    if worker is not None and "smolnet_shuffle" in worker:
+        seed = worker["smolnet_shuffle"]    # an xdist worker: the controller's seed
+    else:
+        seed = config.getoption("shuffle")
+        if seed is None:
+            seed = os.environ.get("SMOLNET_TEST_SHUFFLE") or None
+        if seed == "random":
+            seed = str(random.SystemRandom().randrange(1 << 30))
+        if seed is not None and not seed.isdigit():
+            raise pytest.UsageError("--shuffle wants a number or 'random', got %r" % seed)
+    # resolved once: xdist workers get it through pytest_configure_node, and
+    # mprun (run by test_runtimes.py) through the environment
     config.option.shuffle = seed
     if seed is not None:
         os.environ["SMOLNET_TEST_SHUFFLE"] = seed
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    # pytest-xdist: every worker must collect the same order as the others
+    node.workerinput["smolnet_shuffle"] = node.config.option.shuffle
 
 
 def shuffle_seed(config):

@@ -121,3 +121,17 @@ def test_pytest_shuffle_is_seeded_and_says_so():
     _, text = _collected("--shuffle=random")
     seed = re.search(r"shuffle seed (\d+) \(replay: --shuffle=\1", text)
     assert seed, text
+
+
+def test_pytest_shuffle_random_agrees_across_xdist_workers():
+    # xdist fails the run when its workers collect different orders: each
+    # must get the controller's seed, not draw its own
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2",
+         "--dist", "loadgroup", "--shuffle=random",
+         os.path.join(HERE, "test_compat_network.py"), os.path.join(HERE, "test_wire.py")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "SMOLNET_TEST_SHUFFLE"})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert re.search(r"shuffle seed \d+", out.stdout), out.stdout
+    assert re.search(r"\b\d+ passed\b", out.stdout), out.stdout
