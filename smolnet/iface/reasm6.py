@@ -36,10 +36,12 @@ from ..fast import copy
 from ..wire import ipv6, icmpv6
 from .reasm import Reassembler
 
+# copy of smolnet/wire/ipv6.py's _PAYLOAD_LEN (inlined here; test_const_copies.py checks)
 _PAYLOAD_LEN = const(4)       # RFC 8200 3
 _ADDRS_LEN = const(32)        # source and destination, adjacent
 # RFC 8200 4.5 Fragment header: next header, reserved, offset (13 bits,
 # 8-byte units) and M flag, identification (32 bits)
+# copy of smolnet/wire/ipv6.py's _FRAG_OFF
 _FRAG_OFF = const(2)
 _FRAG_IDENT = const(4)
 _IDENT_LEN = const(4)
