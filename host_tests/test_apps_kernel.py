@@ -15,8 +15,8 @@ import sys
 
 import pytest
 
-from netns import (micropython, ROOT, KERNEL_IP, SMOLNET_IF,  # noqa: F401
-                   SMOLNET_IP, PREFIX, NetnsError)
+from netns import (micropython, ROOT, KERNEL_IP, SMOLNET_IF,
+                   SMOLNET_IP, PREFIX)
 
 def mplib():
     """Directory holding the MicroPython libraries from PyPI
