@@ -2,7 +2,8 @@
 #
 #   make setup        install everything the tests need (idempotent, quick
 #                     when done): Debian packages, .venv, node_modules
-#   make test         setup, then the whole suite on all three runtimes
+#   make test         setup, lint (mk/lint.mk), then the whole suite on all three
+#                     runtimes in a shuffled order (SHUFFLE below)
 #   make test-quick   the portable tests on CPython only (under a minute)
 #   make bench        benchmarks on the MicroPython unix port
 #   make clean        caches and build output; `make distclean` also drops
@@ -12,6 +13,10 @@
 #   make test TEST_JOBS=2       2 pytest-xdist workers (default 1: serial; the
 #                               suite took about 4 minutes serially)
 #   make test PYTEST_ARGS='-k wire -x'
+#   make test SHUFFLE=1234      replay a shuffled order (pytest's header prints
+#                               the seed; the default is drawn from the commit
+#                               and the date, so CI runs a new order each day;
+#                               SHUFFLE=off: file order)
 #   SMOLNET_MICROPYTHON=/path/to/micropython   use another unix-port binary
 #
 # Fragments in mk/*.mk are included at the end: they add their own targets
@@ -28,6 +33,8 @@ PYTHON      := $(VENV)/bin/python
 PYTEST      := $(PYTHON) -m pytest
 TEST_JOBS   ?= 1
 PYTEST_ARGS ?=
+SHUFFLE     ?= $(shell (git rev-parse HEAD 2>/dev/null; date -u +%F) | cksum \
+                 | awk '{ print $$1 % 1000000 }')
 APT_EXTRA   ?=
 HELP        ?=
 
@@ -65,7 +72,7 @@ setup-npm:
 	@tools/setup.sh npm
 
 test: setup
-	$(PYTEST) $(XDIST) $(PYTEST_ARGS) host_tests
+	$(PYTEST) $(XDIST) $(if $(filter off,$(SHUFFLE)),,--shuffle=$(SHUFFLE)) $(PYTEST_ARGS) host_tests
 
 test-quick: setup-venv
 	$(PYTEST) -n 0 $(PYTEST_ARGS) $(PORTABLE_CPYTHON)

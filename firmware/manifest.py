@@ -17,7 +17,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.abspath("."))
-import smolnet_files  # noqa: E402  (firmware/smolnet_files.py)
+import smolnet_files  # firmware/smolnet_files.py
 
 _ROOT = ".."
 package("smolnet", files=[p[len("smolnet/"):] for p in smolnet_files.core_files(os.path.abspath(_ROOT))],

@@ -11,7 +11,16 @@
 #       wasm_cmd()               argv prefix for host_tests/wasm_run.mjs; pytest.fail
 #                                if node or the npm package is missing
 #       portable_modules()       [(module_name, [runtimes...])] from "# runtimes:" headers
+#       shuffle_seed(config)     the --shuffle seed as a string, or None
+# - Fixtures: micropython, wasm (below), netns and netns_tap (host_tests/netns.py).
+# - Before every test, stack_reset.reset() puts the stack's module globals
+#   back (mprun.py does the same on MicroPython): no test depends on another.
+# - --shuffle=SEED (or SMOLNET_TEST_SHUFFLE=SEED; SEED may be "random") runs
+#   the modules, and the tests inside each, in an order drawn from SEED; the
+#   header prints the seed to replay a failure with. test_runtimes.py passes
+#   it on to mprun.py, so the MicroPython runs are shuffled too.
 import os
+import random
 import shutil
 import sys
 
@@ -24,10 +33,13 @@ for _p in (HERE, ROOT):
         sys.path.insert(0, _p)
 
 import smolnet  # noqa: E402,F401  (installs the shim before test modules load)
+import stack_reset  # noqa: E402
 
-# targets.py's fixtures (target, qemu_boards) for the tests that ask for them
-# by name: registered once, so a QEMU board boots once per session
-pytest_plugins = ("targets",)
+# netns.py's fixtures (netns, netns_tap) and targets.py's (target,
+# qemu_boards) for the tests that ask for them by name: plugins, not imports
+# into each module that a linter reads as unused; registered once, so a QEMU
+# board boots once per session
+pytest_plugins = ("netns", "targets")
 
 WASM_PKG = os.path.join(ROOT, "node_modules", "@micropython",
                         "micropython-webassembly-pyscript", "micropython.mjs")
@@ -118,10 +130,77 @@ def pytest_ignore_collect(collection_path, config):
     return None
 
 
+@pytest.fixture(autouse=True)
+def _reset_stack_globals():
+    stack_reset.reset()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--shuffle", metavar="SEED", default=None,
+                     help="run modules and tests in an order drawn from SEED (a number, "
+                          "or 'random'); default $SMOLNET_TEST_SHUFFLE, else file order")
+
+
+def pytest_configure(config):
+    worker = getattr(config, "workerinput", None)
+    if worker is not None and "smolnet_shuffle" in worker:
+        seed = worker["smolnet_shuffle"]    # an xdist worker: the controller's seed
+    else:
+        seed = config.getoption("shuffle")
+        if seed is None:
+            seed = os.environ.get("SMOLNET_TEST_SHUFFLE") or None
+        if seed == "random":
+            seed = str(random.SystemRandom().randrange(1 << 30))
+        if seed is not None and not seed.isdigit():
+            raise pytest.UsageError("--shuffle wants a number or 'random', got %r" % seed)
+    # resolved once: xdist workers get it through pytest_configure_node, and
+    # mprun (run by test_runtimes.py) through the environment
+    config.option.shuffle = seed
+    if seed is not None:
+        os.environ["SMOLNET_TEST_SHUFFLE"] = seed
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    # pytest-xdist: every worker must collect the same order as the others
+    node.workerinput["smolnet_shuffle"] = node.config.option.shuffle
+
+
+def shuffle_seed(config):
+    return config.option.shuffle
+
+
+def pytest_report_header(config):
+    seed = shuffle_seed(config)
+    if seed is not None:
+        return "shuffle seed %s (replay: --shuffle=%s or SMOLNET_TEST_SHUFFLE=%s)" % (
+            seed, seed, seed)
+    return None
+
+
+def _shuffle(items, seed):
+    # module order, then the order inside each module; every xdist worker
+    # draws the same order from the same seed, as xdist requires
+    rng = random.Random(int(seed))
+    modules = {}
+    for item in items:
+        modules.setdefault(str(item.fspath), []).append(item)
+    order = list(modules)
+    rng.shuffle(order)
+    items[:] = []
+    for m in order:
+        group = modules[m]
+        rng.shuffle(group)
+        items.extend(group)
+
+
 def pytest_collection_modifyitems(config, items):
+    seed = shuffle_seed(config)
+    if seed is not None:
+        _shuffle(items, seed)
     # Under pytest-xdist with --dist loadgroup, keep each module's tests
-    # together and in file order on one worker (a module may rely on the
-    # order of its own tests); the runtime cases (separate processes) spread.
+    # together on one worker (its module-scoped fixtures are set up once);
+    # the runtime cases (separate processes) spread.
     if getattr(config.option, "dist", "no") != "loadgroup":
         return
     for item in items:

@@ -1,15 +1,25 @@
 # Runs a portable test module on MicroPython (unix port or webassembly).
 #
 #   MICROPYPATH=<repo>:<repo>/host_tests:.frozen \
-#       micropython host_tests/mprun.py MODULE [TEST_NAME ...]
+#       micropython host_tests/mprun.py [--shuffle SEED] MODULE [TEST_NAME ...]
 #
 # Imports MODULE (e.g. test_wire_ipv4), runs each function whose name starts
-# with test_ in sorted order (or only the named ones), prints "PASS name" or
+# with test_ in the order the source file defines them, as pytest does (or
+# only the named ones, in the order given), prints "PASS name" or
 # "FAIL name" with the traceback, and ends with the plain line
 # "N passed, N failed". Exit status 1 if anything failed.
+#
+# --shuffle SEED (or the environment variable SMOLNET_TEST_SHUFFLE=SEED where
+# the port has os.getenv) runs them in an order drawn from SEED instead, the
+# same order on every runtime, and prints "shuffle seed SEED" first so a
+# failure can be replayed. Before each test, stack_reset.reset() puts the
+# stack's module globals back to their import-time values, so no test sees
+# what an earlier one left behind.
 # host_tests/wasm_run.mjs calls main() directly.
 import sys
 import gc
+
+import stack_reset
 
 try:
     import micropython
@@ -48,6 +58,42 @@ def _load(name):
     return mod
 
 
+def _defined_order(mod, names):
+    # MicroPython's module dict has no order: read the `def test_` lines of
+    # the source; anything not found there (made by assignment) goes last
+    order = []
+    try:
+        with open(mod.__file__) as f:
+            for line in f:
+                if line.startswith("def test_"):
+                    name = line[4:].split("(")[0].strip()
+                    if name in names and name not in order:
+                        order.append(name)
+    except (AttributeError, OSError):  # frozen or built-in: no source to read
+        pass
+    return order + sorted(n for n in names if n not in order)
+
+
+def _shuffle(names, seed):
+    # Fisher-Yates with a 30-bit LCG (Numerical Recipes' constants, reduced
+    # mod 2**30): small ints on every port, so one seed gives one order on
+    # CPython, the unix port and the 32-bit webassembly port alike
+    x = seed & 0x3FFFFFFF
+    for i in range(len(names) - 1, 0, -1):
+        x = (x * 1664525 + 1013904223) & 0x3FFFFFFF
+        j = (x >> 8) % (i + 1)
+        names[i], names[j] = names[j], names[i]
+    return names
+
+
+def _env_seed():
+    try:
+        import os
+        return os.getenv("SMOLNET_TEST_SHUFFLE")
+    except (ImportError, AttributeError):  # webassembly: no environment
+        return None
+
+
 def _run_one(fn):
     # returns None on success, the exception otherwise; nothing in here
     # allocates before the heap is known to be unlocked
@@ -63,8 +109,16 @@ def _run_one(fn):
 
 
 def main(argv):
+    argv = list(argv)
+    seed = _env_seed()
+    if argv and argv[0] == "--shuffle":
+        seed = argv[1] if len(argv) > 1 else ""
+        argv = argv[2:]
+    if seed is not None and seed != "" and not seed.isdigit():
+        print("mprun: --shuffle wants a number, got %r" % seed)
+        return 2
     if not argv:
-        print("usage: mprun.py MODULE [TEST_NAME ...]")
+        print("usage: mprun.py [--shuffle SEED] MODULE [TEST_NAME ...]")
         return 2
     try:
         mod = _load(argv[0])
@@ -76,8 +130,11 @@ def main(argv):
         return 1
     names = argv[1:]
     if not names:
-        names = sorted(n for n in dir(mod) if n.startswith("test_")
-                       and callable(getattr(mod, n)))
+        names = _defined_order(mod, [n for n in dir(mod) if n.startswith("test_")
+                                     and callable(getattr(mod, n))])
+        if seed:
+            print("shuffle seed " + seed)
+            _shuffle(names, int(seed))
     passed = failed = 0
     for name in names:
         fn = getattr(mod, name, None)
@@ -86,6 +143,7 @@ def main(argv):
             print("no such test in " + argv[0])
             failed += 1
             continue
+        stack_reset.reset()
         gc.collect()  # each test starts with the same, tidy heap
         err = _run_one(fn)
         if err is None:

@@ -158,5 +158,5 @@ def heap_used(fn):
     result = fn()
     gc.collect()
     used = gc.mem_alloc() - before
-    result = None  # kept alive until measured
+    del result  # kept alive until measured
     return used

@@ -8,7 +8,7 @@
 #   expect(s, [SEG_R(seq=LOCAL_SEQ, ack=REMOTE_SEQ + 1, flags=SYN, mss=1460)])
 #
 # Sequence numbers in Seg are absolute 32-bit values (taken mod 2**32).
-import smolnet  # noqa: F401
+import smolnet  # noqa: F401  (on CPython: installs the micropython/time shim)
 from smolnet.wire import tcp as wire
 from smolnet.fast import sum16
 import smolnet.socket.tcp as tcpmod

@@ -13,7 +13,7 @@
 from smolnet.socket.udp import UdpSocket
 from smolnet.socket.icmp import IcmpSocket
 from smolnet.fast import equal
-from netpair import NetPair, IP_A, IP_B
+from netpair import NetPair, IP_B
 from support import heap_locked
 
 _ROUNDS = 1000

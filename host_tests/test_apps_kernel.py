@@ -11,13 +11,12 @@ The third-party libraries come from PyPI (pinned below) into a directory on
 MICROPYPATH. CPython pytest, root only.
 """
 import os
-import subprocess
 import sys
 
 import pytest
 
-from netns import (netns, micropython, ROOT, KERNEL_IP, SMOLNET_IF,  # noqa: F401
-                   SMOLNET_IP, PREFIX, NetnsError)
+from netns import (micropython, ROOT, KERNEL_IP, SMOLNET_IF,
+                   SMOLNET_IP, PREFIX)
 
 def mplib():
     """Directory holding the MicroPython libraries from PyPI
@@ -357,8 +356,8 @@ def _iperf3_server(ns, tests):
 
 
 def _server_bytes(out):
-    lines = [l for l in out.splitlines() if l.startswith("iperf3: ")]
-    return lines, [int(l.split("bytes=")[1].split()[0]) for l in lines]
+    lines = [ln for ln in out.splitlines() if ln.startswith("iperf3: ")]
+    return lines, [int(ln.split("bytes=")[1].split()[0]) for ln in lines]
 
 
 def test_iperf3_normal_and_parallel(netns):

@@ -428,9 +428,16 @@ def test_per_frame_paths_do_not_allocate():
     peer.send(f, 1514)
     assert nic.recv_into(buf) == 1514
     assert nic.send(g, 777)
-    arrive = lambda: peer.send(f, n[0])        # the model's path runs locked too
-    recv = lambda: nic.recv_into(buf)
-    send = lambda: nic.send(g, n[0])
+
+    def arrive():                              # the model's path runs locked too
+        return peer.send(f, n[0])
+
+    def recv():
+        return nic.recv_into(buf)
+
+    def send():
+        return nic.send(g, n[0])
+
     for k in range(30):
         n[0] = 1000 + k
         heap_locked(arrive)
@@ -552,7 +559,7 @@ def test_end_to_end_tcp_enc28j60_to_w5500():
     a = ENC28J60(machine.SPI(0), machine.Pin("cs0"), mac=MAC)
     b = W5500(machine.SPI(1), machine.Pin("cs1"), mac=PEER)
     pair = Pair(a, b)
-    p = tcp_transfer(pair.a, pair.b, 512 * KB)
+    tcp_transfer(pair.a, pair.b, 512 * KB)
     assert pair.a.stats.drops() == 0 and pair.b.stats.drops() == 0
     assert wiz.rx_overflow == 0 and enc.rx_overflow > 0
     assert a.drop_garbage == 0 and b.drop_garbage == 0 and b.resets == 0

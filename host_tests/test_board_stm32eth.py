@@ -91,7 +91,7 @@ def test_board_setup_order_clocks_and_pins():
     assert sysm.pmc & (1 << 23) and sysm.eth_clocked()
     assert sysm.gpio[0x08] & (3 << 2)                 # PA1 very high speed
     assert m.Pin("G13")._mode == m.Pin.ALT
-    nic = STM32ETH(base=BASE, mac=MAC)
+    STM32ETH(base=BASE, mac=MAC)
     assert model.mac_address() == MAC
 
 
@@ -262,7 +262,7 @@ def test_signed_values_and_high_mac_bytes():
 
 
 def test_rings_carved_from_a_given_dma_region():
-    m = membus.install()
+    membus.install()
     model = STM32EthModel(base=BASE)
     from boards.stm32eth import STM32ETH
     region = bytearray(STM32ETH.dma_size(4, 4, 1536))

@@ -314,7 +314,7 @@ def test_bad_send_lengths_are_counted():
 
 def test_model_catches_misuse():
     machine = fresh_machine()
-    model = Model(0, "cs")
+    Model(0, "cs")
     spi = machine.SPI(0)
     cs = machine.Pin("cs", machine.Pin.OUT, value=1)
     for bad in (
@@ -386,9 +386,16 @@ def test_per_frame_paths_do_not_allocate():
     peer.send(f, 1514)
     assert nic.recv_into(buf) == 1514
     assert nic.send(g, 777)
-    arrive = lambda: peer.send(f, n[0])        # the model's path runs locked too
-    recv = lambda: nic.recv_into(buf)
-    send = lambda: nic.send(g, n[0])
+
+    def arrive():                              # the model's path runs locked too
+        return peer.send(f, n[0])
+
+    def recv():
+        return nic.recv_into(buf)
+
+    def send():
+        return nic.send(g, n[0])
+
     for k in range(30):
         n[0] = 1000 + k
         heap_locked(arrive)

@@ -131,7 +131,7 @@ class _StubDns(UdpSocket):
     def process(self, iface, l4_off, l4_len, now):
         UdpSocket.process(self, iface, l4_off, l4_len, now)
         q = bytearray(512)
-        n = self.recv_into(q)
+        self.recv_into(q)
         i, labels = 12, []
         while q[i]:
             labels.append(bytes(q[i + 1:i + 1 + q[i]]).decode())

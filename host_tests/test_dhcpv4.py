@@ -338,7 +338,7 @@ def test_malformed_replies_counted_never_raise():
     srv.send(dh.OFFER, disc.xid, cut=70)                       # cut inside the options
     srv.send(dh.OFFER, disc.xid, extra=b"\x0c\xf0abc")         # option past the end
     d = bytearray(300)
-    p = dh.emit_header(d, 0, dh.OP_REPLY, disc.xid, 0, 0, 0, None, 0, CLIENT_MAC, 0)
+    dh.emit_header(d, 0, dh.OP_REPLY, disc.xid, 0, 0, 0, None, 0, CLIENT_MAC, 0)
     d[236] = 0                                                 # bad magic cookie
     srv.send_payload(d, 300)
     srv.send_payload(d, 100)                                   # shorter than a header
@@ -417,7 +417,7 @@ def test_renew_backoff_rebind_and_expiry():
 
 def test_rebind_answered_by_another_server():
     iface, sock, srv, clock = _setup()
-    req = _bind(iface, sock, srv, clock, lease=1000, t1=100, t2=200)
+    _bind(iface, sock, srv, clock, lease=1000, t1=100, t2=200)
     srv.answer_arp = False                                  # the server is gone
     msgs = _run(iface, srv, clock, 200 * 1000)
     assert sock.state == REBINDING
@@ -442,7 +442,7 @@ def test_renewing_ignores_other_servers_acks():
 
 def test_renewal_server_without_arp_counts_as_lost():
     iface, sock, srv, clock = _setup()
-    req = _bind(iface, sock, srv, clock, lease=1000, t1=100, t2=200)
+    _bind(iface, sock, srv, clock, lease=1000, t1=100, t2=200)
     srv.answer_arp = False
     msgs = _run(iface, srv, clock, 160 * 1000)
     assert msgs == [] and sock.state == RENEWING
@@ -527,7 +527,7 @@ def test_lease_of_days_counts_down_in_seconds():
     for start in (0, TICKS_MAX - 5000):
         iface, sock, srv, clock = _setup(start=start)
         day = 86400
-        req = _bind(iface, sock, srv, clock, lease=30 * day)
+        _bind(iface, sock, srv, clock, lease=30 * day)
         L = sock.lease
         assert (L.lease_s, L.t1_s, L.t2_s) == (30 * day, 15 * day, 30 * day - 30 * day // 8)
         polls = 0

@@ -7,7 +7,7 @@ from smolnet.config import Config
 from smolnet.socket.udp import UdpSocket
 from smolnet.socket.icmp import IcmpSocket
 from smolnet.socket import errno
-from smolnet.wire import ipaddr, ethernet
+from smolnet.wire import ipaddr
 from netpair import NetPair, IP_A, IP_B
 from vectors import (ARP_REQUEST_BYTES, ECHO_REQUEST_BYTES, UDP_HELLO_BYTES,
                      KERNEL_MAC, PEER_MAC)
@@ -327,7 +327,6 @@ def _fix_ip_checksum(b):
 
 
 def test_ip_level_drops():
-    from smolnet.wire import checksum
     good = bytearray(UDP_HELLO_BYTES)
     frag = bytearray(good)
     frag[20] = 0x20                                   # more fragments

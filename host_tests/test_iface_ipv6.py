@@ -10,7 +10,7 @@ from smolnet.config import Config
 from smolnet.socket.udp import UdpSocket
 from smolnet.socket.tcp import TcpSocket, ESTABLISHED
 from smolnet.socket import errno
-from smolnet.wire import ipaddr, ipv6, icmpv6, checksum, ethernet
+from smolnet.wire import ipaddr, ipv6, icmpv6, checksum
 from vectors6 import (NS_BYTES, NA_REPLY_BYTES, NA_BYTES, ECHO6_REQUEST_BYTES,
                       ECHO6_REPLY_BYTES, UDP6_HELLO_BYTES, UDP6_HELLO_REPLY_BYTES,
                       MLD2_REPORT_BYTES, RS_BYTES, DAD_NS_BYTES, PORT_UNREACHABLE6_BYTES,

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from netns import netns, micropython, ROOT, KERNEL_IF, SMOLNET_IF  # noqa: F401
+from netns import micropython, ROOT, KERNEL_IF, SMOLNET_IF
 
 pytestmark = pytest.mark.root
 

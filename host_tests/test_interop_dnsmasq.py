@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from netns import (netns, tool_cmd, counters, pcap_errors, pcap_fields,  # noqa: F401
+from netns import (tool_cmd, counters, pcap_errors, pcap_fields,
                    kernel_ping, assert_all_answered, KERNEL_IF, KERNEL_IP, SMOLNET_IF)
 
 RANGE = "192.0.2.50,192.0.2.99,255.255.255.0,1h"

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from netns import (netns, start_server, counters, pcap_errors, pcap_fields,  # noqa: F401
+from netns import (start_server, counters, pcap_errors, pcap_fields,
                    kernel_ping, assert_all_answered, KERNEL_IF, KERNEL_IP6)
 
 pytestmark = pytest.mark.root

@@ -16,7 +16,7 @@ import json
 import sys
 import time
 
-from netns import (netns, start_server, counters, pcap_errors, pcap_count,  # noqa: F401
+from netns import (start_server, counters, pcap_errors, pcap_count,
                    KERNEL_IF, KERNEL_IP)
 from test_apps_kernel import run_example
 

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from netns import (netns, counters, pcap_errors, pcap_fields,  # noqa: F401
+from netns import (counters, pcap_errors, pcap_fields,
                    SMOLNET_IP, KERNEL_IP, PREFIX)
 from reasm_interop import start, KERNEL_TX
 

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from netns import netns, counters, pcap_errors, pcap_fields, KERNEL_IF, KERNEL_IP6  # noqa: F401
+from netns import counters, pcap_errors, pcap_fields, KERNEL_IF, KERNEL_IP6
 from reasm_interop import start, KERNEL_TX
 
 pytestmark = pytest.mark.root

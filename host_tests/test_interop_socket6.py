@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from netns import (netns, micropython, ROOT, SMOLNET_IF, SMOLNET_IP, PREFIX,  # noqa: F401
+from netns import (micropython, ROOT, SMOLNET_IF, SMOLNET_IP, PREFIX,
                    KERNEL_IF, KERNEL_IP6)
 
 pytestmark = pytest.mark.root

@@ -21,7 +21,7 @@ import time
 import pytest
 
 import netns as _netns
-from netns import (netns, start_server, tool_cmd, counters, pcap_errors,  # noqa: F401
+from netns import (start_server, tool_cmd, counters, pcap_errors,
                    pcap_count, KERNEL_IP, SMOLNET_IF, SMOLNET_IP, PREFIX)
 
 pytestmark = pytest.mark.root

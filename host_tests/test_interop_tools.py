@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from netns import (netns, netns_tap, start_server, tool_cmd, link_args,  # noqa: F401
+from netns import (start_server, tool_cmd, link_args,
                    counters, pcap_errors, pcap_fields, kernel_ping, assert_all_answered,
                    KERNEL_IF, KERNEL_IP, SMOLNET_IF, SMOLNET_IP)
 

@@ -84,12 +84,12 @@ def test_arp_netstat_stats_ifconfig():
     repl.netstat()
     assert lines[0].split() == ["Proto", "Recv-Q", "Send-Q", "Local", "Address", "Foreign",
                                 "Address", "State"]
-    rows = [l.split() for l in lines[1:]]
+    rows = [ln.split() for ln in lines[1:]]
     assert ["udp", "0", "0", "0.0.0.0:5353", "0.0.0.0:*"] in rows
     assert len(rows) == 2
     del lines[:]
     repl.stats()
-    d = dict((l.split()[0], int(l.split()[1])) for l in lines)
+    d = dict((ln.split()[0], int(ln.split()[1])) for ln in lines)
     assert d["rx_frames"] >= 1 and d["tx_frames"] >= 2 and d["arp_requests"] == 1
     assert "drop_short" not in d
     nic.iface.device.rx_partial_csum = 2       # as AfPacket counts them

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from netns import (netns, micropython, ROOT, KERNEL_IF, KERNEL_IP, SMOLNET_IF,  # noqa: F401
+from netns import (micropython, ROOT, KERNEL_IF, KERNEL_IP, SMOLNET_IF,
                    SMOLNET_IP, PREFIX, pcap_errors, pcap_count, NetnsError)
 
 
@@ -102,7 +102,7 @@ def _session(ns, r):
     assert lines[6].startswith("rtt min/avg/max/mdev = "), out
 
     out = r.run("repl.arp()")
-    rows = [l.split() for l in out.strip().split("\n")]
+    rows = [ln.split() for ln in out.strip().split("\n")]
     assert rows[0] == ["Address", "HWaddress", "Age(s)"]
     assert rows[1][:2] == [KERNEL_IP, kmac], out
 
@@ -120,7 +120,7 @@ def _session(ns, r):
                 "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                 "s.bind(('0.0.0.0', 5000))\n"
                 "repl.netstat()")
-    rows = [l.split() for l in out.strip().split("\n")]
+    rows = [ln.split() for ln in out.strip().split("\n")]
     assert rows[0][0] == "Proto" and ["udp", "0", "0", "0.0.0.0:5000", "0.0.0.0:*"] in rows, out
     sender = ns.spawn("ksend", [sys.executable, "-c",
                                 "import socket, time; time.sleep(0.3); "
@@ -132,7 +132,7 @@ def _session(ns, r):
     ns.wait(sender)
 
     out = r.run("repl.stats()")
-    d = dict((l.split()[0], int(l.split()[1])) for l in out.strip().split("\n"))
+    d = dict((ln.split()[0], int(ln.split()[1])) for ln in out.strip().split("\n"))
     assert d["icmp_echo_replies"] >= 3 and d["rx_frames"] >= 8 and d["tx_frames"] >= 8, out
     assert d.get("drop_bad_checksum", 0) == 0, out
 

@@ -45,11 +45,14 @@ def _count_tests(path):
 
 def _command(runtime, module, tests=(), heap=None, extra_path=()):
     """argv, env for running mprun on one runtime."""
+    # conftest.py puts pytest's --shuffle seed here; mprun shuffles the same way
+    seed = os.environ.get("SMOLNET_TEST_SHUFFLE")
+    mprun_args = (["--shuffle", seed] if seed else []) + [module] + list(tests)
     if runtime == "unix":
         argv = [micropython_bin()]
         if heap:
             argv += ["-X", "heapsize=" + heap.upper()]
-        argv += [os.path.join(HERE, "mprun.py"), module] + list(tests)
+        argv += [os.path.join(HERE, "mprun.py")] + mprun_args
         return argv, micropython_env(extra_path)
     if runtime == "wasm":
         argv = wasm_cmd()
@@ -57,7 +60,7 @@ def _command(runtime, module, tests=(), heap=None, extra_path=()):
             argv += ["--heap", heap]
         for p in extra_path:
             argv += ["--path", p]
-        return argv + [module] + list(tests), dict(os.environ)
+        return argv + ["--"] + mprun_args, dict(os.environ)
     raise ValueError("no runner for runtime %r" % runtime)
 
 
@@ -146,9 +149,31 @@ PROBE = textwrap.dedent('''\
     ''')
 
 
+# defined out of alphabetical order; the first test leaves module state
+# behind that the runner must reset before the next
+PROBE_ORDER = textwrap.dedent('''\
+    from smolnet.compat import network
+
+    def test_z_leaks_a_hostname():
+        network.hostname("leaked")
+
+    def test_m_sees_the_default():
+        assert network.hostname() == "smolnet"
+
+    def test_a_runs_last():
+        pass
+
+    def test_q_later_still():
+        pass
+    ''')
+ORDER = ["test_z_leaks_a_hostname", "test_m_sees_the_default", "test_a_runs_last",
+         "test_q_later_still"]
+
+
 @pytest.fixture
 def probe_dir(tmp_path):
     (tmp_path / "mprun_probe.py").write_text(PROBE)
+    (tmp_path / "mprun_probe_order.py").write_text(PROBE_ORDER)
     (tmp_path / "mprun_probe_broken.py").write_text("import no_such_module_xyz\n")
     return str(tmp_path)
 
@@ -183,6 +208,37 @@ def test_mprun_reports_import_error(runtime, probe_dir):
     assert rc == 1, out
     assert "FAIL import mprun_probe_broken" in out, out
     assert out.splitlines()[-1] == "0 passed, 1 failed", out
+
+
+def _ran(out):
+    return [line.split()[1] for line in out.splitlines()
+            if line.startswith(("PASS ", "FAIL "))]
+
+
+@pytest.mark.parametrize("runtime", ["unix", "wasm"])
+def test_mprun_runs_tests_in_definition_order_with_globals_reset(runtime, probe_dir,
+                                                                monkeypatch):
+    monkeypatch.delenv("SMOLNET_TEST_SHUFFLE", raising=False)
+    rc, out, _ = run_mprun(runtime, "mprun_probe_order", extra_path=[probe_dir], timeout=60)
+    assert rc == 0, out
+    assert _ran(out) == ORDER, out
+    assert "shuffle" not in out, out
+
+
+@pytest.mark.parametrize("runtime", ["unix", "wasm"])
+def test_mprun_shuffles_by_seed(runtime, probe_dir, monkeypatch):
+    import mprun
+    orders = set()
+    for seed in ("5", "6", "7"):
+        monkeypatch.setenv("SMOLNET_TEST_SHUFFLE", seed)
+        rc, out, _ = run_mprun(runtime, "mprun_probe_order", extra_path=[probe_dir],
+                               timeout=60)
+        assert rc == 0, out
+        assert out.splitlines()[0] == "shuffle seed " + seed, out
+        # the same order on every runtime: mprun's own shuffle, run here
+        assert _ran(out) == mprun._shuffle(list(ORDER), int(seed)), out
+        orders.add(tuple(_ran(out)))
+    assert len(orders) > 1
 
 
 def test_every_portable_module_is_found():

@@ -531,8 +531,7 @@ def test_random_events_stay_small_and_allocation_free():
                 cc = cls(mss)
                 _replay(cc, ev, out)
                 cc.reset(mss)
-                heap_locked_replay = lambda: _replay(cc, ev, out)
-                _locked(heap_locked_replay)
+                _locked(lambda: _replay(cc, ev, out))
                 assert 1 <= out[0] and out[1] <= 1 << 28, (cls, mss, out)
 
 

@@ -4,7 +4,7 @@
 # Nagle (RFC 896) and TCP_NODELAY, delayed ACK (RFC 1122 4.2.3.2).
 from tcp_harness import (SEG, SEG_R, SYN, FIN, LOCAL_SEQ, REMOTE_SEQ, BASE_MSS,
                          send, recv, expect, expect_none, syn_ack, socket_listen,
-                         socket_established, recv_all, new_socket)
+                         socket_established, new_socket)
 import smolnet.socket.tcp as tcp
 
 

@@ -2,7 +2,7 @@
 # TcpListener: several pending connections on one port, a bounded accept
 # queue, SYNs beyond it dropped.
 from tcp_harness import (SEG, SEG_R, SYN, FIN, RST, LOCAL_SEQ, REMOTE_SEQ, LOCAL_PORT,
-                         REMOTE_PORT, BASE_MSS, FakeIface, send, recv, expect,
+                         BASE_MSS, FakeIface, send, recv, expect,
                          expect_none, raises, recv_all, new_socket)
 import smolnet.socket.tcp as tcp
 import smolnet.socket.errno as errno

@@ -2,9 +2,8 @@
 # Retransmission: RFC 6298 RTO estimation, backoff and Karn's rule; go-back-N
 # after a timeout; fast retransmit and NewReno fast recovery (RFC 5681, 6582);
 # slow start limits from the congestion window.
-from tcp_harness import (SEG, SEG_R, SYN, FIN, LOCAL_SEQ, REMOTE_SEQ, send, recv, expect,
-                         expect_none, socket_established, socket_syn_sent)
-import smolnet.socket.tcp as tcp
+from tcp_harness import (SEG, SEG_R, FIN, LOCAL_SEQ, REMOTE_SEQ, send, recv, expect,
+                         expect_none, socket_established)
 from smolnet.socket.tcp_timers import RttEstimator
 
 W = 8192

@@ -3,7 +3,7 @@
 # RFC 6528 initial sequence numbers, RFC 9293 3.10.7.1 RSTs for closed ports.
 from tcp_harness import (SEG, SEG_R, SYN, FIN, RST, LOCAL_SEQ, REMOTE_SEQ, LOCAL_PORT,
                          REMOTE_PORT, LOCAL_ADDR, REMOTE_ADDR, send, recv, expect,
-                         expect_none, socket_listen, socket_established, socket_syn_sent,
+                         socket_listen, socket_established, socket_syn_sent,
                          new_socket, recv_all, FakeIface, parse)
 import smolnet.socket.tcp as tcp
 import smolnet.socket.tcp_isn as tcp_isn

@@ -1,7 +1,7 @@
 # runtimes: cpython unix wasm
 # Sequence arithmetic on halves (smolnet/socket/tcp_seq.py): against plain
 # big-int arithmetic, and the viper twins against the pure ones.
-import smolnet  # noqa: F401
+import smolnet  # noqa: F401  (on CPython: installs the micropython/time shim)
 import smolnet.socket.tcp_seq as tcp_seq
 import smolnet.socket.tcp_fast as tcp_fast
 

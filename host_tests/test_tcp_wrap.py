@@ -1,7 +1,7 @@
 # runtimes: cpython unix wasm
 # Sequence numbers across 2**32 and the rebasing that keeps every offset a
 # small int however long a connection lives (smolnet/socket/tcp_seq.py).
-from tcp_harness import connect_pair, recv_all, M32
+from tcp_harness import connect_pair, M32
 import smolnet.socket.tcp as tcp
 import smolnet.socket.tcp_ack as tcp_ack
 import smolnet.socket.tcp_rx as tcp_rx

@@ -20,7 +20,7 @@ _root = _here + "/.." if _here != "." else ".."
 if _root not in sys.path:
     sys.path.insert(1, _root)
 
-import smolnet  # noqa: E402  (installs the CPython shim before time.ticks_*)
+import smolnet  # noqa: E402,F401  (installs the CPython shim before time.ticks_*)
 from time import ticks_ms, ticks_diff  # noqa: E402
 from smolnet.fast import equal  # noqa: E402
 

@@ -93,7 +93,7 @@ def compiled(out_dir, arch, root=ROOT):
     out_dir/files/, and out_dir/<pkg>/package.json listing the .mpy files.
     A board then imports bytecode instead of compiling source in its RAM.
     Returns the texts written (as write() takes them)."""
-    import mpy_sizes  # noqa: E402  (finds and runs mpy-cross)
+    import mpy_sizes  # finds and runs mpy-cross
     cross = mpy_sizes.find_mpy_cross()
     if not cross:
         raise SystemExit("mpy-cross not found: set SMOLNET_MPY_CROSS or run make setup")

@@ -9,9 +9,9 @@ import sys
 import asyncio
 import smolnet.socket
 smolnet.socket.install()
-from smolnet import repl
-from smolnet.apps.iperf3 import Iperf3Server
-from smolnet.apps.tcpserver import SERVER_OPTIONS
+from smolnet import repl  # noqa: E402  (after install(): the stack's socket module)
+from smolnet.apps.iperf3 import Iperf3Server  # noqa: E402
+from smolnet.apps.tcpserver import SERVER_OPTIONS  # noqa: E402
 
 
 def main(argv):

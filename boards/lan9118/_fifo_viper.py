@@ -30,7 +30,7 @@ def skip(port: uint, words: int):
     p = ptr32(port)
     w = 0
     while words > 0:
-        w = p[0]
+        w = p[0]  # noqa: F841  (the read itself pops the word from the FIFO)
         words -= 1
 
 

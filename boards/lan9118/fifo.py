@@ -30,3 +30,5 @@ if sys.implementation.name == "micropython" and sys.platform not in _HOSTED:
         from ._fifo_pure import read, skip, write
 else:
     from ._fifo_pure import read, skip, write
+
+__all__ = ("read", "skip", "write", "IMPL")   # the chosen implementation

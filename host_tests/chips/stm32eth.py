@@ -547,7 +547,6 @@ class STM32EthModel:
         if self.tx_hold:
             return
         stride = self._stride()
-        f = self._frame
         while True:
             addr = self._tx_cur
             t = self._desc(addr)

@@ -41,6 +41,7 @@ from time import ticks_diff
 from ..socket.tcp import TcpSocket
 from ..socket.tcp_listen import TcpListener
 
+# copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
 _FIN_WAIT_1 = const(5)
 _CLOSE_WAIT = const(7)

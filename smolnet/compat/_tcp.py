@@ -9,17 +9,21 @@ from ..socket.tcp import TcpSocket
 from ..socket.tcp_listen import TcpListener
 from . import ports, _inet
 
+# copies of smolnet/compat/socket.py's kinds of socket (inlined here; test_const_copies.py checks)
 _NEW = const(0)
 _TCP = const(3)
 _LISTEN = const(4)
+# copies of smolnet/socket/tcp.py's states
 _CLOSED = const(0)
 _SYN_SENT = const(2)
 _ESTABLISHED = const(4)
 _CLOSE_WAIT = const(7)
+# copies of smolnet/compat/socket.py's poll flags
 _POLLIN = const(0x01)
 _POLLOUT = const(0x04)
 _POLLERR = const(0x08)
 _POLLHUP = const(0x10)
+
 _MIN_ROOM = const(16)      # lwIP waits for 16 bytes of room before a send
 
 

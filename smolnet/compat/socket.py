@@ -104,6 +104,7 @@ _ICMP = const(2)
 _TCP = const(3)            # connecting / connected stream
 _LISTEN = const(4)
 
+# copies of smolnet/socket/tcp.py's states (_T_X is X there; test_const_copies.py checks)
 _T_CLOSED = const(0)       # TcpSocket states used here
 _T_LISTEN = const(1)
 _T_SYN_SENT = const(2)

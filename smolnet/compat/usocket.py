@@ -1,4 +1,4 @@
 # The socket facade under the old name some libraries import (`usocket`):
 # freeze or copy a file `usocket.py` containing the line below, or set
 # sys.modules["usocket"] = smolnet.socket before importing them.
-from smolnet.compat.socket import *  # noqa: F401,F403
+from smolnet.compat.socket import *  # noqa: F403

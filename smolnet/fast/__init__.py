@@ -41,6 +41,8 @@ else:
         # @micropython.viper at compile time
         from .pure import sum16, copy, copy_sum16, equal, fill
 
+__all__ = ("sum16", "copy", "copy_sum16", "equal", "fill", "swap16", "IMPL")
+
 
 def swap16(s):
     """A folded sum with its bytes exchanged: the sum of the same bytes

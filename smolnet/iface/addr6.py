@@ -13,6 +13,7 @@ from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy, equal
 from ..wire import ipv6, ipaddr
+from .mld import Mld
 
 TENTATIVE = const(1)   # DAD running: not usable yet (RFC 4862 5.4)
 PREFERRED = const(2)
@@ -373,9 +374,7 @@ class Ip6State:
         self._sec_tick = 0
         self._clock_started = False
         self.next_expiry = FOREVER          # earliest lifetime deadline (seconds)
-        # MLD (RFC 3810): the groups we report; imported here, not at the
-        # top, because mld.py takes its constants from this module
-        from .mld import Mld
+        # MLD (RFC 3810): the groups we report
         self.mld = Mld(cfg, mac)
         self.addrs.groups = self.mld
         if mac is not None:

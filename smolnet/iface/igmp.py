@@ -28,6 +28,7 @@ from ..wire import igmp, ipv4, ipaddr
 _FREE = const(0)
 _MEMBER = const(1)
 _LEAVING = const(2)
+# copy of smolnet/wire/ipv4.py's PROTO_IGMP (inlined here; test_const_copies.py checks)
 _PROTO_IGMP = const(2)
 _IP_HLEN = const(24)           # IPv4 header with Router Alert (RFC 3376 4)
 _V1_MAX_RESP_MS = const(10000)  # RFC 2236 4: a v1 query's 0 means 10 s

@@ -22,7 +22,7 @@
 # alen 4 is IPv4 (here); alen 16 is IPv6, whose logic lives in ipv6.py,
 # nd.py and addr6.py (loaded only when Config.ipv6 is on).
 from micropython import const
-from time import ticks_add, ticks_diff
+from time import ticks_diff
 from ..config import Config
 from ..fast import copy, equal, fill
 from ..phy.device import MEDIUM_ETHERNET
@@ -37,10 +37,12 @@ _ICMP_QUOTE_MAX = const(548)  # RFC 1812 4.3.2.3: error datagram <= 576 bytes
 _CAST_UNICAST = const(0)
 _CAST_BROADCAST = const(1)
 _CAST_MULTICAST = const(2)
+# copies of smolnet/wire/ipv4.py's protocol numbers (inlined here; test_const_copies.py checks)
 _PROTO_ICMP = const(1)
 _PROTO_IGMP = const(2)
 _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
+# copy of smolnet/wire/tcp.py's CHECKSUM (_TCP_CHECKSUM is CHECKSUM there)
 _TCP_CHECKSUM = const(16)
 
 

@@ -8,15 +8,20 @@ from ..fast import copy, fill
 from ..wire import ethernet, ipv6, icmpv6, udp, checksum
 from . import nd, mld
 
+# copies of smolnet/iface/interface.py's rx_cast values (inlined here; test_const_copies.py checks)
 _CAST_UNICAST = const(0)
 _CAST_MULTICAST = const(2)
+# copies of smolnet/wire/ipv4.py's protocol numbers
 _PROTO_ICMP = const(1)
 _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
+# copy of smolnet/wire/ipv6.py's NH_ICMPV6 (_PROTO_ICMPV6 is NH_ICMPV6 there)
 _PROTO_ICMPV6 = const(58)
 _HLEN = const(40)
+# copy of smolnet/wire/tcp.py's CHECKSUM (_TCP_CHECKSUM is CHECKSUM there)
 _TCP_CHECKSUM = const(16)
 _MCAST_HOPS = const(1)   # RFC 3493 5.2: multicast leaves with hop limit 1
+# copy of smolnet/wire/ipv6.py's _FRAG_OFF
 _FRAG_OFF = const(2)     # RFC 8200 4.5: the Fragment header's offset and M flag
 
 

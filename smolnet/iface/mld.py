@@ -44,14 +44,17 @@ from ..fast import copy, equal, fill
 from ..phy.rand import Rand16
 from ..wire import ethernet, ipv6, icmpv6, checksum, ipaddr
 from ..wire import mld as wmld
-from .addr6 import TENTATIVE
 
+# addr6.py imports this module, so this one does not import addr6.py:
+# copy of smolnet/iface/addr6.py's TENTATIVE (inlined here; test_const_copies.py checks)
+_TENTATIVE = const(1)
 _USER = const(1)
 _OWN = const(2)
 _NONE = const(-1)            # a timer not running
 _NOW = const(-2)             # due at the next poll (join() has no clock)
 _HLEN = const(40)
 _HBH = const(8)              # the Router Alert header (ipv6.emit_router_alert)
+# copy of smolnet/wire/ipv6.py's NH_ICMPV6 (_PROTO_ICMPV6 is NH_ICMPV6 there); inlined here
 _PROTO_ICMPV6 = const(58)
 _FINE_MAX = const(32767)     # _random_ms: one step up to here
 
@@ -524,7 +527,7 @@ def _send(iface, dst, doff, n):
     src = iface.tx_src
     a = iface.ip6.addrs
     k = 0
-    while k < a.n and not (a.state[k] != TENTATIVE and ipv6.is_link_local(a.addrs, 16 * k)):
+    while k < a.n and not (a.state[k] != _TENTATIVE and ipv6.is_link_local(a.addrs, 16 * k)):
         k += 1
     if k < a.n:
         copy(src, 0, a.addrs, 16 * k, 16)

@@ -23,7 +23,9 @@ from .addr6 import (TENTATIVE, PREFERRED, DEPRECATED, SLAAC, LINK_LOCAL, GONE, T
 
 _HLEN = const(40)
 _ND_HOPS = const(255)        # RFC 4861 6.1/7.1: ND messages are never forwarded
+# copy of smolnet/wire/ipv6.py's NH_ICMPV6 (_PROTO_ICMPV6 is NH_ICMPV6 there); inlined here
 _PROTO_ICMPV6 = const(58)
+# copy of smolnet/iface/interface.py's rx_cast value
 _CAST_MULTICAST = const(2)
 _RS_INTERVAL_MS = const(4000)  # RFC 4861 10: RTR_SOLICITATION_INTERVAL
 _TWO_HOURS = const(7200)     # RFC 4862 5.5.3 (e)

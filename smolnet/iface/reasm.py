@@ -31,6 +31,7 @@ from ..fast import copy, equal
 from ..storage.assembler import Assembler
 
 _MAX_RANGES = const(8)      # separate pieces one datagram may arrive in
+# copy of smolnet/iface/interface.py's rx_cast value (inlined here; test_const_copies.py checks)
 _CAST_UNICAST = const(0)
 
 

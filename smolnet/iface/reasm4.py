@@ -28,18 +28,22 @@ from ..fast import copy
 from ..wire import ipv4, icmpv4
 from .reasm import Reassembler
 
-# RFC 791 3.1 header fields the codec has no setter for
+# RFC 791 3.1 header fields the codec has no setter for:
+# copies of smolnet/wire/ipv4.py's offsets and flags (inlined here; test_const_copies.py checks)
 _VER_IHL = const(0)
 _TOTAL_LEN = const(2)
 _IDENT = const(4)
 _FLAGS_FRAG = const(6)
 _FLAG_DF = const(0x40)
 _FLAG_MF = const(0x20)
+# version 4, IHL 5: a header without options
 _V4_NO_OPTIONS = const(0x45)
 
 _MIN_EMTU_R = const(576)    # RFC 1122 3.3.2: EMTU_R >= 576
 _MAX_DATAGRAM = const(65535)
+# copy of smolnet/wire/ipv4.py's PROTO_ICMP (inlined here; test_const_copies.py checks)
 _PROTO_ICMP = const(1)
+# copy of smolnet/iface/interface.py's rx_cast value
 _CAST_UNICAST = const(0)
 _CODE_REASSEMBLY = const(1)  # RFC 792: fragment reassembly time exceeded
 

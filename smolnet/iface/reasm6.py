@@ -36,20 +36,25 @@ from ..fast import copy
 from ..wire import ipv6, icmpv6
 from .reasm import Reassembler
 
+# copy of smolnet/wire/ipv6.py's _PAYLOAD_LEN (inlined here; test_const_copies.py checks)
 _PAYLOAD_LEN = const(4)       # RFC 8200 3
 _ADDRS_LEN = const(32)        # source and destination, adjacent
 # RFC 8200 4.5 Fragment header: next header, reserved, offset (13 bits,
 # 8-byte units) and M flag, identification (32 bits)
+# copy of smolnet/wire/ipv6.py's _FRAG_OFF
 _FRAG_OFF = const(2)
 _FRAG_IDENT = const(4)
 _IDENT_LEN = const(4)
 _FLAG_M = const(1)
 _MAX_PAYLOAD = const(65535)
+# copies of smolnet/wire/ipv4.py's protocol numbers (inlined here; test_const_copies.py checks)
 _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
+# copy of smolnet/wire/ipv6.py's NH_ICMPV6 (_PROTO_ICMPV6 is NH_ICMPV6 there)
 _PROTO_ICMPV6 = const(58)
 _CODE_REASSEMBLY = const(1)       # RFC 4443 3.3: fragment reassembly time exceeded
 _CODE_CHAIN_INCOMPLETE = const(3)  # RFC 7112 5 (RFC 8200 4.5)
+# copy of smolnet/iface/interface.py's rx_cast value
 _CAST_UNICAST = const(0)
 
 

@@ -27,6 +27,12 @@ class Rand16:
         return (self.next() * n) >> 16
 
 
+def seed30(b):
+    """The low 30 bits of 4 bytes, little-endian: as many as a small int
+    holds on 32-bit MicroPython (31 bits, signed), never a boxed int."""
+    return b[0] | (b[1] << 8) | (b[2] << 16) | ((b[3] & 0x3F) << 24)
+
+
 def entropy_seed():
     """A 30-bit seed from the best source the port has: os.urandom, else
     random (the webassembly port has no os.urandom), else the ms clock. For
@@ -34,8 +40,7 @@ def entropy_seed():
     DNS ids and ports (RFC 5452 9.2), IGMP report delays (RFC 3376 5)."""
     try:
         import os
-        b = os.urandom(4)
-        return (b[0] << 8 | b[1]) | ((b[2] & 0x7F) << 16)
+        return seed30(os.urandom(4))
     except (ImportError, AttributeError, OSError):
         pass
     try:

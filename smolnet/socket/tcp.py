@@ -32,7 +32,6 @@
 #   route for the SYN, or the neighbor never answered). off/n outside the
 #   buffer: OSError(EINVAL); a read-only buffer to fill: TypeError (span.py).
 from micropython import const
-from time import ticks_diff
 from ..fast import equal, copy
 from ..wire import tcp as wire
 from ..storage.ring import RingBuffer

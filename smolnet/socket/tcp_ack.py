@@ -9,8 +9,10 @@ from .tcp_fast import seq_get
 from .tcp_seq import REBASE, WND_MAX, base_hi, base_lo
 from .tcp_timers import SAMPLE_MAX
 
+# copy of smolnet/socket/tcp_sack.py's _DUPTHRESH (inlined here; test_const_copies.py checks)
 _DUPTHRESH = const(3)       # RFC 5681 3.2 / RFC 6675 DupThresh
 _TS_LEN = const(12)
+# copy of smolnet/socket/tcp.py's ESTABLISHED state
 _ESTABLISHED = const(4)
 _PTO_MIN = const(10)        # ms: a probe never sooner than this
 _WC_DELACK = const(200)     # RFC 8985 7.2: worst-case delayed ACK of one segment

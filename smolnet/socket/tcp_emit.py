@@ -13,11 +13,14 @@ from .tcp_rx import choose_iss
 from .tcp_sack_tx import put_blocks
 from .tcp_fast import seq_put
 
+# copy of smolnet/socket/tcp.py's SYN_RECEIVED state (inlined here; test_const_copies.py checks)
 _SYN_RECEIVED = const(3)
+# copies of smolnet/wire/tcp.py's flags (_ACK is ACK_FLAG there; test_const_copies.py checks)
 _FIN = const(0x01)
 _SYN = const(0x02)
 _RST = const(0x04)
 _ACK = const(0x10)
+# copy of smolnet/socket/tcp.py's PROTO
 _PROTO = const(6)
 _HOLD_MS = const(20)         # wait for a neighbor (ARP) before trying again
 _NEIGHBOR_GIVE_UP_MS = const(3000)   # then treat the segment as lost (Linux: 3 ARP tries)

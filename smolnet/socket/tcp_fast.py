@@ -16,3 +16,5 @@ if sys.implementation.name == "micropython":
         from .tcp_seq import seq_get, seq_put
 else:
     from .tcp_seq import seq_get, seq_put
+
+__all__ = ("seq_get", "seq_put", "IMPL")   # the chosen implementation

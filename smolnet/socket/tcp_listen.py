@@ -35,11 +35,13 @@ from .tcp import TcpSocket, PROTO
 from .tcp_timewait import TimeWaitTable
 from .tcp_cookie import Cookies, open_from_cookie
 
+# copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
 _LISTEN = const(1)
 _SYN_RECEIVED = const(3)
 _ESTABLISHED = const(4)
 _CLOSE_WAIT = const(7)
+# copies of smolnet/wire/tcp.py's flags (_ACK is ACK_FLAG there; test_const_copies.py checks)
 _SYN = const(0x02)
 _RST = const(0x04)
 _ACK = const(0x10)

@@ -25,6 +25,7 @@ _SACKED = const(2)     # every byte SACKed
 _LOST = const(4)       # marked lost, not resent since (RFC 8985 6.2 step 5)
 _WAS_LOST = const(8)   # resent after being marked lost: the original is gone
 
+# copy of smolnet/socket/tcp_sack.py's _DUPTHRESH (inlined here; test_const_copies.py checks)
 _DUPTHRESH = const(3)
 
 

@@ -18,6 +18,7 @@ from .tcp_isn import compute as _isn_compute
 from .tcp_fast import seq_get
 from .tcp_seq import REBASE, WND_MAX, base_hi, base_lo
 
+# copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
 _LISTEN = const(1)
 _SYN_SENT = const(2)
@@ -30,6 +31,7 @@ _CLOSING = const(8)
 _LAST_ACK = const(9)
 _TIME_WAIT = const(10)
 
+# copies of smolnet/wire/tcp.py's flags (_ACK is ACK_FLAG there; test_const_copies.py checks)
 _FIN = const(0x01)
 _SYN = const(0x02)
 _RST = const(0x04)

@@ -35,11 +35,14 @@ from .tcp_fast import seq_get, seq_put
 from .tcp_emit import rcv_wnd_field
 from .tcp_ack import ts_now
 
+# copy of smolnet/socket/tcp.py's PROTO (inlined here; test_const_copies.py checks)
 _PROTO = const(6)
+# copies of smolnet/wire/tcp.py's flags (_ACK is ACK_FLAG there; test_const_copies.py checks)
 _FIN = const(0x01)
 _SYN = const(0x02)
 _RST = const(0x04)
 _ACK = const(0x10)
+# copy of smolnet/socket/tcp_rx.py's _CHALLENGE_WINDOW_MS
 _CHALLENGE_WINDOW_MS = const(1000)
 
 # one record, big-endian fields

@@ -15,6 +15,7 @@ from .tcp_emit import emit as _emit, wnd_update_due
 from .tcp_rx import close, back_to_listen
 from .tcp_sack_tx import next_seg, pipe_room
 
+# copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
 _LISTEN = const(1)
 _SYN_SENT = const(2)
@@ -27,6 +28,7 @@ _CLOSING = const(8)
 _LAST_ACK = const(9)
 _TIME_WAIT = const(10)
 
+# copies of smolnet/wire/tcp.py's flags (_ACK is ACK_FLAG there; test_const_copies.py checks)
 _FIN = const(0x01)
 _SYN = const(0x02)
 _RST = const(0x04)

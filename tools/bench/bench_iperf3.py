@@ -17,7 +17,7 @@ import subprocess
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "host_tests"))
-from netns import Netns, micropython, ROOT, SMOLNET_IF, SMOLNET_IP, PREFIX  # noqa: E402
+from netns import Netns, micropython, ROOT, SMOLNET_IF, SMOLNET_IP, PREFIX
 
 SECONDS = 3
 

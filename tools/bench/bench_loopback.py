@@ -11,7 +11,6 @@ sys.path.insert(0, "host_tests")
 
 from smolnet.phy.loopback import Loopback
 from smolnet.iface.interface import Interface
-from smolnet.config import Config
 from smolnet.socket.udp import UdpSocket
 from smolnet.socket.icmp import IcmpSocket
 from smolnet.wire import ipaddr
@@ -93,7 +92,7 @@ def main():
         gc.collect()
         m1 = gc.mem_alloc()
         emit("interface_heap_default_config", m1 - m0, "bytes")
-        u = i.add_socket(UdpSocket())
+        i.add_socket(UdpSocket())
         gc.collect()
         emit("udp_socket_heap_default", gc.mem_alloc() - m1, "bytes")
 
