@@ -21,7 +21,6 @@ CPython pytest, root only; fails (never skips) without QEMU or firmware.
 """
 import os
 import re
-import socket
 import sys
 import time
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from netns import (netns, micropython, ROOT, KERNEL_IF, KERNEL_IP,  # noqa: F401
+from netns import (micropython, ROOT, KERNEL_IF, KERNEL_IP,  # noqa: F401
                    SMOLNET_IF, SMOLNET_IP, PREFIX)
 from smolnet.phy.afpacket import partial_csum
 

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from netns import netns, start_server, counters, SMOLNET_IP  # noqa: F401
+from netns import start_server, counters, SMOLNET_IP
 
 pytestmark = pytest.mark.root
 

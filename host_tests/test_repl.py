@@ -117,7 +117,7 @@ def test_netstat_lists_the_dns_client():
     repl.state()[2].set_dns(["192.0.2.53"])
     del lines[:]
     repl.netstat()
-    rows = [l.split() for l in lines[1:]]
+    rows = [ln.split() for ln in lines[1:]]
     assert len(rows) == 1 and rows[0][:3] == ["udp", "0", "0"] and rows[0][-1] == "DnsSocket", rows
     repl.down()
     repl.set_output()

@@ -238,7 +238,7 @@ def test_readme_repl_transcript_is_what_the_repl_prints(netns):
             if pinger is not None:
                 netns.wait(pinger)
             if expected == ["..."]:
-                assert got and not [l for l in got if "Traceback" in l], (cmd, got)
+                assert got and not [ln for ln in got if "Traceback" in ln], (cmd, got)
                 continue
             assert normalize(got) == normalize(expected), (cmd, got, expected)
     finally:

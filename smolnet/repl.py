@@ -22,6 +22,7 @@
 # aiorepl). Between REPL lines nothing runs the stack on the unix port: the
 # helpers run it while they work, and serve(s) does for s seconds.
 # Everything here allocates and prints; none of it is for a hot path.
+import sys
 from time import ticks_ms, ticks_diff
 from .wire import ipaddr
 from .compat import network

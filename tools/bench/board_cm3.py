@@ -149,18 +149,16 @@ def heap_of(make):
 
 def main():
     emit("cm3_heap_imports", _HEAP_IMPORTS, "bytes")
-    dev, _ = Loopback.pair(slots=2)
-    h, i = heap_of(lambda: Interface(dev))
+    dev = Loopback.pair(slots=2)[0]
+    h = heap_of(lambda: Interface(dev))[0]
     emit("cm3_heap_interface_default", h, "bytes")
-    del i
-    h, i = heap_of(lambda: Interface(dev, Config(reassembly_slots=0, ipv6=False)))
+    h = heap_of(lambda: Interface(dev, Config(reassembly_slots=0, ipv6=False)))[0]
     emit("cm3_heap_interface_small", h, "bytes")
-    del i
-    h, _ = heap_of(lambda: TcpSocket(2048, 2048))
+    h = heap_of(lambda: TcpSocket(2048, 2048))[0]
     emit("cm3_heap_tcp_socket_beyond_buffers", h - 4096, "bytes")
-    h, _ = heap_of(lambda: UdpSocket())
+    h = heap_of(lambda: UdpSocket())[0]
     emit("cm3_heap_udp_socket_default", h, "bytes")
-    del dev, _
+    dev = None
     gc.collect()
     emit("cm3_ping_round_trip_both_ends", ping_us(50), "virtual us")
     gc.collect()
