@@ -36,8 +36,10 @@ from .tcp_rx import establish
 
 MSS_TABLE = (536, 1220, 1440, 1460)
 _M = const(0xFFFF)
+# copies of smolnet/wire/tcp.py's flags (_ACK is ACK_FLAG there; test_const_copies.py checks)
 _SYN = const(0x02)
 _ACK = const(0x10)
+
 _NO_WS = const(0x0F)
 _SACK_BIT = const(0x10)
 
