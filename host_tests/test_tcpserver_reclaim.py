@@ -141,3 +141,46 @@ def test_http_client_vanishes_mid_request():
     t = _server_alone(p, srv, 120000)
     assert last + 60000 <= t <= last + 60000 + _STEP
     assert srv.active == 0 and s.error == errno.ETIMEDOUT
+
+
+def test_iperf3_server_sockets_reclaim_a_vanished_client():
+    # tools/iperf3_server.py's sockets are the socket module's, made with
+    # apps/iperf3.reclaim_vanished(net): an idle connection whose client
+    # vanished is given up by keepalive within 60 s, as TcpServer's are
+    from smolnet.compat import socket
+    from smolnet.compat.stack import Net
+    from smolnet.apps.iperf3 import reclaim_vanished
+    p = NetPair()
+
+    def sleep(ms):
+        p.clock.t = (p.clock.t + ms) & 0x3FFFFFFF
+
+    a = Net(p.a, clock=p.clock, sleep=sleep)
+    a.also_poll(p.b)
+    b = Net(p.b, clock=p.clock, sleep=sleep)
+    b.also_poll(p.a)
+    reclaim_vanished(b)
+    socket.use(a)
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, b)
+    srv.bind(("0.0.0.0", 5201))
+    srv.listen(1)
+    c = socket.socket()
+    c.connect(("192.0.2.2", 5201))
+    s, _ = srv.accept()
+    c.send(b"cookie")
+    assert s.recv(6) == b"cookie"
+    b.others.remove(p.a)            # the client vanishes: never polled again
+    s.settimeout(120)
+    t0 = p.clock.t
+    try:
+        s.recv(10)
+        got = None
+    except OSError as e:
+        got = e.args[0]
+    dt = p.clock.t - t0
+    assert got == errno.ECONNABORTED, got      # as lwIP reports an abort
+    assert 60000 <= dt <= 61000, dt
+    assert s._s.state == tcp.CLOSED
+    s.close()
+    srv.close()
+    c.close()

@@ -10,8 +10,7 @@ import asyncio
 import smolnet.socket
 smolnet.socket.install()
 from smolnet import repl  # noqa: E402  (after install(): the stack's socket module)
-from smolnet.apps.iperf3 import Iperf3Server  # noqa: E402
-from smolnet.apps.tcpserver import SERVER_OPTIONS  # noqa: E402
+from smolnet.apps.iperf3 import Iperf3Server, reclaim_vanished  # noqa: E402
 
 
 def main(argv):
@@ -27,7 +26,7 @@ def main(argv):
     nic.net.tcp_tx_size = buf
     # a vanished client's connections (and with its control connection the
     # one test slot) are given up within 60 s, as TcpServer's are
-    nic.net.tcp_options.update(dict(SERVER_OPTIONS))
+    reclaim_vanished(nic.net)
     srv = Iperf3Server(port=int(opts["--port"]), tests=int(opts["--tests"]))
     print("ready")
     try:

@@ -17,7 +17,8 @@
 # a stream left open hangs it.
 #
 #   import smolnet.socket; smolnet.socket.install()
-#   from smolnet.apps.iperf3 import Iperf3Server
+#   from smolnet.apps.iperf3 import Iperf3Server, reclaim_vanished
+#   reclaim_vanished(nic.net)
 #   asyncio.run(Iperf3Server().serve())
 import asyncio
 import json
@@ -47,6 +48,16 @@ class _Test:
         self.running = False
         self.t0 = 0
         self.t1 = 0
+
+
+def reclaim_vanished(net):
+    """Make the socket module's TCP sockets of `net` (a compat Net, e.g.
+    nic.net) find vanished clients as TcpServer's do: keepalive and a 60 s
+    user timeout (apps/tcpserver.py SERVER_OPTIONS), so a client that is
+    gone frees its connections, and with its control connection the test
+    slot, within 60 s. Call it before the server listens."""
+    from .tcpserver import SERVER_OPTIONS
+    net.tcp_options.update(dict(SERVER_OPTIONS))
 
 
 class Iperf3Server:
