@@ -10,7 +10,10 @@
 #       context: iface.rx_buf, rx_src_off, rx_dst_off, rx_alen, rx_cast
 #   sock.dispatch(iface, now) -> bool     emit at most one packet
 #   sock.poll_at(now) -> int              ms until dispatch is due, -1 never
-# and, to transmit from dispatch():
+# and, to transmit from dispatch() (or from process() for a stateless
+# answer to the packet in hand, as the Interface answers a closed port: a
+# TcpListener's SYN cookie SYN-ACK, which a queue for dispatch() would let a
+# SYN flood fill):
 #   off = iface.tx_begin(dst, doff, alen, src_or_None, soff, now)
 #       L4 offset in iface.tx_buf; -1 neighbor pending (ARP/NS sent, keep
 #       the packet), -2 no route. Sets iface.tx_src and iface.tx_room.
