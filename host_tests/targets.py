@@ -35,7 +35,7 @@ BOARDS = ("MPS2_AN385", "QEMU_SABRELITE")
 TARGETS = ("unix",) + BOARDS
 
 # server.py on a 140 KiB heap: 6 TCP ports x (1 connection + 1 handshake
-# slot) x TcpSocket, the two UDP ports and the Interface must fit (18.9 KB
+# slot) x TcpSocket, the two UDP ports and the Interface must fit (11.7 KB
 # stay free on the MPS2 AN385; server.py prints it). 1 KB small buffers:
 # the reverse echo answers a line in pieces of up to 1024 bytes.
 BOARD_SERVER_ARGS = ("--conns", "1", "--backlog", "1", "--tcp-buffer", "2048",

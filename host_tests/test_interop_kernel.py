@@ -164,3 +164,61 @@ def test_udp_echo_1_to_1472_bytes(target):
     lengths = [int(n) for (n,) in pcap_fields(target.pcap, ["udp.length"],
                                              "udp.srcport == 7")]
     assert sorted(lengths) == sorted(n + 8 for n in sizes), lengths
+
+
+MDNS_CLIENT = r"""
+import socket, struct, sys, time
+kernel_ip, name = sys.argv[1], sys.argv[2]
+qname = b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0"
+
+def query(ident, qclass):
+    return struct.pack(">HHHHHH", ident, 0, 1, 0, 0, 0) + qname + struct.pack(">HH", 1, qclass)
+
+def address(msg):
+    # the A record after the questions: its last 4 bytes, its TTL
+    return socket.inet_ntoa(msg[-4:]), struct.unpack(">I", msg[-10:-6])[0]
+
+# a one-shot querier (RFC 6762 6.7): from an ephemeral port, the answer
+# comes back by unicast with our ID
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(kernel_ip))
+s.settimeout(1)
+for _ in range(20):
+    s.sendto(query(0x4242, 1), ("224.0.0.251", 5353))
+    try:
+        m, src = s.recvfrom(1500)
+        break
+    except socket.timeout:
+        continue
+print("one-shot", m[:2].hex(), address(m), src[1])
+# a full mDNS querier on port 5353, member of 224.0.0.251: the answer is multicast
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+r.bind(("", 5353))
+r.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+             socket.inet_aton("224.0.0.251") + socket.inet_aton(kernel_ip))
+r.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(kernel_ip))
+r.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+r.settimeout(2)
+r.sendto(query(0, 1), ("224.0.0.251", 5353))
+while True:
+    m, src = r.recvfrom(1500)
+    if m[2] & 0x80:            # a response (our own query is not looped back)
+        break
+print("multicast", address(m), src[1])
+"""
+
+
+def test_mdns_name_resolves_from_the_kernel(target):
+    """server.py --mdns board: the kernel's one-shot and full mDNS queries
+    for board.local get smolnet's address (RFC 6762 6.7, 6)."""
+    ns = target.ns
+    # smaller TCP buffers: every port and the responder on a 140 KiB heap
+    server = target.start_server("--mdns", "board", "--tcp-buffer", "1024", "--small", "512")
+    r = ns.run(sys.executable, "-c", MDNS_CLIENT, KERNEL_IP, "board.local", timeout=60)
+    lines = r.stdout.splitlines()
+    assert lines == ["one-shot 4242 ('%s', 10) 5353" % SMOLNET_IP,
+                     "multicast ('%s', 120) 5353" % SMOLNET_IP], r.stdout
+    out, stats = stop_server(target, server)
+    m = counters(out, "mdns")
+    assert m["queries"] >= 2 and m["conflicts"] == 0, out

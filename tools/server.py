@@ -14,6 +14,7 @@
 #             are not the test pattern (byte i = i % 251) where they should be
 #   tcp 6972  fountain: sends the test pattern (byte i = i % 251) without end
 #   tcp 80    HTTP: GET / a small page, GET /bytes/N N pattern bytes
+#   udp 5353  with --mdns HOST: HOST.local by multicast DNS (RFC 6762)
 # Every TCP port serves connection after connection, up to --conns at once
 # (more wait in a --backlog queue); other TCP ports answer RST.
 #
@@ -79,6 +80,22 @@ class UdpEcho(UdpHello):
                 self.replies += 1
             else:
                 self.dropped += 1
+
+
+class Mdns:
+    """--mdns HOST: HOST.local answered by multicast DNS."""
+
+    def __init__(self, iface, host):
+        from smolnet.apps.mdns import MdnsResponder
+        self.r = MdnsResponder(iface, host)
+
+    def serve(self, now):
+        self.r.serve(now)
+
+    def counters(self):
+        r = self.r
+        return "mdns: name=%s queries=%d conflicts=%d ignored=%d" % (
+            r.name, r.queries, r.conflicts, r.ignored)
 
 
 # --- TCP ---------------------------------------------------------------------
@@ -349,6 +366,8 @@ def options():
           "TCP buffers of the ports that move little data (6969, 6970, 80 in, 6971 out, "
           "6972 in)", "BYTES")
     p.add("--time-wait", "time_wait", int, 60000, "TCP TIME-WAIT (2*MSL)", "MS")
+    p.add("--mdns", "mdns", str, "",
+          "answer HOST.local by multicast DNS (RFC 6762; smolnet/apps/mdns.py)", "HOST")
     p.add("--join", "join", str, "",
           "multicast groups to join, comma-separated (UDP 6969 answers them too)", "GROUPS")
     return p
@@ -379,7 +398,10 @@ def main(argv):
     for g in opts.join.split(","):
         if g:
             iface.join_multicast(g)    # reported by IGMP / MLD from the first poll
-    services = [make(iface, port, opts) for kind, port, make in SERVICES]
+    # the responder first: on a 140 KiB heap its buffers find room before the
+    # TCP ports' rings fragment it
+    mdns = [Mdns(iface, opts.mdns)] if opts.mdns else []
+    services = [make(iface, port, opts) for kind, port, make in SERVICES] + mdns
     loop = common.Loop(iface, link)
     say("smolnet server on %s, mac %s, ip %s; services: %s" % (
         link.name, common.fmt_mac(iface.mac), " ".join(iface.ips()),

@@ -1,0 +1,140 @@
+# runtimes: cpython unix wasm
+# The mDNS responder (smolnet/apps/mdns.py, RFC 6762) between two Interfaces
+# on a Loopback pair: B answers "board.local"; A listens on 224.0.0.251:5353
+# and asks as a one-shot querier and as a full mDNS querier.
+from netpair import NetPair
+from smolnet.apps.mdns import MdnsResponder, GROUP, PORT, READY, PROBING
+from smolnet.socket.udp import UdpSocket
+from smolnet.wire import dns, ipaddr
+
+NAME = b"\x05board\x05local\x00"
+
+
+def _setup():
+    p = NetPair()
+    r = MdnsResponder(p.b, "board")
+    p.a.join_multicast(GROUP)
+    lis = UdpSocket(rx_slots=8, rx_bytes=4096)
+    lis.bind(PORT)
+    p.a.add_socket(lis)
+    return p, r, lis
+
+
+def _run(p, r, ms, step=10):
+    for _ in range(0, ms, step):
+        p.step(step)
+        r.serve(p.clock.t)
+
+
+def _drain(sock):
+    out = []
+    buf = bytearray(600)
+    while True:
+        n = sock.recv_into(buf)
+        if n < 0:
+            return out
+        out.append(bytes(buf[:n]))
+
+
+def _query(ident, qclass=1, qtype=1, name=NAME):
+    return (bytes([ident >> 8, ident & 0xFF, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]) + name
+            + bytes([0, qtype, qclass >> 8, qclass & 0xFF]))
+
+
+def _a_record(msg, p):
+    # (type, class, ttl, address) of the record at p
+    end = dns.skip_name(msg, len(msg), p)
+    t = (msg[end] << 8) | msg[end + 1]
+    c = (msg[end + 2] << 8) | msg[end + 3]
+    ttl = (msg[end + 4] << 24) | (msg[end + 5] << 16) | (msg[end + 6] << 8) | msg[end + 7]
+    return t, c, ttl, bytes(msg[end + 10:end + 14])
+
+
+def test_probes_three_times_then_announces_twice():
+    p, r, lis = _setup()
+    _run(p, r, 3000)
+    got = _drain(lis)
+    assert r.state == READY and r.conflicts == 0
+    probes = [m for m in got if not dns.flags(m, 0) & dns.FLAG_QR]
+    answers = [m for m in got if dns.flags(m, 0) & dns.FLAG_QR]
+    assert len(probes) == 3 and len(answers) == 2, got
+    for m in probes:
+        # question: board.local ANY, QU; authority: our A record (8.1)
+        assert m[4:6] == b"\x00\x01" and m[8:10] == b"\x00\x01"
+        assert m[12:12 + len(NAME)] == NAME
+        assert m[12 + len(NAME):16 + len(NAME)] == b"\x00\xff\x80\x01"
+    for m in answers:
+        assert dns.flags(m, 0) == dns.FLAG_QR | dns.FLAG_AA and dns.ancount(m, 0) == 1
+        assert _a_record(m, 12) == (1, 0x8001, 120, ipaddr.parse4("192.0.2.2"))
+
+
+def test_answers_a_one_shot_querier_by_unicast():
+    p, r, lis = _setup()
+    _run(p, r, 3000)
+    _drain(lis)
+    q = UdpSocket()
+    q.bind(40000)
+    p.a.add_socket(q)
+    msg = _query(0x1234)
+    q.send_to(msg, len(msg), ipaddr.parse4(GROUP), PORT)
+    _run(p, r, 50)
+    buf = bytearray(600)
+    n = q.recv_into(buf)
+    assert n > 0 and q.peer_port == PORT and bytes(q.peer_addr) == ipaddr.parse4("192.0.2.2")
+    m = bytes(buf[:n])
+    # RFC 6762 6.7: the query's ID, the question again, TTL <= 10, no flush bit
+    assert m[:2] == b"\x12\x34" and dns.qdcount(m, 0) == 1 and dns.ancount(m, 0) == 1
+    qend = 12 + len(NAME) + 4
+    assert m[12:qend] == NAME + b"\x00\x01\x00\x01"
+    assert _a_record(m, qend) == (1, 1, 10, ipaddr.parse4("192.0.2.2"))
+    assert _drain(lis) == []           # not multicast
+    assert r.queries == 1
+
+
+def test_multicast_and_unicast_response_bit():
+    p, r, lis = _setup()
+    _run(p, r, 3000)
+    _drain(lis)
+    for qclass, want_multicast in ((1, True), (0x8001, False)):
+        msg = _query(0, qclass)
+        lis.send_to(msg, len(msg), ipaddr.parse4(GROUP), PORT)
+        _run(p, r, 50)
+        got = _drain(lis)
+        assert len(got) == 1 and dns.flags(got[0], 0) & dns.FLAG_QR, got
+        assert _a_record(got[0], 12)[3] == ipaddr.parse4("192.0.2.2")
+    # ANY works too, other names and types are not ours
+    for name, qtype, n in ((NAME, 255, 1), (b"\x05other\x05local\x00", 1, 0), (NAME, 28, 0)):
+        msg = _query(0, 1, qtype, name)
+        lis.send_to(msg, len(msg), ipaddr.parse4(GROUP), PORT)
+        _run(p, r, 50)
+        assert len(_drain(lis)) == n, (name, qtype)
+    # case does not matter (RFC 6762 16)
+    msg = _query(0, 1, 1, b"\x05BOARD\x05Local\x00")
+    lis.send_to(msg, len(msg), ipaddr.parse4(GROUP), PORT)
+    _run(p, r, 50)
+    assert len(_drain(lis)) == 1
+
+
+def test_conflict_while_probing_takes_another_name():
+    p, r, lis = _setup()
+    _run(p, r, 100)                    # probing has begun
+    assert r.state == PROBING
+    # another host answers for board.local
+    ans = (b"\x00\x00\x84\x00\x00\x00\x00\x01\x00\x00\x00\x00" + NAME
+           + b"\x00\x01\x80\x01\x00\x00\x00\x78\x00\x04\xc0\x00\x02\x63")
+    lis.send_to(ans, len(ans), ipaddr.parse4(GROUP), PORT)
+    _run(p, r, 3000)
+    assert r.conflicts == 1 and r.name == "board-2.local" and r.state == READY
+    got = _drain(lis)
+    assert any(b"\x07board-2\x05local\x00" in m for m in got)
+
+
+def test_bad_datagrams_are_counted_not_raised():
+    p, r, lis = _setup()
+    _run(p, r, 3000)
+    for junk in (b"", b"\x00" * 5, b"\x00\x00\x00\x00\x00\x05" + b"\xff" * 20,
+                 _query(0)[:-3], b"\x00\x00\x78\x00" + bytes(8)):
+        lis.send_to(junk, len(junk), ipaddr.parse4(GROUP), PORT)
+        _run(p, r, 20)
+    assert r.ignored >= 3 and r.queries == 0
+    assert p.b.stats.drop_internal_error == 0
