@@ -37,6 +37,8 @@ def options():
     common.add_link_options(p, default_mac=b"\x02\x00\x00\x00\x00\x01",
                             default_ip="192.0.2.2/24")
     p.add("-n", "size", int, 20000000, "bytes to transfer", "BYTES")
+    p.add("--progress", "progress", int, 0,
+          "a progress line on stderr every MS milliseconds (0: none)", "MS")
     p.add("--buffer", "buffer", int, 65536, "TCP receive and send buffer, each (smolnet)",
           "BYTES")
     p.add("--timeout", "timeout", float, 120, "give up after this many seconds", "S")
@@ -68,8 +70,11 @@ class Transfer:
         self.t1 = 0
         self.started = False
         self.finished = False
+        self.progress = None        # a common.Progress, for long runs
 
     def step(self, now):
+        if self.progress is not None and self.started:
+            self.progress.update(self.done_bytes, now)
         s = self.sock
         if not self.started:
             if not s.is_connected():
@@ -120,6 +125,7 @@ def smolnet_side(opts, mode):
     sock.listen(READER_PORT if sending else WRITER_PORT)
     iface.add_socket(sock)
     xfer = Transfer(sock, opts.size, sending, not opts.no_verify)
+    xfer.progress = common.Progress(mode, opts.size, opts.progress)
     loop = common.Loop(iface, link, max_wait_ms=100)
     say("benchmark %s on %s, ip %s, port %d" % (mode, link.name, " ".join(iface.ips()),
                                                 sock.local_port))
@@ -179,6 +185,7 @@ def loopback(opts):
     a.connect(ipaddr.parse4("192.0.2.2"), WRITER_PORT)
     tx = Transfer(a, opts.size, True)
     rx = Transfer(b, opts.size, False, not opts.no_verify)
+    rx.progress = common.Progress("loopback", opts.size, opts.progress)
     start = ticks_ms()
     deadline = int(opts.timeout * 1000)
     while not (tx.finished and rx.finished):

@@ -426,6 +426,36 @@ def install_sigterm():
     signal.signal(signal.SIGTERM, _term)
 
 
+# --- progress ------------------------------------------------------------------
+class Progress:
+    """For long runs: a line on stderr every `every_ms` of the run,
+    'LABEL: 12.00 of 20.00 MB, 9.81 MB/s' (MB = 10**6 bytes); stdout stays
+    what scripts parse. every_ms 0: silent."""
+
+    def __init__(self, label, total, every_ms=1000):
+        self.label = label
+        self.total = total
+        self.every_ms = every_ms
+        self.t0 = None
+        self.last = 0
+        self.lines = 0
+
+    def update(self, done, now):
+        if not self.every_ms:
+            return
+        if self.t0 is None:
+            self.t0 = self.last = now
+            return
+        if ticks_diff(now, self.last) < self.every_ms:
+            return
+        self.last = now
+        ms = ticks_diff(now, self.t0)
+        rate = done / 1000.0 / ms if ms > 0 else 0.0
+        sys.stderr.write("%s: %.2f of %.2f MB, %.2f MB/s\n" % (
+            self.label, done / 1e6, self.total / 1e6, rate))
+        self.lines += 1
+
+
 # --- the test pattern ---------------------------------------------------------
 # Byte i of every generated stream (the fountain on 6972, HTTP /bytes/N,
 # benchmark.py) is i % 251: a prime period, so a segment delivered twice,
