@@ -129,6 +129,23 @@ def test_conflict_while_probing_takes_another_name():
     assert any(b"\x07board-2\x05local\x00" in m for m in got)
 
 
+def test_runs_from_the_interfaces_poll_alone():
+    # no serve() calls: a socket of the Interface, its timers in poll_delay()
+    p, r, lis = _setup()
+    assert p.b.poll_delay(p.clock.t) == 0
+    for _ in range(300):
+        p.step(10)
+    assert r.state == READY and len(_drain(lis)) == 5
+    assert p.b.poll_delay(p.clock.t) == -1      # nothing due until a query
+    msg = _query(0)
+    lis.send_to(msg, len(msg), ipaddr.parse4(GROUP), PORT)
+    for _ in range(3):
+        p.step(1)
+    assert r.queries == 1 and len(_drain(lis)) == 1
+    r.close()
+    assert r not in p.b.sockets and GROUP not in p.b.multicast_groups()
+
+
 def test_bad_datagrams_are_counted_not_raised():
     p, r, lis = _setup()
     _run(p, r, 3000)

@@ -121,3 +121,20 @@ def test_netstat_lists_the_dns_client():
     assert len(rows) == 1 and rows[0][:3] == ["udp", "0", "0"] and rows[0][-1] == "DnsSocket", rows
     repl.down()
     repl.set_output()
+
+
+def test_mdns_one_liner_answers_the_hostname():
+    from smolnet.compat import network
+    from smolnet.apps.mdns import READY
+    p, nic, lines = _up()
+    network.hostname("replboard")
+    r = repl.mdns()
+    assert lines[-1] == "mdns: probing for replboard.local"
+    assert r in p.a.sockets
+    t = 0
+    for _ in range(300):            # the responder's own timers, on a fake clock
+        t += 10
+        r.serve(t)
+    assert r.state == READY and r.name == "replboard.local"
+    r.close()
+    repl.down()

@@ -7,6 +7,7 @@
 #   >>> repl.arp(); repl.netstat(); repl.stats(); repl.ifconfig()
 #   >>> repl.capture(5, "cap.pcap")    # the next 5 s of frames to a pcap file
 #   >>> repl.serve(10)                 # just run the stack for 10 s
+#   >>> repl.mdns()                    # answer <network.hostname()>.local
 #   >>> repl.interactive()             # board: REPL and stack together (aiorepl)
 #   --> repl.http(); repl.echo()       # a status page on :80, TCP echo on :7
 #
@@ -444,3 +445,14 @@ def echo(port=7, conns=1):
     from .apps.tcpserver import TcpServer
     return _task(TcpServer(_need().iface, port, _Echo(), conns=conns, backlog=conns,
                            rx_size=1024, tx_size=1024))
+
+
+def mdns(host=None):
+    """Answer HOST.local (default: network.hostname()) by multicast DNS
+    (smolnet/apps/mdns.py): others find the board by name. Returns the
+    responder (its .name is the name it got after probing; .close())."""
+    from .apps.mdns import MdnsResponder
+    st = _need()
+    r = MdnsResponder(st.iface, host or network.hostname())
+    _say("mdns: probing for %s" % r.name)
+    return r

@@ -2,8 +2,10 @@
 # "<hostname>.local" with its IPv4 address, as MicroPython's lwIP ports do.
 #
 #   r = MdnsResponder(iface, "board")      # joins 224.0.0.251, binds 5353
-#   while True:
-#       iface.poll(now); r.serve(now)      # or from an asyncio task
+#
+# It is a UDP socket of the Interface (port 5353) that does its own work in
+# dispatch(): every iface.poll() runs it (a poll loop, the asyncio driver,
+# the REPL's interactive()), and poll_delay() knows its probe timers.
 #
 # At start it probes three times, 250 ms apart (RFC 6762 8.1: a query for the
 # name, type ANY, with the record it wants in the authority section); an
@@ -43,8 +45,9 @@ ANNOUNCING = const(1)
 READY = const(2)
 
 
-class MdnsResponder:
+class MdnsResponder(UdpSocket):
     def __init__(self, iface, hostname, ttl=120):
+        UdpSocket.__init__(self, rx_slots=2, rx_bytes=1024, tx_slots=2, tx_bytes=512)
         self.iface = iface
         self.ttl = ttl
         self.base = hostname
@@ -55,9 +58,8 @@ class MdnsResponder:
         self.buf = bytearray(512)        # a query (longer ones are cut)
         self.out = bytearray(300)        # our longest message: a probe
         self.group = ipaddr.parse4(GROUP)
-        self.sock = UdpSocket(rx_slots=2, rx_bytes=1024, tx_slots=2, tx_bytes=512)
-        self.sock.bind(PORT)
-        iface.add_socket(self.sock)
+        self.bind(PORT)
+        iface.add_socket(self)
         iface.join_multicast(GROUP)
         self.state = PROBING
         self.left = 3               # probes or announcements still to send
@@ -75,13 +77,30 @@ class MdnsResponder:
         self.name = name
         self.qlen = n
 
+    # --- the socket contract: the Interface's poll runs the responder --------
+    def dispatch(self, iface, now):
+        self.serve(now)
+        return UdpSocket.dispatch(self, iface, now)
+
+    def poll_at(self, now):
+        if not self.rx.is_empty() or self.next_at is None:
+            return 0
+        t = UdpSocket.poll_at(self, now)
+        if self.state != READY:
+            d = ticks_diff(self.next_at, now)
+            d = d if d > 0 else 0
+            if t < 0 or d < t:
+                t = d
+        return t
+
     # --- timers -----------------------------------------------------------
     def serve(self, now):
-        """Take queries, answer them; probe and announce when due."""
+        """Take queries, answer them; probe and announce when due (dispatch()
+        calls it; a caller may too)."""
         if self.next_at is None:
             self.next_at = now
         while True:
-            n = self.sock.recv_into(self.buf)
+            n = UdpSocket.recv_into(self, self.buf)
             if n < 0:
                 break
             self._rx(n, now)
@@ -158,7 +177,7 @@ class MdnsResponder:
         self.left = 3
 
     def _reply(self, qu):
-        s = self.sock
+        s = self
         self.queries += 1
         if s.peer_port != PORT:       # a one-shot querier (6.7)
             ident = dns.ident(self.buf, 0)
@@ -218,9 +237,11 @@ class MdnsResponder:
         return self._put_a(p, ttl, flush)
 
     def _send(self, n, addr, port):
-        if self.sock.can_send(n):
-            self.sock.send_to(self.out, n, addr, port)
+        if self.can_send(n):
+            self.send_to(self.out, n, addr, port)
 
     def close(self):
+        """Leave the group and the Interface."""
         self.iface.leave_multicast(GROUP)
-        self.sock.close()
+        UdpSocket.close(self)
+        self.iface.remove_socket(self)
