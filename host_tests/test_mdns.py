@@ -155,3 +155,31 @@ def test_bad_datagrams_are_counted_not_raised():
         _run(p, r, 20)
     assert r.ignored >= 3 and r.queries == 0
     assert p.b.stats.drop_internal_error == 0
+
+
+def test_getaddrinfo_resolves_a_local_name_by_mdns():
+    # the socket module on A asks for board.local: a one-shot query to
+    # 224.0.0.251, B's responder answers by unicast (RFC 6762 5.1, 6.7)
+    from smolnet.compat import socket
+    from smolnet.compat.stack import Net
+    p = NetPair()
+    r = MdnsResponder(p.b, "board")
+
+    def sleep(ms):
+        p.clock.t = (p.clock.t + ms) & 0x3FFFFFFF
+
+    a = Net(p.a, clock=p.clock, sleep=sleep)
+    a.also_poll(p.b)
+    socket.use(a)
+    a.wait(lambda: r.state == READY, 5000)
+    assert socket.getaddrinfo("board.local", 80)[0][-1] == ("192.0.2.2", 80)
+    assert socket.getaddrinfo("BOARD.LOCAL", 80)[0][-1] == ("192.0.2.2", 80)
+    assert r.queries == 2
+    t0 = p.clock.t
+    try:
+        socket.getaddrinfo("nobody.local", 80)
+        raised = None
+    except OSError as e:
+        raised = e.args[0]
+    assert raised == -2 and 2000 <= p.clock.t - t0 <= 2100
+    assert len(p.a.sockets) == 0        # the query's socket is gone

@@ -120,6 +120,11 @@ def lookup(net, name, af, prefer):
     its type. OSError(-2) when nothing resolves."""
     if net is None:
         raise OSError(_NOT_FOUND)
+    if af != AF_INET6 and name.lower().endswith(".local"):
+        # link-local names by multicast DNS (RFC 6762), as lwIP's ports do
+        from ._mdns import resolve
+        from .ports import ephemeral_port
+        return AF_INET, resolve(net, name, ephemeral_port(net.iface, 17))
     if af == AF_INET:
         order = (4,)
     elif af == AF_INET6:
