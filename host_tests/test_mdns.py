@@ -183,3 +183,23 @@ def test_getaddrinfo_resolves_a_local_name_by_mdns():
         raised = e.args[0]
     assert raised == -2 and 2000 <= p.clock.t - t0 <= 2100
     assert len(p.a.sockets) == 0        # the query's socket is gone
+
+
+def test_idle_responder_allocates_nothing():
+    # ready and idle: every poll runs the responder (dispatch, poll_at),
+    # with nothing to answer: no allocation
+    from support import heap_locked
+    p, r, lis = _setup()
+    _run(p, r, 3000)
+    _drain(lis)
+    t = [p.clock.t]
+
+    def idle_polls():
+        for _ in range(50):
+            t[0] += 10
+            p.b.poll(t[0])
+            p.b.poll_delay(t[0])
+            r.serve(t[0])
+        return r.state
+
+    assert heap_locked(idle_polls) == READY
