@@ -33,6 +33,18 @@ def test_graph_of_a_lossy_transfer(tmp_path):
     assert head == b"\x89PNG\r\n\x1a\n" and os.path.getsize(out) > 10000
 
 
+def test_sender_state_panel(tmp_path):
+    # make bench's graph adds the sender's cwnd and RTO, sampled in-process
+    pcap = str(tmp_path / "s.pcap")
+    state = []
+    tcptrace.demo_capture(pcap, size=200000, drop=2, seed=4, sender_state=state)
+    assert len(state) > 20 and all(c > 0 and r >= 200 for _, c, r in state)
+    a = tcptrace.analyse(tcptrace.tcp_segments(tcptrace.read_pcap(pcap)))
+    out = str(tmp_path / "s.png")
+    tcptrace.draw(a, out, "with state", state)
+    assert os.path.getsize(out) > os.path.getsize(pcap) // 100
+
+
 def test_clean_transfer_has_no_retransmissions(tmp_path):
     pcap = str(tmp_path / "clean.pcap")
     tcptrace.demo_capture(pcap, size=100000, drop=0)

@@ -10,7 +10,8 @@ segment's sequence range against time (retransmissions marked), the ACK
 line of the other direction and the window it offers (ACK + window, scaled
 as its SYN said); below, the RTT samples (a segment's send to the first ACK
 that covers it, never for a retransmitted one: Karn's rule). A pcap holds
-no sender state: cwnd and RTO are not in it.
+no sender state: cwnd and RTO are drawn (a third panel) only where the
+sender's state is at hand, as demo_capture() records it for make bench.
 
 Prints one summary line: the flow, segments, retransmissions, bytes, the
 median RTT.
@@ -150,17 +151,24 @@ def analyse(segs, port=None):
                 rtts.append((t, (t - pending.pop(e)) * 1000))
     rt = sorted(r for _, r in rtts)
     return {"flow": "%s:%d -> %s:%d" % (_fmt(fwd[0]), fwd[1], _fmt(fwd[2]), fwd[3]),
+            "t0_ms": t0 * 1000,
             "data": data, "retrans": retrans, "acks": acks, "wins": wins, "rtts": rtts,
             "bytes": high or 0, "segments": len(data) + len(retrans),
             "rtt_median_ms": rt[len(rt) // 2] if rt else None}
 
 
-def draw(a, path, title=None):
+def draw(a, path, title=None, state=None):
+    """The graph into path (PNG). state: [(ms, cwnd, rto_ms)] of the sender,
+    from inside the process (demo_capture), drawn in a third panel."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, (top, bot) = plt.subplots(2, 1, figsize=(10, 7), sharex=True,
-                                   gridspec_kw={"height_ratios": [3, 1]})
+    if state:
+        fig, (top, bot, third) = plt.subplots(3, 1, figsize=(10, 9), sharex=True,
+                                              gridspec_kw={"height_ratios": [3, 1, 1]})
+    else:
+        fig, (top, bot) = plt.subplots(2, 1, figsize=(10, 7), sharex=True,
+                                       gridspec_kw={"height_ratios": [3, 1]})
     top.vlines([t for t, _, _ in a["data"]], [x / 1e3 for _, x, _ in a["data"]],
                [y / 1e3 for _, _, y in a["data"]], colors="black", linewidth=1, label="data")
     if a["retrans"]:
@@ -179,7 +187,20 @@ def draw(a, path, title=None):
     if a["rtts"]:
         bot.plot([t for t, _ in a["rtts"]], [r for _, r in a["rtts"]], ".", color="tab:blue")
     bot.set_ylabel("RTT sample (ms)")
-    bot.set_xlabel("time (s)")
+    if state:
+        t0 = a["t0_ms"]
+        state = [x for x in state if x[0] >= t0]      # from the first frame on
+        ts = [(ms - t0) / 1000.0 for ms, _, _ in state]
+        third.plot(ts, [c / 1e3 for _, c, _ in state], color="tab:purple", label="cwnd (KB)")
+        rto = third.twinx()
+        rto.plot(ts, [r for _, _, r in state], color="tab:orange", label="RTO (ms)")
+        third.set_ylabel("cwnd (KB)")
+        rto.set_ylabel("RTO (ms)")
+        third.legend(loc="upper left")
+        rto.legend(loc="upper right")
+        third.set_xlabel("time (s)")
+    else:
+        bot.set_xlabel("time (s)")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -191,11 +212,13 @@ def summary(a):
         a["flow"], a["segments"], len(a["retrans"]), a["bytes"], rtt)
 
 
-def demo_capture(path, size=400000, drop=2, seed=5):
+def demo_capture(path, size=400000, drop=2, seed=5, sender_state=None):
     """A capture to draw: size bytes over TCP between two smolnet Interfaces
     in this process (a Loopback pair, smolnet's FaultInjector dropping drop%
     of the frames each way), written by PcapWriter at the sender, 1 ms of
-    fake time per poll round. Returns the sender's (segments, retransmits)."""
+    fake time per poll round. Returns the sender's (segments, retransmits);
+    sender_state (a list) gets (ms, cwnd, RTO ms) every round, what no pcap
+    holds."""
     import os
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     if root not in sys.path:
@@ -226,7 +249,9 @@ def demo_capture(path, size=400000, drop=2, seed=5):
     data = bytes(i % 251 for i in range(4096))
     buf = bytearray(8192)
     sent = got = 0
+    state = []                      # (ms, cwnd bytes, RTO ms) of the sender
     while got < size and now[0] < 600000:
+        state.append((now[0], tx.cwnd(), tx.rto_ms()))
         if tx.may_send() and sent < size:
             sent += tx.send(data, 0, min(len(data), size - sent))
         a.poll(now[0])
@@ -240,6 +265,8 @@ def demo_capture(path, size=400000, drop=2, seed=5):
         now[0] += 1
     w.flush()
     w.stream.close()
+    if sender_state is not None:
+        sender_state.extend(state)
     return tx.tx_segments, tx.retransmits
 
 

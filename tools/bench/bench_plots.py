@@ -59,10 +59,13 @@ def main():
     fig.savefig(os.path.join(OUT, "loss.png"), dpi=90)
     plt.close(fig)
     pcap = os.path.join(OUT, "tcptrace.pcap")
-    segs, retrans = tcptrace.demo_capture(pcap, size=400000, drop=2, seed=5)
+    state = []
+    segs, retrans = tcptrace.demo_capture(pcap, size=400000, drop=2, seed=5,
+                                          sender_state=state)
     a = tcptrace.analyse(tcptrace.tcp_segments(tcptrace.read_pcap(pcap)))
     tcptrace.draw(a, os.path.join(OUT, "tcptrace.png"),
-                  "400 KB through 2%% loss: %d segments, %d retransmitted" % (segs, retrans))
+                  "400 KB through 2%% loss: %d segments, %d retransmitted" % (segs, retrans),
+                  state)
     emit("plot_tcptrace_retransmissions", len(a["retrans"]), "segments")
     print("plots: %s, %s" % (os.path.join(OUT, "loss.png"), os.path.join(OUT, "tcptrace.png")))
 
