@@ -372,18 +372,27 @@ def test_fifo_twins_agree():
     # port where viper compiles; the "FIFO" is one word of real memory.
     if sys.implementation.name != "micropython":
         return
+    # the fake machine/uctypes first, as every test here has them: the
+    # driver package binds `machine` when first imported (a shuffled run
+    # may start here)
+    membus.install()
     try:
         from boards.lan9118 import _fifo_viper as fv
     except (SyntaxError, ImportError):
         return
     from boards.lan9118 import _fifo_pure as fp
-    fake = sys.modules.pop("uctypes")
+    # the real uctypes for an address, whatever fake an earlier test
+    # installed (none when this test runs first)
+    fake = sys.modules.pop("uctypes", None)
     try:
         import uctypes as real
         word = bytearray(b"\x81\x92\xa3\xb4")
         port = real.addressof(word)
     finally:
-        sys.modules["uctypes"] = fake
+        if fake is not None:
+            sys.modules["uctypes"] = fake
+        else:
+            sys.modules.pop("uctypes", None)
 
     class One:
         # a FIFO port backed by the same word the viper twin sees
