@@ -136,41 +136,12 @@ def copy(dst, doff, src, soff, n):
         _copy_fwd(dst, doff, src, soff, n)
 
 
-@micropython.viper
-def copy_sum16(dobj, doff: int, sobj, soff: int, n: int, acc: int) -> int:
-    # the words are summed right after they land in dst (src and dst must
-    # not overlap)
-    dst = ptr8(dobj)
-    src = ptr8(sobj)
-    d = uint(dst) + uint(doff)
-    t = uint(acc)
-    k = 0
-    while k < n and (d + uint(k)) & 3:
-        b = uint(src[soff + k])
-        dst[doff + k] = b
-        if k & 1:
-            t += b
-        else:
-            t += b << 8
-        k += 1
-    nw = (n - k) >> 2
-    if nw:
-        _copy_words(dobj, doff + k, sobj, soff + k, nw)
-        m = uint(_fold(_sum_words(dobj, doff + k, nw)))
-        if k & 1:
-            t += m
-        else:
-            t += ((m & 0xFF) << 8) | (m >> 8)
-        k += nw << 2
-    while k < n:
-        b = uint(src[soff + k])
-        dst[doff + k] = b
-        if k & 1:
-            t += b
-        else:
-            t += b << 8
-        k += 1
-    return int(_fold(t))
+def copy_sum16(dst, doff, src, soff, n, acc):
+    # word copy, then word sum of what just landed in dst (still in cache):
+    # the same loads as one fused loop, without a third copy of the
+    # head/tail byte handling (src and dst must not overlap)
+    _copy_fwd(dst, doff, src, soff, n)
+    return sum16(dst, doff, n, acc)
 
 
 @micropython.viper
