@@ -23,6 +23,7 @@ The fixtures (target, qemu_boards) reach the test modules as a plugin
 
 CPython pytest, root only.
 """
+import contextlib
 import os
 import time
 
@@ -110,6 +111,26 @@ class _Boards:
             self.booted[name] = (ns, board)
         return self.booted[name]
 
+    @contextlib.contextmanager
+    def lend(self, name):
+        """(ns, board) for one test: resumed, at its raw REPL, the kernel's
+        neighbors fresh; afterwards code the test left running is stopped
+        (a board that does not stop is booted afresh next time) and the
+        board paused."""
+        ns, board = self.get(name)
+        board.resume()
+        if board.running:
+            board.stop()
+        fresh_neighbors(ns)
+        yield ns, board
+        if board.running:
+            try:
+                board.stop(30)
+            except Exception:
+                self.forget(name)
+                return
+        board.pause()
+
     def forget(self, name):
         ns, board = self.booted.pop(name)
         board.close()
@@ -150,17 +171,8 @@ def target(request, tmp_path, qemu_boards):
             yield UnixTarget(ns)
         return
     try:
-        ns, board = qemu_boards.get(request.param)
+        qemu_boards.get(request.param)
     except (NetnsError, RuntimeError) as e:
         pytest.fail("%s: %s" % (request.param, e), pytrace=False)
-    board.resume()
-    fresh_neighbors(ns)
-    yield QemuTarget(ns, board, str(tmp_path))
-    if board.running:
-        # the test failed with the server up: stop it, or boot afresh
-        try:
-            board.stop(30)
-        except Exception:
-            qemu_boards.forget(request.param)
-            return
-    board.pause()
+    with qemu_boards.lend(request.param) as (ns, board):
+        yield QemuTarget(ns, board, str(tmp_path))

@@ -27,7 +27,7 @@ import time
 import pytest
 
 from netns import (kernel_ping, assert_all_answered, KERNEL_IP, SMOLNET_IP, ROOT)
-from targets import BOARDS, fresh_neighbors
+from targets import BOARDS
 from test_interop_dnsmasq import start_dnsmasq
 
 pytestmark = pytest.mark.root
@@ -36,20 +36,9 @@ pytestmark = pytest.mark.root
 @pytest.fixture(params=BOARDS)
 def board(request, qemu_boards):
     """(namespace, booted board at its raw REPL), shared by the session."""
-    ns, b = qemu_boards.get(request.param)
-    b.resume()
-    if b.running:
-        b.stop()
-    b.soft_reset()      # each test starts with the whole heap free
-    fresh_neighbors(ns)
-    yield ns, b
-    if b.running:
-        try:
-            b.stop(30)
-        except Exception:
-            qemu_boards.forget(request.param)
-            return
-    b.pause()
+    with qemu_boards.lend(request.param) as (ns, b):
+        b.soft_reset()      # each test starts with the whole heap free
+        yield ns, b
 
 
 def until_key(body):
