@@ -43,3 +43,23 @@ class NetPair:
     def run(self, ms, step=1):
         for _ in range(0, ms, step):
             self.step(step)
+
+
+def compat_nets():
+    """A NetPair with the socket module on top: Net A (made the facade's
+    default) and Net B, each polling both Interfaces, on the pair's fake
+    clock, which their sleep() advances (timeouts exact and instant).
+    Returns (pair, net_a, net_b)."""
+    from smolnet.compat import socket
+    from smolnet.compat.stack import Net
+    p = NetPair()
+
+    def sleep(ms):
+        p.clock.t = (p.clock.t + ms) & 0x3FFFFFFF
+
+    a = Net(p.a, clock=p.clock, sleep=sleep)
+    a.also_poll(p.b)
+    b = Net(p.b, clock=p.clock, sleep=sleep)
+    b.also_poll(p.a)
+    socket.use(a)
+    return p, a, b

@@ -4,28 +4,12 @@
 # A fake clock whose sleep() advances it makes every timeout exact.
 import sys
 from smolnet.compat import socket as socket
-from smolnet.compat.stack import Net
 from smolnet.socket import errno
 from smolnet.socket.udp import UdpSocket
-from netpair import NetPair
+from netpair import compat_nets
 from support import raises, is_32bit
 
 _MP = sys.implementation.name == "micropython"
-
-
-def _nets():
-    """Net A (the facade default) and Net B, each polling both Interfaces."""
-    p = NetPair()
-
-    def sleep(ms):
-        p.clock.t = (p.clock.t + ms) & 0x3FFFFFFF
-
-    a = Net(p.a, clock=p.clock, sleep=sleep)
-    a.also_poll(p.b)
-    b = Net(p.b, clock=p.clock, sleep=sleep)
-    b.also_poll(p.a)
-    socket.use(a)
-    return p, a, b
 
 
 def _udp(net, port):
@@ -39,7 +23,7 @@ def test_getaddrinfo_has_lwips_shape():
     assert r == [(2, 1, 0, "", ("192.0.2.1", 80))]
     assert socket.getaddrinfo("0.0.0.0", 8080, 0, socket.SOCK_STREAM)[0][-1] == ("0.0.0.0", 8080)
     assert socket.getaddrinfo("", 7)[0][-1] == ("0.0.0.0", 7)
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     e = raises(OSError, socket.getaddrinfo, "example.com", 80)
     assert e.args[0] == -2                      # lwIP: host not found
     a.resolver = lambda name: "192.0.2.9"
@@ -64,7 +48,7 @@ def test_package_forwards_to_the_facade():
 
 
 def test_udp_sendto_recvfrom():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     srv = _udp(b, 7)
     cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # default net: a
     assert cli.sendto(b"hello", ("192.0.2.2", 7)) == 5
@@ -77,7 +61,7 @@ def test_udp_sendto_recvfrom():
 
 
 def test_udp_would_block_and_timeout():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     s = _udp(a, 5000)
     s.setblocking(False)
     assert raises(OSError, s.recv, 10).args[0] == errno.EAGAIN
@@ -94,7 +78,7 @@ def test_udp_would_block_and_timeout():
 
 
 def test_bind_port_in_use():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     s1 = _udp(a, 6000)
     s2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     assert raises(OSError, s2.bind, ("0.0.0.0", 6000)).args[0] == errno.EADDRINUSE
@@ -114,7 +98,7 @@ def test_bind_port_in_use():
 
 
 def test_connected_udp_stream_methods():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     srv = _udp(b, 9)
     other = _udp(b, 10)
     c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -138,7 +122,7 @@ def test_connected_udp_stream_methods():
 
 
 def test_closed_socket_is_ebadf():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     s = _udp(a, 7000)
     s.close()
     s.close()                                        # twice is fine
@@ -148,7 +132,7 @@ def test_closed_socket_is_ebadf():
 
 
 def test_bad_arguments():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     assert raises(OSError, socket.socket, 1).args[0] == 97     # AF_UNIX (AF_INET6: test_compat_socket6)
     assert raises(OSError, socket.socket, socket.AF_INET, 99).args[0] == errno.EINVAL
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -159,7 +143,7 @@ def test_bad_arguments():
 
 
 def test_no_route_is_ehostunreach():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     e = raises(OSError, s.sendto, b"x", ("198.51.100.1", 9))
     assert e.args[0] == errno.EHOSTUNREACH
@@ -167,7 +151,7 @@ def test_no_route_is_ehostunreach():
 
 
 def test_ioctl_poll_flags():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     r = _udp(a, 8000)
     w = _udp(b, 8001)
     assert r.ioctl(3, 1) == 0                        # nothing to read
@@ -185,7 +169,7 @@ def test_select_poll_waits_on_a_facade_socket():
     if not _MP:
         return          # CPython's select.poll needs a file descriptor
     import select
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     r = _udp(a, 8100)
     w = _udp(b, 8101)
     poller = select.poll()
@@ -202,7 +186,7 @@ def test_select_poll_waits_on_a_facade_socket():
 def test_raw_icmp_echo_like_uping():
     # micropython-lib's uping: SOCK_RAW/IPPROTO_ICMP, send an echo request,
     # receive the reply with its IPv4 header in front
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 1)
     req = bytearray(b"\x08\x00\x00\x00\x12\x34\x00\x01" + bytes(range(16)))
     s.settimeout(1)
@@ -217,7 +201,7 @@ def test_raw_icmp_echo_like_uping():
 
 def test_addresses_are_validated_as_lwip_reads_them():
     # issue 9 item 6: ports are ints 0..65535, hosts str or bytes
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     for port in (-1, 65536, 70000):
         raises(OverflowError, s.bind, ("0.0.0.0", port))
@@ -239,7 +223,7 @@ def test_addresses_are_validated_as_lwip_reads_them():
 
 def test_getaddrinfo_takes_bytes_hosts():
     # issue 12 item 1: examples/network/http_client.py passes b"..."
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     assert socket.getaddrinfo(b"192.0.2.1", 80) == [(2, 1, 0, "", ("192.0.2.1", 80))]
     a.resolver = lambda name: "192.0.2.9" if name == "example.com" else None
     assert socket.getaddrinfo(b"example.com", 80)[0][-1] == ("192.0.2.9", 80)
@@ -248,7 +232,7 @@ def test_getaddrinfo_takes_bytes_hosts():
 
 def test_datagram_past_the_mtu_is_emsgsize():
     # issue 9 item 6: it was accepted, then dropped on the way out
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     t = _udp(b, 6600)
     room = p.a.ip_mtu - 20 - 8                     # one IPv4 packet, no fragments
@@ -265,7 +249,7 @@ def test_datagram_past_the_mtu_is_emsgsize():
 
 def test_str_data_is_sent_as_lwip_does():
     # lwIP reads a str through the buffer protocol: its UTF-8 bytes go out
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     t = _udp(b, 6700)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     assert s.sendto("h\u00e9", ("192.0.2.2", 6700)) == 3
@@ -277,7 +261,7 @@ def test_str_data_is_sent_as_lwip_does():
 
 def test_readinto_refuses_immutable_buffers():
     # issue 9 item 5: readinto wrote into bytes (flash, with frozen code)
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     r = _udp(a, 6800)
     w = _udp(b, 6801)
     w.sendto(b"data", ("192.0.2.1", 6800))
@@ -292,7 +276,7 @@ def test_readinto_refuses_immutable_buffers():
 
 
 def test_timeout_recv_sizes_and_out_of_memory():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     s = _udp(a, 6900)
     raises(ValueError, s.settimeout, -1)          # CPython; lwIP: ~49 days
     raises(ValueError, s.settimeout, -0.5)
@@ -328,7 +312,7 @@ def test_timeout_recv_sizes_and_out_of_memory():
 def test_ip_membership_argument_errors_are_lwips():
     # modlwip.c: the ip_mreq through the buffer protocol (TypeError), its
     # length checked with ValueError; IGMP's own errors as OSError
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     s = _udp(a, 7100)
     for bad in (b"\xe9\xfc\x00\x01", bytes(9)):
         raises(ValueError, s.setsockopt, socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, bad)

@@ -5,26 +5,11 @@
 # advances it makes every timeout exact and instant.
 import sys
 from smolnet.compat import socket
-from smolnet.compat.stack import Net
 from smolnet.socket import errno
-from netpair import NetPair
+from netpair import compat_nets
 from support import raises
 
 _MP = sys.implementation.name == "micropython"
-
-
-def _nets():
-    p = NetPair()
-
-    def sleep(ms):
-        p.clock.t = (p.clock.t + ms) & 0x3FFFFFFF
-
-    a = Net(p.a, clock=p.clock, sleep=sleep)
-    a.also_poll(p.b)
-    b = Net(p.b, clock=p.clock, sleep=sleep)
-    b.also_poll(p.a)
-    socket.use(a)
-    return p, a, b
 
 
 def _server(net, port=80, backlog=2):
@@ -36,7 +21,7 @@ def _server(net, port=80, backlog=2):
 
 
 def _connected(port=80):
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     srv = _server(b, port)
     c = socket.socket()
     c.connect(("192.0.2.2", port))
@@ -80,7 +65,7 @@ def test_recv_returns_what_is_there_read_waits_for_all():
 
 
 def test_connect_to_a_closed_port_is_econnreset():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     c = socket.socket()
     assert raises(OSError, c.connect, ("192.0.2.2", 81)).args[0] == errno.ECONNRESET
     assert raises(OSError, c.send, b"x").args[0] == errno.EBADF    # dead now, as lwIP
@@ -88,7 +73,7 @@ def test_connect_to_a_closed_port_is_econnreset():
 
 
 def test_nonblocking_connect_then_poll():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     srv = _server(b)
     c = socket.socket()
     c.setblocking(False)
@@ -130,7 +115,7 @@ def test_nonblocking_connect_then_poll():
 
 
 def test_timeouts_are_etimedout():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     srv = _server(b)
     srv.settimeout(1.5)
     t0 = p.clock.t
@@ -195,7 +180,7 @@ def test_reset_seen_by_send_is_econnreset_then_ebadf():
 
 
 def test_misuse_errors():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     srv = _server(b, 8080)
     other = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, b)
     assert raises(OSError, other.bind, ("0.0.0.0", 8080)).args[0] == errno.EADDRINUSE
@@ -214,7 +199,7 @@ def test_misuse_errors():
 
 
 def test_connect_to_an_absent_host():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     a.tcp_options = {"user_timeout_ms": 3000}
     c = socket.socket()
     t0 = p.clock.t
@@ -234,7 +219,7 @@ def test_connect_to_an_absent_host():
 
 
 def test_listener_polls_readable_and_sockets_are_recycled():
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     srv = _server(b, 7, backlog=3)
     srv.setblocking(False)
     assert srv.ioctl(3, 1) == 0
@@ -262,7 +247,7 @@ def test_server_closing_first_reuses_sockets_during_time_wait():
     # the server closes first, so each connection ends in TIME-WAIT on the
     # server's side; the listener keeps that in a compact record and the
     # socket (with its buffers) goes back to the pool for the next accept
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     b.tcp_time_wait = 16
     srv = _server(b, 80, backlog=1)
     seen = []
@@ -329,7 +314,7 @@ def test_connect_again_after_the_peer_closed_is_ealready():
 
 def test_listen_negative_backlog_is_zero():
     # lwIP and CPython clamp a negative backlog to 0: one connection at a time
-    p, a, b = _nets()
+    p, a, b = compat_nets()
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, b)
     srv.bind(("0.0.0.0", 81))
     srv.listen(-1)

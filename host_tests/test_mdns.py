@@ -161,16 +161,9 @@ def test_getaddrinfo_resolves_a_local_name_by_mdns():
     # the socket module on A asks for board.local: a one-shot query to
     # 224.0.0.251, B's responder answers by unicast (RFC 6762 5.1, 6.7)
     from smolnet.compat import socket
-    from smolnet.compat.stack import Net
-    p = NetPair()
+    from netpair import compat_nets
+    p, a, b = compat_nets()
     r = MdnsResponder(p.b, "board")
-
-    def sleep(ms):
-        p.clock.t = (p.clock.t + ms) & 0x3FFFFFFF
-
-    a = Net(p.a, clock=p.clock, sleep=sleep)
-    a.also_poll(p.b)
-    socket.use(a)
     a.wait(lambda: r.state == READY, 5000)
     assert socket.getaddrinfo("board.local", 80)[0][-1] == ("192.0.2.2", 80)
     assert socket.getaddrinfo("BOARD.LOCAL", 80)[0][-1] == ("192.0.2.2", 80)

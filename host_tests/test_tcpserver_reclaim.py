@@ -148,17 +148,9 @@ def test_iperf3_server_sockets_reclaim_a_vanished_client():
     # apps/iperf3.reclaim_vanished(net): an idle connection whose client
     # vanished is given up by keepalive within 60 s, as TcpServer's are
     from smolnet.compat import socket
-    from smolnet.compat.stack import Net
     from smolnet.apps.iperf3 import reclaim_vanished
-    p = NetPair()
-
-    def sleep(ms):
-        p.clock.t = (p.clock.t + ms) & 0x3FFFFFFF
-
-    a = Net(p.a, clock=p.clock, sleep=sleep)
-    a.also_poll(p.b)
-    b = Net(p.b, clock=p.clock, sleep=sleep)
-    b.also_poll(p.a)
+    from netpair import compat_nets
+    p, a, b = compat_nets()
     reclaim_vanished(b)
     socket.use(a)
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, b)
