@@ -481,3 +481,28 @@ def recv_all(s, n=4096):
     b = bytearray(n)
     k = s.recv_into(b)
     return bytes(b[:k])
+
+
+# --- a TcpListener and the segments of a handshake from port `port` ---------
+LISTENER_OPTS = dict(ack_delay_ms=0, timestamps=False, sack=False, window_scale=False,
+                     iss=LOCAL_SEQ, ts_offset=0)
+
+
+def new_listener(backlog=2, **kw):
+    """A TcpListener on LOCAL_PORT with 64-byte buffers and LISTENER_OPTS
+    (kw override them), and the FakeIface to drive it with."""
+    from smolnet.socket.tcp_listen import TcpListener
+    d = dict(LISTENER_OPTS)
+    for k in kw:
+        d[k] = kw[k]
+    L = TcpListener(backlog, 64, 64, **d)
+    L.listen(LOCAL_PORT)
+    return L, FakeIface()
+
+
+def syn_from(port, seq=REMOTE_SEQ, **kw):
+    return SEG(seq=seq, ack=None, flags=SYN, sport=port, **kw)
+
+
+def synack_to(port):
+    return SEG_R(seq=LOCAL_SEQ, ack=REMOTE_SEQ + 1, flags=SYN, mss=BASE_MSS, dport=port)

@@ -4,36 +4,21 @@
 # a connection (in a free slot or the oldest half-open one's, RFC 4987 3.4);
 # a bad or stale one gets the RST of a closed port. Half-open entries whose
 # peer never resolves are freed after the neighbor timeout.
-from tcp_harness import (SEG, SEG_R, SYN, RST, LOCAL_SEQ, REMOTE_SEQ, LOCAL_PORT, BASE_MSS,
+from tcp_harness import (new_listener, syn_from as syn, synack_to as synack,
+                         SEG, SEG_R, SYN, RST, REMOTE_SEQ, LOCAL_PORT, BASE_MSS,
                          M32, FakeIface, send, recv, expect, expect_none, recv_all)
 import smolnet.socket.tcp as tcp
 import smolnet.socket.tcp_isn as tcp_isn
 from smolnet.socket.tcp_listen import TcpListener
 from support import heap_locked
 from smolnet.fast import copy
-
-OPTS = dict(ack_delay_ms=0, timestamps=False, sack=False, window_scale=False,
-            iss=LOCAL_SEQ, ts_offset=0)
 KEY = bytes(range(32))
 _L4 = 20
 
 
 def listener(backlog=1, **kw):
-    tcp_isn.seed(KEY)
-    d = dict(OPTS)
-    for k in kw:
-        d[k] = kw[k]
-    L = TcpListener(backlog, 64, 64, **d)
-    L.listen(LOCAL_PORT)
-    return L, FakeIface()
-
-
-def syn(port, seq=REMOTE_SEQ, **kw):
-    return SEG(seq=seq, ack=None, flags=SYN, sport=port, **kw)
-
-
-def synack(port):
-    return SEG_R(seq=LOCAL_SEQ, ack=REMOTE_SEQ + 1, flags=SYN, mss=BASE_MSS, dport=port)
+    tcp_isn.seed(KEY)       # the cookies' key: known answers
+    return new_listener(backlog, **kw)
 
 
 def full_listener(**kw):

@@ -3,32 +3,11 @@
 # listener's slot for good, a peer that closes its window and vanishes is
 # aborted after the user timeout (RFC 9293 3.8.3, RFC 5482) while one that
 # keeps answering the probes is kept (RFC 1122 4.2.2.17).
-from tcp_harness import (SEG, SEG_R, SYN, LOCAL_SEQ, REMOTE_SEQ, LOCAL_PORT, BASE_MSS,
-                         FakeIface, send, recv, expect, expect_none, socket_established)
+from tcp_harness import (new_listener as listener, syn_from as syn, synack_to as synack,
+                         SEG, SEG_R, LOCAL_PORT, send, recv, expect, expect_none, socket_established)
 import smolnet.socket.tcp as tcp
 import smolnet.socket.errno as errno
-from smolnet.socket.tcp_listen import TcpListener
-
-OPTS = dict(ack_delay_ms=0, timestamps=False, sack=False, window_scale=False,
-            iss=LOCAL_SEQ, ts_offset=0)
 _L4 = 20
-
-
-def listener(backlog=2, **kw):
-    d = dict(OPTS)
-    for k in kw:
-        d[k] = kw[k]
-    L = TcpListener(backlog, 64, 64, **d)
-    L.listen(LOCAL_PORT)
-    return L, FakeIface()
-
-
-def syn(port, seq=REMOTE_SEQ, **kw):
-    return SEG(seq=seq, ack=None, flags=SYN, sport=port, **kw)
-
-
-def synack(port):
-    return SEG_R(seq=LOCAL_SEQ, ack=REMOTE_SEQ + 1, flags=SYN, mss=BASE_MSS, dport=port)
 
 
 def send_bad_syn(L, i, port, kind, length, now=0):

@@ -1,32 +1,13 @@
 # runtimes: cpython unix wasm
 # TcpListener: several pending connections on one port, a bounded accept
 # queue, SYNs beyond it dropped.
-from tcp_harness import (SEG, SEG_R, SYN, FIN, RST, LOCAL_SEQ, REMOTE_SEQ, LOCAL_PORT,
-                         BASE_MSS, FakeIface, send, recv, expect,
+from tcp_harness import (new_listener as listener, syn_from as syn, synack_to as synack,
+                         SEG, SEG_R, SYN, FIN, RST, LOCAL_SEQ, REMOTE_SEQ, LOCAL_PORT,
+                         send, recv, expect,
                          expect_none, raises, recv_all, new_socket)
 import smolnet.socket.tcp as tcp
 import smolnet.socket.errno as errno
 from smolnet.socket.tcp_listen import TcpListener
-
-OPTS = dict(ack_delay_ms=0, timestamps=False, sack=False, window_scale=False,
-            iss=LOCAL_SEQ, ts_offset=0)
-
-
-def listener(backlog=2, **kw):
-    d = dict(OPTS)
-    for k in kw:
-        d[k] = kw[k]
-    L = TcpListener(backlog, 64, 64, **d)
-    L.listen(LOCAL_PORT)
-    return L, FakeIface()
-
-
-def syn(port, seq=REMOTE_SEQ):
-    return SEG(seq=seq, ack=None, flags=SYN, sport=port)
-
-
-def synack(port):
-    return SEG_R(seq=LOCAL_SEQ, ack=REMOTE_SEQ + 1, flags=SYN, mss=BASE_MSS, dport=port)
 
 
 def handshake(L, i, port, now=0):
