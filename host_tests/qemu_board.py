@@ -25,10 +25,9 @@ A guest traceback raises BoardError with the traceback in its message.
 """
 import os
 import socket
-import subprocess
 import time
 
-from netns import ROOT, TAP_IF, NetnsError
+from netns import ROOT, TAP_IF, Netns, NetnsError
 
 BUILD = os.path.join(ROOT, "build", "qemu")
 
@@ -55,46 +54,21 @@ def firmware(board, heap=None):
     return path
 
 
-class NoNetwork:
+class NoNetwork(Netns):
     """Where a board with no NIC backend runs (benchmarks on a Loopback
-    pair inside the guest): a temporary directory, no namespace. Offers
-    what QemuBoard uses of a Netns."""
+    pair inside the guest): Netns's process handling and temporary
+    directory, without a namespace (commands run as they are)."""
 
     def __init__(self):
         import tempfile
+        self.name = "no-network"
         self.dir = tempfile.mkdtemp(prefix="smolnet-qemu-")
+        self._own_dir = True
         self.procs = []
+        self.created = False
 
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-    def spawn(self, name, args):
-        from netns import Proc
-        out = self.path(name + ".out")
-        with open(out, "wb") as f:
-            p = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL)
-        proc = Proc(name, p, out)
-        self.procs.append(proc)
-        return proc
-
-    def stop(self, proc, sig=15, timeout=5):
-        if proc.popen.poll() is None:
-            proc.popen.send_signal(sig)
-            try:
-                proc.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.popen.kill()
-                proc.popen.wait(5)
-        if proc in self.procs:
-            self.procs.remove(proc)
-        return proc.output()
-
-    def close(self):
-        import shutil
-        for p in list(self.procs):
-            self.stop(p)
-        shutil.rmtree(self.dir, ignore_errors=True)
+    def cmd(self, *args):
+        return [str(a) for a in args]
 
 
 class QemuBoard:
@@ -315,7 +289,3 @@ class QemuBoard:
     def pcap_stop(self):
         self.monitor("object_del %s" % self._dump_id)
 
-
-def run_qemu_version():
-    r = subprocess.run(["qemu-system-arm", "--version"], stdout=subprocess.PIPE, text=True)
-    return r.stdout.splitlines()[0] if r.returncode == 0 else None
