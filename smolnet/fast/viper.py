@@ -136,12 +136,15 @@ def copy(dst, doff, src, soff, n):
         _copy_fwd(dst, doff, src, soff, n)
 
 
-def copy_sum16(dst, doff, src, soff, n, acc):
+@micropython.viper
+def copy_sum16(dst, doff: int, src, soff: int, n: int, acc: int) -> int:
     # word copy, then word sum of what just landed in dst (still in cache):
     # the same loads as one fused loop, without a third copy of the
-    # head/tail byte handling (src and dst must not overlap)
+    # head/tail byte handling (src and dst must not overlap). Viper, not
+    # plain Python: six arguments would give a bytecode frame over 11
+    # words, taken from the heap on every call (tools/frame_sizes.py)
     _copy_fwd(dst, doff, src, soff, n)
-    return sum16(dst, doff, n, acc)
+    return int(sum16(dst, doff, n, acc))
 
 
 @micropython.viper
