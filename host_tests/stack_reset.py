@@ -21,9 +21,12 @@ STATE = (
 
 
 def _reset_network(m):
-    # the resolver address and hostname network.ipconfig()/hostname() set
+    # the resolver address and hostname network.ipconfig()/hostname() set,
+    # network.mdns() and the active LANs
     m._g.hostname = "smolnet"
     m._g.dns = "0.0.0.0"
+    m._g.mdns = True
+    m._g.lans = []
 
 
 def _reset_stack(m):

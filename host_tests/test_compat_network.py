@@ -105,3 +105,61 @@ def test_ifconfig_dns_server_is_applied():
     assert [bytes(s) for s in n2.dns.servers()] == [bytes([198, 51, 100, 53])]
     nic2.active(False)
     network.ipconfig(dns="0.0.0.0")
+
+
+def test_active_lan_answers_its_hostname_by_mdns():
+    # as on the lwIP ports: an active LAN with an address runs the mDNS
+    # responder under network.hostname(); a new name or address probes
+    # again; network.mdns(False) and active(False) stop it
+    from netpair import NetPair
+    from smolnet.apps.mdns import GROUP, PORT, READY, PROBING
+    from smolnet.socket.udp import UdpSocket
+    from smolnet.wire import ipaddr
+    p = NetPair()
+    p.a.join_multicast(GROUP)
+    lis = UdpSocket(rx_slots=16, rx_bytes=4096)
+    lis.bind(PORT)
+    p.a.add_socket(lis)
+    network.hostname("board")
+    nic = network.LAN(p.b)
+    assert nic.mdns is None
+    nic.active(True)
+    r = nic.mdns
+    assert r is not None and r.name == "board.local" and r in p.b.sockets
+
+    def answer(name):
+        q = bytes(12) + name + b"\x00\x01\x00\x01"
+        q = q[:5] + b"\x01" + q[6:]
+        while lis.recv_into(bytearray(600)) >= 0:
+            pass
+        lis.send_to(q, len(q), ipaddr.parse4(GROUP), PORT)
+        buf = bytearray(600)
+        for _ in range(50):
+            p.step(10)
+            n = lis.recv_into(buf)
+            if n > 0 and buf[2] & 0x80:
+                a = 12 + len(name) + 10         # the answer: our A record
+                return bytes(buf[a:a + 4])
+        return None
+
+    for _ in range(300):
+        p.step(10)
+    assert r.state == READY
+    assert answer(b"\x05board\x05local\x00") == ipaddr.parse4("192.0.2.2")
+    network.hostname("other")
+    assert r.state == PROBING and r.name == "other.local"
+    for _ in range(300):
+        p.step(10)
+    assert answer(b"\x05board\x05local\x00") is None
+    assert answer(b"\x05other\x05local\x00") == ipaddr.parse4("192.0.2.2")
+    nic.ipconfig(addr4="192.0.2.9/24")
+    assert r.state == PROBING
+    for _ in range(300):
+        p.step(10)
+    assert answer(b"\x05other\x05local\x00") == ipaddr.parse4("192.0.2.9")
+    network.mdns(False)
+    assert nic.mdns is None and r not in p.b.sockets and GROUP not in p.b.multicast_groups()
+    network.mdns(True)
+    assert nic.mdns is not None and nic.mdns in p.b.sockets
+    nic.active(False)
+    assert nic.mdns is None and network.mdns() is True

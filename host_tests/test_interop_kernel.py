@@ -15,6 +15,8 @@ from netns import (counters, pcap_errors, pcap_fields, kernel_ping, assert_all_a
                    KERNEL_IP, SMOLNET_IP)
 from targets import SERVER_MAC
 
+SMOLNET_IP6 = "2001:db8::2"       # beside the kernel's 2001:db8::1 (netns.py)
+
 pytestmark = pytest.mark.root
 
 def stop_server(target, server):
@@ -222,3 +224,52 @@ def test_mdns_name_resolves_from_the_kernel(target):
     out, stats = stop_server(target, server)
     m = counters(out, "mdns")
     assert m["queries"] >= 2 and m["conflicts"] == 0, out
+
+
+MDNS6_CLIENT = r"""
+import socket, struct, sys
+ifname = sys.argv[1]
+qname = b"\x05board\x05local\x00"
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(1)
+q = struct.pack(">HHHHHH", 0x6666, 0, 1, 0, 0, 0) + qname + struct.pack(">HH", 28, 1)
+for _ in range(20):
+    s.sendto(q, ("ff02::fb", 5353, 0, socket.if_nametoindex(ifname)))
+    try:
+        m, src = s.recvfrom(1500)
+        break
+    except socket.timeout:
+        continue
+# the records after the question: type and address of each AAAA
+p = 12 + len(qname) + 4
+for _ in range(struct.unpack(">H", m[6:8])[0]):
+    t, c, ttl, n = struct.unpack(">HHIH", m[p + 2:p + 12])
+    print(m[:2].hex(), t, ttl, socket.inet_ntop(socket.AF_INET6, m[p + 12:p + 12 + n]))
+    p += 12 + n
+"""
+
+
+def _answers(dig_out):
+    return [ln.strip() for ln in dig_out.splitlines() if ln.strip() and not ln.startswith(";")]
+
+
+def test_mdns_dig_asks_for_a_and_aaaa(target):
+    """server.py --mdns board with IPv6: dig, a real resolver, asks the
+    board's port 5353 by unicast for A and AAAA (RFC 6762 5.5, answered as a
+    one-shot querier, 6.7); a one-shot AAAA question to ff02::fb is answered
+    with both IPv6 addresses (link-local and 2001:db8::2)."""
+    ns = target.ns
+    server = target.start_server("--mdns", "board", "--ip6", "%s/64" % SMOLNET_IP6,
+                                 "--tcp-buffer", "1024", "--small", "512")
+    dig = ("dig", "-p", "5353", "+tries=10", "+time=1", "+norecurse", "+short")
+    r4 = ns.run(*dig, "@" + SMOLNET_IP, "board.local", "A", timeout=60, check=False)
+    r6 = ns.run(*dig, "@" + SMOLNET_IP6, "board.local", "AAAA", timeout=60, check=False)
+    m6 = ns.run(sys.executable, "-c", MDNS6_CLIENT, ns.kernel_if, timeout=60, check=False)
+    out, stats = stop_server(target, server)
+    # (";; communications error" lines: asked while the board still probes)
+    assert _answers(r4.stdout) == [SMOLNET_IP], r4.stdout
+    assert sorted(_answers(r6.stdout)) == [SMOLNET_IP6, "fe80::ff:fe00:1"], r6.stdout
+    lines = sorted(m6.stdout.splitlines())
+    assert lines == ["6666 28 10 %s" % SMOLNET_IP6, "6666 28 10 fe80::ff:fe00:1"], m6.stdout
+    m = counters(out, "mdns")
+    assert m["queries"] == 3 and m["conflicts"] == 0, out

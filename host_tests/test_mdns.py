@@ -1,20 +1,24 @@
 # runtimes: cpython unix wasm
 # The mDNS responder (smolnet/apps/mdns.py, RFC 6762) between two Interfaces
 # on a Loopback pair: B answers "board.local"; A listens on 224.0.0.251:5353
-# and asks as a one-shot querier and as a full mDNS querier.
+# and asks as a one-shot querier and as a full mDNS querier, over IPv4 and
+# IPv6 (the pair has both; B's IPv6 address is its link-local one).
 from netpair import NetPair
-from smolnet.apps.mdns import MdnsResponder, GROUP, PORT, READY, PROBING
+from smolnet.apps.mdns import MdnsResponder, GROUP, GROUP6, PORT, READY, PROBING
+from smolnet.config import Config
 from smolnet.socket.udp import UdpSocket
 from smolnet.wire import dns, ipaddr
 
 NAME = b"\x05board\x05local\x00"
+A_B = ipaddr.parse4("192.0.2.2")
+AAAA_B = ipaddr.parse6("fe80::ff:fe00:2")
 
 
-def _setup():
-    p = NetPair()
+def _setup(ipv6=True):
+    p = NetPair(config=None if ipv6 else Config(strict=True, ipv6=False))
     r = MdnsResponder(p.b, "board")
     p.a.join_multicast(GROUP)
-    lis = UdpSocket(rx_slots=8, rx_bytes=4096)
+    lis = UdpSocket(rx_slots=16, rx_bytes=4096)
     lis.bind(PORT)
     p.a.add_socket(lis)
     return p, r, lis
@@ -41,13 +45,31 @@ def _query(ident, qclass=1, qtype=1, name=NAME):
             + bytes([0, qtype, qclass >> 8, qclass & 0xFF]))
 
 
-def _a_record(msg, p):
+def _records(msg):
+    """[(section, type, class, ttl, rdata)] of every record after the
+    questions; section 1 answer, 2 authority, 3 additional."""
+    p = 12
+    for _ in range(dns.qdcount(msg, 0)):
+        p = dns.skip_name(msg, len(msg), p) + 4
+    out = []
+    counts = ((1, dns.ancount(msg, 0)), (2, (msg[8] << 8) | msg[9]), (3, (msg[10] << 8) | msg[11]))
+    for section, k in counts:
+        for _ in range(k):
+            end = dns.skip_name(msg, len(msg), p)
+            t, c, ttl, rd = _a_record(msg, p, (msg[end + 8] << 8) | msg[end + 9])
+            out.append((section, t, c, ttl, rd))
+            p = end + 10 + len(rd)
+    assert p == len(msg), (p, msg)
+    return out
+
+
+def _a_record(msg, p, rdlen=4):
     # (type, class, ttl, address) of the record at p
     end = dns.skip_name(msg, len(msg), p)
     t = (msg[end] << 8) | msg[end + 1]
     c = (msg[end + 2] << 8) | msg[end + 3]
     ttl = (msg[end + 4] << 24) | (msg[end + 5] << 16) | (msg[end + 6] << 8) | msg[end + 7]
-    return t, c, ttl, bytes(msg[end + 10:end + 14])
+    return t, c, ttl, bytes(msg[end + 10:end + 10 + rdlen])
 
 
 def test_probes_three_times_then_announces_twice():
@@ -59,13 +81,72 @@ def test_probes_three_times_then_announces_twice():
     answers = [m for m in got if dns.flags(m, 0) & dns.FLAG_QR]
     assert len(probes) == 3 and len(answers) == 2, got
     for m in probes:
-        # question: board.local ANY, QU; authority: our A record (8.1)
-        assert m[4:6] == b"\x00\x01" and m[8:10] == b"\x00\x01"
+        # question: board.local ANY, QU; authority: our A and AAAA records
+        # (8.1), the second name a pointer to the first (RFC 1035 4.1.4)
+        assert m[4:6] == b"\x00\x01" and m[8:10] == b"\x00\x02"
         assert m[12:12 + len(NAME)] == NAME
         assert m[12 + len(NAME):16 + len(NAME)] == b"\x00\xff\x80\x01"
+        assert m[16 + len(NAME):18 + len(NAME)] == b"\xc0\x0c"
+        assert _records(m) == [(2, 1, 1, 120, A_B), (2, 28, 1, 120, AAAA_B)]
     for m in answers:
-        assert dns.flags(m, 0) == dns.FLAG_QR | dns.FLAG_AA and dns.ancount(m, 0) == 1
-        assert _a_record(m, 12) == (1, 0x8001, 120, ipaddr.parse4("192.0.2.2"))
+        assert dns.flags(m, 0) == dns.FLAG_QR | dns.FLAG_AA and dns.ancount(m, 0) == 2
+        assert _a_record(m, 12) == (1, 0x8001, 120, A_B)
+        assert _records(m) == [(1, 1, 0x8001, 120, A_B), (1, 28, 0x8001, 120, AAAA_B)]
+
+
+def test_without_ipv6_only_the_a_record():
+    p, r, lis = _setup(ipv6=False)
+    assert r.group6 is None and GROUP6 not in p.b.multicast_groups()
+    _run(p, r, 3000)
+    got = _drain(lis)
+    assert len(got) == 5
+    assert _records(got[0]) == [(2, 1, 1, 120, A_B)]
+    assert _records(got[-1]) == [(1, 1, 0x8001, 120, A_B)]
+    for qtype, n in ((28, 0), (1, 1), (255, 1)):
+        msg = _query(0, 1, qtype)
+        lis.send_to(msg, len(msg), ipaddr.parse4(GROUP), PORT)
+        _run(p, r, 50)
+        got = _drain(lis)
+        assert len(got) == n, qtype
+        if n:
+            assert _records(got[0]) == [(1, 1, 0x8001, 120, A_B)]
+
+
+def test_aaaa_questions_on_both_groups():
+    # A listens on ff02::fb too: probes and announcements come on both
+    # groups; a question is answered on the group it came by, the asked-for
+    # type as the answer, the other as an additional record (RFC 6762 6.2)
+    p, r, lis = _setup()
+    p.a.join_multicast(GROUP6)
+    _run(p, r, 3000)
+    got = _drain(lis)
+    assert len(got) == 10
+    assert bytes(r.group6) == ipaddr.parse6(GROUP6)
+    g6 = ipaddr.parse6(GROUP6)
+    for group in (ipaddr.parse4(GROUP), g6):
+        for qtype, want in ((28, [(1, 28, 0x8001, 120, AAAA_B), (3, 1, 0x8001, 120, A_B)]),
+                            (1, [(1, 1, 0x8001, 120, A_B), (3, 28, 0x8001, 120, AAAA_B)])):
+            msg = _query(0, 1, qtype)
+            lis.send_to(msg, len(msg), group, PORT)
+            _run(p, r, 50)
+            got = _drain(lis)
+            assert len(got) == 1 and _records(got[0]) == want, (group, qtype)
+            assert len(lis.peer_addr) == len(group)     # answered by the same family
+    # a one-shot querier over IPv6 asking AAAA: unicast, its ID and question
+    q = UdpSocket()
+    q.bind(40001)
+    p.a.add_socket(q)
+    msg = _query(0x5678, 1, 28)
+    q.send_to(msg, len(msg), g6, PORT)
+    _run(p, r, 50)
+    buf = bytearray(600)
+    n = q.recv_into(buf)
+    assert n > 0 and bytes(q.peer_addr) == AAAA_B and q.peer_port == PORT
+    m = bytes(buf[:n])
+    assert m[:2] == b"\x56\x78" and dns.qdcount(m, 0) == 1
+    assert _records(m) == [(1, 28, 1, 10, AAAA_B)]
+    r.close()
+    assert GROUP6 not in p.b.multicast_groups() and GROUP not in p.b.multicast_groups()
 
 
 def test_answers_a_one_shot_querier_by_unicast():
@@ -102,8 +183,9 @@ def test_multicast_and_unicast_response_bit():
         got = _drain(lis)
         assert len(got) == 1 and dns.flags(got[0], 0) & dns.FLAG_QR, got
         assert _a_record(got[0], 12)[3] == ipaddr.parse4("192.0.2.2")
-    # ANY works too, other names and types are not ours
-    for name, qtype, n in ((NAME, 255, 1), (b"\x05other\x05local\x00", 1, 0), (NAME, 28, 0)):
+    # ANY and AAAA work too, other names and types are not ours
+    for name, qtype, n in ((NAME, 255, 1), (b"\x05other\x05local\x00", 1, 0), (NAME, 28, 1),
+                           (NAME, 16, 0)):
         msg = _query(0, 1, qtype, name)
         lis.send_to(msg, len(msg), ipaddr.parse4(GROUP), PORT)
         _run(p, r, 50)

@@ -19,7 +19,7 @@ cd "$ROOT"
 
 APT_PACKAGES=(
     iproute2 iputils-ping iputils-arping tshark socat curl iperf3 dnsmasq
-    netcat-openbsd valgrind mosquitto mosquitto-clients
+    netcat-openbsd valgrind mosquitto mosquitto-clients bind9-dnsutils
 )
 PYTHON="${PYTHON:-python3}"
 WASM_PKG="node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs"

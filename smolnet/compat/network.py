@@ -13,6 +13,12 @@
 # client; isconnected() runs the stack once per call, so the usual
 # `while not nic.isconnected(): time.sleep_ms(100)` loop gets a lease, and the
 # lease's DNS servers become the socket module's resolver (getaddrinfo).
+# mDNS: as the lwIP ports do (they add their netif to lwIP's responder), an
+# active LAN with an IPv4 address answers "<network.hostname()>.local"
+# (smolnet/apps/mdns.py, RFC 6762): started when the first address comes
+# (static or by DHCP), probing again when the address or the hostname
+# changes, closed by active(False). network.mdns(False) turns it off (it
+# costs about 5 KB of heap: its socket's rings and message buffers).
 # Configuration only: everything here may allocate.
 from ..wire import ipaddr
 from ..socket import errno
@@ -27,6 +33,8 @@ _STAT_GOT_IP = 3
 class _Globals:
     hostname = "smolnet"
     dns = "0.0.0.0"
+    mdns = True
+    lans = []            # active LANs: a new hostname reaches their responders
 
 
 _g = _Globals()
@@ -35,7 +43,23 @@ _g = _Globals()
 def hostname(name=None):
     if name is None:
         return _g.hostname
+    _set_hostname(name)
+
+
+def _set_hostname(name):
     _g.hostname = str(name)
+    for nic in _g.lans:
+        nic._mdns_update()
+
+
+def mdns(on=None):
+    """Whether active LANs answer <hostname>.local by multicast DNS (on by
+    default, as on the lwIP ports); mdns(False) stops their responders."""
+    if on is None:
+        return _g.mdns
+    _g.mdns = bool(on)
+    for nic in _g.lans:
+        nic._mdns_update()
 
 
 def _apply_dns():
@@ -98,6 +122,8 @@ class LAN:
         self._gw = None
         self._dhcp = None
         self._dhcp_seen = 0
+        self.mdns = None           # the responder, while one runs
+        self._mdns_ip = None       # the address it last probed with
 
     def __repr__(self):
         return "<LAN %s %s>" % ("active" if self._active else "inactive",
@@ -115,8 +141,14 @@ class LAN:
                 n = None
             self.net = n if (n is not None and n.iface is self.iface) else stack.use(self.iface)
             _apply_dns()             # a server configured before active(True)
+            if self not in _g.lans:
+                _g.lans.append(self)
+            self._mdns_update()
         else:
             self._active = False
+            if self in _g.lans:
+                _g.lans.remove(self)
+            self._mdns_update()
             try:
                 if stack.current().iface is self.iface:
                     stack.clear()
@@ -147,6 +179,26 @@ class LAN:
                 _apply_dns()
             r = d.lease.router_addr()
             self._gw = ipaddr.fmt4(r) if r else None
+        self._mdns_update()
+
+    def _mdns_update(self):
+        """Start, re-probe or stop the responder to match the LAN's state:
+        running while active with an IPv4 address and mdns() on; a new
+        address or hostname probes and announces again (RFC 6762 8.3)."""
+        ip = self.iface.ip4()
+        want = self._active and _g.mdns and ip is not None
+        r = self.mdns
+        if not want:
+            if r is not None:
+                r.close()
+                self.mdns = None
+            return
+        if r is None:
+            from ..apps.mdns import MdnsResponder
+            self.mdns = MdnsResponder(self.iface, _g.hostname)
+        elif ip != self._mdns_ip or r.base != _g.hostname:
+            r.rename(_g.hostname)
+        self._mdns_ip = ip
 
     def _start_dhcp(self):
         if self._dhcp is None:
@@ -193,7 +245,7 @@ class LAN:
                 self.iface.mac = v
                 self.iface.neighbors.clear()
             elif k == "hostname":
-                _g.hostname = str(v)
+                _set_hostname(v)
             else:
                 raise ValueError("unknown config param")
 
@@ -227,6 +279,7 @@ class LAN:
                 self._stop_dhcp()          # a static address replaces DHCP
                 iface.clear_ips()
                 iface.add_ip(v)
+                self._mdns_update()
             elif k == "gw4":
                 iface.routes.remove("0.0.0.0/0")
                 if v and v != "0.0.0.0":

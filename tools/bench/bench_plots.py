@@ -1,11 +1,14 @@
 # bench-runtime: cpython
 # Plots for people who would rather look than read (issue 12), into
-# bench/results/: loss.png, TCP throughput against injected loss (two smolnet
-# Interfaces on a Loopback pair on the unix port, tools/benchmark.py
-# loopback: smolnet sends and receives, FaultInjector dropping that share of
-# frames each way), and tcptrace.png, the time-sequence graph of one lossy
-# transfer (tools/tcptrace.py on a pcap smolnet wrote). Figures: the MB/s at
-# each loss rate, and the retransmissions of the graphed transfer.
+# bench/results/: loss.png, TCP throughput against injected loss, smolnet on
+# the unix port against the Linux kernel over a veth pair (bench_tcp.py's
+# smolnet_vs_kernel: smolnet sending, the kernel reading, and the other way
+# round; smolnet's FaultInjector drops that share of the frames it sends and
+# receives), beside two smolnet Interfaces on a Loopback pair
+# (tools/benchmark.py loopback, both ends smolnet); and tcptrace.png, the
+# time-sequence graph of one lossy transfer (tools/tcptrace.py on a pcap
+# smolnet wrote). Figures: the MB/s at each loss rate for each curve, and the
+# retransmissions of the graphed transfer. Root (namespaces), like bench_tcp.
 import os
 import re
 import subprocess
@@ -16,9 +19,14 @@ OUT = os.path.join(ROOT, "bench", "results")
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 import tcptrace  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tools", "bench"))
+from bench_tcp import smolnet_vs_kernel, Netns  # noqa: E402
 
 LOSS = (0, 0.5, 1, 2, 5, 10)
 SIZE = 3000000
+# bytes per kernel transfer: enough for a steady rate, few enough that the
+# lossiest runs end in seconds
+KERNEL_SIZE = {0: 20000000, 0.5: 8000000, 1: 8000000, 2: 4000000, 5: 2000000, 10: 1000000}
 
 
 def emit(name, value, unit):
@@ -39,21 +47,40 @@ def loopback_rate(drop):
     return float(m.group(1))
 
 
+def kernel_curves():
+    """{'reader': [MB/s at each LOSS], 'writer': [...]}: smolnet sending to
+    the kernel (reader mode) and receiving from it (writer mode)."""
+    curves = {"reader": [], "writer": []}
+    with Netns() as ns:
+        for d in LOSS:
+            for mode, what in (("reader", "send"), ("writer", "receive")):
+                mbs, out = smolnet_vs_kernel(ns, mode, KERNEL_SIZE[d],
+                                             ("--drop-chance", str(d), "--seed", "3"))
+                curves[mode].append(mbs)
+                emit("plot_kernel_%s_loss_%s" % (what, str(d).replace(".", "_")),
+                     "%.2f" % mbs, "MB/s")
+    return curves
+
+
 def main():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     os.makedirs(OUT, exist_ok=True)
+    curves = kernel_curves()
     rates = []
     for d in LOSS:
         v = loopback_rate(d)
         rates.append(v)
         emit("plot_loopback_loss_%s" % str(d).replace(".", "_"), "%.2f" % v, "MB/s")
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(LOSS, rates, "o-")
-    ax.set_xlabel("frames dropped each way (%)")
+    ax.plot(LOSS, curves["reader"], "o-", label="smolnet sends, the kernel receives")
+    ax.plot(LOSS, curves["writer"], "s-", label="the kernel sends, smolnet receives")
+    ax.plot(LOSS, rates, "^--", label="smolnet to smolnet (Loopback pair)")
+    ax.set_xlabel("frames dropped by smolnet's FaultInjector, each way (%)")
     ax.set_ylabel("TCP throughput (MB/s)")
-    ax.set_title("smolnet to smolnet, unix port, Loopback pair, %d MB" % (SIZE // 1000000))
+    ax.set_title("TCP through loss, smolnet on the unix port, kernel over veth")
+    ax.legend()
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     fig.savefig(os.path.join(OUT, "loss.png"), dpi=90)

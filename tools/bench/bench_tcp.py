@@ -276,4 +276,5 @@ def main():
     sys.exit(1 if failed else 0)
 
 
-main()
+if __name__ == "__main__":     # bench_plots.py borrows smolnet_vs_kernel
+    main()
