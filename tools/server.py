@@ -349,6 +349,18 @@ SERVICES = [
 ]
 
 
+def chosen_services(names):
+    """The rows of SERVICES --services names ('all', 'none' or 'udp7,tcp80')."""
+    if names == "all":
+        return SERVICES
+    want = [n for n in names.split(",") if n and n != "none"]
+    have = ["%s%d" % (k, p) for k, p, c in SERVICES]
+    for n in want:
+        if n not in have:
+            common.fail("server.py", "--services: no %s (there are %s)" % (n, ",".join(have)))
+    return [row for row, n in zip(SERVICES, have) if n in want]
+
+
 def options():
     p = common.Options("server.py", "Answers ping and ARP and serves smoltcp's server ports: "
                        "UDP 7 echo, UDP/TCP 6969 hello, TCP 6970 reverse echo, 6971 sink, 6972 fountain, "
@@ -358,6 +370,8 @@ def options():
     p.add("--duration", "duration", float, 0, "stop after this many seconds (0: run until killed)",
           "S")
     p.add("--stats", "stats", float, 0, "also print the counters every S seconds", "S")
+    p.add("--services", "services", str, "all",
+          "the SERVICES ports to serve, e.g. udp7,tcp80, or none (default: all)", "LIST")
     p.add("--conns", "conns", int, 4, "TCP connections served at once per port", "N")
     p.add("--backlog", "backlog", int, 4, "TCP handshakes queued per port", "N")
     p.add("--tcp-buffer", "tcp_buffer", int, 16384,
@@ -401,11 +415,12 @@ def main(argv):
     # the responder first: on a 140 KiB heap its buffers find room before the
     # TCP ports' rings fragment it
     mdns = [Mdns(iface, opts.mdns)] if opts.mdns else []
-    services = [make(iface, port, opts) for kind, port, make in SERVICES] + mdns
+    chosen = chosen_services(opts.services)
+    services = [make(iface, port, opts) for kind, port, make in chosen] + mdns
     loop = common.Loop(iface, link)
     say("smolnet server on %s, mac %s, ip %s; services: %s" % (
         link.name, common.fmt_mac(iface.mac), " ".join(iface.ips()),
-        " ".join(["%s/%d" % (k, p) for k, p, c in SERVICES])))
+        " ".join(["%s/%d" % (k, p) for k, p, c in chosen])))
     if opts.join:
         say("multicast groups: %s" % " ".join(iface.multicast_groups()))
     if common.MICROPYTHON:
