@@ -25,6 +25,11 @@ def _modules():
 
 def _imports(name, path, mods):
     """The smolnet modules one module imports, anywhere in its body."""
+    return {m for m in _all_imports(name, path) if m in mods and m != name}
+
+
+def _all_imports(name, path):
+    """Every module name one module imports, anywhere in its body."""
     with open(path, encoding="utf-8") as f:
         tree = ast.parse(f.read(), path)
     package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
@@ -39,7 +44,7 @@ def _imports(name, path, mods):
                 base = ".".join(up + ([base] if base else []))
             found.add(base)
             found.update(base + "." + a.name for a in node.names)   # submodules
-    return {m for m in found if m in mods and m != name}
+    return found
 
 
 def _cycles(graph):
@@ -80,6 +85,15 @@ def test_no_import_cycles():
     bad = [c for c in _cycles(graph)
            if not all(m.startswith(KNOWN_KNOT) for m in c)]
     assert not bad, "modules that import each other: %s" % bad
+
+
+def test_smolnet_never_imports_boards():
+    # drivers depend on the stack (smolnet.phy.device's contract), never the
+    # other way round: a board's glue (boards.w5500.WIZNET5K) lives in boards/
+    mods = _modules()
+    bad = sorted(m for m, p in mods.items()
+                 if any(i == "boards" or i.startswith("boards.") for i in _all_imports(m, p)))
+    assert not bad, "smolnet modules importing boards/: %s" % bad
 
 
 def test_the_cycle_finder_finds_cycles():
