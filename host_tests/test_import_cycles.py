@@ -7,10 +7,6 @@ import os
 
 from conftest import ROOT
 
-# issue 10 item 4: the drop-in socket module and the socket package import
-# each other through the package's module __getattr__; being taken apart
-KNOWN_KNOT = ("smolnet.socket", "smolnet.compat")
-
 
 def _modules():
     mods = {}
@@ -82,8 +78,7 @@ def test_no_import_cycles():
     mods = _modules()
     graph = {m: _imports(m, p, mods) for m, p in mods.items()}
     assert graph["smolnet.iface.addr6"] >= {"smolnet.iface.mld"}   # the graph is real
-    bad = [c for c in _cycles(graph)
-           if not all(m.startswith(KNOWN_KNOT) for m in c)]
+    bad = _cycles(graph)
     assert not bad, "modules that import each other: %s" % bad
 
 

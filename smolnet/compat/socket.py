@@ -1,9 +1,11 @@
 # The `socket` module of MicroPython's lwIP ports (rp2, stm32, mimxrt,
 # esp8266), over smolnet. Existing code runs unchanged after one line:
 #
-#   import smolnet.socket
-#   smolnet.socket.install()     # sys.modules["socket"] = ["usocket"] = it
-#   smolnet.socket.use(iface)    # or repl.up(...) / network.LAN(...).active(True)
+#   import smolnet.compat.socket as socket
+#   socket.install()             # sys.modules["socket"] = ["usocket"] = this module
+#   socket.use(iface)            # or repl.up(...) / network.LAN(...).active(True)
+#
+# (smolnet.socket is the package of state machines underneath, not this.)
 #
 # Behaviour copied from extmod/modlwip.c of MicroPython v1.28, call by call
 # (each errno below checked against it):
@@ -123,9 +125,9 @@ def install():
         from ..phy import afpacket  # noqa: F401  (binds the real socket module)
     except ImportError:
         pass                        # a board: no host socket module
-    import smolnet.socket as s
-    sys.modules["socket"] = s
-    sys.modules["usocket"] = s
+    me = sys.modules[__name__]
+    sys.modules["socket"] = me
+    sys.modules["usocket"] = me
 
 
 def getaddrinfo(host, port, af=0, type=0, proto=0, flags=0):
