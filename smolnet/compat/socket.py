@@ -508,7 +508,7 @@ class socket(io.IOBase):
             if self._kind == _ICMP:
                 return s.recv_with_header(bufsize), (ipaddr.fmt4(s.peer_addr), 0)
             buf = bytearray(bufsize)
-            n = s.recv_into(buf, bufsize)
+            n = s.recv_into(buf, 0, bufsize)
             if peer is None or (s.peer_port == peer[1] and bytes(s.peer_addr) == peer[0]):
                 return bytes(buf[:n]), _inet.sockaddr(self._af, s.peer_addr, s.peer_port)
             # connected UDP: datagrams from elsewhere are dropped (lwIP's
