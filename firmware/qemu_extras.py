@@ -4,7 +4,7 @@
 #   asyncio=True  MicroPython's own asyncio, all in Python: the qemu port is
 #                 built with MICROPY_PY_ASYNCIO 0 (no C _asyncio), so task.py
 #                 is frozen too. smolnet.aio and asyncio streams over
-#                 smolnet.socket need it.
+#                 smolnet.compat.socket need it.
 #   aiorepl=True  micropython-lib's aiorepl (needs asyncio): a REPL that runs
 #                 as an asyncio task, so the stack keeps being polled while a
 #                 person types (smolnet.repl.serve() starts both).

@@ -480,7 +480,7 @@ def raises(errno_value, f, *args):
 def recv_all(s, n=4096):
     b = bytearray(n)
     k = s.recv_into(b)
-    return bytes(b[:k])
+    return bytes(b[:k]) if k > 0 else b""       # -1: nothing waiting
 
 
 # --- a TcpListener and the segments of a handshake from port `port` ---------

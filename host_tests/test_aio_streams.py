@@ -7,7 +7,6 @@
 # asyncio streams.)
 import sys
 import asyncio
-import smolnet.socket
 from smolnet.compat import socket as facade
 from smolnet.compat.stack import Net
 from netpair import NetPair
@@ -24,7 +23,7 @@ def _with_smolnet_socket(main):
     b = Net(p.b)
     b.also_poll(p.a)
     saved = sys.modules.get("socket")
-    sys.modules["socket"] = smolnet.socket
+    sys.modules["socket"] = facade
     try:
         return asyncio.run(main(p, a, b))
     finally:

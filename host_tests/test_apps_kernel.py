@@ -5,7 +5,7 @@ client, microdot served to curl, bg-urequests fetching from python3's
 http.server, aiomqttc publishing and subscribing through mosquitto.
 
 Each app is a plain MicroPython script with a short prelude: put
-smolnet.socket in sys.modules as `socket`/`usocket` (install()) and bring the interface
+smolnet.compat.socket in sys.modules as `socket`/`usocket` (install()) and bring the interface
 up with smolnet.repl.up (which also creates the smolnet.aio driver task).
 The third-party libraries come from PyPI (pinned below) into a directory on
 MICROPYPATH. CPython pytest, root only.
@@ -32,8 +32,8 @@ def mplib():
 
 PRELUDE = """
 import sys
-import smolnet.socket
-smolnet.socket.install()     # sys.modules["socket"] = sys.modules["usocket"] = it
+import smolnet.compat.socket
+smolnet.compat.socket.install()     # sys.modules["socket"] = sys.modules["usocket"] = it
 from smolnet import repl
 repl.up(sys.argv[1], sys.argv[2])
 """

@@ -47,6 +47,19 @@ def test_init_registers():
     assert nic.poll_obj is None and nic.flag is None
 
 
+def test_wiznet5k_is_a_lan_over_the_driver():
+    # network.WIZNET5K(spi, cs, rst) lives with its driver (issue 10 item 7:
+    # smolnet never imports boards/); it gives the same LAN as before
+    machine = fresh_machine()
+    model = Model(0, "cs")
+    from boards.w5500 import W5500, WIZNET5K
+    from smolnet.compat.network import LAN
+    nic = WIZNET5K(machine.SPI(0, baudrate=20000000), machine.Pin("cs"), mac=MAC)
+    assert isinstance(nic, LAN) and isinstance(nic.iface.device, W5500)
+    assert nic.config("mac") == MAC and model.mac() == MAC
+    assert model.status == 0x42                  # SOCK_MACRAW
+    assert not nic.active()
+
 def test_absent_chip_is_a_clear_error():
     from boards.w5500 import W5500
     for level in (0x00, 0xFF):

@@ -101,15 +101,22 @@ def test_udp_send_to_and_recv_into():
     _einval(w.bind, 9, b"\xc0\x00\x02")          # short local address
     _einval(w.bind, 9, bytes(17))
     assert u.send_to(buf, 3, IP_B, 7) == 3 and u.send_to(buf, -1, IP_B, 7) == 10
+    assert u.send_to(buf, 5, IP_B, 7) == 5 and u.send_to(buf, 0, IP_B, 7) == 0
     for _ in range(5):
         p.step()
     got = bytearray(4)
+    # recv_into(buf, off=0, n=-1), as TcpSocket.recv_into (issue 10 item 4)
+    _einval(v.recv_into, got, 0, 5)
+    _einval(v.recv_into, got, 0, -3)
     _einval(v.recv_into, got, 5)
-    _einval(v.recv_into, got, -3)
+    _einval(v.recv_into, got, -1)
+    _einval(v.recv_into, got, 1, 4)
     raises(TypeError, v.recv_into, b"xxxx")
-    assert v.recv_into(got, 3) == 3 and got == bytearray(b"012\x00")
+    assert v.recv_into(got, 0, 3) == 3 and got == bytearray(b"012\x00")
     assert v.recv_into(got) == 4 and got == bytearray(b"0123")   # the rest dropped
-    assert v.recv_into(got) == -1
+    assert v.recv_into(got, 2) == 2 and got == bytearray(b"0101")  # at off 2
+    assert v.recv_into(got) == 0                 # an empty datagram: 0 ...
+    assert v.recv_into(got) == -1                # ... none waiting: -1
 
 
 def test_udp_any_port_checks_too():

@@ -38,13 +38,29 @@ def test_constants_are_lwips():
         "192.0.2.7"
 
 
-def test_package_forwards_to_the_facade():
+def test_the_socket_module_is_compat_socket_only():
+    # issue 10 item 4: smolnet.socket is the state machines, nothing else;
+    # the drop-in is smolnet.compat.socket (usocket: the same API)
     import smolnet.socket as s
-    assert s.socket is socket.socket and s.getaddrinfo is socket.getaddrinfo
-    assert s.AF_INET == 2 and s.SOCK_DGRAM == 2
-    assert raises(AttributeError, getattr, s, "no_such_name")
+    for name in ("socket", "getaddrinfo", "install", "use", "AF_INET"):
+        assert raises(AttributeError, getattr, s, name)
+    assert socket.AF_INET == 2 and socket.SOCK_DGRAM == 2
     from smolnet.compat import usocket
-    assert usocket.socket is socket.socket
+    assert usocket.socket is socket.socket and usocket.getaddrinfo is socket.getaddrinfo
+
+
+def test_install_makes_socket_and_usocket_this_module():
+    import sys
+    saved = sys.modules.get("socket"), sys.modules.get("usocket")
+    try:
+        socket.install()
+        assert sys.modules["socket"] is socket and sys.modules["usocket"] is socket
+    finally:
+        for name, mod in zip(("socket", "usocket"), saved):
+            if mod is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = mod
 
 
 def test_udp_sendto_recvfrom():

@@ -54,8 +54,7 @@ def test_constants_and_inet6_text():
         raises(ValueError, socket.inet_pton, socket.AF_INET6, bad)
     raises(ValueError, socket.inet_ntop, socket.AF_INET6, b"\x00" * 4)
     assert raises(OSError, socket.inet_pton, 99, "::").args[0] == EAFNOSUPPORT
-    import smolnet.socket as s
-    assert s.AF_INET6 == 10 and s.IPV6_JOIN_GROUP == 20
+    assert socket.AF_INET6 == 10 and socket.IPV6_JOIN_GROUP == 20
 
 
 def test_getaddrinfo_literals():

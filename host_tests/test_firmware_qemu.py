@@ -87,7 +87,7 @@ DHCP_DNS = """
 import gc, time
 gc.collect()
 from smolnet.compat import network
-import smolnet.socket as socket
+import smolnet.compat.socket as socket
 from common import board_nic
 network.hostname("qboard")
 nic = network.LAN(board_nic(%r, None))
@@ -142,8 +142,8 @@ def test_dhcp_lease_and_dns_lookup_from_dnsmasq(board):
 
 ASYNC_ECHO = """
 import asyncio, gc
-import smolnet.socket
-smolnet.socket.install()
+import smolnet.compat.socket
+smolnet.compat.socket.install()
 from smolnet import repl
 from common import board_nic
 repl.up(board_nic(%r, None), "192.0.2.2/24")
@@ -207,7 +207,7 @@ def test_asyncio_echo_server_four_clients_at_once(board):
 
 HTTP_GET = """
 import gc
-import smolnet.socket as socket
+import smolnet.compat.socket as socket
 from smolnet import repl
 from common import board_nic
 repl.up(board_nic(%r, None), "192.0.2.2/24")

@@ -7,10 +7,6 @@ import os
 
 from conftest import ROOT
 
-# issue 10 item 4: the drop-in socket module and the socket package import
-# each other through the package's module __getattr__; being taken apart
-KNOWN_KNOT = ("smolnet.socket", "smolnet.compat")
-
 
 def _modules():
     mods = {}
@@ -25,6 +21,11 @@ def _modules():
 
 def _imports(name, path, mods):
     """The smolnet modules one module imports, anywhere in its body."""
+    return {m for m in _all_imports(name, path) if m in mods and m != name}
+
+
+def _all_imports(name, path):
+    """Every module name one module imports, anywhere in its body."""
     with open(path, encoding="utf-8") as f:
         tree = ast.parse(f.read(), path)
     package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
@@ -39,7 +40,7 @@ def _imports(name, path, mods):
                 base = ".".join(up + ([base] if base else []))
             found.add(base)
             found.update(base + "." + a.name for a in node.names)   # submodules
-    return {m for m in found if m in mods and m != name}
+    return found
 
 
 def _cycles(graph):
@@ -77,9 +78,17 @@ def test_no_import_cycles():
     mods = _modules()
     graph = {m: _imports(m, p, mods) for m, p in mods.items()}
     assert graph["smolnet.iface.addr6"] >= {"smolnet.iface.mld"}   # the graph is real
-    bad = [c for c in _cycles(graph)
-           if not all(m.startswith(KNOWN_KNOT) for m in c)]
+    bad = _cycles(graph)
     assert not bad, "modules that import each other: %s" % bad
+
+
+def test_smolnet_never_imports_boards():
+    # drivers depend on the stack (smolnet.phy.device's contract), never the
+    # other way round: a board's glue (boards.w5500.WIZNET5K) lives in boards/
+    mods = _modules()
+    bad = sorted(m for m, p in mods.items()
+                 if any(i == "boards" or i.startswith("boards.") for i in _all_imports(m, p)))
+    assert not bad, "smolnet modules importing boards/: %s" % bad
 
 
 def test_the_cycle_finder_finds_cycles():

@@ -219,7 +219,7 @@ def test_dig_with_no_server_answering_times_out(netns):
 NIC_DHCP_SCRIPT = """
 import sys, time
 sys.path.insert(0, ROOT)
-import smolnet.socket as socket
+import smolnet.compat.socket as socket
 from smolnet.compat import network
 from smolnet.phy.afpacket import AfPacket
 nic = network.LAN(AfPacket(IFACE))
@@ -263,7 +263,7 @@ def test_network_lan_dhcp_and_getaddrinfo_by_name(netns):
 NIC_STATIC_SCRIPT = """
 import sys
 sys.path.insert(0, ROOT)
-import smolnet.socket as socket
+import smolnet.compat.socket as socket
 from smolnet.compat import network
 from smolnet.phy.afpacket import AfPacket
 nic = network.LAN(AfPacket(IFACE))

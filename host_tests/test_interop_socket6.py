@@ -1,5 +1,5 @@
 """The drop-in socket module's AF_INET6 against the Linux kernel: MicroPython
-scripts on the unix port (`import socket` after smolnet.socket.install(),
+scripts on the unix port (`import socket` after smolnet.compat.socket.install(),
 smolnet on veth-s through AF_PACKET with 2001:db8::2/64) talk to CPython
 programs on the kernel's 2001:db8::1 in a fresh namespace: a TCP client and
 a TCP server, UDP both ways, getaddrinfo of literals, and a multicast group
@@ -22,8 +22,8 @@ SMOLNET_IP6 = "2001:db8::2"
 
 PRELUDE = """
 import sys
-import smolnet.socket
-smolnet.socket.install()
+import smolnet.compat.socket
+smolnet.compat.socket.install()
 import socket
 from smolnet import repl
 nic = repl.up(sys.argv[1], sys.argv[2], driver=False)

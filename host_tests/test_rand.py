@@ -1,8 +1,8 @@
 # runtimes: cpython unix wasm
-# smolnet/phy/rand.py: entropy_seed() gives the 30 bits it promises (DHCP
+# smolnet/rand.py: entropy_seed() gives the 30 bits it promises (DHCP
 # xids, DNS ids and ports, IGMP/MLD delays are drawn from it), and Rand16
 # is the seeded generator the fault injector replays.
-from smolnet.phy.rand import Rand16, entropy_seed, seed30
+from smolnet.rand import Rand16, entropy_seed, seed30
 
 
 def test_seed30_takes_30_bits_little_endian():

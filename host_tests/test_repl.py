@@ -31,7 +31,7 @@ def test_up_prints_and_sets_the_socket_default():
     # issue 12 item 5: on MicroPython up() installs smolnet's socket module
     # (with a note when it replaces the port's own); CPython keeps its own
     import sys
-    import smolnet.socket as ours
+    from smolnet.compat import socket as ours
     before = _host_socket()
     p, nic, lines = _up(keep_note=True)
     assert lines[0] == "Loopback up: 192.0.2.1/24 mac 02:00:00:00:00:01 mtu 1500 gw 192.0.2.254"

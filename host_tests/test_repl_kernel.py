@@ -116,7 +116,7 @@ def _session(ns, r):
     assert pcap_count(pcap, "icmp.type == 8") == 3 and pcap_count(pcap, "icmp.type == 0") == 3
 
     # the drop-in socket module at the REPL: a datagram from the kernel
-    out = r.run("import smolnet.socket as socket\n"
+    out = r.run("import smolnet.compat.socket as socket\n"
                 "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                 "s.bind(('0.0.0.0', 5000))\n"
                 "repl.netstat()")

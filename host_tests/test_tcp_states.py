@@ -591,7 +591,9 @@ def test_established_recv_into_offsets():
     assert s.recv_into(b, 3, 2) == 2
     assert bytes(b[3:5]) == b"ab"
     assert s.recv_into(b, 0) == 4 and bytes(b[:4]) == b"cdef"
-    assert s.recv_into(b) == 0
+    assert s.recv_into(b) == -1                  # nothing waiting, as the datagram sockets
+    send(s, SEG(seq=REMOTE_SEQ + 7, data=b"g"))
+    assert s.recv_into(b, 0, 0) == 0 and s.recv_avail() == 1   # n == 0: 0, not -1
 
 
 def test_established_close_sends_fin_after_data():

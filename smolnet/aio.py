@@ -253,14 +253,14 @@ class UdpSocket:
         self.driver.kick()
         return n
 
-    async def recv_into(self, buf, n=-1):
+    async def recv_into(self, buf, off=0, n=-1):
         s = self.sock
-        writable(buf, 0, n)            # misuse raises now, not after the wait
+        writable(buf, off, n)          # misuse raises now, not after the wait
         if not s.can_recv():
             await self.driver.wait_until(lambda: s.can_recv() or not s.is_open())
         if not s.is_open():
             raise OSError(errno.EBADF)
-        return s.recv_into(buf, n)
+        return s.recv_into(buf, off, n)
 
     async def recvfrom(self, bufsize=1536):
         s = self.sock

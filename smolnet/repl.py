@@ -12,8 +12,8 @@
 #   --> repl.http(); repl.echo()       # a status page on :80, TCP echo on :7
 #
 # up() makes the interface the default of the socket facade (so
-# smolnet.socket works at once). On MicroPython it also installs that module
-# as `socket` and `usocket` (smolnet.socket.install()), so `import socket`,
+# smolnet.compat.socket works at once). On MicroPython it also installs that
+# module as `socket` and `usocket` (its install()), so `import socket`,
 # `import requests` typed after it use smolnet and not the host's stack (the
 # unix port's, an lwIP port's): a one-line note says so when a socket module
 # was there before; up(..., install=False) keeps it, down() puts it back.
@@ -68,9 +68,9 @@ def up(dev, addr=None, gw=None, mac=None, config=None, driver=True, install=None
     """Bring an interface up in one call. dev: a Linux interface name (unix
     port, AF_PACKET, needs CAP_NET_RAW), any smolnet Device (a board driver
     instance, Loopback, Tap...) or an Interface. addr: 'a.b.c.d/len' (or
-    an IPv6 one, '2001:db8::2/64'). install: make smolnet.socket the
-    `socket` module (default: on MicroPython). Returns the network.LAN-shaped
-    NIC (the REPL echoes it)."""
+    an IPv6 one, '2001:db8::2/64'). install: make smolnet.compat.socket
+    the `socket` module (default: on MicroPython). Returns the
+    network.LAN-shaped NIC (the REPL echoes it)."""
     if isinstance(dev, str):
         from .phy.afpacket import AfPacket
         dev = AfPacket(dev, mac=mac)
@@ -105,10 +105,9 @@ def up(dev, addr=None, gw=None, mac=None, config=None, driver=True, install=None
 
 
 def _install():
-    """smolnet.socket becomes `socket`/`usocket`; a note when it shadows
-    another socket module (modules imported before keep that one)."""
-    import smolnet.socket as ours
-    if sys.modules.get("socket") is ours:
+    """smolnet.compat.socket becomes `socket`/`usocket`; a note when it
+    shadows another socket module (modules imported before keep that one)."""
+    if sys.modules.get("socket") is _facade:
         return
     try:
         import socket as host          # the unix port's, an lwIP port's

@@ -7,8 +7,8 @@
 # "iperf3: ..." line per test; exits after N tests (0: runs until killed).
 import sys
 import asyncio
-import smolnet.socket
-smolnet.socket.install()
+import smolnet.compat.socket
+smolnet.compat.socket.install()
 from smolnet import repl  # noqa: E402  (after install(): the stack's socket module)
 from smolnet.apps.iperf3 import Iperf3Server, reclaim_vanished  # noqa: E402
 

@@ -390,3 +390,12 @@ def _default_mac():
         for i in range(len(u)):
             mac[3 + i % 3] ^= u[i]
     return bytes(mac)
+
+
+def WIZNET5K(spi, pin_cs, pin_rst=None, mac=None):
+    """MicroPython's network.WIZNET5K(spi, cs, rst): a
+    smolnet.compat.network.LAN over this driver (MACRAW). Here, not in
+    smolnet.compat.network, because drivers depend on smolnet and never the
+    other way round; imported when called, so the driver alone stays small."""
+    from smolnet.compat.network import LAN
+    return LAN(W5500(spi, pin_cs, mac=mac, reset_pin=pin_rst))

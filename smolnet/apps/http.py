@@ -73,7 +73,7 @@ class HttpHandler:
     def _read(self, sock, c):
         room = len(c.buf) - c.n
         k = sock.recv_into(c.buf, c.n, room) if room > 0 else 0
-        if k:
+        if k > 0:                   # -1: nothing waiting
             start = c.n - 3 if c.n > 3 else 0
             c.n += k
             end = _head_end(c.buf, start, c.n)

@@ -16,7 +16,7 @@
 # iperf3 3.12's client then reads its data sockets *blocking* until EOF, so
 # a stream left open hangs it.
 #
-#   import smolnet.socket; smolnet.socket.install()
+#   import smolnet.compat.socket; smolnet.compat.socket.install()
 #   from smolnet.apps.iperf3 import Iperf3Server, reclaim_vanished
 #   reclaim_vanished(nic.net)
 #   asyncio.run(Iperf3Server().serve())

@@ -18,7 +18,7 @@ def resolve(net, name, port, timeout_ms=2000):
     unicast with our ID), running the compat Net `net` while it waits.
     OSError(-2) (as getaddrinfo's) when nobody answers in timeout_ms.
     Allocates: a socket and buffers per call."""
-    from ..phy.rand import entropy_seed
+    from ..rand import entropy_seed
     iface = net.iface
     q = UdpSocket(rx_slots=2, rx_bytes=1024, tx_slots=1, tx_bytes=512)
     q.bind(port)

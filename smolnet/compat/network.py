@@ -1,11 +1,14 @@
-# A NIC object shaped like MicroPython's network.LAN / network.WIZNET5K, over
-# a smolnet Interface, so code written for a port's `network` module works:
+# A NIC object shaped like MicroPython's network.LAN, over a smolnet
+# Interface, so code written for a port's `network` module works:
 #
 #   from smolnet.compat import network
 #   nic = network.LAN(device)              # any smolnet Device, or an Interface
 #   nic.active(True)                       # also makes it the socket default
 #   nic.ipconfig(addr4="192.0.2.2/24", gw4="192.0.2.1")
 #   nic.isconnected(), nic.status(), nic.config("mac"), nic.ifconfig()
+#
+# network.WIZNET5K(spi, cs, rst) is boards.w5500.WIZNET5K: a board driver
+# builds its LAN from here, smolnet never imports boards/.
 #
 # status() follows the stm32 port's LAN: 0 link down, 1 link up (interface
 # not configured), 2 link up without an IPv4 address, 3 link up with one.
@@ -373,8 +376,3 @@ def _set_addr6(iface, v):
     if v is not None:
         iface.add_ip(v if "/" in v else v + "/64")
 
-
-def WIZNET5K(spi, pin_cs, pin_rst=None, mac=None):
-    """network.WIZNET5K(spi, cs, rst) over smolnet's W5500 driver (MACRAW)."""
-    from boards.w5500 import W5500
-    return LAN(W5500(spi, pin_cs, mac=mac, reset_pin=pin_rst))

@@ -1,9 +1,11 @@
 # The `socket` module of MicroPython's lwIP ports (rp2, stm32, mimxrt,
 # esp8266), over smolnet. Existing code runs unchanged after one line:
 #
-#   import smolnet.socket
-#   smolnet.socket.install()     # sys.modules["socket"] = ["usocket"] = it
-#   smolnet.socket.use(iface)    # or repl.up(...) / network.LAN(...).active(True)
+#   import smolnet.compat.socket as socket
+#   socket.install()             # sys.modules["socket"] = ["usocket"] = this module
+#   socket.use(iface)            # or repl.up(...) / network.LAN(...).active(True)
+#
+# (smolnet.socket is the package of state machines underneath, not this.)
 #
 # Behaviour copied from extmod/modlwip.c of MicroPython v1.28, call by call
 # (each errno below checked against it):
@@ -123,9 +125,9 @@ def install():
         from ..phy import afpacket  # noqa: F401  (binds the real socket module)
     except ImportError:
         pass                        # a board: no host socket module
-    import smolnet.socket as s
-    sys.modules["socket"] = s
-    sys.modules["usocket"] = s
+    me = sys.modules[__name__]
+    sys.modules["socket"] = me
+    sys.modules["usocket"] = me
 
 
 def getaddrinfo(host, port, af=0, type=0, proto=0, flags=0):
@@ -506,7 +508,7 @@ class socket(io.IOBase):
             if self._kind == _ICMP:
                 return s.recv_with_header(bufsize), (ipaddr.fmt4(s.peer_addr), 0)
             buf = bytearray(bufsize)
-            n = s.recv_into(buf, bufsize)
+            n = s.recv_into(buf, 0, bufsize)
             if peer is None or (s.peer_port == peer[1] and bytes(s.peer_addr) == peer[0]):
                 return bytes(buf[:n]), _inet.sockaddr(self._af, s.peer_addr, s.peer_port)
             # connected UDP: datagrams from elsewhere are dropped (lwIP's

@@ -17,12 +17,12 @@
 #
 # Allocation: none after __init__ in join(), leave() (but for the OSError
 # join may raise), joined(), rx(), poll() and delay(); groups() builds a list.
-# Determinism: the random delays come from self.rand (phy.rand.Rand16),
+# Determinism: the random delays come from self.rand (smolnet.rand.Rand16),
 # seeded from os.urandom like the DHCP client; tests call rand.seed(n).
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy
-from ..phy.rand import Rand16, entropy_seed
+from ..rand import Rand16, entropy_seed
 from ..wire import igmp, ipv4, ipaddr
 
 _FREE = const(0)

@@ -41,7 +41,7 @@
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy, equal, fill
-from ..phy.rand import Rand16
+from ..rand import Rand16
 from ..wire import ethernet, ipv6, icmpv6, checksum, ipaddr
 from ..wire import mld as wmld
 

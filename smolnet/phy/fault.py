@@ -8,7 +8,7 @@
 # test's fake clock, or time.ticks_ms). Allocation: none per frame.
 from time import ticks_diff
 from ..fast import copy
-from .rand import Rand16
+from ..rand import Rand16
 
 
 def _threshold(pct):

@@ -36,19 +36,21 @@ class DatagramSocket:
     def can_send(self, n=0):
         return self.tx.fits(n)
 
-    def recv_into(self, buf, n=-1):
-        """Copy the oldest datagram into buf (at most n bytes, or len(buf));
-        the rest of a longer one is discarded. Sets peer_addr, peer_alen and
-        peer_port. Returns the number of bytes copied, or -1 if none waits.
-        n past buf: OSError(EINVAL); a read-only buf: TypeError (span.py)."""
-        n = writable(buf, 0, n)
+    def recv_into(self, buf, off=0, n=-1):
+        """Copy the oldest datagram into buf[off:] (at most n bytes, or all
+        that fit if n is -1); the rest of a longer one is discarded. Sets
+        peer_addr, peer_alen and peer_port. Returns the number of bytes
+        copied (0 for an empty datagram), or -1 if none waits: the signature
+        and the -1 of TcpSocket.recv_into. off/n past buf: OSError(EINVAL);
+        a read-only buf: TypeError (span.py)."""
+        n = writable(buf, off, n)
         r = self.rx
         if r.is_empty():
             return -1
         k = r.head_len()
         if k > n:
             k = n
-        copy(buf, 0, r.data, r.head_off(), k)
+        copy(buf, off, r.data, r.head_off(), k)
         self._pop_peer(r)
         return k
 

@@ -24,7 +24,7 @@ from time import ticks_add, ticks_diff
 from ..wire import dhcpv4 as dh
 from ..wire import udp, ipaddr
 from ..fast import copy, equal, fill
-from ..phy.rand import Rand16, entropy_seed
+from ..rand import Rand16, entropy_seed
 from . import errno
 
 PROTO = const(17)

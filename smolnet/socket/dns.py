@@ -24,7 +24,7 @@ from micropython import const
 from time import ticks_add, ticks_diff
 from ..wire import dns, udp, ipaddr
 from ..fast import copy, equal
-from ..phy.rand import Rand16, entropy_seed
+from ..rand import Rand16, entropy_seed
 from . import errno
 
 PROTO = const(17)

@@ -17,8 +17,9 @@
 #   s.listen(port, addr=None)                       one connection; TcpListener
 #                                                   (tcp_listen.py) for a queue
 #   s.send(buf, off=0, n=-1) -> bytes queued (0: buffer full)
-#   s.recv_into(buf, off=0, n=-1) -> bytes read (0: nothing now; at_eof()
-#                                   tells the end of the stream)
+#   s.recv_into(buf, off=0, n=-1) -> bytes read (-1: nothing now, as the
+#                                   datagram sockets; at_eof() tells the end
+#                                   of the stream)
 #   s.peek_into(buf, off=0, n=-1, at=0), s.find(byte, limit=-1)
 #   s.close()   half-close (FIN after the queued data; reading goes on)
 #   s.abort()   RST now
@@ -308,10 +309,12 @@ class TcpSocket:
         return self.tx.write_from(buf, off, span(buf, off, n))
 
     def recv_into(self, buf, off=0, n=-1):
-        """Move up to n received bytes into buf[off:]; returns the count, 0 if
-        nothing is waiting (check may_recv() to tell end of stream). Raises
-        OSError(error) once the connection was reset or timed out and no data
-        is left. n past buf: OSError(EINVAL); read-only buf: TypeError."""
+        """Move up to n received bytes (all that fit if n is -1) into
+        buf[off:]; returns the count, or -1 if nothing is waiting (check
+        may_recv() to tell end of stream): the signature and the -1 of
+        DatagramSocket.recv_into. Raises OSError(error) once the connection
+        was reset or timed out and no data is left. off/n past buf:
+        OSError(EINVAL); read-only buf: TypeError."""
         k = self.rx.read_into(buf, off, writable(buf, off, n))
         if k:
             self.wnd_check = True
@@ -320,7 +323,7 @@ class TcpSocket:
             raise OSError(self.error)
         if self.state == CLOSED and self.local_port == 0:
             raise OSError(ENOTCONN)
-        return 0
+        return 0 if self.rx.used() else -1     # n == 0 with data waiting: 0
 
     def peek_into(self, buf, off=0, n=-1, at=0):
         """Copy up to n received bytes starting at `at` without consuming."""

@@ -119,12 +119,12 @@ class UdpSocket(DatagramSocket):
         copy(d, off + _META, buf, 0, n)
         return n
 
-    def recv_into(self, buf, n=-1):
+    def recv_into(self, buf, off=0, n=-1):
         """As DatagramSocket.recv_into; in any-port mode it also sets
         local_addr and local_port to where the datagram was sent."""
         if not self._meta:
-            return DatagramSocket.recv_into(self, buf, n)
-        n = writable(buf, 0, n)
+            return DatagramSocket.recv_into(self, buf, off, n)
+        n = writable(buf, off, n)
         r = self.rx
         if r.is_empty():
             return -1
@@ -137,7 +137,7 @@ class UdpSocket(DatagramSocket):
         k = r.head_len() - _META
         if k > n:
             k = n
-        copy(buf, 0, d, h + _META, k)
+        copy(buf, off, d, h + _META, k)
         self._pop_peer(r)
         return k
 

@@ -1,7 +1,10 @@
-# A small seeded PRNG for the fault injector: xorshift on two 15-bit halves
-# would be clumsy, so this is Marsaglia's 16-bit xorshift (period 65535)
-# combined with a 15-bit LCG, giving a long period while every intermediate
-# stays below 2**30 (no boxed ints on 32-bit MicroPython).
+# Randomness for the whole stack: Rand16, a small seeded PRNG (the fault
+# injector replays it from a seed; DHCP xids, DNS ids and ports, IGMP/MLD
+# report delays draw from it), and entropy_seed(), the port's best 30-bit
+# seed for it. Rand16: xorshift on two 15-bit halves would be clumsy, so this
+# is Marsaglia's 16-bit xorshift (period 65535) combined with a 15-bit LCG,
+# giving a long period while every intermediate stays below 2**30 (no boxed
+# ints on 32-bit MicroPython).
 
 
 class Rand16:
