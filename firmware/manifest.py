@@ -7,9 +7,22 @@
 # Boards: firmware/boards/<BOARD>/manifest.py includes this file and adds the
 # board's driver (make firmware BOARD=... MPY_DIR=... runs that build).
 #
-# Every .py under smolnet/ is frozen, so new modules need no edit here, except
-# the host-only ones listed in smolnet_files.py (the CPython shim, AF_PACKET,
-# TAP). A manifest runs with its own directory as the working directory.
+# The board profile by default: IPv4, ARP, ICMP, UDP, TCP, DHCP, DNS, the
+# socket module (smolnet.compat), the asyncio driver and the REPL helpers.
+# Options add the rest (firmware/smolnet_files.py OPTIONS says which files):
+#     include("/path/to/smolnet/firmware/manifest.py", ipv6=True, apps=True)
+#   ipv6=True        IPv6, ND, SLAAC, MLD, IPv6 reassembly
+#   multicast=True   IPv4 multicast groups and IGMP (join_multicast)
+#   reassembly=True  IPv4 fragment reassembly
+#   apps=True        HTTP server, TcpServer, iperf3 server, mDNS responder
+#                    (the responder, which network.LAN starts, also needs
+#                    multicast=True)
+#   debug=True       fault injector, pcap writer, tracer
+#   all=True         every option
+# smolnet.config.Config's defaults follow what was frozen. Within a part,
+# every .py is frozen, so new modules need no edit here, except the host-only
+# ones listed in smolnet_files.py (the CPython shim, AF_PACKET, TAP). A
+# manifest runs with its own directory as the working directory.
 #
 # No metadata() call on purpose: manifestfile.py refuses a second metadata()
 # in one build, and the manifest including this one may well have its own.
@@ -19,6 +32,10 @@ import sys
 sys.path.insert(0, os.path.abspath("."))
 import smolnet_files  # firmware/smolnet_files.py
 
+options.defaults(all=False, **{name: False for name in smolnet_files.OPTIONS})
+_parts = {name: bool(options.all or getattr(options, name)) for name in smolnet_files.OPTIONS}
+
 _ROOT = ".."
-package("smolnet", files=[p[len("smolnet/"):] for p in smolnet_files.core_files(os.path.abspath(_ROOT))],
+package("smolnet", files=[p[len("smolnet/"):]
+                          for p in smolnet_files.core_files(os.path.abspath(_ROOT), **_parts)],
         base_path=_ROOT)

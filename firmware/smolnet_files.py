@@ -44,9 +44,49 @@ def _py_files(root, top):
     return out
 
 
-def core_files(root=ROOT):
-    """Every .py of smolnet/ that a board can use."""
-    return [p for p in _py_files(root, "smolnet") if p not in HOST_ONLY]
+# Parts a board manifest may leave out (firmware/manifest.py's options, all
+# off in the board profile: IPv4, ARP, ICMP, UDP, TCP, DHCP, DNS, the socket
+# module, the asyncio driver and the REPL helpers). smolnet/config.py's
+# defaults follow what a build has. A directory (trailing /) stands for all
+# its files. test_firmware.py checks that no module of the profile imports
+# one of these at module level.
+OPTIONS = {
+    # IPv6, ND, SLAAC, MLD and IPv6 reassembly
+    "ipv6": ("smolnet/iface/ipv6.py", "smolnet/iface/nd.py", "smolnet/iface/addr6.py",
+             "smolnet/iface/mld.py", "smolnet/iface/reasm6.py", "smolnet/wire/ipv6.py",
+             "smolnet/wire/icmpv6.py", "smolnet/wire/ndisc.py", "smolnet/wire/mld.py"),
+    # IPv4 multicast groups and IGMP (Interface.join_multicast)
+    "multicast": ("smolnet/iface/igmp.py", "smolnet/wire/igmp.py"),
+    # IPv4 fragment reassembly (without it fragments are counted and dropped)
+    "reassembly": ("smolnet/iface/reasm.py", "smolnet/iface/reasm4.py"),
+    # HTTP server, TcpServer, iperf3 server, mDNS responder (which also
+    # needs multicast)
+    "apps": ("smolnet/apps/",),
+    # the fault injector, pcap writer and tracer (host tools and tests)
+    "debug": ("smolnet/phy/fault.py", "smolnet/phy/pcap.py", "smolnet/phy/tracer.py",
+              "smolnet/wire/summary.py"),
+}
+
+
+def _in_option(path, name):
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in OPTIONS[name])
+
+
+def core_files(root=ROOT, **options):
+    """The .py files of smolnet/ for a board: every one a board can use when
+    no option is given (what mip installs); with options (ipv6=False, ...,
+    as a manifest passes them), those of the parts switched off left out."""
+    for name in options:
+        if name not in OPTIONS:
+            raise ValueError("no smolnet option %r (there are %s)" % (name, ", ".join(OPTIONS)))
+    off = [n for n, on in options.items() if not on]
+    return [p for p in _py_files(root, "smolnet")
+            if p not in HOST_ONLY and not any(_in_option(p, n) for n in off)]
+
+
+def option_files(name, root=ROOT):
+    """The files of one option, as core_files lists them."""
+    return [p for p in core_files(root) if _in_option(p, name)]
 
 
 def _defines_device(root, path):

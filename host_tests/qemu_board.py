@@ -43,10 +43,11 @@ class BoardError(RuntimeError):
     """The guest raised (its traceback is the message), or did not answer."""
 
 
-def firmware(board, heap=None):
-    """Path of the board's firmware.elf; NetnsError if `make firmware-qemu`
-    has not built it (make test builds it first)."""
-    name = board + ("-heap%d" % heap if heap else "")
+def firmware(board, heap=None, variant=None):
+    """Path of the board's firmware.elf (variant "profile": the build with
+    smolnet's board profile only); NetnsError if `make firmware-qemu` has
+    not built it (make test builds it first)."""
+    name = board + ("-" + variant if variant else "") + ("-heap%d" % heap if heap else "")
     path = os.path.join(BUILD, name, "firmware.elf")
     if not os.path.isfile(path):
         raise NetnsError("no %s: run `make firmware-qemu%s`"
@@ -72,13 +73,14 @@ class NoNetwork(Netns):
 
 
 class QemuBoard:
-    def __init__(self, ns, board, heap=None, icount=False, name=None, tcp_serial=None):
+    def __init__(self, ns, board, heap=None, icount=False, name=None, tcp_serial=None,
+                 variant=None):
         if board not in MACHINES:
             raise ValueError("board: one of %s" % ", ".join(MACHINES))
         self.ns = ns
         self.board = board
         self.name = name or board.lower()
-        self.elf = firmware(board, heap)
+        self.elf = firmware(board, heap, variant)
         self.icount = icount
         # tcp_serial=PORT: the serial port is a TCP server on 127.0.0.1:PORT
         # inside the namespace, for mpremote (socket://); boot() then leaves

@@ -71,8 +71,12 @@ def test_boards_exist():
     assert len(BOARDS) >= 10, BOARDS
 
 
+PROFILE = {name: False for name in smolnet_files.OPTIONS}   # the board profile
+
+
 def test_core_manifest_freezes_the_stack_and_no_host_code():
-    res = manifest_files.evaluate(os.path.join(ROOT, "firmware", "manifest.py"))
+    # all=True: every module but the host-only ones
+    res = manifest_files.evaluate(os.path.join(ROOT, "firmware", "manifest.py"), all=True)
     targets = res.targets()
     on_disk = sorted(_rel(os.path.join(d, f))
                      for d, _, fs in os.walk(os.path.join(ROOT, "smolnet"))
@@ -84,6 +88,58 @@ def test_core_manifest_freezes_the_stack_and_no_host_code():
         assert host not in targets
     assert "smolnet/__init__.py" in targets
     assert res.external == [] and res.requires == []
+
+
+def test_core_manifest_defaults_to_the_board_profile_and_takes_options():
+    path = os.path.join(ROOT, "firmware", "manifest.py")
+    profile = manifest_files.evaluate(path).targets()
+    assert sorted(profile) == sorted(smolnet_files.core_files(**PROFILE))
+    for must in ("smolnet/iface/interface.py", "smolnet/socket/tcp.py", "smolnet/socket/udp.py",
+                 "smolnet/socket/dhcpv4.py", "smolnet/socket/dns.py", "smolnet/compat/socket.py",
+                 "smolnet/aio.py", "smolnet/repl.py"):
+        assert must in profile, must
+    for name in smolnet_files.OPTIONS:
+        files = smolnet_files.option_files(name)
+        assert files, name                      # every option names files that exist
+        assert not set(files) & set(profile), name
+        with_it = manifest_files.evaluate(path, **{name: True}).targets()
+        assert sorted(with_it) == sorted(profile + files), name
+    with pytest.raises(ValueError):
+        smolnet_files.core_files(ipv7=False)
+
+
+def _module_imports(path, name):
+    """smolnet modules a file imports at module level (not in functions:
+    those run only when the part is used)."""
+    import ast
+    with open(os.path.join(ROOT, path)) as f:
+        tree = ast.parse(f.read(), path)
+    package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[:len(package.split(".")) - (node.level - 1)]
+                base = ".".join(up + ([base] if base else []))
+            found.add(base)
+            found.update(base + "." + a.name for a in node.names)
+    return found
+
+
+def test_board_profile_modules_import_no_left_out_part():
+    # importing any module of the profile works on a firmware without the
+    # options (build/qemu/MPS2_AN385-profile boots it: test_firmware_profile.py)
+    def name(p):
+        n = p[:-3].replace("/", ".")
+        return n[:-len(".__init__")] if n.endswith(".__init__") else n
+    profile = smolnet_files.core_files(**PROFILE)
+    left_out = {name(p) for p in smolnet_files.core_files()} - {name(p) for p in profile}
+    bad = ["%s imports %s" % (p, m) for p in profile
+           for m in sorted(_module_imports(p, name(p)) & left_out)]
+    assert not bad, bad
 
 
 @pytest.mark.parametrize("board", BOARDS)
@@ -138,9 +194,14 @@ def test_board_manifest_lists_existing_files_that_compile_for_its_arch(board, tm
     except (manifest_files.ManifestError, ValueError) as e:
         pytest.fail("%s: %s" % (board, e), pytrace=False)
     targets = with_app.targets()
-    # the stack, the driver (with what it imports from boards/), the app
-    for p in smolnet_files.core_files():
+    # the stack (all of it on the QEMU boards, which the suite uses whole;
+    # the board profile elsewhere), the driver (with what it imports from
+    # boards/), the app
+    qemu = cfg["SMOLNET_PORT"] == "qemu"
+    for p in smolnet_files.core_files(**({} if qemu else PROFILE)):
         assert p in targets
+    if not qemu:
+        assert "smolnet/iface/ipv6.py" not in targets
     for p in smolnet_files.driver_files(cfg["SMOLNET_DRIVER"]):
         assert p in targets
     assert "main.py" in targets

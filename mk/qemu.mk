@@ -11,6 +11,9 @@
 #                                 with a TAP, ping it, talk to its REPL (root)
 #
 # Output: build/qemu/<BOARD>/firmware.elf; the source in build/micropython.
+# Also build/qemu/MPS2_AN385-profile/: the same board with only smolnet's
+# board profile frozen (firmware/boards/MPS2_AN385/manifest_profile.py), what
+# a board of its class would flash (host_tests/test_firmware_profile.py).
 # (GIT_CEILING_DIRECTORIES: the source is no git checkout, so its version
 # line says v1.28.0, not this repository's commit.)
 # QEMU_HEAP=<bytes> builds with another heap (own build dir per size: the
@@ -19,6 +22,9 @@
 MPY_TARBALL ?= $(abspath ../shared/micropython/micropython-1.28.0-qemu.tar.xz)
 MPY_SRC     := build/micropython
 QEMU_BOARDS := MPS2_AN385 QEMU_SABRELITE
+# build name : board directory : manifest in it
+QEMU_BUILDS := MPS2_AN385:MPS2_AN385:manifest.py QEMU_SABRELITE:QEMU_SABRELITE:manifest.py \
+               MPS2_AN385-profile:MPS2_AN385:manifest_profile.py
 QEMU_HEAP   ?=
 QEMU_JOBS   ?= 2
 QEMU_OUT     = build/qemu/$(1)$(if $(QEMU_HEAP),-heap$(QEMU_HEAP))
@@ -43,11 +49,12 @@ mpy-src:
 firmware-qemu: setup-apt mpy-src
 	@$(MAKE) -s -C $(MPY_SRC)/mpy-cross -j$(QEMU_JOBS) >build/mpy-cross.log 2>&1 || \
 		{ tail -30 build/mpy-cross.log; exit 1; }
-	@for b in $(QEMU_BOARDS); do \
+	@for spec in $(QEMU_BUILDS); do \
+		IFS=: read -r b dir man <<< "$$spec"; \
 		out="$(CURDIR)/$(call QEMU_OUT,$$b)"; mkdir -p build/qemu; \
-		. <(sed -n 's/^\(SMOLNET_[A-Z_]*\) *:= *\(.*\)/\1=\2/p' firmware/boards/$$b/board.mk); \
+		. <(sed -n 's/^\(SMOLNET_[A-Z_]*\) *:= *\(.*\)/\1=\2/p' firmware/boards/$$dir/board.mk); \
 		GIT_CEILING_DIRECTORIES=$(CURDIR)/build $(MAKE) -s -C $(MPY_SRC)/ports/qemu -j$(QEMU_JOBS) BOARD=$$SMOLNET_MPY_BOARD \
-			BUILD="$$out" FROZEN_MANIFEST=$(CURDIR)/firmware/boards/$$b/manifest.py \
+			BUILD="$$out" FROZEN_MANIFEST=$(CURDIR)/firmware/boards/$$dir/$$man \
 			$(if $(QEMU_HEAP),MICROPY_HEAP_SIZE=$(QEMU_HEAP)) >"$$out.log" 2>&1 \
 			|| { tail -40 "$$out.log"; echo "qemu: $$b failed ($$out.log)"; exit 1; }; \
 		echo "qemu: $$b firmware $$(stat -c %s "$$out/firmware.elf") bytes: $(call QEMU_OUT,$$b)/firmware.elf"; \

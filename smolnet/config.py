@@ -1,14 +1,42 @@
 # Sizes and knobs for an Interface, in one place so a small board can shrink
 # them. Everything the Interface preallocates is sized from here.
+#
+# A firmware may leave parts of the stack out (firmware/smolnet_files.py
+# OPTIONS: the board profile has no IPv6, IPv4 multicast or reassembly
+# unless its manifest asks). The defaults of ipv6, multicast_groups and
+# reassembly_slots follow what this build has, so Interface() works on
+# either; asking for a part the build lacks is a ValueError that says so.
+
+
+def _have(module):
+    # a module of an optional part: importing it is what using it costs anyway
+    try:
+        __import__(module)
+        return True
+    except ImportError:
+        return False
+
+
+def _part(value, default, module, name):
+    if value is None:
+        return default if _have(module) else 0
+    if value and not _have(module):
+        raise ValueError("Config(%s=%r): this build has no %s; freeze it with the "
+                         "manifest option %s=True (firmware/manifest.py)"
+                         % (name, value, module, _OPTION[name]))
+    return value
+
+
+_OPTION = {"ipv6": "ipv6", "multicast_groups": "multicast", "reassembly_slots": "reassembly"}
 
 
 class Config:
     def __init__(self, mac=None, addrs=4, routes=4, neighbors=8,
                  neighbor_ttl_ms=60000, neighbor_retry_ms=1000, ttl=64,
                  rx_budget=32, tx_burst=8, icmp_error_burst=10,
-                 icmp_error_interval_ms=100, strict=False, ipv6=True, addrs6=4,
+                 icmp_error_interval_ms=100, strict=False, ipv6=None, addrs6=4,
                  routes6=4, dad_transmits=0, router_solicitations=0, accept_ra=True,
-                 slaac=True, multicast_groups=4, reassembly_slots=1,
+                 slaac=True, multicast_groups=None, reassembly_slots=None,
                  reassembly_size=4096, reassembly_timeout_ms=30000,
                  reassembly_timeout6_ms=60000, any_ip=False):
         self.mac = mac                      # None: take the device's MAC
@@ -32,7 +60,8 @@ class Config:
         # 5.3) is there from the start, add_ip takes IPv6 CIDRs, and
         # router advertisements are heard. Off: IPv6 frames are counted as
         # an unknown EtherType and the IPv6 modules are never loaded.
-        self.ipv6 = ipv6
+        # Default: on when the build has IPv6.
+        self.ipv6 = bool(_part(ipv6, True, "smolnet.iface.ipv6", "ipv6"))
         self.addrs6 = addrs6                # IPv6 addresses, link-local included
         self.routes6 = routes6              # IPv6 routes, RA routers and prefixes
         # Duplicate address detection (RFC 4862 5.4): probes per new
@@ -46,8 +75,10 @@ class Config:
         self.slaac = slaac                  # addresses from RA prefixes (RFC 4862 5.5)
         # multicast groups join_multicast() can hold, per address family
         # (IGMP for IPv4, MLD for IPv6); 0 leaves IGMP out (224.0.0.1 and
-        # the groups IPv6 needs for itself are always heard)
-        self.multicast_groups = multicast_groups
+        # the groups IPv6 needs for itself are always heard). Default: 4
+        # when the build has IGMP, else 0
+        self.multicast_groups = _part(multicast_groups, 4, "smolnet.iface.igmp",
+                                      "multicast_groups")
         # IPv4 fragment reassembly (RFC 791 3.2, RFC 1122 3.3.2): datagrams
         # rebuilt at once, and the largest one counted with a 20-byte header
         # (EMTU_R: at least 576, RFC 1122 3.3.2). Each slot preallocates its
@@ -56,7 +87,9 @@ class Config:
         # IPv6 gets as many slots of the same size (RFC 8200 4.5; the
         # packet counted with its 40-byte header and the extension headers
         # before the Fragment header; RFC 8200 5 asks for 1500 at least).
-        self.reassembly_slots = reassembly_slots
+        # Default: 1 when the build has reassembly, else 0.
+        self.reassembly_slots = _part(reassembly_slots, 1, "smolnet.iface.reasm4",
+                                      "reassembly_slots")
         self.reassembly_size = reassembly_size
         # a datagram still missing pieces this long after its first
         # fragment is dropped (30 s as Linux; RFC 791 3.2 suggests 15 s,

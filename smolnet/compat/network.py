@@ -197,8 +197,14 @@ class LAN:
                 self.mdns = None
             return
         if r is None:
-            from ..apps.mdns import MdnsResponder
-            self.mdns = MdnsResponder(self.iface, _g.hostname)
+            try:
+                from ..apps.mdns import MdnsResponder
+                self.mdns = MdnsResponder(self.iface, _g.hostname)
+            except (ImportError, OSError):
+                # a firmware without apps or multicast (the board profile,
+                # firmware/manifest.py): no responder, and mdns() says so
+                _g.mdns = False
+                return
         elif ip != self._mdns_ip or r.base != _g.hostname:
             r.rename(_g.hostname)
         self._mdns_ip = ip

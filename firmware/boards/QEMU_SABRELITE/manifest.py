@@ -14,18 +14,25 @@
 # default: this firmware has no filesystem, so a frozen module is the only way
 # to have the app on board. The qemu port does not run main.py at boot: type
 # `import main` at the REPL.
+# all=True (the default here: the test suite uses every part, and the test
+# server needs apps and debug) freezes all of smolnet; all=False with
+# tools=False is the board profile, the options of ../../manifest.py
+# (ipv6=True, ...) adding parts to it.
 import os
 import sys
 
-options.defaults(main=True, asyncio=True, aiorepl=True, tools=True)
-# (the qemu port's own default freezes only its test modules: nothing to keep)
-include("../../manifest.py")  # smolnet itself
+options.defaults(main=True, asyncio=True, aiorepl=True, tools=True, all=True)
+sys.path.insert(0, os.path.abspath("../.."))
+import smolnet_files  # noqa: E402
+
+# smolnet itself, with the parts asked for (the qemu port's own default
+# manifest freezes only its test modules: nothing to keep)
+include("../../manifest.py", all=options.all,
+        **{name: getattr(options, name) for name in smolnet_files.OPTIONS})
 
 # the driver and the parts of boards/ it imports (firmware/smolnet_files.py);
 # paths are relative to this file: the repo is three up
 _ROOT = "../../.."
-sys.path.insert(0, os.path.abspath("../.."))
-import smolnet_files  # noqa: E402
 
 for _path in smolnet_files.driver_files("nxpenet", os.path.abspath(_ROOT)):
     module(_path, base_path=_ROOT)

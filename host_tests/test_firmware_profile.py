@@ -1,0 +1,137 @@
+"""The board profile on real firmware: build/qemu/MPS2_AN385-profile (`make
+firmware-qemu`), the MPS2 AN385 (Cortex-M3, LAN9118, 140 KiB heap) with only
+what firmware/manifest.py freezes by default: IPv4, ARP, ICMP, UDP, TCP,
+DHCP, DNS, the socket module, the asyncio driver, the REPL helpers; no IPv6,
+IPv4 multicast, reassembly, apps, debug aids or test server. What a board of
+its class would flash must boot and work:
+
+- the parts left out are absent, and Config's defaults follow (IPv6, IGMP
+  and reassembly off); asking for one is a clear ValueError;
+- network.LAN gets a DHCP lease from dnsmasq and resolves a name through the
+  leased server (no mDNS responder: network.mdns() says False);
+- an asyncio echo server over smolnet.compat.socket serves 4 kernel clients
+  at once, and the board answers ping.
+
+CPython pytest, root only; fails (never skips) without QEMU or the firmware.
+"""
+import re
+import sys
+
+import pytest
+
+from netns import Netns, kernel_ping, assert_all_answered, KERNEL_IP
+from qemu_board import QemuBoard
+from test_firmware_qemu import ECHO_CLIENTS
+from test_interop_dnsmasq import start_dnsmasq
+
+pytestmark = pytest.mark.root
+
+
+@pytest.fixture(scope="module")
+def board():
+    with Netns(tap=True) as ns, QemuBoard(ns, "MPS2_AN385", name="mps2-profile",
+                                          variant="profile") as b:
+        yield ns, b
+
+
+PARTS = """
+from smolnet.config import Config
+c = Config()
+print("defaults", c.ipv6, c.multicast_groups, c.reassembly_slots)
+for m in ("smolnet.iface.ipv6", "smolnet.iface.igmp", "smolnet.iface.reasm4",
+          "smolnet.apps.http", "smolnet.phy.fault", "server",
+          "smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
+          "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio", "smolnet.repl"):
+    try:
+        __import__(m)
+        print("present", m)
+    except ImportError:
+        print("absent", m)
+try:
+    Config(ipv6=True)
+except ValueError as e:
+    print("error", e)
+"""
+
+
+def test_left_out_parts_are_absent_and_defaults_follow(board):
+    ns, b = board
+    b.soft_reset()
+    out = b.exec(PARTS)
+    assert "defaults False 0 0" in out, out
+    for m in ("smolnet.iface.ipv6", "smolnet.iface.igmp", "smolnet.iface.reasm4",
+              "smolnet.apps.http", "smolnet.phy.fault", "server"):
+        assert "absent " + m in out, out
+    for m in ("smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
+              "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio", "smolnet.repl"):
+        assert "present " + m in out, out
+    assert "error Config(ipv6=True): this build has no smolnet.iface.ipv6; freeze it " \
+           "with the manifest option ipv6=True" in out, out
+
+
+BRINGUP = """
+import asyncio, gc
+import smolnet.compat.socket as socket
+from smolnet.compat import network
+from boards.lan9118 import LAN9118
+socket.install()
+nic = network.LAN(LAN9118())
+nic.active(True)
+nic.ipconfig(dhcp4=True)
+n = 0
+while not nic.isconnected() and n < 20000:
+    n += 1
+print("lease", nic.ipconfig("addr4"), "dns", nic.ifconfig()[3])
+print("resolved", socket.getaddrinfo("smolnet.example", 80)[0][-1])
+print("mdns", network.mdns(), nic.mdns)
+served = [0]
+
+async def echo(reader, writer):
+    while True:
+        line = await reader.readline()
+        if not line:
+            break
+        writer.write(line)
+        await writer.drain()
+    served[0] += 1
+    writer.close()
+    await writer.wait_closed()
+
+async def main():
+    await asyncio.start_server(echo, "0.0.0.0", 7)
+    gc.collect()
+    print("mem_free", gc.mem_free())
+    print("ready")
+    while served[0] < 4:
+        await asyncio.sleep_ms(5)
+
+asyncio.run(main())
+print("served", served[0])
+nic.active(False)
+"""
+
+
+def test_lan_dhcp_dns_and_asyncio_echo(board):
+    ns, b = board
+    b.soft_reset()
+    dnsmasq = start_dnsmasq(ns, name="dnsmasq-profile")
+    try:
+        b.start(BRINGUP)
+        out = b.read_until("ready", 120, running=True).decode()
+    finally:
+        log = ns.stop(dnsmasq)
+    m = re.search(r"lease \('(192\.0\.2\.\d+)', '255\.255\.255\.0'\) dns (\S+)", out)
+    assert m and m.group(2) == KERNEL_IP, out + log
+    ip = m.group(1)
+    assert "resolved ('192.0.2.77', 80)" in out, out
+    assert "mdns False None" in out, out
+    p = kernel_ping(ns, ip, 5)
+    assert_all_answered(p, 5)
+    r = ns.run(sys.executable, "-c", ECHO_CLIENTS, ip, timeout=120)
+    assert r.stdout.strip() == str([(k, True, 20) for k in range(4)]), r.stdout
+    out += b.finish(60)
+    assert "served 4" in out, out
+    free = int(re.search(r"mem_free (\d+)", out).group(1))
+    print("board profile: %d bytes of the 140 KiB heap free with LAN, DHCP, DNS and "
+          "an asyncio server up" % free)
+    assert free > 40000, out
