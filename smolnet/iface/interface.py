@@ -44,7 +44,8 @@
 #   igmp, reasm4, reasm6 igmp.Igmp and the reassemblers; None when off
 #   rx_ip_off, rx_src_off, rx_dst_off, rx_alen, rx_cast
 #                        the context of the packet being delivered, set by
-#                        ipv4.rx() and ipv6.rx() (rx_cast: _CAST_* below)
+#                        ipv4.rx() and ipv6.rx() (and by the reassemblers
+#                        for the error they send); rx_cast: _CAST_* below
 #   tx_dst, tx_alen      the destination and family (4 or 16) of the
 #                        packet in tx_buf: with tx_src and tx_room, set by
 #                        tx_begin() or a module's begin_reply()
