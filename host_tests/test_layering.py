@@ -6,9 +6,10 @@
 # The heuristic, over the sources (CPython only):
 # - the Interface's own names are the underscore names class Interface
 #   defines: its methods, and the attributes it assigns on self;
-# - in the code SCANNED but interface.py, reading or writing `x._name` for one of them, on
-#   anything but `self` (another class's own attribute of the same name is
-#   its business), or getattr/setattr/hasattr(x, "_name"), is a violation;
+# - in the code SCANNED but interface.py, reading or writing `x._name` for
+#   one of them, on anything but `self` (another class's own attribute of
+#   the same name is its business), or getattr/setattr/hasattr(x, "_name"),
+#   is a violation;
 # - in smolnet/iface/, every attribute read on a variable named `iface` (as
 #   the protocol modules name the Interface they are given) is named in
 #   interface.py's header comment, the contract.
