@@ -40,7 +40,7 @@ class Host:
         if addr:
             self.i.add_ip("192.0.2.2/24")
         if groups:
-            self.i._igmp.rand.seed(seed)
+            self.i.igmp.rand.seed(seed)
         self.clock = FakeClock(t0)
         self.buf = bytearray(1600)
 
@@ -140,7 +140,7 @@ def test_join_sends_v3_report_exact_and_repeats_once_within_1s():
     assert sent[0] == (0, _ours(V3_JOIN_BYTES, 1))   # at the first poll
     assert 0 < sent[1][0] <= 1000 and sent[1][1] == _ours(V3_JOIN_BYTES, 2)
     assert h.i.stats.igmp_reports == 2
-    assert h.i.poll_delay(h.clock.now) == -1 and h.i._igmp._idle
+    assert h.i.poll_delay(h.clock.now) == -1 and h.i.igmp._idle
     assert h.settle() == []
     assert h.i.join_multicast(G1) is False           # already joined: nothing new
     assert h.settle() == []
@@ -235,13 +235,13 @@ def test_v3_general_query_answered_within_max_resp_time():
     # a float code: 0x8F is 248 tenths, 24.8 s; many seeds, all in time
     late = 0
     for seed in range(1, 9):
-        h.i._igmp.rand.seed(seed)
+        h.i.igmp.rand.seed(seed)
         h.feed(v3_query(0x8F))
         sent = h.run(24801, 50)
         assert len(sent) == 1 and sent[0][0] <= 24800
         late = max(late, sent[0][0])
     assert late > 5000                               # spread, not all at once
-    assert h.i._igmp.mode() == 3
+    assert h.i.igmp.mode() == 3
 
 
 def test_no_groups_no_answers():
@@ -290,7 +290,7 @@ def test_v2_querier_switches_to_v2_until_its_timer_expires():
     n = h.i.stats.igmp_reports
     h.feed(QUERY_V2_GENERAL_BYTES)                   # Max Resp Time 1 s
     sent = h.run(1001)
-    assert h.i._igmp.mode() == 2
+    assert h.i.igmp.mode() == 2
     assert len(sent) == 1 and sent[0][0] <= 1000
     assert sent[0][1] == _ours(V2_REPORT_BYTES, n + 1)
     # a join now: v2 reports to the group, repeated within 10 s (RFC 2236 8.10)
@@ -316,9 +316,9 @@ def test_v2_querier_switches_to_v2_until_its_timer_expires():
     left = 251000 - ticks_diff(h.clock.now, t_query)
     assert h.i.poll_delay(h.clock.now) == left
     assert h.run(left - 100, 100) == []
-    assert h.i._igmp.mode() == 2
+    assert h.i.igmp.mode() == 2
     h.run(200, 100)
-    assert h.i._igmp.mode() == 3
+    assert h.i.igmp.mode() == 3
     assert h.i.poll_delay(h.clock.now) == -1
     h.i.leave_multicast(G2)                          # v3 again: TO_IN{}
     sent = h.run(1001)
@@ -341,7 +341,7 @@ def test_v1_querier():
     _two_groups(h)
     h.feed(QUERY_V1_GENERAL_BYTES)                   # code 0 means 10 s (RFC 2236 4)
     sent = h.run(10001, 10)
-    assert h.i._igmp.mode() == 1
+    assert h.i.igmp.mode() == 1
     assert sorted(_msg(f) for _, f in sent) == [(GROUP, igmp.TYPE_V1_REPORT, [GROUP]),
                                                 (GROUP2, igmp.TYPE_V1_REPORT, [GROUP2])]
     for _, f in sent:
@@ -379,7 +379,7 @@ def test_v2_report_suppression_and_leave_rule():
     sent = h.run(10001, 10)
     # RFC 2236 3: our G1 answer is suppressed, G2's goes
     assert [_msg(f)[2] for _, f in sent] == [[GROUP2]]
-    assert h.i._igmp.suppressed == 1
+    assert h.i.igmp.suppressed == 1
     # not the last reporter of G1: its leave may be (and is) skipped
     h.i.leave_multicast(G1)
     h.i.leave_multicast(G2)
@@ -393,7 +393,7 @@ def test_querier_learns_robustness_and_interval():
     h.settle()
     h.feed(v3_query(10, qrv=3, qqic=60))
     h.run(1001)
-    assert h.i._igmp.robustness == 3 and h.i._igmp.query_interval_ms == 60000
+    assert h.i.igmp.robustness == 3 and h.i.igmp.query_interval_ms == 60000
     h.i.leave_multicast(G1)                          # QRV 3: three TO_IN{}
     assert len(h.run(2001)) == 3
     h.feed(QUERY_V2_GENERAL_BYTES)                   # 3 * 60 s + 1 s
@@ -449,7 +449,7 @@ def test_api_errors():
     assert h.i.join_multicast(G3) is True            # a leaving group's slot is reused
     assert sorted(h.i.multicast_groups()) == [G2, G3]
     off = Host(groups=0)
-    assert off.i._igmp is None
+    assert off.i.igmp is None
     assert errno_of(raises(OSError, off.i.join_multicast, G1)) == 95  # EOPNOTSUPP
     assert off.i.multicast_groups() == []
     # IGMP to a host without the IGMP module: an unknown protocol, counted
@@ -535,7 +535,7 @@ def test_queries_answered_without_allocation():
     res = [0]
     _query_burst(h, queries, 14, res)                # warm-up (and the joins' reports)
     h.settle(300000)
-    assert h.i._igmp.mode() == 3
+    assert h.i.igmp.mode() == 3
     ctx = (h, queries, res)
     before = h.i.stats.igmp_reports
     heap_locked(lambda: _query_burst(ctx[0], ctx[1], 70, ctx[2]))
@@ -543,5 +543,5 @@ def test_queries_answered_without_allocation():
     assert h.i.stats.igmp_queries >= 84 and h.i.stats.drop_bad_igmp == 0
     # joins and leaves themselves, once the table exists, allocate nothing either
     g = GROUP3
-    assert heap_locked(lambda: h.i._igmp.leave(g)) is True
-    assert heap_locked(lambda: h.i._igmp.join(g)) is True
+    assert heap_locked(lambda: h.i.igmp.leave(g)) is True
+    assert heap_locked(lambda: h.i.igmp.join(g)) is True

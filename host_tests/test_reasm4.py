@@ -92,7 +92,7 @@ def test_udp_4000_in_every_order():
         assert u.peer_port == 5000 and bytes(u.peer_addr) == KERNEL_IP
         st = i.stats
         assert st.reasm_ok == 1 and st.drops() == 0, (order, st)
-        assert i._reasm.busy == 0 and i.poll_delay(0) == -1
+        assert i.reasm4.busy == 0 and i.poll_delay(0) == -1
 
 
 def test_duplicates_ignored():
@@ -129,10 +129,10 @@ def test_frame_sized_and_tiny_fragments():
     i, peer, u = _iface()
     _send(peer, frames, (0, 2, 4, 6, 8, 10, 12, 14))
     i.poll(0)
-    assert i._reasm.busy == 1 and i.stats.drops() == 0
+    assert i.reasm4.busy == 1 and i.stats.drops() == 0
     _send(peer, frames, (16,))
     i.poll(0)
-    assert i.stats.drop_reasm_full == 1 and i._reasm.busy == 0
+    assert i.stats.drop_reasm_full == 1 and i.reasm4.busy == 0
 
 
 def test_two_datagrams_interleaved():
@@ -151,7 +151,7 @@ def test_two_datagrams_interleaved():
     d = _fragments(b"\x08\x00" + bytes(2998), 0x0303, proto=1)
     _send(peer, [c[0], d[0], c[1], c[2]])
     i.poll(0)
-    assert _recv(u) == a and i._reasm.busy == 1
+    assert _recv(u) == a and i.reasm4.busy == 1
 
 
 def test_no_free_slot_evicts_the_oldest():
@@ -168,7 +168,7 @@ def test_no_free_slot_evicts_the_oldest():
     assert i.stats.drop_reasm_full == 1 and i.stats.reasm_ok == 1
     _send(peer, fa[1:])                      # too late: a is incomplete
     i.poll(10)
-    assert _recv(u) is None and i._reasm.busy == 1
+    assert _recv(u) is None and i.reasm4.busy == 1
     # with two slots the oldest of two goes
     i, peer, u = _iface(Config(strict=True, reassembly_slots=2))
     fc = _fragments(_udp_msg(a), 3)
@@ -207,7 +207,7 @@ def test_overlap_drops_the_datagram():
         _send(peer, case)
         i.poll(0)
         assert i.stats.drop_reasm_overlap == 1, (k, i.stats)
-        assert i._reasm.busy == 0
+        assert i.reasm4.busy == 0
         _send(peer, frames)                  # the rest starts a new datagram
         i.poll(1)
         assert _recv(u) == data, k           # which completes on its own
@@ -220,7 +220,7 @@ def test_too_big_and_malformed():
     _send(peer, frames)
     i.poll(0)
     assert _recv(u) is None
-    assert i.stats.drop_reasm_too_big == 2 and i._reasm.busy == 0
+    assert i.stats.drop_reasm_too_big == 2 and i.reasm4.busy == 0
     # a 3000-byte datagram fits 4096 but not 3000 (its header counts)
     d3 = _data(2972)
     i, peer, u = _iface(Config(strict=True, reassembly_size=3000))
@@ -238,7 +238,7 @@ def test_too_big_and_malformed():
                  _frame(bytes(100), 5, 0, True),
                  _frame(b"", 6, 8, True)])
     i.poll(0)
-    assert i.stats.drop_malformed == 3 and i._reasm.busy == 1
+    assert i.stats.drop_malformed == 3 and i.reasm4.busy == 1
     assert raises(ValueError, _iface, Config(reassembly_size=575))
     assert raises(ValueError, _iface, Config(reassembly_size=65536))
 
@@ -247,7 +247,7 @@ def test_reassembly_off_counts_fragments():
     frames = _fragments(_udp_msg(_data(4000)), 9)
     for cfg in (Config(reassembly_slots=0), Config(reassembly_size=0)):
         i, peer, u = _iface(cfg)
-        assert i._reasm is None
+        assert i.reasm4 is None
         _send(peer, frames)
         i.poll(0)
         assert _recv(u) is None and i.stats.drop_fragment == 3
@@ -259,7 +259,7 @@ def test_only_fragments_for_us():
     i, peer, u = _iface()
     _send(peer, frames)
     i.poll(0)
-    assert i.stats.drop_not_for_us == 3 and i._reasm.busy == 0
+    assert i.stats.drop_not_for_us == 3 and i.reasm4.busy == 0
 
 
 def _timeout_case(order, t0, dst=PEER_IP, dst_mac=PEER_MAC):
@@ -268,13 +268,13 @@ def _timeout_case(order, t0, dst=PEER_IP, dst_mac=PEER_MAC):
     i, peer, u = _iface()
     _send(peer, frames, order)
     i.poll(t0)
-    assert i._reasm.busy == 1
+    assert i.reasm4.busy == 1
     assert i.poll_delay(t0) == 30000
     assert i.poll_delay(t0 + 29000 & TICKS_MAX) == 1000
     i.poll(t0 + 29999 & TICKS_MAX)
-    assert i._reasm.busy == 1 and _out(peer) == []
+    assert i.reasm4.busy == 1 and _out(peer) == []
     i.poll(t0 + 30000 & TICKS_MAX)
-    assert i._reasm.busy == 0 and i.stats.reasm_timeouts == 1
+    assert i.reasm4.busy == 0 and i.stats.reasm_timeouts == 1
     assert i.poll_delay(t0 + 30000 & TICKS_MAX) == -1
     return i, frames, _out(peer)
 
@@ -346,7 +346,7 @@ def test_fragmented_echo_request():
     _send(peer, _fragments(_echo(3000, 2), 32, proto=1))
     i.poll(1)
     assert _out(peer) == [] and i.stats.drop_too_big_to_answer == 1
-    assert i._reasm.busy == 0
+    assert i.reasm4.busy == 0
 
 
 def test_unfragmented_path_unchanged():
@@ -355,7 +355,7 @@ def test_unfragmented_path_unchanged():
     i.poll(0)
     assert _recv(u) == b"hello"
     st = i.stats
-    assert st.drops() == 0 and st.reasm_ok == 0 and i._reasm.busy == 0
+    assert st.drops() == 0 and st.reasm_ok == 0 and i.reasm4.busy == 0
     # DF set with offset 0 and MF clear is not a fragment either
     i, peer, u = _iface()
     _send(peer, [_frame(_udp_msg(b"whole"), 3, 0, False, df=True)])

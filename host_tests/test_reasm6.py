@@ -106,7 +106,7 @@ def test_udp_3000_in_every_order():
         assert u.peer_port == 5000 and bytes(u.peer_addr) == K6
         st = i.stats
         assert st.reasm_ok == 1 and st.drops() == 0, (order, st)
-        assert i._reasm6.busy == 0 and i.poll_delay(0) == -1
+        assert i.reasm6.busy == 0 and i.poll_delay(0) == -1
 
 
 def test_identification_compared_as_32_bits():
@@ -153,7 +153,7 @@ def test_overlap_drops_the_datagram():
         _send(peer, case)
         i.poll(0)
         assert i.stats.drop_reasm_overlap == 1, (k, i.stats)
-        assert i._reasm6.busy == 0
+        assert i.reasm6.busy == 0
         _send(peer, frames)
         i.poll(1)
         assert _recv(u) == data, k
@@ -193,7 +193,7 @@ def test_bad_length_parameter_problem():
     _send(peer, [bad])
     i.poll(0)
     assert _errors(peer) == [_icmp_error_frame(4, 0, 4, bad[14:])]
-    assert i.stats.drop_malformed == 1 and i._reasm6.busy == 0
+    assert i.stats.drop_malformed == 1 and i.reasm6.busy == 0
     # an empty non-last fragment: dropped quietly
     _send(peer, [_frame(b"", 9, 8, True)])
     i.poll(1)
@@ -215,7 +215,7 @@ def test_past_65535_parameter_problem():
     _send(peer, [ok, big])
     i.poll(1)
     assert _errors(peer) == [_icmp_error_frame(4, 0, 50, big[14:])]
-    assert i.stats.drop_malformed == 2 and i._reasm6.busy == 1
+    assert i.stats.drop_malformed == 2 and i.reasm6.busy == 1
 
 
 def test_first_fragment_without_the_upper_layer_header():
@@ -227,12 +227,12 @@ def test_first_fragment_without_the_upper_layer_header():
     _send(peer, [cut])
     i.poll(0)
     assert _errors(peer) == [_icmp_error_frame(4, 3, 0, cut[14:])]
-    assert i.stats.drop_ext_header == 1 and i._reasm6.busy == 0
+    assert i.stats.drop_ext_header == 1 and i.reasm6.busy == 0
     # 8 bytes of UDP header after the options: complete
     whole = _frame(dst_opts + bytes(8), 12, 0, True, nh=60)
     _send(peer, [whole])
     i.poll(1)
-    assert _errors(peer) == [] and i._reasm6.busy == 1
+    assert _errors(peer) == [] and i.reasm6.busy == 1
 
 
 def _timeout_case(order, t0):
@@ -240,13 +240,13 @@ def _timeout_case(order, t0):
     i, peer, u = _iface()
     _send(peer, frames, order)
     i.poll(t0)
-    assert i._reasm6.busy == 1
+    assert i.reasm6.busy == 1
     assert i.poll_delay(t0) == 60000                     # RFC 8200 4.5
     assert i.poll_delay(t0 + 59000 & TICKS_MAX) == 1000
     i.poll(t0 + 59999 & TICKS_MAX)
-    assert i._reasm6.busy == 1 and _errors(peer) == []
+    assert i.reasm6.busy == 1 and _errors(peer) == []
     i.poll(t0 + 60000 & TICKS_MAX)
-    assert i._reasm6.busy == 0 and i.stats.reasm_timeouts == 1
+    assert i.reasm6.busy == 0 and i.stats.reasm_timeouts == 1
     assert i.poll_delay(t0 + 60000 & TICKS_MAX) == -1
     return i, frames, _errors(peer)
 
@@ -271,7 +271,7 @@ def test_too_big_for_the_slot():
     _send(peer, frames)
     i.poll(0)
     assert _recv(u) is None
-    assert i.stats.drop_reasm_too_big == 2 and i._reasm6.busy == 0
+    assert i.stats.drop_reasm_too_big == 2 and i.reasm6.busy == 0
     # 40 + 8 + 2952 = 3000 fits a 3000-byte slot; one byte more does not
     d = _data(2952)
     i, peer, u = _iface(Config(strict=True, multicast_groups=0, reassembly_size=3000))
@@ -287,13 +287,13 @@ def test_reassembly_off_counts_fragments():
     frames = _fragments(_udp_msg(_data(4000)), 9)
     for cfg in (Config(reassembly_slots=0), Config(reassembly_size=0)):
         i, peer, u = _iface(cfg)
-        assert i._reasm6 is None
+        assert i.reasm6 is None
         _send(peer, frames)
         i.poll(0)
         assert _recv(u) is None and i.stats.drop_fragment == 3
     dev, peer = Loopback.pair(mac_a=PEER_MAC, mac_b=KERNEL_MAC)
     i = Interface(dev, Config(ipv6=False))
-    assert i._reasm6 is None and i._reasm is not None
+    assert i.reasm6 is None and i.reasm4 is not None
 
 
 def _echo(n):
@@ -327,7 +327,7 @@ def test_fragmented_echo_request():
     _send(peer, _fragments(_echo(3000), 32, nh=58))
     i.poll(1)
     assert i.stats.drop_too_big_to_answer == 1 and i.stats.icmp_echo_replies == 1
-    assert i._reasm6.busy == 0
+    assert i.reasm6.busy == 0
 
 
 class Fragmenter6:

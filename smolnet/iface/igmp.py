@@ -454,10 +454,10 @@ class Igmp:
         # TTL 1 and Router Alert (RFC 3376 4, RFC 2236 2, RFC 2113); the
         # source is what tx_begin picked: our address, or 0.0.0.0 before we
         # have one (RFC 3376 4.2.13)
-        iface._ident = (iface._ident + 1) & 0xFFFF
+        iface.ident4 = (iface.ident4 + 1) & 0xFFFF
         ipv4.emit_router_alert(iface.tx_buf, l4 - _IP_HLEN, iface.tx_src, 0, dst, doff,
-                               _PROTO_IGMP, n, 1, iface._ident,
+                               _PROTO_IGMP, n, 1, iface.ident4,
                                ipv4.TOS_INTERNETWORK_CONTROL)
         iface.stats.igmp_reports += 1
-        iface._send(iface.tx_buf, l4 + n)
+        iface.send_frame(iface.tx_buf, l4 + n)
 

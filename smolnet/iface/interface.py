@@ -3,6 +3,13 @@
 # headers are parsed and answered in place (ARP and echo replies reuse the
 # received frame). Nothing on the per-frame path allocates.
 #
+# This class keeps the engine (poll, timers, dispatch by ethertype), what
+# both IP versions share (UDP and TCP delivery, the ICMP error rate limit,
+# sending a frame) and the configuration. Each IP version is a module of
+# functions taking the Interface: ipv4.py (with ARP and ICMPv4), and
+# ipv6.py (with nd.py, mld.py and addr6.py; loaded only when Config.ipv6
+# is on).
+#
 # The socket contract (duck-typed; see smolnet/socket/udp.py for an example):
 #   sock.proto                            IP protocol number served
 #   sock.accepts(iface, l4_off) -> int    0 not mine, 1 wildcard, 2 exact
@@ -22,31 +29,55 @@
 #       payload_off to l4_len were already summed into payload_sum (a folded
 #       sum16, e.g. TCP sums its payload while copying it in): only the bytes
 #       before them are read again.
-# alen 4 is IPv4 (here); alen 16 is IPv6, whose logic lives in ipv6.py,
-# nd.py and addr6.py (loaded only when Config.ipv6 is on).
+# alen 4 is IPv4 (ipv4.py); alen 16 is IPv6 (ipv6.py).
+#
+# The protocol module contract: what ipv4.py, ipv6.py, nd.py, mld.py,
+# igmp.py, reasm4.py and reasm6.py may use besides the above. Every name
+# with an underscore is this class's own: no other module touches one
+# (host_tests/test_layering.py checks).
+#   config, device, mac, link_hlen (0: no link header), mtu, ip_mtu, ttl,
+#   stats, neighbors (neighbor.py, ARP's and ND's), routes (IPv4), sockets,
+#   ip6 (addr6.Ip6State; None without IPv6)
+#   addrs4, plens4, n4   the IPv4 addresses: n4 of them, 4 bytes each in
+#                        addrs4, their prefix lengths in plens4
+#   ident4               the IPv4 Identification last sent
+#   igmp, reasm4, reasm6 igmp.Igmp and the reassemblers; None when off
+#   rx_ip_off, rx_src_off, rx_dst_off, rx_alen, rx_cast
+#                        the context of the packet being delivered, set by
+#                        ipv4.rx() and ipv6.rx() (and by the reassemblers
+#                        for the error they send); rx_cast: _CAST_* below
+#   tx_dst, tx_alen      the destination and family (4 or 16) of the
+#                        packet in tx_buf: with tx_src and tx_room, set by
+#                        tx_begin() or a module's begin_reply()
+#   scratch              16 bytes for the duration of one call
+#   send_frame(buf, n) -> bool   pad to the Ethernet minimum, send, count
+#   find_socket(proto, l4) -> sock or None   the best sock.accepts()
+#   rx_udp(l4, l4len, now), rx_tcp(l4, l4len, now)
+#       the datagram or segment at l4 of the packet in context: checksum,
+#       deliver, or answer a closed port (ICMP port unreachable, RST)
+#   icmp_allowed(now) -> bool    the ICMP error rate limit both families
+#       share (RFC 1812 4.3.2.8, RFC 4443 2.4 (f)): True takes a token
 from micropython import const
 from time import ticks_diff
 from ..config import Config
 from ..fast import copy, equal, fill
 from ..phy.device import MEDIUM_ETHERNET
-from ..wire import ethernet, arp, ipv4, icmpv4, udp, ipaddr, checksum
+from ..wire import ethernet, udp, ipaddr, checksum
+from . import ipv4 as v4
 from .neighbor import NeighborCache
 from .route import Routes
 from .stats import Stats
 
 _ETH = const(14)
 _MIN_FRAME = const(60)       # Ethernet minimum without FCS: pad short frames
-_ICMP_QUOTE_MAX = const(548)  # RFC 1812 4.3.2.3: error datagram <= 576 bytes
+# rx_cast: how the packet being delivered was addressed (ipv4.py, ipv6.py
+# and nd.py keep copies)
 _CAST_UNICAST = const(0)
 _CAST_BROADCAST = const(1)
 _CAST_MULTICAST = const(2)
 # copies of smolnet/wire/ipv4.py's protocol numbers (inlined here; test_const_copies.py checks)
-_PROTO_ICMP = const(1)
-_PROTO_IGMP = const(2)
 _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
-# copy of smolnet/wire/tcp.py's CHECKSUM (_TCP_CHECKSUM is CHECKSUM there)
-_TCP_CHECKSUM = const(16)
 
 
 class Interface:
@@ -67,12 +98,12 @@ class Interface:
         self.tx_buf = bytearray(self.mtu)
         self.tx_src = bytearray(16)
         self.tx_room = 0
-        self._tx_dst = bytearray(16)
-        self._tx_alen = 4            # family of the packet tx_begin started
-        self._scratch = bytearray(16)
-        self._ip4 = bytearray(4 * cfg.addrs)
-        self._plen4 = bytearray(cfg.addrs)
-        self._n4 = 0
+        self.tx_dst = bytearray(16)
+        self.tx_alen = 4             # family of the packet tx_begin started
+        self.scratch = bytearray(16)
+        self.addrs4 = bytearray(4 * cfg.addrs)
+        self.plens4 = bytearray(cfg.addrs)
+        self.n4 = 0
         self.neighbors = NeighborCache(cfg.neighbors, cfg.neighbor_ttl_ms, cfg.neighbor_retry_ms)
         self.neighbor_retry_ms = cfg.neighbor_retry_ms
         self.routes = Routes(cfg.routes)
@@ -80,7 +111,7 @@ class Interface:
         self.sockets = []
         self.ttl = cfg.ttl
         self._rx_more = False       # the last poll() left frames in the device
-        self._ident = 0
+        self.ident4 = 0
         self._icmp_tokens = cfg.icmp_error_burst
         self._icmp_refill = 0
         # context of the packet being delivered (see the contract above)
@@ -104,19 +135,19 @@ class Interface:
             self.routes6 = self.ip6.routes
         # IPv4 multicast groups and IGMP (RFC 3376); MLD for IPv6 lives
         # with the IPv6 code (ipv6.py, mld.py)
-        self._igmp = None
+        self.igmp = None
         if cfg.multicast_groups:
             from .igmp import Igmp
-            self._igmp = Igmp(cfg)
+            self.igmp = Igmp(cfg)
         # IPv4 fragment reassembly (reasm4.py); off: fragments are dropped
-        self._reasm = None
-        self._reasm6 = None      # IPv6's (reasm6.py), called from ipv6.py
+        self.reasm4 = None
+        self.reasm6 = None       # IPv6's (reasm6.py), called from ipv6.py
         if cfg.reassembly_slots and cfg.reassembly_size:
             from .reasm4 import Reassembler4
-            self._reasm = Reassembler4(cfg, self.link_hlen)
+            self.reasm4 = Reassembler4(cfg, self.link_hlen)
             if cfg.ipv6:
                 from .reasm6 import Reassembler6
-                self._reasm6 = Reassembler6(cfg, self.link_hlen)
+                self.reasm6 = Reassembler6(cfg, self.link_hlen)
 
     # --- configuration (allocates; not for the hot path) ----------------
     def add_ip(self, cidr):
@@ -125,15 +156,15 @@ class Interface:
         if ":" in cidr:
             return self._add_ip6(cidr)
         addr, plen = ipaddr.parse_cidr4(cidr)
-        for i in range(self._n4):
-            if equal(self._ip4, 4 * i, addr, 0, 4):
-                self._plen4[i] = plen
+        for i in range(self.n4):
+            if equal(self.addrs4, 4 * i, addr, 0, 4):
+                self.plens4[i] = plen
                 return
-        if self._n4 == len(self._plen4):
+        if self.n4 == len(self.plens4):
             raise OSError(12)  # ENOMEM: Config.addrs is full
-        copy(self._ip4, 4 * self._n4, addr, 0, 4)
-        self._plen4[self._n4] = plen
-        self._n4 += 1
+        copy(self.addrs4, 4 * self.n4, addr, 0, 4)
+        self.plens4[self.n4] = plen
+        self.n4 += 1
 
     def _need6(self):
         if self.ip6 is None:
@@ -147,25 +178,25 @@ class Interface:
         if ":" in cidr:
             return self._need6().remove_cidr(cidr)
         addr, _ = ipaddr.parse_cidr4(cidr)
-        for i in range(self._n4):
-            if equal(self._ip4, 4 * i, addr, 0, 4):
-                last = self._n4 - 1
-                copy(self._ip4, 4 * i, self._ip4, 4 * last, 4)
-                self._plen4[i] = self._plen4[last]
-                self._n4 = last
+        for i in range(self.n4):
+            if equal(self.addrs4, 4 * i, addr, 0, 4):
+                last = self.n4 - 1
+                copy(self.addrs4, 4 * i, self.addrs4, 4 * last, 4)
+                self.plens4[i] = self.plens4[last]
+                self.n4 = last
                 return True
         return False
 
     def clear_ips(self):
         """Forget every address but the automatic IPv6 link-local one."""
-        self._n4 = 0
+        self.n4 = 0
         if self.ip6 is not None:
             self.ip6.clear()
 
     def ips(self):
         """The IPv4 addresses, 'a.b.c.d/len' (IPv6: ips6())."""
-        return ["%s/%d" % (ipaddr.fmt4(self._ip4, 4 * i), self._plen4[i])
-                for i in range(self._n4)]
+        return ["%s/%d" % (ipaddr.fmt4(self.addrs4, 4 * i), self.plens4[i])
+                for i in range(self.n4)]
 
     def ips6(self):
         """The IPv6 addresses, 'addr/len', with 'tentative' or 'deprecated'
@@ -174,7 +205,7 @@ class Interface:
 
     def ip4(self, i=0):
         """The i-th IPv4 address as bytes, or None."""
-        return bytes(self._ip4[4 * i:4 * i + 4]) if i < self._n4 else None
+        return bytes(self.addrs4[4 * i:4 * i + 4]) if i < self.n4 else None
 
     def join_multicast(self, group):
         """Join a multicast group, '233.252.0.1' or 'ff05::db8:1': frames
@@ -198,15 +229,15 @@ class Interface:
 
     def multicast_groups(self):
         """The groups joined with join_multicast, as strings (IPv4 first)."""
-        g = self._igmp.groups() if self._igmp is not None else []
+        g = self.igmp.groups() if self.igmp is not None else []
         if self._v6 is not None:
             g += self._v6.mld_groups(self)
         return g
 
     def _need_igmp(self):
-        if self._igmp is None:
+        if self.igmp is None:
             raise OSError(95)  # EOPNOTSUPP: Config(multicast_groups=0)
-        return self._igmp
+        return self.igmp
 
     def add_socket(self, sock):
         if sock not in self.sockets:
@@ -234,12 +265,12 @@ class Interface:
         did = False
         if self._nd is not None:
             self._nd.poll(self, now)   # DAD, router solicitations, lifetimes, MLD
-        if self._igmp is not None and self._igmp.poll(self, now):
+        if self.igmp is not None and self.igmp.poll(self, now):
             did = True
-        r = self._reasm
+        r = self.reasm4
         if r is not None and r.busy and r.expire(self, now):
             did = True
-        r = self._reasm6
+        r = self.reasm6
         if r is not None and r.busy and r.expire(self, now):
             did = True
         return did
@@ -295,16 +326,16 @@ class Interface:
         d = -1
         if self._nd is not None:
             d = self._nd.delay(self, now)
-        if self._igmp is not None:
-            t = self._igmp.delay(now)
+        if self.igmp is not None:
+            t = self.igmp.delay(now)
             if t >= 0 and (d < 0 or t < d):
                 d = t
-        r = self._reasm
+        r = self.reasm4
         if r is not None and r.busy:
             t = r.delay(now)
             if t >= 0 and (d < 0 or t < d):
                 d = t
-        r = self._reasm6
+        r = self.reasm6
         if r is not None and r.busy:
             t = r.delay(now)
             if t >= 0 and (d < 0 or t < d):
@@ -329,7 +360,7 @@ class Interface:
         b = self.rx_buf
         if self.link_hlen == 0:
             if n >= 1 and b[0] >> 4 == 4:
-                self._rx_ipv4(0, n, now)
+                v4.rx(self, 0, n, now)
             elif n >= 1 and b[0] >> 4 == 6 and self._v6 is not None:
                 self._v6.rx(self, 0, n, now)
             else:
@@ -344,126 +375,16 @@ class Interface:
             return
         et = ethernet.ethertype(b, 0)
         if et == ethernet.ETHERTYPE_IPV4:
-            self._rx_ipv4(_ETH, n - _ETH, now)
+            v4.rx(self, _ETH, n - _ETH, now)
         elif et == ethernet.ETHERTYPE_ARP:
-            self._rx_arp(_ETH, n - _ETH, now)
+            v4.rx_arp(self, _ETH, n - _ETH, now)
         elif et == ethernet.ETHERTYPE_IPV6 and self._v6 is not None:
             self._v6.rx(self, _ETH, n - _ETH, now)
         else:
             self.stats.drop_unknown_ethertype += 1
 
-    def _is_mine4(self, buf, off):
-        for i in range(self._n4):
-            if equal(self._ip4, 4 * i, buf, off, 4):
-                return True
-        return False
-
-    def _rx_arp(self, off, n, now):
-        b = self.rx_buf
-        st = self.stats
-        if not arp.check(b, off, n):
-            st.drop_bad_arp += 1
-            return
-        spa = off + arp.SPA
-        sha = off + arp.SHA
-        for_us = self._is_mine4(b, off + arp.TPA)
-        # never learn a broadcast/multicast MAC or the 0.0.0.0 of a probe
-        # (RFC 5227 2.1.1)
-        if not b[sha] & 1 and not ipaddr.is_unspecified4(b, spa):
-            if for_us:
-                self.neighbors.fill(b, spa, 4, b, sha, now)
-            else:
-                self.neighbors.update(b, spa, 4, b, sha, now)
-        if not for_us:
-            st.drop_not_for_us += 1
-            return
-        if arp.operation(b, off) != arp.OP_REQUEST:
-            return
-        # answer in place: the request becomes the reply
-        s = self._scratch
-        copy(s, 0, b, sha, 6)
-        copy(s, 6, b, spa, 4)
-        copy(s, 10, b, off + arp.TPA, 4)
-        arp.emit(b, off, arp.OP_REPLY, self.mac, 0, s, 10, s, 0, s, 6)
-        ethernet.emit(b, 0, s, 0, self.mac, 0, ethernet.ETHERTYPE_ARP)
-        st.arp_replies += 1
-        self._send(b, _ETH + arp.LEN)
-
-    def _rx_ipv4(self, off, n, now):
-        b = self.rx_buf
-        st = self.stats
-        r = ipv4.check(b, off, n)
-        if r != ipv4.OK:
-            if r == ipv4.ERR_CHECKSUM:
-                st.drop_bad_checksum += 1
-            elif r == ipv4.ERR_VERSION:
-                st.drop_bad_ip_version += 1
-            else:
-                st.drop_bad_ip_length += 1
-            return
-        src = off + ipv4.SRC
-        dst = off + ipv4.DST
-        if self._is_mine4(b, dst):
-            cast = _CAST_UNICAST
-        elif ipaddr.is_broadcast4(b, dst) or self._is_subnet_broadcast(b, dst):
-            cast = _CAST_BROADCAST
-        elif ipaddr.is_multicast4(b, dst) and self._is_joined4(b, dst):
-            cast = _CAST_MULTICAST
-        elif self.config.any_ip and not ipaddr.is_multicast4(b, dst) and \
-                not ipaddr.is_unspecified4(b, dst):
-            cast = _CAST_UNICAST    # any-IP: every unicast destination is ours
-        else:
-            st.drop_not_for_us += 1
-            return
-        # RFC 1122 3.2.1.3: discard a source that is broadcast or multicast
-        if ipaddr.is_multicast4(b, src) or ipaddr.is_broadcast4(b, src) or \
-                self._is_subnet_broadcast(b, src):
-            st.drop_bad_src += 1
-            return
-        if ipv4.is_fragment(b, off):
-            # held until whole; the rebuilt datagram comes back through here
-            if self._reasm is None:
-                st.drop_fragment += 1
-            else:
-                self._reasm.rx(self, off, cast, now)
-            return
-        hl = ipv4.header_len(b, off)
-        l4 = off + hl
-        l4len = ipv4.total_len(b, off) - hl
-        self.rx_ip_off = off
-        self.rx_src_off = src
-        self.rx_dst_off = dst
-        self.rx_alen = 4
-        self.rx_cast = cast
-        p = ipv4.protocol(b, off)
-        if p == _PROTO_UDP:
-            self._rx_udp(l4, l4len, now)
-        elif p == _PROTO_ICMP:
-            self._rx_icmp4(l4, l4len, now)
-        elif p == _PROTO_TCP:
-            self._rx_tcp(l4, l4len, now)
-        elif p == _PROTO_IGMP and self._igmp is not None:
-            self._igmp.rx(self, l4, l4len, now)
-        else:
-            st.drop_unknown_protocol += 1
-            # RFC 1122 3.2.2.1: protocol unreachable for unknown transports
-            if cast == _CAST_UNICAST:
-                self._icmp_error(icmpv4.TYPE_DEST_UNREACHABLE,
-                                 icmpv4.CODE_PROTO_UNREACHABLE, now)
-
-    def _is_subnet_broadcast(self, buf, off):
-        for i in range(self._n4):
-            if ipaddr.is_subnet_broadcast4(buf, off, self._ip4, 4 * i, self._plen4[i]):
-                return True
-        return False
-
-    def _is_joined4(self, buf, off):
-        # 224.0.0.1, all systems (RFC 1112 4), and the groups joined
-        if buf[off] == 224 and buf[off + 1] == 0 and buf[off + 2] == 0 and buf[off + 3] == 1:
-            return True
-        return self._igmp is not None and self._igmp.joined(buf, off)
-
-    def _find_socket(self, proto, l4):
+    # --- what both IP versions deliver through (the contract above) ------
+    def find_socket(self, proto, l4):
         best = None
         best_score = 0
         for s in self.sockets:
@@ -476,7 +397,7 @@ class Interface:
                         break
         return best
 
-    def _rx_udp(self, l4, l4len, now):
+    def rx_udp(self, l4, l4len, now):
         b = self.rx_buf
         st = self.stats
         if l4len < udp.HEADER_LEN:
@@ -486,27 +407,26 @@ class Interface:
         if ul < udp.HEADER_LEN or ul > l4len:
             st.drop_malformed += 1
             return
-        v4 = self.rx_alen == 4
+        is4 = self.rx_alen == 4
         # RFC 8200 8.1: the IPv6 pseudo-header, and a zero checksum is invalid
         ps = checksum.pseudo(b, self.rx_src_off, b, self.rx_dst_off, self.rx_alen, _PROTO_UDP, ul)
-        if not udp.check(b, l4, l4len, ps, v4):
+        if not udp.check(b, l4, l4len, ps, is4):
             st.drop_bad_checksum += 1
             return
-        s = self._find_socket(_PROTO_UDP, l4)
+        s = self.find_socket(_PROTO_UDP, l4)
         if s is None:
             st.drop_no_socket += 1
             # RFC 1122 4.1.3.1: port unreachable, but never for broadcast or
             # multicast datagrams (3.2.2; RFC 4443 2.4 (e.3) on IPv6)
             if self.rx_cast == _CAST_UNICAST:
-                if v4:
-                    self._icmp_error(icmpv4.TYPE_DEST_UNREACHABLE,
-                                     icmpv4.CODE_PORT_UNREACHABLE, now)
+                if is4:
+                    v4.port_unreachable(self, now)
                 else:
                     self._v6.port_unreachable(self, now)
             return
         s.process(self, l4, ul, now)
 
-    def _rx_tcp(self, l4, l4len, now):
+    def rx_tcp(self, l4, l4len, now):
         b = self.rx_buf
         st = self.stats
         if l4len < 20 or (b[l4 + 12] >> 4) * 4 < 20 or (b[l4 + 12] >> 4) * 4 > l4len:
@@ -517,7 +437,7 @@ class Interface:
         if not checksum.verify(b, l4, l4len, ps):
             st.drop_bad_checksum += 1
             return
-        s = self._find_socket(_PROTO_TCP, l4)
+        s = self.find_socket(_PROTO_TCP, l4)
         if s is None:
             st.drop_no_socket += 1
             if self.rx_cast == _CAST_UNICAST:
@@ -536,63 +456,15 @@ class Interface:
             from ..wire import tcp
         except ImportError:
             return
-        off = self._begin_reply() if self.rx_alen == 4 else self._v6.begin_reply(self)
+        off = v4.begin_reply(self) if self.rx_alen == 4 else self._v6.begin_reply(self)
         if off < 0:
             return
         n = tcp.emit_rst_reply(self.tx_buf, off, b, l4, l4len)
         if n > 0:
             self.tx_finish(_PROTO_TCP, n)
 
-    def _rx_icmp4(self, l4, l4len, now):
-        b = self.rx_buf
-        st = self.stats
-        if not icmpv4.check(b, l4, l4len):
-            st.drop_bad_checksum += 1
-            return
-        t = icmpv4.msg_type(b, l4)
-        if t == icmpv4.TYPE_ECHO_REQUEST:
-            if self.rx_cast != _CAST_UNICAST:
-                st.drop_icmp_broadcast += 1  # RFC 1122 3.2.2.6 MAY discard
-                return
-            self._echo_reply(l4, l4len)
-            return
-        s = self._find_socket(_PROTO_ICMP, l4)
-        if s is not None:
-            s.process(self, l4, l4len, now)
-        elif icmpv4.is_error(t):
-            st.icmp_errors_received += 1
-        else:
-            st.drop_no_socket += 1
-
-    def _echo_reply(self, l4, l4len):
-        # reply in place: swap addresses, flip the type, patch the checksum
-        b = self.rx_buf
-        ip = self.rx_ip_off
-        lh = self.link_hlen
-        if l4 != ip + ipv4.HEADER_LEN:  # drop the request's IP options
-            copy(b, ip + ipv4.HEADER_LEN, b, l4, l4len)
-            l4 = ip + ipv4.HEADER_LEN
-        s = self._scratch
-        copy(s, 0, b, self.rx_src_off, 4)
-        copy(s, 4, b, self.rx_dst_off, 4)
-        self._ident = (self._ident + 1) & 0xFFFF
-        ipv4.emit(b, ip, s, 4, s, 0, _PROTO_ICMP, l4len, self.ttl, self._ident, False)
-        icmpv4.set_type(b, l4, icmpv4.TYPE_ECHO_REPLY)
-        # RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m = 0x0800 -> m' = 0
-        c = (b[l4 + 2] << 8) | b[l4 + 3]
-        c = (~c & 0xFFFF) + 0xF7FF
-        c = (c & 0xFFFF) + (c >> 16)
-        c = ~c & 0xFFFF
-        b[l4 + 2] = c >> 8
-        b[l4 + 3] = c & 0xFF
-        if lh:
-            copy(b, 0, b, 6, 6)
-            copy(b, 6, self.mac, 0, 6)
-        self.stats.icmp_echo_replies += 1
-        self._send(b, lh + ipv4.HEADER_LEN + l4len)
-
-    # --- ICMP errors ----------------------------------------------------
-    def _icmp_allowed(self, now):
+    # --- the ICMP error rate limit, both families' ---------------------
+    def icmp_allowed(self, now):
         cfg = self.config
         if self._icmp_tokens < cfg.icmp_error_burst:
             k = ticks_diff(now, self._icmp_refill) // cfg.icmp_error_interval_ms
@@ -608,133 +480,22 @@ class Interface:
         self._icmp_tokens -= 1
         return True
 
-    def _begin_reply(self):
-        """Start a reply to the packet in rx_buf: link header back to its
-        sender's MAC, IPv4 addresses swapped. Returns the L4 offset."""
-        b = self.rx_buf
-        t = self.tx_buf
-        lh = self.link_hlen
-        if lh:
-            ethernet.emit(t, 0, b, 6, self.mac, 0, ethernet.ETHERTYPE_IPV4)
-        copy(self.tx_src, 0, b, self.rx_dst_off, 4)
-        copy(self._tx_dst, 0, b, self.rx_src_off, 4)
-        self._tx_alen = 4
-        self.tx_room = self.ip_mtu - ipv4.HEADER_LEN
-        return lh + ipv4.HEADER_LEN
-
-    def _icmp_error(self, t, code, now):
-        # RFC 1122 3.2.2: not about ICMP errors, non-first fragments or
-        # sources that are not a single host
-        b = self.rx_buf
-        ip = self.rx_ip_off
-        if ipaddr.is_unspecified4(b, self.rx_src_off):
-            return
-        if ipv4.protocol(b, ip) == _PROTO_ICMP:
-            l4 = ip + ipv4.header_len(b, ip)
-            if icmpv4.is_error(icmpv4.msg_type(b, l4)):
-                return
-        if not self._icmp_allowed(now):
-            self.stats.icmp_errors_rate_limited += 1
-            return
-        q = ipv4.total_len(b, ip)
-        if q > _ICMP_QUOTE_MAX:
-            q = _ICMP_QUOTE_MAX
-        if q > self.ip_mtu - ipv4.HEADER_LEN - icmpv4.HEADER_LEN:
-            q = self.ip_mtu - ipv4.HEADER_LEN - icmpv4.HEADER_LEN
-        off = self._begin_reply()
-        n = icmpv4.emit_error(self.tx_buf, off, t, code, b, ip, q)
-        self.stats.icmp_errors_sent += 1
-        self.tx_finish(_PROTO_ICMP, n)
-
     # --- transmit -------------------------------------------------------
     def tx_begin(self, dst, doff, alen, src, soff, now):
-        if alen != 4:
-            if alen == 16 and self._v6 is not None:
-                return self._v6.tx_begin(self, dst, doff, src, soff, now)
-            self.stats.tx_no_route += 1
-            return -2  # no IPv6 in this Config
-        t = self.tx_buf
-        lh = self.link_hlen
-        on_link = self._pick_source(dst, doff, src, soff)
-        if lh:
-            if ipaddr.is_broadcast4(dst, doff) or self._is_subnet_broadcast(dst, doff):
-                copy(t, 0, ethernet.BROADCAST, 0, 6)
-            elif ipaddr.is_multicast4(dst, doff):
-                ethernet.ipv4_multicast_mac(t, 0, dst, doff)
-            else:
-                nh, nhoff = dst, doff
-                if not on_link:
-                    g = self.routes.lookup(dst, doff)
-                    if g < 0:
-                        self.stats.tx_no_route += 1
-                        return -2
-                    nh, nhoff = self.routes.gws, g
-                i = self.neighbors.lookup(nh, nhoff, 4, now)
-                if i < 0:
-                    self.stats.tx_neighbor_pending += 1
-                    self._arp_request(nh, nhoff, now)
-                    return -1
-                copy(t, 0, self.neighbors.macs, 6 * i, 6)
-            copy(t, 6, self.mac, 0, 6)
-            ethernet.set_ethertype(t, 0, ethernet.ETHERTYPE_IPV4)
-        copy(self._tx_dst, 0, dst, doff, 4)
-        self._tx_alen = 4
-        self.tx_room = self.ip_mtu - ipv4.HEADER_LEN
-        return lh + ipv4.HEADER_LEN
-
-    def _pick_source(self, dst, doff, src, soff):
-        """Sets tx_src; True if dst is on a connected prefix."""
-        on_link = -1
-        for i in range(self._n4):
-            if ipaddr.same_prefix(dst, doff, self._ip4, 4 * i, self._plen4[i]):
-                on_link = i
-                break
-        if src is not None and not ipaddr.is_unspecified4(src, soff):
-            copy(self.tx_src, 0, src, soff, 4)
-        elif on_link >= 0:
-            copy(self.tx_src, 0, self._ip4, 4 * on_link, 4)
-        elif self._n4:
-            copy(self.tx_src, 0, self._ip4, 0, 4)
-        else:
-            fill(self.tx_src, 0, 4, 0)  # no address yet (DHCP): 0.0.0.0
-        return on_link >= 0
-
-    def _arp_request(self, nh, nhoff, now):
-        if not self.neighbors.request_due(nh, nhoff, 4, now):
-            return
-        t = self.tx_buf
-        ethernet.emit(t, 0, ethernet.BROADCAST, 0, self.mac, 0, ethernet.ETHERTYPE_ARP)
-        z = self._scratch
-        fill(z, 0, 6, 0)
-        arp.emit(t, _ETH, arp.OP_REQUEST, self.mac, 0, self.tx_src, 0, z, 0, nh, nhoff)
-        self.stats.arp_requests += 1
-        self._send(t, _ETH + arp.LEN)
+        if alen == 4:
+            return v4.tx_begin(self, dst, doff, src, soff, now)
+        if alen == 16 and self._v6 is not None:
+            return self._v6.tx_begin(self, dst, doff, src, soff, now)
+        self.stats.tx_no_route += 1
+        return -2  # no IPv6 in this Config
 
     def tx_finish(self, proto, l4len, payload_off=-1, payload_sum=0):
-        if self._tx_alen == 16:
-            return self._v6.tx_finish(self, proto, l4len, payload_off, payload_sum)
-        t = self.tx_buf
-        ip = self.link_hlen
-        l4 = ip + ipv4.HEADER_LEN
-        self._ident = (self._ident + 1) & 0xFFFF
-        # RFC 1112 6.1: multicast leaves with TTL 1 unless asked otherwise
-        ttl = 1 if self._tx_dst[0] & 0xF0 == 0xE0 else self.ttl
-        ipv4.emit(t, ip, self.tx_src, 0, self._tx_dst, 0, proto, l4len, ttl,
-                  self._ident, proto == _PROTO_TCP)
-        if proto == _PROTO_UDP:
-            ps = checksum.pseudo4(self.tx_src, 0, self._tx_dst, 0, _PROTO_UDP, l4len)
-            udp.fill_checksum(t, l4, l4len, ps)
-        elif proto == _PROTO_TCP:
-            ps = checksum.pseudo4(self.tx_src, 0, self._tx_dst, 0, _PROTO_TCP, l4len)
-            t[l4 + _TCP_CHECKSUM] = 0
-            t[l4 + _TCP_CHECKSUM + 1] = 0
-            ps = checksum.sum_with_part(t, l4, l4len, ps, payload_off, payload_sum)
-            checksum.put(t, l4 + _TCP_CHECKSUM, checksum.finish(ps))
-        elif proto == _PROTO_ICMP:
-            icmpv4.fill_checksum(t, l4, l4len)
-        return self._send(t, l4 + l4len)
+        # the family's function picked, then called: a method call on the
+        # module would cost the frame a twelfth word (tools/frame_sizes.py)
+        return (v4.tx_finish if self.tx_alen == 4 else self._v6.tx_finish)(
+            self, proto, l4len, payload_off, payload_sum)
 
-    def _send(self, buf, n):
+    def send_frame(self, buf, n):
         if self.link_hlen and n < _MIN_FRAME:
             fill(buf, n, _MIN_FRAME - n, 0)
             n = _MIN_FRAME

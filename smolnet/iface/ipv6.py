@@ -75,10 +75,10 @@ def _walk(iface, off, end, cast, now):
     p = off + _HLEN
     while True:
         if nh == _PROTO_UDP:
-            iface._rx_udp(p, end - p, now)
+            iface.rx_udp(p, end - p, now)
             return
         if nh == _PROTO_TCP:
-            iface._rx_tcp(p, end - p, now)
+            iface.rx_tcp(p, end - p, now)
             return
         if nh == _PROTO_ICMPV6:
             _rx_icmp6(iface, p, end - p, now)
@@ -121,7 +121,7 @@ def _walk(iface, off, end, cast, now):
             if not ipv6.frag_is_atomic(b, p):
                 # held until whole (reasm6.py); the rebuilt packet comes
                 # back through rx()
-                r = iface._reasm6
+                r = iface.reasm6
                 if r is None:
                     st.drop_fragment += 1
                 else:
@@ -163,7 +163,7 @@ def _rx_icmp6(iface, l4, l4len, now):
             t == icmpv6.TYPE_MLD2_REPORT:
         mld.rx(iface, t, l4, l4len, now)
         return
-    s = iface._find_socket(_PROTO_ICMPV6, l4)
+    s = iface.find_socket(_PROTO_ICMPV6, l4)
     if s is not None:
         s.process(iface, l4, l4len, now)
     elif icmpv6.is_error(t):
@@ -195,7 +195,7 @@ def _echo_reply(iface, l4, l4len):
         copy(b, ip + _HLEN, b, l4, l4len)
         l4 = ip + _HLEN
     if iface.rx_cast == _CAST_UNICAST:
-        s = iface._scratch
+        s = iface.scratch
         copy(s, 0, b, src, 16)
         copy(b, src, b, dst, 16)
         copy(b, dst, s, 0, 16)
@@ -222,7 +222,7 @@ def _echo_reply(iface, l4, l4len):
         copy(b, 0, b, 6, 6)
         copy(b, 6, iface.mac, 0, 6)
     iface.stats.icmp_echo_replies += 1
-    iface._send(b, lh + _HLEN + l4len)
+    iface.send_frame(b, lh + _HLEN + l4len)
 
 
 # --- multicast groups (Interface.join_multicast and friends) -------------------
@@ -269,7 +269,7 @@ def icmp_error(iface, t, code, param, now):
     # (e.1)/(e.2): never about an error or a redirect
     if _carries_icmp_error(b, ip, end):
         return
-    if not iface._icmp_allowed(now):
+    if not iface.icmp_allowed(now):
         iface.stats.icmp_errors_rate_limited += 1
         return
     q = end - ip
@@ -323,7 +323,7 @@ def begin_reply(iface):
     b = iface.rx_buf
     t = iface.tx_buf
     lh = iface.link_hlen
-    copy(iface._tx_dst, 0, b, iface.rx_src_off, 16)
+    copy(iface.tx_dst, 0, b, iface.rx_src_off, 16)
     if iface.rx_cast == _CAST_UNICAST:
         copy(iface.tx_src, 0, b, iface.rx_dst_off, 16)
     else:
@@ -334,7 +334,7 @@ def begin_reply(iface):
         copy(iface.tx_src, 0, a.addrs, 16 * i, 16)
     if lh:
         ethernet.emit(t, 0, b, 6, iface.mac, 0, ethernet.ETHERTYPE_IPV6)
-    iface._tx_alen = 16
+    iface.tx_alen = 16
     iface.tx_room = mtu(iface) - _HLEN
     return lh + _HLEN
 
@@ -376,8 +376,8 @@ def tx_begin(iface, dst, doff, src, soff, now):
             copy(t, 0, iface.neighbors.macs, 6 * j, 6)
         copy(t, 6, iface.mac, 0, 6)
         ethernet.set_ethertype(t, 0, ethernet.ETHERTYPE_IPV6)
-    copy(iface._tx_dst, 0, dst, doff, 16)
-    iface._tx_alen = 16
+    copy(iface.tx_dst, 0, dst, doff, 16)
+    iface.tx_alen = 16
     iface.tx_room = mtu(iface) - _HLEN
     return lh + _HLEN
 
@@ -404,7 +404,7 @@ def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
     l4 = ip + _HLEN
     if proto == _PROTO_ICMP:
         proto = _PROTO_ICMPV6
-    d = iface._tx_dst
+    d = iface.tx_dst
     hl = _MCAST_HOPS if ipv6.is_multicast(d, 0) else iface.ip6.hop_limit
     ipv6.emit(t, ip, iface.tx_src, 0, d, 0, proto, l4len, hl)
     ps = checksum.pseudo6(iface.tx_src, 0, d, 0, proto, l4len)
@@ -417,4 +417,4 @@ def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
         checksum.put(t, l4 + _TCP_CHECKSUM, checksum.finish(ps))
     elif proto == _PROTO_ICMPV6:
         icmpv6.fill_checksum(t, l4, l4len, ps)
-    return iface._send(t, l4 + l4len)
+    return iface.send_frame(t, l4 + l4len)

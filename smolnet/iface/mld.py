@@ -542,4 +542,4 @@ def _send(iface, dst, doff, n):
     l4 = lh + _HLEN + _HBH
     icmpv6.fill_checksum(t, l4, n, checksum.pseudo6(src, 0, dst, doff, _PROTO_ICMPV6, n))
     iface.stats.mld_reports += 1
-    iface._send(t, l4 + n)
+    iface.send_frame(t, l4 + n)

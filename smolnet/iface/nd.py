@@ -95,11 +95,11 @@ def _rx_ns(iface, l4, n, now):
     t = iface.tx_buf
     copy(iface.tx_src, 0, b, tgt, 16)
     if unspec:
-        ipv6.all_nodes(iface._tx_dst, 0)
-        ethernet.ipv6_multicast_mac(t, 0, iface._tx_dst, 0)
+        ipv6.all_nodes(iface.tx_dst, 0)
+        ethernet.ipv6_multicast_mac(t, 0, iface.tx_dst, 0)
         flags = ndisc.NA_OVERRIDE
     else:
-        copy(iface._tx_dst, 0, b, src, 16)
+        copy(iface.tx_dst, 0, b, src, 16)
         copy(t, 0, b, sl + 2 if sl >= 0 else 6, 6)
         flags = ndisc.NA_SOLICITED | ndisc.NA_OVERRIDE
     k = ndisc.emit_na(t, iface.link_hlen + _HLEN, flags, b, tgt, iface.mac, 0)
@@ -159,8 +159,8 @@ def solicit(iface, nh, nhoff, now):
     if not iface.neighbors.request_due(nh, nhoff, 16, now):
         return
     t = iface.tx_buf
-    ipv6.solicited_node(iface._tx_dst, 0, nh, nhoff)
-    ethernet.ipv6_multicast_mac(t, 0, iface._tx_dst, 0)
+    ipv6.solicited_node(iface.tx_dst, 0, nh, nhoff)
+    ethernet.ipv6_multicast_mac(t, 0, iface.tx_dst, 0)
     k = ndisc.emit_ns(t, iface.link_hlen + _HLEN, nh, nhoff, iface.mac, 0)
     iface.stats.nd_solicits += 1
     _send(iface, k)
@@ -168,15 +168,15 @@ def solicit(iface, nh, nhoff, now):
 
 def _send(iface, k):
     """Send the ND message of k bytes in tx_buf; the Ethernet destination
-    is in place, tx_src/_tx_dst hold the addresses."""
+    is in place, tx_src/tx_dst hold the addresses."""
     t = iface.tx_buf
     ip = iface.link_hlen
     copy(t, 6, iface.mac, 0, 6)
     ethernet.set_ethertype(t, 0, ethernet.ETHERTYPE_IPV6)
-    ipv6.emit(t, ip, iface.tx_src, 0, iface._tx_dst, 0, _PROTO_ICMPV6, k, _ND_HOPS)
+    ipv6.emit(t, ip, iface.tx_src, 0, iface.tx_dst, 0, _PROTO_ICMPV6, k, _ND_HOPS)
     icmpv6.fill_checksum(t, ip + _HLEN, k,
-                         checksum.pseudo6(iface.tx_src, 0, iface._tx_dst, 0, _PROTO_ICMPV6, k))
-    iface._send(t, ip + _HLEN + k)
+                         checksum.pseudo6(iface.tx_src, 0, iface.tx_dst, 0, _PROTO_ICMPV6, k))
+    iface.send_frame(t, ip + _HLEN + k)
 
 
 # --- router advertisements (RFC 4861 6.3.4, RFC 4862 5.5.3) -----------------
@@ -247,7 +247,7 @@ def _prefix_info(iface, b, p, now_s):
     if i < 0:
         if valid == 0:
             return
-        s = iface._scratch
+        s = iface.scratch
         copy(s, 0, b, pfx, 8)
         ipv6.interface_id_eui64(s, 8, iface.mac, 0)
         i = v6.add(s, 0, 64, SLAAC)
@@ -282,8 +282,8 @@ def _dad_probe(iface, i):
     a = iface.ip6.addrs
     t = iface.tx_buf
     fill(iface.tx_src, 0, 16, 0)               # 5.4.2: from ::, no source option
-    ipv6.solicited_node(iface._tx_dst, 0, a.addrs, 16 * i)
-    ethernet.ipv6_multicast_mac(t, 0, iface._tx_dst, 0)
+    ipv6.solicited_node(iface.tx_dst, 0, a.addrs, 16 * i)
+    ethernet.ipv6_multicast_mac(t, 0, iface.tx_dst, 0)
     k = ndisc.emit_ns(t, iface.link_hlen + _HLEN, a.addrs, 16 * i, None, 0)
     iface.stats.nd_solicits += 1
     _send(iface, k)
@@ -294,8 +294,8 @@ def _send_rs(iface):
     from :: without it."""
     a = iface.ip6.addrs
     t = iface.tx_buf
-    ipv6.all_routers(iface._tx_dst, 0)
-    ethernet.ipv6_multicast_mac(t, 0, iface._tx_dst, 0)
+    ipv6.all_routers(iface.tx_dst, 0)
+    ethernet.ipv6_multicast_mac(t, 0, iface.tx_dst, 0)
     i = -1
     for j in range(a.n):
         if a.origin[j] == LINK_LOCAL and a.state[j] != TENTATIVE:

@@ -26,6 +26,7 @@
 from micropython import const
 from ..fast import copy
 from ..wire import ipv4, icmpv4
+from . import ipv4 as v4
 from .reasm import Reassembler
 
 # RFC 791 3.1 header fields the codec has no setter for:
@@ -89,7 +90,7 @@ class Reassembler4(Reassembler):
             self._deliver(iface, i, now)
 
     def _keep_header(self, i, b, off, size):
-        # the link header says where replies go (Interface._begin_reply);
+        # the link header says where replies go (v4.begin_reply);
         # the IP header, as fragment zero's with its own length and no
         # options, is what a Time Exceeded quotes until the datagram is whole
         buf = self._bufs[i]
@@ -122,7 +123,7 @@ class Reassembler4(Reassembler):
         saved = iface.rx_buf
         iface.rx_buf = buf
         try:
-            iface._rx_ipv4(ip, tl, now)   # checks it again and dispatches
+            v4.rx(iface, ip, tl, now)   # checks it again and dispatches
         finally:
             iface.rx_buf = saved
             self._free(i)
@@ -140,7 +141,7 @@ class Reassembler4(Reassembler):
         iface.rx_alen = 4
         iface.rx_cast = _CAST_UNICAST
         try:
-            iface._icmp_error(icmpv4.TYPE_TIME_EXCEEDED, _CODE_REASSEMBLY, now)
+            v4.icmp_error(iface, icmpv4.TYPE_TIME_EXCEEDED, _CODE_REASSEMBLY, now)
         finally:
             iface.rx_buf = saved
 

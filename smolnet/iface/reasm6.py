@@ -34,6 +34,7 @@
 from micropython import const
 from ..fast import copy
 from ..wire import ipv6, icmpv6
+from . import ipv6 as v6
 from .reasm import Reassembler
 
 # copy of smolnet/wire/ipv6.py's _PAYLOAD_LEN (inlined here; test_const_copies.py checks)
@@ -75,7 +76,6 @@ class Reassembler6(Reassembler):
         checked everything before p."""
         b = iface.rx_buf
         st = iface.stats
-        v6 = iface._v6
         if self._delivering:
             # a Fragment header inside a rebuilt packet: nobody sends that
             # and the slot being delivered must not be reused under it
@@ -144,7 +144,7 @@ class Reassembler6(Reassembler):
         iface.rx_buf = buf
         self._delivering = True
         try:
-            iface._v6.rx(iface, ip, ipv6.HEADER_LEN + plen, now)  # walks it again
+            v6.rx(iface, ip, ipv6.HEADER_LEN + plen, now)  # walks it again
         finally:
             self._delivering = False
             iface.rx_buf = saved
@@ -171,7 +171,7 @@ class Reassembler6(Reassembler):
         iface.rx_dst_off = ip + ipv6.DST
         iface.rx_alen = 16
         iface.rx_cast = _CAST_UNICAST
-        iface._v6.icmp_error(iface, icmpv6.TYPE_TIME_EXCEEDED, _CODE_REASSEMBLY, 0, now)
+        v6.icmp_error(iface, icmpv6.TYPE_TIME_EXCEEDED, _CODE_REASSEMBLY, 0, now)
 
 
 def _chain_complete(b, p, end, nh):
