@@ -272,5 +272,9 @@ def test_mdns_dig_asks_for_a_and_aaaa(target):
     assert sorted(_answers(r6.stdout)) == [SMOLNET_IP6, "fe80::ff:fe00:1"], r6.stdout
     lines = sorted(m6.stdout.splitlines())
     assert lines == ["6666 28 10 %s" % SMOLNET_IP6, "6666 28 10 fe80::ff:fe00:1"], m6.stdout
+    # RFC 6762 11: every message with IP TTL / hop limit 255, unicast too
+    ttl4 = pcap_fields(target.pcap, ["ip.ttl"], "ip && udp.srcport == 5353")
+    hlim = pcap_fields(target.pcap, ["ipv6.hlim"], "ipv6 && udp.srcport == 5353")
+    assert ttl4 and hlim and {tuple(x) for x in ttl4 + hlim} == {("255",)}, (ttl4, hlim)
     m = counters(out, "mdns")
     assert m["queries"] == 3 and m["conflicts"] == 0, out

@@ -278,3 +278,60 @@ def test_idle_responder_allocates_nothing():
         return r.state
 
     assert heap_locked(idle_polls) == READY
+
+
+def _frames_from_b(p, ms):
+    # B runs alone; what it sends waits in A's receive queue: take it raw
+    out = []
+    buf = bytearray(1600)
+    for _ in range(0, ms, 10):
+        p.b.poll(p.clock.t)
+        p.clock.t += 10
+        while True:
+            n = p.dev_a.recv_into(buf)
+            if n <= 0:
+                break
+            out.append(bytes(buf[:n]))
+    return out
+
+
+def _udp_hops(frames, sport):
+    # [(family, TTL or hop limit)] of the UDP datagrams from port sport
+    out = []
+    for f in frames:
+        if f[12:14] == b"\x08\x00" and f[23] == 17 and f[34:36] == bytes([sport >> 8, sport & 255]):
+            out.append((4, f[22]))
+        elif f[12:14] == b"\x86\xdd" and f[20] == 17 and f[54:56] == bytes([sport >> 8, sport & 255]):
+            out.append((6, f[21]))
+    return out
+
+
+def test_everything_leaves_with_hop_limit_255():
+    # RFC 6762 11: IP TTL / hop limit 255 on every mDNS message, so a
+    # receiver can tell it came from the link
+    p = NetPair()
+    MdnsResponder(p.b, "board")
+    hops = _udp_hops(_frames_from_b(p, 3000), PORT)
+    assert sorted(set(hops)) == [(4, 255), (6, 255)] and len(hops) == 10, hops
+
+
+def test_udp_hop_limit_is_per_socket():
+    # a plain socket's datagrams: Config.ttl unicast, 1 multicast; a socket
+    # with hop_limit set: that, both ways
+    p = NetPair()
+    warm = UdpSocket()                 # B learns A's MAC first (ARP)
+    warm.bind(999)
+    p.b.add_socket(warm)
+    warm.send_to(b"x", 1, ipaddr.parse("192.0.2.1"), 9)
+    p.run(50)
+    plain, set_ = UdpSocket(), UdpSocket()
+    plain.bind(1000)
+    set_.bind(1001)
+    set_.hop_limit = 9
+    for s in (plain, set_):
+        p.b.add_socket(s)
+        for dst in ("192.0.2.1", "233.252.0.1", "ff02::1"):
+            s.send_to(b"x", 1, ipaddr.parse(dst), 9)
+    frames = _frames_from_b(p, 20)
+    assert sorted(_udp_hops(frames, 1000)) == [(4, 1), (4, 64), (6, 1)]
+    assert sorted(_udp_hops(frames, 1001)) == [(4, 9), (4, 9), (6, 9)]

@@ -24,10 +24,11 @@
 # (6.2: "all addresses that are valid on the interface"). Records after the
 # first name point back to it (RFC 1035 4.1.4 compression).
 #
+# Everything it sends leaves with IP TTL / hop limit 255 (11: a receiver may
+# check it to know the message came from the link).
+#
 # Deviations, each counted or said: the first probe goes at once (8.1 asks for
-# a random 0-250 ms delay; a board coming up alone rarely races another);
-# responses leave with IP TTL 1 like all of smolnet's multicast, where 11 asks
-# for 255 (Linux's resolvers accept them); no NSEC for a type we lack (6.1: an
+# a random 0-250 ms delay; a board coming up alone rarely races another); no NSEC for a type we lack (6.1: an
 # AAAA question without IPv6 goes unanswered), no known-answer suppression, no
 # simultaneous-probe tiebreaking (8.2: a conflicting probe is ignored, only
 # answers count); at most _MAX6 IPv6 addresses are told. Idle, serve() allocates nothing; an answer
@@ -70,6 +71,7 @@ class MdnsResponder(UdpSocket):
         self.buf = bytearray(512)        # a query (longer ones are cut)
         self.out = bytearray(512)        # our longest message: a probe
         self.group = ipaddr.parse4(GROUP)
+        self.hop_limit = 255             # every response, unicast too (11)
         self.bind(PORT)
         iface.add_socket(self)
         iface.join_multicast(GROUP)

@@ -49,6 +49,10 @@
 #   tx_dst, tx_alen      the destination and family (4 or 16) of the
 #                        packet in tx_buf: with tx_src and tx_room, set by
 #                        tx_begin() or a module's begin_reply()
+#   tx_hops              the TTL / hop limit of the packet in tx_buf when
+#                        its socket sets one (set just before tx_finish(),
+#                        which reads it and puts it back to 0: the default,
+#                        Config.ttl or 1 for multicast)
 #   scratch              16 bytes for the duration of one call
 #   send_frame(buf, n) -> bool   pad to the Ethernet minimum, send, count
 #   find_socket(proto, l4) -> sock or None   the best sock.accepts()
@@ -110,6 +114,7 @@ class Interface:
         self.stats = Stats()
         self.sockets = []
         self.ttl = cfg.ttl
+        self.tx_hops = 0
         self._rx_more = False       # the last poll() left frames in the device
         self.ident4 = 0
         self._icmp_tokens = cfg.icmp_error_burst

@@ -274,7 +274,9 @@ def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
     d = iface.tx_dst
     iface.ident4 = (iface.ident4 + 1) & 0xFFFF
     # RFC 1112 6.1: multicast leaves with TTL 1 unless asked otherwise
-    ttl = 1 if d[0] & 0xF0 == 0xE0 else iface.ttl
+    # (a socket's hop_limit, e.g. mDNS's 255)
+    ttl = iface.tx_hops or (1 if d[0] & 0xF0 == 0xE0 else iface.ttl)
+    iface.tx_hops = 0
     ipv4.emit(t, ip, iface.tx_src, 0, d, 0, proto, l4len, ttl, iface.ident4, proto == _PROTO_TCP)
     if proto == _PROTO_UDP:
         ps = checksum.pseudo4(iface.tx_src, 0, d, 0, _PROTO_UDP, l4len)

@@ -405,7 +405,8 @@ def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
     if proto == _PROTO_ICMP:
         proto = _PROTO_ICMPV6
     d = iface.tx_dst
-    hl = _MCAST_HOPS if ipv6.is_multicast(d, 0) else iface.ip6.hop_limit
+    hl = iface.tx_hops or (_MCAST_HOPS if ipv6.is_multicast(d, 0) else iface.ip6.hop_limit)
+    iface.tx_hops = 0
     ipv6.emit(t, ip, iface.tx_src, 0, d, 0, proto, l4len, hl)
     ps = checksum.pseudo6(iface.tx_src, 0, d, 0, proto, l4len)
     if proto == _PROTO_UDP:

@@ -31,6 +31,11 @@ _M_ADDR = const(3)
 
 class UdpSocket(DatagramSocket):
     proto = PROTO
+    # IP TTL / IPv6 hop limit of every datagram this socket sends, unicast
+    # and multicast alike (smoltcp's set_hop_limit); 0: the Interface's
+    # (Config.ttl, 1 for multicast). A class default: no per-socket RAM
+    # until set.
+    hop_limit = 0
 
     def __init__(self, rx_slots=4, rx_bytes=1536, tx_slots=4, tx_bytes=1536):
         super().__init__(rx_slots, rx_bytes, tx_slots, tx_bytes)
@@ -213,5 +218,6 @@ class UdpSocket(DatagramSocket):
         udp.emit(buf, off, sport, t.head_port(), n)
         copy(buf, off + udp.HEADER_LEN, t.data, h + m, n)
         t.pop()
+        iface.tx_hops = self.hop_limit
         iface.tx_finish(PROTO, n + udp.HEADER_LEN)
         return True
