@@ -8,7 +8,7 @@
 # board's driver (make firmware BOARD=... MPY_DIR=... runs that build).
 #
 # The board profile by default: IPv4, ARP, ICMP, UDP, TCP, DHCP, DNS, the
-# socket module (smolnet.compat), the asyncio driver and the REPL helpers.
+# socket module and network.LAN (smolnet.compat), the asyncio driver.
 # Options add the rest (firmware/smolnet_files.py OPTIONS says which files):
 #     include("/path/to/smolnet/firmware/manifest.py", ipv6=True, apps=True)
 #   ipv6=True        IPv6, ND, SLAAC, MLD, IPv6 reassembly
@@ -17,6 +17,7 @@
 #   apps=True        HTTP server, TcpServer, iperf3 server, mDNS responder
 #                    (the responder, which network.LAN starts, also needs
 #                    multicast=True)
+#   repl=True        the REPL helpers (smolnet.repl)
 #   debug=True       fault injector, pcap writer, tracer
 #   all=True         every option
 # smolnet.config.Config's defaults follow what was frozen. Within a part,

@@ -46,7 +46,7 @@ def _py_files(root, top):
 
 # Parts a board manifest may leave out (firmware/manifest.py's options, all
 # off in the board profile: IPv4, ARP, ICMP, UDP, TCP, DHCP, DNS, the socket
-# module, the asyncio driver and the REPL helpers). smolnet/config.py's
+# module and network.LAN, the asyncio driver). smolnet/config.py's
 # defaults follow what a build has. A directory (trailing /) stands for all
 # its files. test_firmware.py checks that no module of the profile imports
 # one of these at module level.
@@ -62,6 +62,8 @@ OPTIONS = {
     # HTTP server, TcpServer, iperf3 server, mDNS responder (which also
     # needs multicast)
     "apps": ("smolnet/apps/",),
+    # the REPL helpers (repl.up(), repl.ping(), repl.interactive(), ...)
+    "repl": ("smolnet/repl.py",),
     # the fault injector, pcap writer and tracer (host tools and tests)
     "debug": ("smolnet/phy/fault.py", "smolnet/phy/pcap.py", "smolnet/phy/tracer.py",
               "smolnet/wire/summary.py"),

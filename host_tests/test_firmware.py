@@ -96,7 +96,7 @@ def test_core_manifest_defaults_to_the_board_profile_and_takes_options():
     assert sorted(profile) == sorted(smolnet_files.core_files(**PROFILE))
     for must in ("smolnet/iface/interface.py", "smolnet/socket/tcp.py", "smolnet/socket/udp.py",
                  "smolnet/socket/dhcpv4.py", "smolnet/socket/dns.py", "smolnet/compat/socket.py",
-                 "smolnet/aio.py", "smolnet/repl.py"):
+                 "smolnet/aio.py", "smolnet/compat/network.py"):
         assert must in profile, must
     for name in smolnet_files.OPTIONS:
         files = smolnet_files.option_files(name)
@@ -697,6 +697,10 @@ def test_make_mpy_sizes_prints_a_row_per_configuration():
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout
     assert re.search(r"\| core \(smolnet\) \| \d+ \| [1-9]\d* \|", out), out
+    assert re.search(r"\| board profile \| \d+ \| [1-9]\d* \|", out), out
+    for name in smolnet_files.OPTIONS:
+        assert re.search(r"\| option %s=True adds \| \d+ \| [1-9]\d* \|" % name, out), out
+    assert re.search(r"\| MPS2_AN385 \(profile\) \| armv7m \| \d+ \| [1-9]\d* \|", out), out
     for chip in smolnet_files.drivers():
         assert re.search(r"\| core \+ %s \| \d+ \| [1-9]\d* \|" % chip, out), out
     for board in BOARDS:

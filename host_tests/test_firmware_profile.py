@@ -1,8 +1,8 @@
 """The board profile on real firmware: build/qemu/MPS2_AN385-profile (`make
 firmware-qemu`), the MPS2 AN385 (Cortex-M3, LAN9118, 140 KiB heap) with only
 what firmware/manifest.py freezes by default: IPv4, ARP, ICMP, UDP, TCP,
-DHCP, DNS, the socket module, the asyncio driver, the REPL helpers; no IPv6,
-IPv4 multicast, reassembly, apps, debug aids or test server. What a board of
+DHCP, DNS, the socket module and network.LAN, the asyncio driver; no IPv6,
+IPv4 multicast, reassembly, apps, REPL helpers, debug aids or test server. What a board of
 its class would flash must boot and work:
 
 - the parts left out are absent, and Config's defaults follow (IPv6, IGMP
@@ -39,9 +39,9 @@ from smolnet.config import Config
 c = Config()
 print("defaults", c.ipv6, c.multicast_groups, c.reassembly_slots)
 for m in ("smolnet.iface.ipv6", "smolnet.iface.igmp", "smolnet.iface.reasm4",
-          "smolnet.apps.http", "smolnet.phy.fault", "server",
+          "smolnet.apps.http", "smolnet.phy.fault", "server", "smolnet.repl",
           "smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
-          "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio", "smolnet.repl"):
+          "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio"):
     try:
         __import__(m)
         print("present", m)
@@ -60,10 +60,10 @@ def test_left_out_parts_are_absent_and_defaults_follow(board):
     out = b.exec(PARTS)
     assert "defaults False 0 0" in out, out
     for m in ("smolnet.iface.ipv6", "smolnet.iface.igmp", "smolnet.iface.reasm4",
-              "smolnet.apps.http", "smolnet.phy.fault", "server"):
+              "smolnet.apps.http", "smolnet.phy.fault", "server", "smolnet.repl"):
         assert "absent " + m in out, out
     for m in ("smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
-              "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio", "smolnet.repl"):
+              "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio"):
         assert "present " + m in out, out
     assert "error Config(ipv6=True): this build has no smolnet.iface.ipv6; freeze it " \
            "with the manifest option ipv6=True" in out, out

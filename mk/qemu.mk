@@ -11,6 +11,9 @@
 #                                 with a TAP, ping it, talk to its REPL (root)
 #
 # Output: build/qemu/<BOARD>/firmware.elf; the source in build/micropython.
+# The port's build notices a frozen file that changed, not one a manifest
+# option added or left out: <BOARD>.files holds a checksum of the manifest's
+# file list, and a new list regenerates the frozen content.
 # Also build/qemu/MPS2_AN385-profile/: the same board with only smolnet's
 # board profile frozen (firmware/boards/MPS2_AN385/manifest_profile.py), what
 # a board of its class would flash (host_tests/test_firmware_profile.py).
@@ -52,6 +55,9 @@ firmware-qemu: setup-apt mpy-src
 	@for spec in $(QEMU_BUILDS); do \
 		IFS=: read -r b dir man <<< "$$spec"; \
 		out="$(CURDIR)/$(call QEMU_OUT,$$b)"; mkdir -p build/qemu; \
+		files="$$(python3 tools/manifest_files.py firmware/boards/$$dir/$$man | sha256sum)"; \
+		if [ "$$files" != "$$(cat "$$out.files" 2>/dev/null)" ]; then \
+			rm -f "$$out/frozen_content.c"; echo "$$files" > "$$out.files"; fi; \
 		. <(sed -n 's/^\(SMOLNET_[A-Z_]*\) *:= *\(.*\)/\1=\2/p' firmware/boards/$$dir/board.mk); \
 		GIT_CEILING_DIRECTORIES=$(CURDIR)/build $(MAKE) -s -C $(MPY_SRC)/ports/qemu -j$(QEMU_JOBS) BOARD=$$SMOLNET_MPY_BOARD \
 			BUILD="$$out" FROZEN_MANIFEST=$(CURDIR)/firmware/boards/$$dir/$$man \

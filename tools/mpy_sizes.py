@@ -3,9 +3,11 @@
     python3 tools/mpy_sizes.py            tables in Markdown (make mpy-sizes)
     python3 tools/mpy_sizes.py --arch armv6m --arch xtensawin
 
-Rows: the core stack (what firmware/manifest.py freezes), each driver of
-boards/ alone and core + driver, then every firmware/boards/<BOARD> build
-as its manifest lists it (example app included). Figures are the bytes of
+Rows: the core stack (all of smolnet a board can use), the board profile
+(what firmware/manifest.py freezes by default) and what each of its options
+adds (firmware/smolnet_files.py OPTIONS), each driver of boards/ alone and
+core + driver, then every firmware/boards/<BOARD> build as its manifest lists
+it (example app included), and each extra manifest_<variant>.py there. Figures are the bytes of
 the .mpy files mpy-cross writes (-O0, line numbers kept, as the freeze build
 does by default): what `mip install` puts on a filesystem, and close to what
 a frozen build adds to flash (frozen code is stored as C data, not as .mpy,
@@ -131,6 +133,11 @@ def configurations(root=ROOT):
     """[(label, [(full_path, target_path)])] for the core and each driver."""
     core = _pairs(smolnet_files.core_files(root), root)
     rows = [("core (smolnet)", core)]
+    off = {name: False for name in smolnet_files.OPTIONS}
+    rows.append(("board profile", _pairs(smolnet_files.core_files(root, **off), root)))
+    for name in smolnet_files.OPTIONS:
+        rows.append(("option %s=True adds" % name,
+                     _pairs(smolnet_files.option_files(name, root), root)))
     for chip in smolnet_files.drivers(root):
         drv = _pairs(smolnet_files.driver_files(chip, root), root)
         rows.append(("driver %s alone" % chip, drv))
@@ -143,14 +150,18 @@ def board_rows(root=ROOT):
     out = []
     for b in boards(root):
         cfg = board_config(b, root)
-        try:
-            res = manifest_files.evaluate(os.path.join(root, "firmware", "boards", b),
-                                          main=True)
-        except manifest_files.ManifestError as e:
-            out.append((b, cfg.get("SMOLNET_ARCH", "?"), None, str(e)))
-            continue
-        pairs = [(e.full_path, e.target_path) for e in res.entries if e.kind == "py"]
-        out.append((b, cfg.get("SMOLNET_ARCH", "?"), pairs, ""))
+        d = os.path.join(root, "firmware", "boards", b)
+        variants = [("", "manifest.py")] + [
+            (" (%s)" % f[len("manifest_"):-3], f) for f in sorted(os.listdir(d))
+            if f.startswith("manifest_") and f.endswith(".py")]
+        for suffix, f in variants:
+            try:
+                res = manifest_files.evaluate(os.path.join(d, f), main=True)
+            except manifest_files.ManifestError as e:
+                out.append((b + suffix, cfg.get("SMOLNET_ARCH", "?"), None, str(e)))
+                continue
+            pairs = [(e.full_path, e.target_path) for e in res.entries if e.kind == "py"]
+            out.append((b + suffix, cfg.get("SMOLNET_ARCH", "?"), pairs, ""))
     return out
 
 

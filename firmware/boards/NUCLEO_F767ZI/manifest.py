@@ -18,13 +18,17 @@ import sys
 options.defaults(main=False)
 # what the stm32 port freezes when no FROZEN_MANIFEST is given (asyncio, ...)
 include("$(PORT_DIR)/boards/manifest.py")
-include("../../manifest.py")  # smolnet itself
+sys.path.insert(0, os.path.abspath("../.."))
+import smolnet_files  # noqa: E402
+
+# smolnet itself: the board profile, and the parts a manifest including this
+# one asks for (ipv6=True, ...: ../../manifest.py)
+include("../../manifest.py", all=options.all,
+        **{name: getattr(options, name) for name in smolnet_files.OPTIONS})
 
 # the driver and the parts of boards/ it imports (firmware/smolnet_files.py);
 # paths are relative to this file: the repo is three up
 _ROOT = "../../.."
-sys.path.insert(0, os.path.abspath("../.."))
-import smolnet_files  # noqa: E402
 
 for _path in smolnet_files.driver_files("stm32eth", os.path.abspath(_ROOT)):
     module(_path, base_path=_ROOT)
