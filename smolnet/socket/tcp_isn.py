@@ -5,8 +5,15 @@
 # peer cannot learn our uptime or correlate connections from TSval.
 #
 # Runs once per connection (SYN sent or received): allocation is fine here.
+#
+# The secret is KEY_LEN bytes or more: the hash takes all of it, the SYN
+# cookies' hash key (tcp_cookie.py) is bytes 16..23 and the ephemeral port
+# start (PortAllocator) bytes 30..31.
 import time
 import hashlib
+from micropython import const
+
+KEY_LEN = const(32)
 
 try:
     import os
@@ -23,9 +30,13 @@ _st = _State()
 
 
 def seed(key):
-    """Set the secret (bytes, >= 16 recommended). Without a call, 32 random
-    bytes are drawn on first use."""
-    _st.key = bytes(key)
+    """Set the secret: KEY_LEN (32) bytes or more, else ValueError (a
+    shorter key would leave the cookie key or the port start unset).
+    Without a call, 32 random bytes are drawn on first use."""
+    key = bytes(key)
+    if len(key) < KEY_LEN:
+        raise ValueError("tcp_isn.seed: the key needs %d bytes or more" % KEY_LEN)
+    _st.key = key
 
 
 def _secret():
@@ -33,14 +44,14 @@ def _secret():
         k = None
         if _urandom is not None:
             try:
-                k = _urandom(32)
+                k = _urandom(KEY_LEN)
             except OSError:
                 k = None
         if k is None:
             import random
-            b = bytearray(32)
+            b = bytearray(KEY_LEN)
             t = time.ticks_us() if hasattr(time, "ticks_us") else 0
-            for i in range(32):
+            for i in range(KEY_LEN):
                 b[i] = (random.getrandbits(8) ^ (t >> (i & 7))) & 0xFF
             k = bytes(b)
         _st.key = k
