@@ -5,7 +5,7 @@
 # (tcp_seq.py). Nothing here allocates.
 from micropython import const
 from time import ticks_add, ticks_diff
-from .tcp_fast import seq_get
+from ..fast import seq_get
 from .tcp_seq import REBASE, WND_MAX, base_hi, base_lo
 from .tcp_timers import SAMPLE_MAX
 

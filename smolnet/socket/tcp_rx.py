@@ -10,12 +10,11 @@
 # SEG.ACK relative to the send base (tcp_seq.py).
 from micropython import const
 from time import ticks_add, ticks_diff
-from ..fast import copy
+from ..fast import copy, seq_get
 from ..wire import tcp as wire
 from .errno import ECONNREFUSED, ECONNRESET
 from .tcp_ack import on_ack, rtt_sample, set_mss
 from .tcp_isn import compute as _isn_compute
-from .tcp_fast import seq_get
 from .tcp_seq import REBASE, WND_MAX, base_hi, base_lo
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)

@@ -39,42 +39,15 @@
 #   of halves advanced by elapsed ms, TS.Recent is kept as halves, and the
 #   PAWS test "SEG.TSval < TS.Recent" is seq_get(TSval, TS.Recent) < 0.
 #
-# The functions below are the pure-Python reference; tcp_fast picks these or
-# the viper twins in tcp_fast_viper (same results, checked by
-# host_tests/test_tcp_seq.py).
+# seq_get and seq_put run on every segment: they are smolnet/fast's (a viper
+# twin where the emitter exists, the pure reference in fast/pure.py
+# elsewhere; same results, checked by host_tests/test_tcp_seq.py). The
+# functions below work on halves already in hand.
 from micropython import const
 
 FAR = const(0x20000000)        # 2**29: "farther than anything live"
 REBASE = const(0x08000000)     # 2**27: move the base once an offset passes this
 WND_MAX = const(0x10000000)    # 2**28: largest window we keep
-
-
-def seq_get(buf, off, bhi, blo):
-    """The 32-bit big-endian number at buf[off] minus the base (bhi, blo),
-    as a signed offset, clamped to +-FAR."""
-    dlo = ((buf[off + 2] << 8) | buf[off + 3]) - blo
-    dhi = ((buf[off] << 8) | buf[off + 1]) - bhi
-    if dlo < 0:
-        dlo += 0x10000
-        dhi -= 1
-    dhi &= 0xFFFF
-    if dhi >= 0x8000:
-        dhi -= 0x10000
-    if dhi >= 0x2000:
-        return FAR
-    if dhi < -0x2000:
-        return -FAR
-    return (dhi << 16) | dlo
-
-
-def seq_put(buf, off, bhi, blo, rel):
-    """Store base + rel (mod 2**32) big-endian at buf[off]; |rel| < 2**30."""
-    lo = blo + (rel & 0xFFFF)
-    hi = bhi + (rel >> 16) + (lo >> 16)
-    buf[off] = (hi >> 8) & 0xFF
-    buf[off + 1] = hi & 0xFF
-    buf[off + 2] = (lo >> 8) & 0xFF
-    buf[off + 3] = lo & 0xFF
 
 
 def base_hi(bhi, blo, k):

@@ -29,9 +29,8 @@
 # Nothing here allocates after __init__.
 from micropython import const
 from time import ticks_add, ticks_diff
-from ..fast import copy, equal
+from ..fast import copy, equal, seq_get, seq_put
 from ..wire import tcp as wire
-from .tcp_fast import seq_get, seq_put
 from .tcp_emit import rcv_wnd_field
 from .tcp_ack import ts_now
 
