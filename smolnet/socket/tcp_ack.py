@@ -6,7 +6,7 @@
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import seq_get
-from .tcp_seq import REBASE, WND_MAX, base_hi, base_lo
+from .tcp_seq import REBASE, SND_OFFSETS, WND_MAX, base_hi, base_lo, shift
 from .tcp_timers import SAMPLE_MAX
 
 # copy of smolnet/socket/tcp_sack.py's _DUPTHRESH (inlined here; test_const_copies.py checks)
@@ -284,13 +284,5 @@ def _rebase_snd(s):
     k = s.snd_una
     s.snd_bhi = base_hi(s.snd_bhi, s.snd_blo, k)
     s.snd_blo = base_lo(s.snd_blo, k)
-    s.snd_una = 0
-    s.snd_nxt -= k
-    s.snd_max -= k
-    s.snd_wl2 -= k
-    s.recover -= k
-    s.rtt_seq -= k
-    s.rtx_mark -= k
-    s.fin_seq -= k
-    s.high_rxt -= k
+    shift(s, SND_OFFSETS, k)
     s.rack.rebase(k)

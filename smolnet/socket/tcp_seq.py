@@ -49,6 +49,16 @@ FAR = const(0x20000000)        # 2**29: "farther than anything live"
 REBASE = const(0x08000000)     # 2**27: move the base once an offset passes this
 WND_MAX = const(0x10000000)    # 2**28: largest window we keep
 
+# Every offset a TcpSocket keeps, by the base it is relative to: a rebase
+# (tcp_ack._rebase_snd, tcp_rx._rebase_rcv) moves exactly these, so a new
+# offset field is added here, and nowhere else. (The RACK records keep
+# their own: Rack.rebase; SACK scoreboard offsets are from SND.UNA.)
+# host_tests/test_tcp_wrap.py rebases at random moments and checks that
+# nothing changes on the wire.
+SND_OFFSETS = ("snd_una", "snd_nxt", "snd_max", "snd_wl2", "recover", "rtt_seq",
+               "rtx_mark", "fin_seq", "high_rxt")
+RCV_OFFSETS = ("rcv_nxt", "rcv_adv", "last_ack_sent", "snd_wl1", "fin_ooo_at")
+
 
 def base_hi(bhi, blo, k):
     """High half of base + k (k >= 0 or negative, |k| < 2**30)."""
@@ -76,3 +86,14 @@ def halves_diff(ahi, alo, bhi, blo):
     if dhi < -0x2000:
         return -FAR
     return (dhi << 16) | dlo
+
+
+def shift(s, fields, k):
+    """Subtract k from each of the attributes of s named in fields (the
+    offsets of a rebase, SND_OFFSETS or RCV_OFFSETS). Once per 128 MiB:
+    a walk by name is cheap enough, and allocates nothing."""
+    i = 0
+    while i < len(fields):
+        f = fields[i]
+        setattr(s, f, getattr(s, f) - k)
+        i += 1
