@@ -49,7 +49,7 @@
 #   tcp_sack.py   the SACK scoreboard (RFC 6675): s.sb
 #   tcp_rack.py   RACK loss detection (RFC 8985): s.rack
 #   tcp_listen.py TcpListener, the accept queue
-#                   child passive tw_keeper error
+#                   child passive tw_keeper
 #   tcp_cookie.py SYN cookies (RFC 4987) for a full accept queue; a good
 #                 cookie opens a connection (the fields a SYN would set)
 #                   alen remote_port local_set passive iss_pending rcv_*
