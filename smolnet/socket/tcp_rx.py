@@ -4,7 +4,9 @@
 # it allocates nothing and never raises on bad input (bad segments are
 # dropped and counted in s.drops). Nothing is sent from here: replies are
 # requested through flags (s.ack_now, s.rst_pending) that tcp_tx.dispatch()
-# turns into segments.
+# turns into segments. State changes go through tcp_conn.py; paws_old()
+# and challenge_due() at the end serve the TIME-WAIT records
+# (tcp_timewait.py) too.
 #
 # Sequence numbers: `seq` is SEG.SEQ relative to the receive base, `ack`
 # SEG.ACK relative to the send base (tcp_seq.py).
