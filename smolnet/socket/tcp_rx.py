@@ -172,8 +172,7 @@ def _syn_sent(s, b, l4_off, f, now):
 # --- the synchronized states (3.10.7.4) --------------------------------------
 def _synchronized(s, b, l4_off, hlen, l4_len, f, now):
     """RFC 9293 3.10.7.4's steps in its order (the third, security, and
-    the sixth, URG, have nothing to do here); each of the first, second
-    and fourth, and a fifth that fails, ends the segment's processing."""
+    the sixth, URG, have nothing to do here)."""
     seq = seq_get(b, l4_off + 4, s.rcv_bhi, s.rcv_blo)
     dlen = l4_len - hlen
     s.last_rx = now
@@ -187,8 +186,8 @@ def _synchronized(s, b, l4_off, hlen, l4_len, f, now):
         challenge_ack(s, now)
         return
     # first: check the sequence number
-    take = _check_seq(s, b, seq, dlen + (1 if f & _SYN else 0) + (1 if f & _FIN else 0),
-                      f, now)
+    seglen = dlen + (1 if f & _SYN else 0) + (1 if f & _FIN else 0)
+    take = _check_seq(s, b, seq, seglen, f, now)
     if take < 0:
         return
     # second and fourth: RST, SYN
