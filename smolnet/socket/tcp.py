@@ -15,8 +15,9 @@
 #                   state error estab_time iss_pending local_set snd_bhi
 #                   snd_blo snd_una snd_nxt snd_max syn_unacked una_since
 #                   ts_hi ts_lo ts_last tw_at rtx_on ack_now ack_pending
+#                   rcv_nxt rcv_adv fin_rcvd fin_ooo
 #   tcp_rx.py     segment arrival (3.10.7): checks, SYN options, data, FIN
-#                   rcv_* last_ack_sent fin_rcvd fin_ooo* ack_* quickack
+#                   rcv_* last_ack_sent fin_ooo* ack_* quickack
 #                   alen remote_port local_set passive snd_mss snd_ws
 #                   snd_wnd max_snd_wnd snd_wl1 snd_wl2 ws_ok sack_ok ts_ok
 #                   ts_recent_* snd_una snd_nxt syn_unacked rtx_on tw_at
@@ -25,7 +26,7 @@
 #   tcp_ack.py    an acceptable ACK: RTT, congestion control, loss
 #                 recovery, the peer's window, the retransmission timer
 #                   snd_una snd_nxt snd_wnd max_snd_wnd snd_wl1 snd_wl2
-#                   snd_bhi snd_blo syn_unacked una_since rtt_on rtx_*
+#                   syn_unacked una_since rtt_on rtx_*
 #                   tlp_out dupacks fast_rtx in_recovery recover recoveries
 #                   high_rxt probing persist_backoff eff_mss seg_mss ts_hi
 #                   ts_lo ts_last
@@ -42,7 +43,9 @@
 #   tcp_sack_tx.py  SACK blocks we send, what the peer's blocks resend
 #                   plan_n
 #   tcp_seq.py    sequence numbers as offsets from a base (why and how);
-#                 shift() moves the SND_OFFSETS / RCV_OFFSETS named there
+#                 the rebases, which move the bases and (by name, shift())
+#                 the SND_OFFSETS / RCV_OFFSETS listed there
+#                   snd_bhi snd_blo rcv_bhi rcv_blo
 #   tcp_isn.py    RFC 6528 ISNs and timestamp offsets, ephemeral ports
 #   tcp_timers.py RTO estimation (RFC 6298): s.rtte
 #   tcp_cc.py     congestion control (NewReno, CUBIC): s.cc
@@ -55,8 +58,8 @@
 #                   alen remote_port local_set passive iss_pending rcv_*
 #                   last_ack_sent snd_* syn_unacked mss_adv ws_ok sack_ok
 #                   ts_* last_rx
-#   tcp_timewait.py compact TIME-WAIT records a listener keeps; the
-#                 socket handed over is closed (tcp_conn)
+#   tcp_timewait.py compact TIME-WAIT records a listener keeps (tcp_tx
+#                 hands a socket over, then closes it)
 #
 # Allocation: everything is made in __init__ from the sizes given. connect(),
 # listen() and the ISN computation (once per connection) may allocate;

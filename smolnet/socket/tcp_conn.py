@@ -1,9 +1,9 @@
 # Connection state changes of one TcpSocket `s` (RFC 9293 3.3.2's state
 # diagram) that a segment or a timer causes. With the user calls in tcp.py
 # (listen, connect, close, abort), these are the only writers of s.state:
-# tcp_rx (segments), tcp_tx (timers, a SYN without a route), tcp_cookie (a
-# connection opened from a cookie) and tcp_timewait (a socket handed to a
-# TIME-WAIT record) call them. The new state's bookkeeping goes with it:
+# tcp_rx (segments), tcp_tx (timers, a SYN without a route, a socket handed
+# to a TIME-WAIT record), tcp_cookie (a connection opened from a cookie)
+# and tcp_listen (an evicted half-open slot) call them. The new state's bookkeeping goes with it:
 # ISS and TSval clock on opening, MSS on establishing, the 2MSL timer on
 # TIME-WAIT, buffers flushed on CLOSED.
 from micropython import const
@@ -60,19 +60,16 @@ def choose_iss(s, now):
     s.syn_unacked = 1
 
 
-def open_passive(s, now):
-    """LISTEN took a SYN (3.10.7.2): ISS chosen, SYN-RECEIVED; the SYN-ACK
-    goes out from tcp_tx."""
-    choose_iss(s, now)
+def syn_received(s, now):
+    """A SYN took us to SYN-RECEIVED: in LISTEN (3.10.7.2, s.passive) with
+    the ISS chosen now; in SYN-SENT without an ACK (3.10.7.3, a
+    simultaneous open) our SYN goes again, now as a SYN-ACK."""
+    if s.passive:
+        choose_iss(s, now)
+    else:
+        s.snd_nxt = 0
+        s.ack_now = True
     s.state = _SYN_RECEIVED
-
-
-def open_simultaneous(s):
-    """SYN-SENT got a SYN without an ACK (3.10.7.3): SYN-RECEIVED, and our
-    SYN goes again, now as a SYN-ACK."""
-    s.state = _SYN_RECEIVED
-    s.snd_nxt = 0
-    s.ack_now = True
 
 
 def establish(s, now):
@@ -102,6 +99,11 @@ def fin_acked(s, now):
 
 def fin_received(s, now):
     """The peer's FIN, in sequence (3.10.7.4 eighth)."""
+    s.rcv_nxt += 1
+    s.rcv_adv += 1     # the FIN takes a sequence number, not buffer space
+    s.fin_rcvd = True
+    s.fin_ooo = False
+    s.ack_now = True
     st = s.state
     if st == _ESTABLISHED or st == _SYN_RECEIVED:
         s.state = _CLOSE_WAIT
@@ -122,14 +124,12 @@ def enter_time_wait(s, now):
 
 
 def reset_received(s):
-    """An acceptable RST (3.10.7.4 second)."""
+    """An acceptable RST (3.10.7.3, 3.10.7.4 second)."""
     st = s.state
-    if st == _SYN_RECEIVED:
-        # passive: back to LISTEN; active (simultaneous open): refused
-        if s.passive:
-            back_to_listen(s)
-        else:
-            close(s, ECONNREFUSED)
+    if st == _SYN_RECEIVED and s.passive:
+        back_to_listen(s)
+    elif st == _SYN_SENT or st == _SYN_RECEIVED:
+        close(s, ECONNREFUSED)       # (SYN-RECEIVED: a simultaneous open)
     elif st == _CLOSING or st == _LAST_ACK or st == _TIME_WAIT:
         close(s, 0)
     else:

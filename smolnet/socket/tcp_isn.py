@@ -6,14 +6,11 @@
 #
 # Runs once per connection (SYN sent or received): allocation is fine here.
 #
-# The secret is KEY_LEN bytes or more: the hash takes all of it, the SYN
+# The secret is 32 bytes or more: the hash takes all of it, the SYN
 # cookies' hash key (tcp_cookie.py) is bytes 16..23 and the ephemeral port
 # start (PortAllocator) bytes 30..31.
 import time
 import hashlib
-from micropython import const
-
-KEY_LEN = const(32)
 
 try:
     import os
@@ -30,12 +27,12 @@ _st = _State()
 
 
 def seed(key):
-    """Set the secret: KEY_LEN (32) bytes or more, else ValueError (a
-    shorter key would leave the cookie key or the port start unset).
-    Without a call, 32 random bytes are drawn on first use."""
+    """Set the secret: 32 bytes or more, else ValueError (a shorter key
+    would leave the cookie key or the port start unset). Without a call,
+    32 random bytes are drawn on first use."""
     key = bytes(key)
-    if len(key) < KEY_LEN:
-        raise ValueError("tcp_isn.seed: the key needs %d bytes or more" % KEY_LEN)
+    if len(key) < 32:
+        raise ValueError("tcp_isn.seed: the key needs 32 bytes or more")
     _st.key = key
 
 
@@ -44,14 +41,14 @@ def _secret():
         k = None
         if _urandom is not None:
             try:
-                k = _urandom(KEY_LEN)
+                k = _urandom(32)
             except OSError:
                 k = None
         if k is None:
             import random
-            b = bytearray(KEY_LEN)
+            b = bytearray(32)
             t = time.ticks_us() if hasattr(time, "ticks_us") else 0
-            for i in range(KEY_LEN):
+            for i in range(32):
                 b[i] = (random.getrandbits(8) ^ (t >> (i & 7))) & 0xFF
             k = bytes(b)
         _st.key = k

@@ -14,11 +14,10 @@ from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy, seq_get
 from ..wire import tcp as wire
-from .errno import ECONNREFUSED
 from .tcp_ack import on_ack, rtt_sample
-from .tcp_conn import (open_passive, open_simultaneous, establish, fin_acked, fin_received,
-                       reset_received, back_to_listen, close)
-from .tcp_seq import REBASE, RCV_OFFSETS, base_hi, base_lo, shift
+from .tcp_conn import (syn_received, establish, fin_acked, fin_received, reset_received,
+                       back_to_listen)
+from .tcp_seq import REBASE, rebase_rcv as _rebase_rcv
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
@@ -87,7 +86,7 @@ def _listen(s, iface, b, l4_off, f, now):
     s.remote_port = _u16(b, l4_off)
     s.passive = True
     _take_syn(s, b, l4_off)
-    open_passive(s, now)
+    syn_received(s, now)
     s.last_rx = now
     # data in a SYN is not kept (the peer sends it again once we ACK only
     # the SYN); TCP Fast Open is not supported
@@ -149,7 +148,7 @@ def _syn_sent(s, b, l4_off, f, now):
     if f & _RST:
         # RFC 5961 3.2: in SYN-SENT a RST is believed only if it ACKs our SYN
         if ack_ok:
-            close(s, ECONNREFUSED)
+            reset_received(s)
         return
     if not f & _SYN:
         return
@@ -166,7 +165,7 @@ def _syn_sent(s, b, l4_off, f, now):
         s.rtx_on = False
         s.ack_now = True
     else:
-        open_simultaneous(s)
+        syn_received(s, now)     # simultaneous open
 
 
 # --- the synchronized states (3.10.7.4) --------------------------------------
@@ -354,23 +353,14 @@ def _take_fin(s, end, fin, now):
     at once if in sequence, else once the hole before it is filled."""
     if fin and not s.fin_rcvd:
         if end <= s.rcv_nxt:
-            _on_fin(s, now)
+            fin_received(s, now)
         elif not s.fin_ooo:
             s.fin_ooo = True     # out of order: taken once the hole is filled
             s.fin_ooo_at = end
     if s.fin_ooo and s.rcv_nxt == s.fin_ooo_at and not s.fin_rcvd:
-        _on_fin(s, now)
+        fin_received(s, now)
     if s.rcv_nxt > REBASE:
         _rebase_rcv(s)
-
-
-def _on_fin(s, now):
-    s.rcv_nxt += 1
-    s.rcv_adv += 1     # the FIN takes a sequence number, not buffer space
-    s.fin_rcvd = True
-    s.fin_ooo = False
-    s.ack_now = True
-    fin_received(s, now)
 
 
 def rst_reply(s, b, l4_off):
@@ -418,10 +408,3 @@ def time_wait_reopen(s, b, l4_off):
         return False
     return seq_get(b, l4_off + 4, s.rcv_bhi, s.rcv_blo) > s.rcv_nxt
 
-
-def _rebase_rcv(s):
-    """Move the receive base up to RCV.NXT (tcp_seq.py)."""
-    k = s.rcv_nxt
-    s.rcv_bhi = base_hi(s.rcv_bhi, s.rcv_blo, k)
-    s.rcv_blo = base_lo(s.rcv_blo, k)
-    shift(s, RCV_OFFSETS, k)

@@ -50,8 +50,8 @@ REBASE = const(0x08000000)     # 2**27: move the base once an offset passes this
 WND_MAX = const(0x10000000)    # 2**28: largest window we keep
 
 # Every offset a TcpSocket keeps, by the base it is relative to: a rebase
-# (tcp_ack._rebase_snd, tcp_rx._rebase_rcv) moves exactly these, so a new
-# offset field is added here, and nowhere else. (The RACK records keep
+# (rebase_snd, rebase_rcv below) moves exactly these, so a new offset field
+# is added here, and nowhere else. (The RACK records keep
 # their own: Rack.rebase; SACK scoreboard offsets are from SND.UNA.)
 # host_tests/test_tcp_wrap.py rebases at random moments and checks that
 # nothing changes on the wire.
@@ -97,3 +97,20 @@ def shift(s, fields, k):
         f = fields[i]
         setattr(s, f, getattr(s, f) - k)
         i += 1
+
+
+def rebase_snd(s):
+    """Move the send base up to SND.UNA (once SND.UNA passes REBASE)."""
+    k = s.snd_una
+    s.snd_bhi = base_hi(s.snd_bhi, s.snd_blo, k)
+    s.snd_blo = base_lo(s.snd_blo, k)
+    shift(s, SND_OFFSETS, k)
+    s.rack.rebase(k)
+
+
+def rebase_rcv(s):
+    """Move the receive base up to RCV.NXT (once RCV.NXT passes REBASE)."""
+    k = s.rcv_nxt
+    s.rcv_bhi = base_hi(s.rcv_bhi, s.rcv_blo, k)
+    s.rcv_blo = base_lo(s.rcv_blo, k)
+    shift(s, RCV_OFFSETS, k)

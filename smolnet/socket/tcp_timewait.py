@@ -33,7 +33,6 @@ from ..fast import copy, equal, seq_get, seq_put
 from ..wire import tcp as wire
 from .tcp_emit import rcv_wnd_field
 from .tcp_ack import ts_now
-from .tcp_conn import close
 from .tcp_rx import paws_old, challenge_due
 
 # copy of smolnet/socket/tcp.py's PROTO (inlined here; test_const_copies.py checks)
@@ -105,8 +104,8 @@ class TimeWaitTable:
 
     # --- from a socket ------------------------------------------------------
     def take(self, s, now):
-        """Move TcpSocket `s` (in TIME-WAIT, receive buffer empty) into a
-        record; `s` is CLOSED afterwards, error 0."""
+        """Copy TcpSocket `s` (in TIME-WAIT, receive buffer empty) into a
+        record; the caller then closes `s`."""
         t = self.t
         i = self._free_record(now)
         o = i * _REC
@@ -133,7 +132,6 @@ class TimeWaitTable:
         copy(t, o + _LADDR, s.local_addr, 0, 16)
         copy(t, o + _RADDR, s.remote_addr, 0, 16)
         self.taken += 1
-        close(s, 0)
 
     def _free_record(self, now):
         t = self.t

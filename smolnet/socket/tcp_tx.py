@@ -56,6 +56,7 @@ def dispatch(s, iface, now):
             # a listener keeps a compact record instead (tcp_timewait.py):
             # this socket and its buffers are free from here on
             s.tw_keeper.take(s, now)
+            close(s, 0)
         return False
     if s.rtx_on and ticks_diff(now, s.rtx_at) >= 0:
         if s.rtx_persist:
