@@ -8,6 +8,7 @@ from tcp_harness import (SEG, SEG_R, SYN, FIN, RST, LOCAL_SEQ, REMOTE_SEQ, LOCAL
 import smolnet.socket.tcp as tcp
 import smolnet.socket.tcp_isn as tcp_isn
 from smolnet.wire import tcp as wire
+from support import raises
 
 
 def test_rst_exact_seq_resets():
@@ -116,6 +117,24 @@ def test_isn_depends_on_secret():
     finally:
         tcp_isn._st.key = old
     assert a != b
+
+
+def test_isn_seed_takes_only_a_whole_key():
+    # the hash takes the whole key, the SYN cookies bytes 16..23 and the
+    # ephemeral port start bytes 30..31: a shorter key is refused, not
+    # read past its end later
+    old = tcp_isn._st.key
+    try:
+        for n in (0, 16, 31):
+            e = raises(ValueError, tcp_isn.seed, bytes(n))
+            assert "32" in str(e)
+            assert tcp_isn._st.key is old
+        tcp_isn.seed(bytes(range(32)))
+        assert tcp_isn.PortAllocator().get() == 49152 + (((30 << 8) | 31) & 0x3FFF)
+        tcp_isn.seed(bytes(range(40)))             # longer is fine
+        assert tcp_isn.PortAllocator().get() == 49152 + (((30 << 8) | 31) & 0x3FFF)
+    finally:
+        tcp_isn._st.key = old
 
 
 def test_socket_uses_rfc6528_isn():

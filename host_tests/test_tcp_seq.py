@@ -1,9 +1,11 @@
 # runtimes: cpython unix wasm
-# Sequence arithmetic on halves (smolnet/socket/tcp_seq.py): against plain
-# big-int arithmetic, and the viper twins against the pure ones.
+# Sequence arithmetic on halves (smolnet/socket/tcp_seq.py, seq_get/seq_put
+# in smolnet/fast): against plain big-int arithmetic, and the viper twins
+# against the pure ones.
 import smolnet  # noqa: F401  (on CPython: installs the micropython/time shim)
 import smolnet.socket.tcp_seq as tcp_seq
-import smolnet.socket.tcp_fast as tcp_fast
+from smolnet import fast
+from smolnet.fast import pure
 
 FAR = tcp_seq.FAR
 M32 = 0xFFFFFFFF
@@ -50,9 +52,9 @@ DELTAS = (0, 1, -1, 0xFFFF, 0x10000, -0x10000, 0x1FFFFFFF, -0x20000000,
 
 
 def _impls():
-    out = [(tcp_seq.seq_get, tcp_seq.seq_put)]
-    if tcp_fast.IMPL == "viper":
-        import smolnet.socket.tcp_fast_viper as v
+    out = [(pure.seq_get, pure.seq_put)]
+    if fast.IMPL == "viper":
+        from smolnet.fast import viper as v
         out.append((v.seq_get, v.seq_put))
     return out
 
@@ -92,7 +94,7 @@ def test_seq_put_round_trip():
 
 
 def test_pure_and_viper_agree():
-    # whichever implementation tcp_fast picked gives the pure answers
+    # whichever implementation smolnet.fast picked gives the pure answers
     b = bytearray(4)
     c = bytearray(4)
     r = Lcg(3)
@@ -102,10 +104,10 @@ def test_pure_and_viper_agree():
         put32(b, 0, v)
         bh = base >> 16
         bl = base & 0xFFFF
-        assert tcp_fast.seq_get(b, 0, bh, bl) == tcp_seq.seq_get(b, 0, bh, bl)
+        assert fast.seq_get(b, 0, bh, bl) == pure.seq_get(b, 0, bh, bl)
         rel = (v & 0x3FFFFFFF) - 0x20000000
-        tcp_fast.seq_put(b, 0, bh, bl, rel)
-        tcp_seq.seq_put(c, 0, bh, bl, rel)
+        fast.seq_put(b, 0, bh, bl, rel)
+        pure.seq_put(c, 0, bh, bl, rel)
         assert bytes(b) == bytes(c)
 
 

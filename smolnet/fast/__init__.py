@@ -20,6 +20,10 @@
 #   swap16(s) -> s with its two bytes exchanged (plain Python, no allocation)
 #   equal(a, aoff, b, boff, n) -> bool
 #   fill(buf, off, n, value)
+#   seq_get(buf, off, bhi, blo) -> the 32-bit big-endian number at off minus
+#                              the base (bhi, blo halves), signed, clamped to
+#                              +-2**29 (TCP's offsets, smolnet/socket/tcp_seq.py)
+#   seq_put(buf, off, bhi, blo, rel)  store base + rel there (mod 2**32)
 # None of them allocates on MicroPython.
 # They trust their callers: no bounds checks (the viper twins write through
 # raw pointers, past the end of a buffer or into bytes if told to). Offsets
@@ -30,18 +34,19 @@ import sys
 
 IMPL = "pure"
 if sys.implementation.name != "micropython":
-    from .host import sum16, copy, copy_sum16, equal, fill
+    from .host import sum16, copy, copy_sum16, equal, fill, seq_get, seq_put
     IMPL = "host"
 else:
     try:
-        from .viper import sum16, copy, copy_sum16, equal, fill
+        from .viper import sum16, copy, copy_sum16, equal, fill, seq_get, seq_put
         IMPL = "viper"
     except (SyntaxError, ImportError):
         # webassembly (and other builds without native emitters) reject
         # @micropython.viper at compile time
-        from .pure import sum16, copy, copy_sum16, equal, fill
+        from .pure import sum16, copy, copy_sum16, equal, fill, seq_get, seq_put
 
-__all__ = ("sum16", "copy", "copy_sum16", "equal", "fill", "swap16", "IMPL")
+__all__ = ("sum16", "copy", "copy_sum16", "equal", "fill", "seq_get", "seq_put",
+           "swap16", "IMPL")
 
 
 def swap16(s):

@@ -6,6 +6,8 @@
 from micropython import const
 
 _FOLD_EVERY = const(8192)  # words per fold: keeps the sum below 2**30 (no boxed int)
+# copy of smolnet/socket/tcp_seq.py's FAR (inlined here; test_const_copies.py checks)
+_FAR = const(0x20000000)
 
 
 def sum16(buf, off, n, acc):
@@ -74,3 +76,34 @@ def equal(a, aoff, b, boff, n):
 def fill(buf, off, n, value):
     for i in range(off, off + n):
         buf[i] = value
+
+
+# TCP's 32-bit numbers as offsets from a base held in 16-bit halves
+# (smolnet/socket/tcp_seq.py explains the representation): the reference
+# the viper twins must match (host_tests/test_tcp_seq.py).
+def seq_get(buf, off, bhi, blo):
+    """The 32-bit big-endian number at buf[off] minus the base (bhi, blo),
+    as a signed offset, clamped to +-FAR."""
+    dlo = ((buf[off + 2] << 8) | buf[off + 3]) - blo
+    dhi = ((buf[off] << 8) | buf[off + 1]) - bhi
+    if dlo < 0:
+        dlo += 0x10000
+        dhi -= 1
+    dhi &= 0xFFFF
+    if dhi >= 0x8000:
+        dhi -= 0x10000
+    if dhi >= 0x2000:
+        return _FAR
+    if dhi < -0x2000:
+        return -_FAR
+    return (dhi << 16) | dlo
+
+
+def seq_put(buf, off, bhi, blo, rel):
+    """Store base + rel (mod 2**32) big-endian at buf[off]; |rel| < 2**30."""
+    lo = blo + (rel & 0xFFFF)
+    hi = bhi + (rel >> 16) + (lo >> 16)
+    buf[off] = (hi >> 8) & 0xFF
+    buf[off + 1] = hi & 0xFF
+    buf[off + 2] = (lo >> 8) & 0xFF
+    buf[off + 3] = lo & 0xFF

@@ -198,3 +198,35 @@ def fill(buf: ptr8, off: int, n: int, value: int):
     while i < n:
         buf[off + i] = value
         i += 1
+
+
+# TCP's 32-bit numbers as offsets from a base held in 16-bit halves
+# (smolnet/socket/tcp_seq.py explains the representation): the twins of
+# pure.seq_get / seq_put. Viper ints are machine words, so the half
+# arithmetic runs without any object being made; the result is always a
+# small int.
+@micropython.viper
+def seq_get(buf: ptr8, off: int, bhi: int, blo: int) -> int:
+    dlo = ((buf[off + 2] << 8) | buf[off + 3]) - blo
+    dhi = ((buf[off] << 8) | buf[off + 1]) - bhi
+    if dlo < 0:
+        dlo += 0x10000
+        dhi -= 1
+    dhi &= 0xFFFF
+    if dhi >= 0x8000:
+        dhi -= 0x10000
+    if dhi >= 0x2000:
+        return 0x20000000
+    if dhi < -0x2000:
+        return -0x20000000
+    return (dhi << 16) | dlo
+
+
+@micropython.viper
+def seq_put(buf: ptr8, off: int, bhi: int, blo: int, rel: int):
+    lo = blo + (rel & 0xFFFF)
+    hi = bhi + (rel >> 16) + (lo >> 16)
+    buf[off] = (hi >> 8) & 0xFF
+    buf[off + 1] = hi & 0xFF
+    buf[off + 2] = (lo >> 8) & 0xFF
+    buf[off + 3] = lo & 0xFF

@@ -1,10 +1,9 @@
 # Argument checks for the public calls that take (buf, off, n) or (buf, n)
 # and an address buffer: TcpSocket.send/recv_into/peek_into, the datagram
 # sockets' send_to/recv_into/send_echo, aio.UdpSocket, the socket module.
-# One check per call, never per byte: the copy and checksum twins under
-# smolnet/fast/ (and socket/tcp_fast*.py) trust their arguments, the viper
-# ones write through raw pointers, so user numbers reach them only through
-# here.
+# One check per call, never per byte: the copy, checksum and sequence
+# number twins under smolnet/fast/ trust their arguments, the viper ones
+# write through raw pointers, so user numbers reach them only through here.
 #
 # Convention (every class of smolnet.socket): a bad number is
 # OSError(EINVAL), as the rest of the low-level API answers misuse; a buffer

@@ -1,11 +1,65 @@
 # The TCP socket: RFC 9293's state machine over preallocated ring buffers.
 #
 # This file holds the socket's state, its user API and the Interface hooks
-# (accepts/process/dispatch/poll_at, see notes in ARCHITECTURE.md). Segment
-# arrival lives in tcp_rx.py, segment emission and timers in tcp_tx.py,
-# RTO estimation in tcp_timers.py, ISNs in tcp_isn.py, the accept queue in
-# tcp_listen.py. Sequence numbers are offsets from per-connection bases
-# (tcp_seq.py explains why and how).
+# (accepts/process/dispatch/poll_at). The rest is spread over modules that
+# take the socket as `s` and write its fields; which module writes which
+# (host_tests/test_tcp_map.py checks the lists against the code; a name
+# ending in * stands for all that start so):
+#
+#   tcp.py        the socket, user API, Interface hooks; __init__ and
+#                 _reset() set every field, the user calls these
+#                   state error fin_queued rst_* local_* remote_* alen
+#                   bound_addr iss_pending tw_keeper wnd_check
+#   tcp_conn.py   state changes a segment or a timer causes; with the user
+#                 calls, the only writer of state
+#                   state error estab_time iss_pending local_set snd_bhi
+#                   snd_blo snd_una snd_nxt snd_max syn_unacked una_since
+#                   ts_hi ts_lo ts_last tw_at rtx_on ack_now ack_pending
+#                   rcv_nxt rcv_adv fin_rcvd fin_ooo
+#   tcp_rx.py     segment arrival (3.10.7): checks, SYN options, data, FIN
+#                   rcv_* last_ack_sent fin_ooo* ack_* quickack
+#                   alen remote_port local_set passive snd_mss snd_ws
+#                   snd_wnd max_snd_wnd snd_wl1 snd_wl2 ws_ok sack_ok ts_ok
+#                   ts_recent_* snd_una snd_nxt syn_unacked rtx_on tw_at
+#                   rst_* ch_* challenge_acks drops rx_segments last_rx
+#                   ka_probes
+#   tcp_ack.py    an acceptable ACK: RTT, congestion control, loss
+#                 recovery, the peer's window, the retransmission timer
+#                   snd_una snd_nxt snd_wnd max_snd_wnd snd_wl1 snd_wl2
+#                   syn_unacked una_since rtt_on rtx_*
+#                   tlp_out dupacks fast_rtx in_recovery recover recoveries
+#                   high_rxt probing persist_backoff eff_mss seg_mss ts_hi
+#                   ts_lo ts_last
+#   tcp_tx.py     what to send next, timers (RTO, persist, TLP, keepalive)
+#                   snd_nxt snd_max fin_sent fin_seq plan_* rtx_* rtt_*
+#                   tlp_* tlps probe_due probing persist_backoff una_since
+#                   last_tx dupacks fast_rtx in_recovery recover high_rxt
+#                   retransmits timeouts hold ka_probes ack_now wnd_check
+#                   rst_pending
+#   tcp_emit.py   one segment into the Interface's frame
+#                   rcv_adv rcv_mss mss_adv last_ack_sent ack_now
+#                   ack_pending local_set hold* no_route sent_flags drops
+#                   tx_segments
+#   tcp_sack_tx.py  SACK blocks we send, what the peer's blocks resend
+#                   plan_n
+#   tcp_seq.py    sequence numbers as offsets from a base (why and how);
+#                 the rebases, which move the bases and (by name, shift())
+#                 the SND_OFFSETS / RCV_OFFSETS listed there
+#                   snd_bhi snd_blo rcv_bhi rcv_blo
+#   tcp_isn.py    RFC 6528 ISNs and timestamp offsets, ephemeral ports
+#   tcp_timers.py RTO estimation (RFC 6298): s.rtte
+#   tcp_cc.py     congestion control (NewReno, CUBIC): s.cc
+#   tcp_sack.py   the SACK scoreboard (RFC 6675): s.sb
+#   tcp_rack.py   RACK loss detection (RFC 8985): s.rack
+#   tcp_listen.py TcpListener, the accept queue
+#                   child passive tw_keeper
+#   tcp_cookie.py SYN cookies (RFC 4987) for a full accept queue; a good
+#                 cookie opens a connection (the fields a SYN would set)
+#                   alen remote_port local_set passive iss_pending rcv_*
+#                   last_ack_sent snd_* syn_unacked mss_adv ws_ok sack_ok
+#                   ts_* last_rx
+#   tcp_timewait.py compact TIME-WAIT records a listener keeps (tcp_tx
+#                 hands a socket over, then closes it)
 #
 # Allocation: everything is made in __init__ from the sizes given. connect(),
 # listen() and the ISN computation (once per connection) may allocate;

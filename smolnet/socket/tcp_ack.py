@@ -5,8 +5,8 @@
 # (tcp_seq.py). Nothing here allocates.
 from micropython import const
 from time import ticks_add, ticks_diff
-from .tcp_fast import seq_get
-from .tcp_seq import REBASE, WND_MAX, base_hi, base_lo
+from ..fast import seq_get
+from .tcp_seq import REBASE, WND_MAX, rebase_snd as _rebase_snd
 from .tcp_timers import SAMPLE_MAX
 
 # copy of smolnet/socket/tcp_sack.py's _DUPTHRESH (inlined here; test_const_copies.py checks)
@@ -278,19 +278,3 @@ def _enter_recovery(s, now):
         s.rack.on_recovery()
         s.rtt_on = False
 
-
-def _rebase_snd(s):
-    """Move the send base up to SND.UNA (tcp_seq.py)."""
-    k = s.snd_una
-    s.snd_bhi = base_hi(s.snd_bhi, s.snd_blo, k)
-    s.snd_blo = base_lo(s.snd_blo, k)
-    s.snd_una = 0
-    s.snd_nxt -= k
-    s.snd_max -= k
-    s.snd_wl2 -= k
-    s.recover -= k
-    s.rtt_seq -= k
-    s.rtx_mark -= k
-    s.fin_seq -= k
-    s.high_rxt -= k
-    s.rack.rebase(k)

@@ -32,7 +32,7 @@ from micropython import const
 from ..fast import copy
 from ..wire import tcp as wire
 from .tcp_isn import _secret
-from .tcp_rx import establish
+from .tcp_conn import establish
 
 MSS_TABLE = (536, 1220, 1440, 1460)
 _M = const(0xFFFF)

@@ -6,12 +6,11 @@
 # writes it. Nothing here allocates.
 from micropython import const
 from time import ticks_add, ticks_diff
-from ..fast import copy
+from ..fast import copy, seq_put
 from ..wire import tcp as wire
 from .tcp_ack import ts_now
-from .tcp_rx import choose_iss
+from .tcp_conn import choose_iss
 from .tcp_sack_tx import put_blocks
-from .tcp_fast import seq_put
 
 # copy of smolnet/socket/tcp.py's SYN_RECEIVED state (inlined here; test_const_copies.py checks)
 _SYN_RECEIVED = const(3)

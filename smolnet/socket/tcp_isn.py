@@ -5,6 +5,10 @@
 # peer cannot learn our uptime or correlate connections from TSval.
 #
 # Runs once per connection (SYN sent or received): allocation is fine here.
+#
+# The secret is 32 bytes or more: the hash takes all of it, the SYN
+# cookies' hash key (tcp_cookie.py) is bytes 16..23 and the ephemeral port
+# start (PortAllocator) bytes 30..31.
 import time
 import hashlib
 
@@ -23,9 +27,13 @@ _st = _State()
 
 
 def seed(key):
-    """Set the secret (bytes, >= 16 recommended). Without a call, 32 random
-    bytes are drawn on first use."""
-    _st.key = bytes(key)
+    """Set the secret: 32 bytes or more, else ValueError (a shorter key
+    would leave the cookie key or the port start unset). Without a call,
+    32 random bytes are drawn on first use."""
+    key = bytes(key)
+    if len(key) < 32:
+        raise ValueError("tcp_isn.seed: the key needs 32 bytes or more")
+    _st.key = key
 
 
 def _secret():

@@ -32,6 +32,7 @@ from time import ticks_diff
 from .errno import EINVAL
 from ..wire import tcp as wire
 from .tcp import TcpSocket, PROTO
+from .tcp_conn import close as _close   # (TcpListener.close is another thing)
 from .tcp_timewait import TimeWaitTable
 from .tcp_cookie import Cookies, open_from_cookie
 
@@ -241,8 +242,7 @@ class TcpListener:
             if st == _SYN_RECEIVED and (old is None or ticks_diff(s.last_rx, old.last_rx) < 0):
                 old = s
         if old is not None:
-            old._reset()             # silently: its peer is likely spoofed
-            old.error = 0
+            _close(old, 0)           # silently: its peer is likely spoofed
             self.evicted += 1
         return old
 

@@ -4,19 +4,20 @@
 # it allocates nothing and never raises on bad input (bad segments are
 # dropped and counted in s.drops). Nothing is sent from here: replies are
 # requested through flags (s.ack_now, s.rst_pending) that tcp_tx.dispatch()
-# turns into segments.
+# turns into segments. State changes go through tcp_conn.py; paws_old()
+# and challenge_due() at the end serve the TIME-WAIT records
+# (tcp_timewait.py) too.
 #
 # Sequence numbers: `seq` is SEG.SEQ relative to the receive base, `ack`
 # SEG.ACK relative to the send base (tcp_seq.py).
 from micropython import const
 from time import ticks_add, ticks_diff
-from ..fast import copy
+from ..fast import copy, seq_get
 from ..wire import tcp as wire
-from .errno import ECONNREFUSED, ECONNRESET
-from .tcp_ack import on_ack, rtt_sample, set_mss
-from .tcp_isn import compute as _isn_compute
-from .tcp_fast import seq_get
-from .tcp_seq import REBASE, WND_MAX, base_hi, base_lo
+from .tcp_ack import on_ack, rtt_sample
+from .tcp_conn import (syn_received, establish, fin_acked, fin_received, reset_received,
+                       back_to_listen)
+from .tcp_seq import REBASE, rebase_rcv as _rebase_rcv
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
@@ -85,8 +86,7 @@ def _listen(s, iface, b, l4_off, f, now):
     s.remote_port = _u16(b, l4_off)
     s.passive = True
     _take_syn(s, b, l4_off)
-    choose_iss(s, now)
-    s.state = _SYN_RECEIVED
+    syn_received(s, now)
     s.last_rx = now
     # data in a SYN is not kept (the peer sends it again once we ACK only
     # the SYN); TCP Fast Open is not supported
@@ -114,8 +114,7 @@ def _take_syn(s, b, l4_off):
     s.sack_ok = o.sack_perm and s.sack
     if o.ts and s.timestamps:
         s.ts_ok = True
-        s.ts_recent_hi = _u16(b, o.ts_off)
-        s.ts_recent_lo = _u16(b, o.ts_off + 2)
+        _take_ts(s, b)
     else:
         s.ts_ok = False
     # the window of a SYN is never scaled (RFC 7323 2.2)
@@ -127,36 +126,11 @@ def _take_syn(s, b, l4_off):
     s.rcv_adv = 1 + (w if w < 0xFFFF else 0xFFFF)
 
 
-def choose_iss(s, now):
-    """ISS per RFC 6528 (or the fixed one tests ask for), and the start of
-    our timestamp clock."""
-    out = s._isn
-    if s.fixed_iss is None or s.fixed_ts_offset is None:
-        _isn_compute(out, s.local_addr, s.remote_addr, s.alen, s.local_port,
-                        s.remote_port, now)
-    if s.fixed_iss is not None:
-        v = s.fixed_iss
-        s.snd_bhi = (v >> 16) & 0xFFFF
-        s.snd_blo = v & 0xFFFF
-    else:
-        s.snd_bhi = (out[0] << 8) | out[1]
-        s.snd_blo = (out[2] << 8) | out[3]
-    if s.fixed_ts_offset is not None:
-        v = s.fixed_ts_offset
-        thi = (v >> 16) & 0xFFFF
-        tlo = v & 0xFFFF
-    else:
-        thi = (out[4] << 8) | out[5]
-        tlo = (out[6] << 8) | out[7]
-    # TSval = offset + now (ms); advanced by elapsed ms from here on
-    s.ts_hi = base_hi(thi, tlo, now)
-    s.ts_lo = base_lo(tlo, now)
-    s.ts_last = now
-    s.iss_pending = False
-    s.snd_una = 0
-    s.snd_nxt = 0
-    s.snd_max = 0
-    s.syn_unacked = 1
+def _take_ts(s, b):
+    """TS.Recent = the segment's TSval (RFC 7323 4.3)."""
+    p = s.opt.ts_off
+    s.ts_recent_hi = _u16(b, p)
+    s.ts_recent_lo = _u16(b, p + 2)
 
 
 # --- SYN-SENT (3.10.7.3) -----------------------------------------------------
@@ -174,7 +148,7 @@ def _syn_sent(s, b, l4_off, f, now):
     if f & _RST:
         # RFC 5961 3.2: in SYN-SENT a RST is believed only if it ACKs our SYN
         if ack_ok:
-            close(s, ECONNREFUSED)
+            reset_received(s)
         return
     if not f & _SYN:
         return
@@ -191,139 +165,134 @@ def _syn_sent(s, b, l4_off, f, now):
         s.rtx_on = False
         s.ack_now = True
     else:
-        # simultaneous open: answer with SYN-ACK (our SYN again, now ACKing)
-        s.state = _SYN_RECEIVED
-        s.snd_nxt = 0
-        s.ack_now = True
-
-
-def establish(s, now):
-    # close() during the handshake queued a FIN: it follows right away
-    s.state = _FIN_WAIT_1 if s.fin_queued else _ESTABLISHED
-    s.estab_time = now
-    s.una_since = now
-    set_mss(s)
+        syn_received(s, now)     # simultaneous open
 
 
 # --- the synchronized states (3.10.7.4) --------------------------------------
 def _synchronized(s, b, l4_off, hlen, l4_len, f, now):
-    o = s.opt
-    st = s.state
+    """RFC 9293 3.10.7.4's steps in its order (the third, security, and
+    the sixth, URG, have nothing to do here)."""
     seq = seq_get(b, l4_off + 4, s.rcv_bhi, s.rcv_blo)
     dlen = l4_len - hlen
-    fin = f & _FIN
     s.last_rx = now
     s.ka_probes = 0
-    # PAWS (RFC 7323 5.3): an old timestamp means an old duplicate
-    if s.ts_ok and o.ts and not f & _RST:
-        if seq_get(b, o.ts_off, s.ts_recent_hi, s.ts_recent_lo) < 0:
-            s.drops += 1
-            challenge_ack(s, now)
-            return
-    # first: is the segment acceptable?
-    rn = s.rcv_nxt
-    wnd = s.rcv_adv - rn
-    if wnd < 0:
-        wnd = 0
-    seglen = dlen + (1 if f & _SYN else 0) + (1 if fin else 0)
-    if seglen == 0:
-        ok = seq == rn if wnd == 0 else rn <= seq < rn + wnd
-    else:
-        ok = wnd > 0 and (rn <= seq < rn + wnd or rn <= seq + seglen - 1 < rn + wnd)
-    data_ok = True
-    if not ok:
-        if f & _RST:
-            s.drops += 1
-            return
-        if wnd == 0 and seq == rn:
-            # zero window: still take the ACK (and a bare FIN), drop the data
-            # (RFC 9293 3.10.7.4 "special allowance")
-            data_ok = False
-        elif st == _SYN_RECEIVED and f & _SYN and seq == rn - 1:
-            # the peer's SYN again: our SYN-ACK was lost. Answer now, echoing
-            # this SYN's timestamp (else the peer measures the lost time)
-            if s.ts_ok and o.ts:
-                s.ts_recent_hi = _u16(b, o.ts_off)
-                s.ts_recent_lo = _u16(b, o.ts_off + 2)
-            s.ack_now = True
-            return
-        else:
-            if st == _TIME_WAIT and fin:
-                s.tw_at = ticks_add(now, s.time_wait_ms)   # FIN again: restart 2MSL
-            if seglen == 0 or f & _SYN:
-                challenge_ack(s, now)    # rate-limited (RFC 5961 5, 7)
-            else:
-                s.ack_now = True         # duplicate data: tell where we are
-            s.drops += 1
-            return
-    # RFC 7323 4.3: remember the timestamp to echo
-    if s.ts_ok and o.ts and seq <= s.last_ack_sent:
-        s.ts_recent_hi = _u16(b, o.ts_off)
-        s.ts_recent_lo = _u16(b, o.ts_off + 2)
-    # second: RST (RFC 5961 3.2: only an exact match resets)
-    if f & _RST:
-        if seq == rn:
-            _on_rst(s)
-        else:
-            challenge_ack(s, now)
-        return
-    # fourth: SYN (RFC 5961 4)
-    if f & _SYN:
-        if st == _SYN_RECEIVED and s.passive:
-            back_to_listen(s)    # 3.10.7.4 fourth
-            return
+    o = s.opt
+    # PAWS (RFC 7323 5.3), ahead of the sequence number check: an old
+    # timestamp means an old duplicate
+    if s.ts_ok and o.ts and not f & _RST and paws_old(b, o.ts_off, s.ts_recent_hi,
+                                                      s.ts_recent_lo):
+        s.drops += 1
         challenge_ack(s, now)
+        return
+    # first: check the sequence number
+    seglen = dlen + (1 if f & _SYN else 0) + (1 if f & _FIN else 0)
+    take = _check_seq(s, b, seq, seglen, f, now)
+    if take < 0:
+        return
+    # second and fourth: RST, SYN
+    if f & (_RST | _SYN):
+        _rst_or_syn(s, seq, f, now)
         return
     # fifth: ACK
     if not f & _ACK:
         s.drops += 1
         return
     ack = seq_get(b, l4_off + 8, s.snd_bhi, s.snd_blo)
-    if st == _SYN_RECEIVED:
+    if not _check_ack(s, b, l4_off, seq, ack, now):
+        return
+    fin = f & _FIN
+    on_ack(s, b, l4_off, seq, ack, dlen, fin, now)
+    if s.fin_sent and s.snd_una > s.fin_seq and fin_acked(s, now):
+        return                   # TIME-WAIT or CLOSED: nothing more to take
+    # seventh: text
+    if dlen > 0:
+        st = s.state
+        if take and (st == _ESTABLISHED or st == _FIN_WAIT_1 or st == _FIN_WAIT_2):
+            fin = _data(s, b, l4_off + hlen, seq, dlen, fin, now)
+        else:
+            if not take:
+                s.ack_now = True     # zero window: the data is dropped
+            fin = 0              # (or it came after the peer's FIN: nothing to take)
+    # eighth: FIN (its place is after the data; front trimming kept it)
+    _take_fin(s, seq + dlen, fin, now)
+
+
+def _check_seq(s, b, seq, seglen, f, now):
+    """RFC 9293 3.10.7.4 first: is the segment acceptable? 1: yes; 0: yes
+    for its ACK and FIN, its data is dropped (a zero window's "special
+    allowance"); -1: no, it was dropped (or answered)."""
+    if _in_window(s, seq, seglen):
+        take = 1
+    elif f & _RST:
+        s.drops += 1
+        return -1
+    elif seq == s.rcv_nxt and s.rcv_adv <= s.rcv_nxt:
+        take = 0                 # the zero window's special allowance
+    elif s.state == _SYN_RECEIVED and f & _SYN and seq == s.rcv_nxt - 1:
+        # the peer's SYN again: our SYN-ACK was lost. Answer now, echoing
+        # this SYN's timestamp (else the peer measures the lost time)
+        if s.ts_ok and s.opt.ts:
+            _take_ts(s, b)
+        s.ack_now = True
+        return -1
+    else:
+        if s.state == _TIME_WAIT and f & _FIN:
+            s.tw_at = ticks_add(now, s.time_wait_ms)   # FIN again: restart 2MSL
+        if seglen == 0 or f & _SYN:
+            challenge_ack(s, now)    # rate-limited (RFC 5961 5, 7)
+        else:
+            s.ack_now = True         # duplicate data: tell where we are
+        s.drops += 1
+        return -1
+    # RFC 7323 4.3: remember the timestamp to echo
+    if s.ts_ok and s.opt.ts and seq <= s.last_ack_sent:
+        _take_ts(s, b)
+    return take
+
+
+def _in_window(s, seq, seglen):
+    """The acceptability test's four cases (3.10.7.4 first)."""
+    rn = s.rcv_nxt
+    wnd = s.rcv_adv - rn
+    if wnd < 0:
+        wnd = 0
+    if seglen == 0:
+        return seq == rn if wnd == 0 else rn <= seq < rn + wnd
+    return wnd > 0 and (rn <= seq < rn + wnd or rn <= seq + seglen - 1 < rn + wnd)
+
+
+def _rst_or_syn(s, seq, f, now):
+    """Second, RST: only an exact match resets (RFC 5961 3.2), any other
+    gets a challenge ACK. Fourth, SYN: a passive open's SYN again sends it
+    back to LISTEN (3.10.7.4 fourth), else a challenge ACK (RFC 5961 4)."""
+    if f & _RST:
+        if seq == s.rcv_nxt:
+            reset_received(s)
+        else:
+            challenge_ack(s, now)
+    elif s.state == _SYN_RECEIVED and s.passive:
+        back_to_listen(s)
+    else:
+        challenge_ack(s, now)
+
+
+def _check_ack(s, b, l4_off, seq, ack, now):
+    """Fifth, before the ACK counts: in SYN-RECEIVED one that ACKs our SYN
+    completes the handshake, any other gets a RST; an ACK of what was
+    never sent, or older than the largest window, a challenge ACK (RFC 5961
+    5.2). True if on_ack() may take it."""
+    if s.state == _SYN_RECEIVED:
         if 0 < ack <= s.snd_max:
             s.snd_wl1 = seq
             s.snd_wl2 = ack
             establish(s, now)
-            st = s.state
         else:
             rst_reply(s, b, l4_off)
-            return
+            return False
     if ack > s.snd_max or ack < s.snd_una - s.max_snd_wnd:
-        challenge_ack(s, now)    # RFC 5961 5.2
-        return
-    on_ack(s, b, l4_off, seq, ack, dlen, fin, now)
-    if s.fin_sent and s.snd_una > s.fin_seq:
-        # our FIN is acknowledged
-        if st == _FIN_WAIT_1:
-            s.state = _FIN_WAIT_2
-        elif st == _CLOSING:
-            enter_time_wait(s, now)
-            return
-        elif st == _LAST_ACK:
-            close(s, 0)
-            return
-    st = s.state
-    # seventh: text
-    if data_ok and dlen > 0:
-        if st == _ESTABLISHED or st == _FIN_WAIT_1 or st == _FIN_WAIT_2:
-            fin = _data(s, b, l4_off + hlen, seq, dlen, fin, now)
-        else:
-            fin = 0              # after the peer's FIN: nothing more to take
-    elif not data_ok:
-        if dlen > 0:
-            fin = 0
-            s.ack_now = True
-    # eighth: FIN (its place is after the data; front trimming kept it)
-    if fin and not s.fin_rcvd:
-        if seq + dlen <= s.rcv_nxt:
-            _on_fin(s, now)
-        elif not s.fin_ooo:
-            s.fin_ooo = True     # out of order: taken once the hole is filled
-            s.fin_ooo_at = seq + dlen
-    if s.fin_ooo and s.rcv_nxt == s.fin_ooo_at and not s.fin_rcvd:
-        _on_fin(s, now)
-    if s.rcv_nxt > REBASE:
-        _rebase_rcv(s)
+        challenge_ack(s, now)
+        return False
+    return True
 
 
 def _data(s, b, doff, seq, dlen, fin, now):
@@ -379,63 +348,19 @@ def _data(s, b, doff, seq, dlen, fin, now):
     return fin
 
 
-def _on_fin(s, now):
-    s.rcv_nxt += 1
-    s.rcv_adv += 1     # the FIN takes a sequence number, not buffer space
-    s.fin_rcvd = True
-    s.fin_ooo = False
-    s.ack_now = True
-    st = s.state
-    if st == _ESTABLISHED or st == _SYN_RECEIVED:
-        s.state = _CLOSE_WAIT
-    elif st == _FIN_WAIT_1:
-        if s.fin_sent and s.snd_una > s.fin_seq:
-            enter_time_wait(s, now)
-        else:
-            s.state = _CLOSING
-    elif st == _FIN_WAIT_2:
-        enter_time_wait(s, now)
-
-
-def enter_time_wait(s, now):
-    s.state = _TIME_WAIT
-    s.tw_at = ticks_add(now, s.time_wait_ms)
-    s.rtx_on = False
-    s.ack_pending = False
-
-
-def _on_rst(s):
-    st = s.state
-    if st == _SYN_RECEIVED:
-        # passive: back to LISTEN; active (simultaneous open): refused
-        # (3.10.7.4 second)
-        if s.passive:
-            back_to_listen(s)
-        else:
-            close(s, ECONNREFUSED)
-    elif st == _CLOSING or st == _LAST_ACK or st == _TIME_WAIT:
-        close(s, 0)
-    else:
-        close(s, ECONNRESET)
-
-
-def back_to_listen(s):
-    """A passive open failed: listen again (a TcpListener's slot simply
-    becomes free)."""
-    if s.child:
-        close(s, 0)
-        return
-    s._reset()
-    s.error = 0
-    s.local_set = s.bound_addr
-    s.state = _LISTEN
-
-
-def close(s, err):
-    """Enter CLOSED: buffers flushed (RFC 9293 3.10.7.4 on RST), error
-    recorded for the user."""
-    s._reset()
-    s.error = err
+def _take_fin(s, end, fin, now):
+    """Eighth: the peer's FIN (`end`: where the segment's data ends), taken
+    at once if in sequence, else once the hole before it is filled."""
+    if fin and not s.fin_rcvd:
+        if end <= s.rcv_nxt:
+            fin_received(s, now)
+        elif not s.fin_ooo:
+            s.fin_ooo = True     # out of order: taken once the hole is filled
+            s.fin_ooo_at = end
+    if s.fin_ooo and s.rcv_nxt == s.fin_ooo_at and not s.fin_rcvd:
+        fin_received(s, now)
+    if s.rcv_nxt > REBASE:
+        _rebase_rcv(s)
 
 
 def rst_reply(s, b, l4_off):
@@ -445,14 +370,31 @@ def rst_reply(s, b, l4_off):
     s.rst_lo = _u16(b, l4_off + 10)
 
 
+# --- old and blind segments: shared with TIME-WAIT records (tcp_timewait.py) --
+def paws_old(b, ts_off, rhi, rlo):
+    """PAWS (RFC 7323 5.3): the segment's TSval (at b[ts_off]) is older
+    than TS.Recent (halves rhi, rlo): an old duplicate."""
+    return seq_get(b, ts_off, rhi, rlo) < 0
+
+
+def challenge_due(owner, now):
+    """RFC 5961 7's limit on challenge ACKs, for a TcpSocket or a
+    TimeWaitTable (its ch_start, ch_count, challenge_ack_limit): True if
+    one more may go this second, counting it."""
+    d = ticks_diff(now, owner.ch_start)
+    if d >= _CHALLENGE_WINDOW_MS or d < 0:
+        owner.ch_start = now
+        owner.ch_count = 0
+    if owner.ch_count < owner.challenge_ack_limit:
+        owner.ch_count += 1
+        return True
+    return False
+
+
 def challenge_ack(s, now):
     """An ACK telling the peer where we are, at most challenge_ack_limit a
     second (RFC 5961 7)."""
-    if ticks_diff(now, s.ch_start) >= _CHALLENGE_WINDOW_MS or ticks_diff(now, s.ch_start) < 0:
-        s.ch_start = now
-        s.ch_count = 0
-    if s.ch_count < s.challenge_ack_limit:
-        s.ch_count += 1
+    if challenge_due(s, now):
         s.challenge_acks += 1
         s.ack_now = True
 
@@ -466,23 +408,3 @@ def time_wait_reopen(s, b, l4_off):
         return False
     return seq_get(b, l4_off + 4, s.rcv_bhi, s.rcv_blo) > s.rcv_nxt
 
-
-def _rebase_rcv(s):
-    """Move the receive base up to RCV.NXT (tcp_seq.py)."""
-    k = s.rcv_nxt
-    s.rcv_bhi = base_hi(s.rcv_bhi, s.rcv_blo, k)
-    s.rcv_blo = base_lo(s.rcv_blo, k)
-    s.rcv_nxt = 0
-    s.rcv_adv -= k
-    s.last_ack_sent -= k
-    s.snd_wl1 -= k
-    s.fin_ooo_at -= k
-
-
-def wnd_from(s, b, l4_off):
-    """SEG.WND scaled (RFC 7323 2.3), clamped to WND_MAX."""
-    w = _u16(b, l4_off + 14)
-    sh = s.snd_ws
-    if sh and w > (WND_MAX >> sh):
-        return WND_MAX
-    return w << sh

@@ -2,7 +2,7 @@
 # and the retransmissions the peer's blocks call for (RFC 6675 5).
 from micropython import const
 from ..wire import tcp as wire
-from .tcp_fast import seq_put
+from ..fast import seq_put
 
 # copy of smolnet/wire/tcp.py's ACK_FLAG (_ACK is ACK_FLAG there; test_const_copies.py checks)
 _ACK = const(0x10)

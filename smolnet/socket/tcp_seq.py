@@ -39,42 +39,25 @@
 #   of halves advanced by elapsed ms, TS.Recent is kept as halves, and the
 #   PAWS test "SEG.TSval < TS.Recent" is seq_get(TSval, TS.Recent) < 0.
 #
-# The functions below are the pure-Python reference; tcp_fast picks these or
-# the viper twins in tcp_fast_viper (same results, checked by
-# host_tests/test_tcp_seq.py).
+# seq_get and seq_put run on every segment: they are smolnet/fast's (a viper
+# twin where the emitter exists, the pure reference in fast/pure.py
+# elsewhere; same results, checked by host_tests/test_tcp_seq.py). The
+# functions below work on halves already in hand.
 from micropython import const
 
 FAR = const(0x20000000)        # 2**29: "farther than anything live"
 REBASE = const(0x08000000)     # 2**27: move the base once an offset passes this
 WND_MAX = const(0x10000000)    # 2**28: largest window we keep
 
-
-def seq_get(buf, off, bhi, blo):
-    """The 32-bit big-endian number at buf[off] minus the base (bhi, blo),
-    as a signed offset, clamped to +-FAR."""
-    dlo = ((buf[off + 2] << 8) | buf[off + 3]) - blo
-    dhi = ((buf[off] << 8) | buf[off + 1]) - bhi
-    if dlo < 0:
-        dlo += 0x10000
-        dhi -= 1
-    dhi &= 0xFFFF
-    if dhi >= 0x8000:
-        dhi -= 0x10000
-    if dhi >= 0x2000:
-        return FAR
-    if dhi < -0x2000:
-        return -FAR
-    return (dhi << 16) | dlo
-
-
-def seq_put(buf, off, bhi, blo, rel):
-    """Store base + rel (mod 2**32) big-endian at buf[off]; |rel| < 2**30."""
-    lo = blo + (rel & 0xFFFF)
-    hi = bhi + (rel >> 16) + (lo >> 16)
-    buf[off] = (hi >> 8) & 0xFF
-    buf[off + 1] = hi & 0xFF
-    buf[off + 2] = (lo >> 8) & 0xFF
-    buf[off + 3] = lo & 0xFF
+# Every offset a TcpSocket keeps, by the base it is relative to: a rebase
+# (rebase_snd, rebase_rcv below) moves exactly these, so a new offset field
+# is added here, and nowhere else. (The RACK records keep
+# their own: Rack.rebase; SACK scoreboard offsets are from SND.UNA.)
+# host_tests/test_tcp_wrap.py rebases at random moments and checks that
+# nothing changes on the wire.
+SND_OFFSETS = ("snd_una", "snd_nxt", "snd_max", "snd_wl2", "recover", "rtt_seq",
+               "rtx_mark", "fin_seq", "high_rxt")
+RCV_OFFSETS = ("rcv_nxt", "rcv_adv", "last_ack_sent", "snd_wl1", "fin_ooo_at")
 
 
 def base_hi(bhi, blo, k):
@@ -103,3 +86,31 @@ def halves_diff(ahi, alo, bhi, blo):
     if dhi < -0x2000:
         return -FAR
     return (dhi << 16) | dlo
+
+
+def shift(s, fields, k):
+    """Subtract k from each of the attributes of s named in fields (the
+    offsets of a rebase, SND_OFFSETS or RCV_OFFSETS). Once per 128 MiB:
+    a walk by name is cheap enough, and allocates nothing."""
+    i = 0
+    while i < len(fields):
+        f = fields[i]
+        setattr(s, f, getattr(s, f) - k)
+        i += 1
+
+
+def rebase_snd(s):
+    """Move the send base up to SND.UNA (once SND.UNA passes REBASE)."""
+    k = s.snd_una
+    s.snd_bhi = base_hi(s.snd_bhi, s.snd_blo, k)
+    s.snd_blo = base_lo(s.snd_blo, k)
+    shift(s, SND_OFFSETS, k)
+    s.rack.rebase(k)
+
+
+def rebase_rcv(s):
+    """Move the receive base up to RCV.NXT (once RCV.NXT passes REBASE)."""
+    k = s.rcv_nxt
+    s.rcv_bhi = base_hi(s.rcv_bhi, s.rcv_blo, k)
+    s.rcv_blo = base_lo(s.rcv_blo, k)
+    shift(s, RCV_OFFSETS, k)

@@ -29,11 +29,11 @@
 # Nothing here allocates after __init__.
 from micropython import const
 from time import ticks_add, ticks_diff
-from ..fast import copy, equal
+from ..fast import copy, equal, seq_get, seq_put
 from ..wire import tcp as wire
-from .tcp_fast import seq_get, seq_put
 from .tcp_emit import rcv_wnd_field
 from .tcp_ack import ts_now
+from .tcp_rx import paws_old, challenge_due
 
 # copy of smolnet/socket/tcp.py's PROTO (inlined here; test_const_copies.py checks)
 _PROTO = const(6)
@@ -42,8 +42,6 @@ _FIN = const(0x01)
 _SYN = const(0x02)
 _RST = const(0x04)
 _ACK = const(0x10)
-# copy of smolnet/socket/tcp_rx.py's _CHALLENGE_WINDOW_MS
-_CHALLENGE_WINDOW_MS = const(1000)
 
 # one record, big-endian fields
 _FLAGS = const(0)       # _USED | _ACK_DUE | _TS_OK
@@ -106,8 +104,8 @@ class TimeWaitTable:
 
     # --- from a socket ------------------------------------------------------
     def take(self, s, now):
-        """Move TcpSocket `s` (in TIME-WAIT, receive buffer empty) into a
-        record; `s` is CLOSED afterwards, error 0."""
+        """Copy TcpSocket `s` (in TIME-WAIT, receive buffer empty) into a
+        record; the caller then closes `s`."""
         t = self.t
         i = self._free_record(now)
         o = i * _REC
@@ -134,8 +132,6 @@ class TimeWaitTable:
         copy(t, o + _LADDR, s.local_addr, 0, 16)
         copy(t, o + _RADDR, s.remote_addr, 0, 16)
         self.taken += 1
-        s._reset()
-        s.error = 0
 
     def _free_record(self, now):
         t = self.t
@@ -201,8 +197,8 @@ class TimeWaitTable:
             op.clear()
         seq = seq_get(b, l4_off + 4, _get16(t, o + _RCV), _get16(t, o + _RCV + 2))
         ts = t[o + _FLAGS] & _TS_OK and op.ts
-        if ts and seq_get(b, op.ts_off, _get16(t, o + _TSR), _get16(t, o + _TSR + 2)) < 0:
-            self.drops += 1             # PAWS: an old duplicate
+        if ts and paws_old(b, op.ts_off, _get16(t, o + _TSR), _get16(t, o + _TSR + 2)):
+            self.drops += 1             # an old duplicate
             self._challenge(o, now)
             return
         if ts and seq <= 0:
@@ -222,12 +218,8 @@ class TimeWaitTable:
             self.drops += 1
 
     def _challenge(self, o, now):
-        d = ticks_diff(now, self.ch_start)
-        if d >= _CHALLENGE_WINDOW_MS or d < 0:
-            self.ch_start = now
-            self.ch_count = 0
-        if self.ch_count < self.challenge_ack_limit:
-            self.ch_count += 1
+        # the limit a TcpSocket keeps too, for the whole table (RFC 5961 7)
+        if challenge_due(self, now):
             self.t[o + _FLAGS] |= _ACK_DUE
 
     def dispatch(self, iface, now):

@@ -11,8 +11,8 @@ from micropython import const
 from time import ticks_add, ticks_diff
 from .errno import EHOSTUNREACH, ETIMEDOUT
 from .tcp_ack import ts_now, arm_rtx, rack_detect
+from .tcp_conn import close, back_to_listen
 from .tcp_emit import emit as _emit, wnd_update_due
-from .tcp_rx import close, back_to_listen
 from .tcp_sack_tx import next_seg, pipe_room
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
@@ -56,6 +56,7 @@ def dispatch(s, iface, now):
             # a listener keeps a compact record instead (tcp_timewait.py):
             # this socket and its buffers are free from here on
             s.tw_keeper.take(s, now)
+            close(s, 0)
         return False
     if s.rtx_on and ticks_diff(now, s.rtx_at) >= 0:
         if s.rtx_persist:

@@ -3,7 +3,7 @@
 # Plain functions over (buf, off), off being the first byte of the TCP header.
 # Nothing here allocates. 32-bit fields (sequence and acknowledgment numbers,
 # timestamps) are never turned into Python ints here: callers read them
-# relative to a base with smolnet.socket.tcp_fast.seq_get (see tcp_seq.py for
+# relative to a base with smolnet.fast.seq_get (see socket/tcp_seq.py for
 # why), or copy them byte by byte.
 #
 # Options are parsed into a preallocated Options object: parse_options() only
@@ -92,7 +92,7 @@ def urgent(buf, off):
 
 def put_header(buf, off, sport, dport, flg, hlen, win):
     """Write everything but the sequence and acknowledgment numbers (the
-    caller writes those with tcp_fast.seq_put, or copy32). Checksum and
+    caller writes those with fast.seq_put, or copy32). Checksum and
     urgent pointer are zeroed; the Interface fills the checksum."""
     _put16(buf, off, sport)
     _put16(buf, off + DST_PORT, dport)

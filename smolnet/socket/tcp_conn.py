@@ -1,0 +1,155 @@
+# Connection state changes of one TcpSocket `s` (RFC 9293 3.3.2's state
+# diagram) that a segment or a timer causes. With the user calls in tcp.py
+# (listen, connect, close, abort), these are the only writers of s.state:
+# tcp_rx (segments), tcp_tx (timers, a SYN without a route, a socket handed
+# to a TIME-WAIT record), tcp_cookie (a connection opened from a cookie)
+# and tcp_listen (an evicted half-open slot) call them. The new state's bookkeeping goes with it:
+# ISS and TSval clock on opening, MSS on establishing, the 2MSL timer on
+# TIME-WAIT, buffers flushed on CLOSED.
+from micropython import const
+from time import ticks_add
+from .errno import ECONNREFUSED, ECONNRESET
+from .tcp_ack import set_mss
+from .tcp_isn import compute as _isn_compute
+from .tcp_seq import base_hi, base_lo
+
+# copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
+_CLOSED = const(0)
+_LISTEN = const(1)
+_SYN_SENT = const(2)
+_SYN_RECEIVED = const(3)
+_ESTABLISHED = const(4)
+_FIN_WAIT_1 = const(5)
+_FIN_WAIT_2 = const(6)
+_CLOSE_WAIT = const(7)
+_CLOSING = const(8)
+_LAST_ACK = const(9)
+_TIME_WAIT = const(10)
+
+
+# --- opening ------------------------------------------------------------------
+def choose_iss(s, now):
+    """ISS per RFC 6528 (or the fixed one tests ask for), and the start of
+    our timestamp clock. SND.UNA = SND.NXT = SND.MAX = ISS (offset 0)."""
+    out = s._isn
+    if s.fixed_iss is None or s.fixed_ts_offset is None:
+        _isn_compute(out, s.local_addr, s.remote_addr, s.alen, s.local_port,
+                     s.remote_port, now)
+    if s.fixed_iss is not None:
+        v = s.fixed_iss
+        s.snd_bhi = (v >> 16) & 0xFFFF
+        s.snd_blo = v & 0xFFFF
+    else:
+        s.snd_bhi = (out[0] << 8) | out[1]
+        s.snd_blo = (out[2] << 8) | out[3]
+    if s.fixed_ts_offset is not None:
+        v = s.fixed_ts_offset
+        thi = (v >> 16) & 0xFFFF
+        tlo = v & 0xFFFF
+    else:
+        thi = (out[4] << 8) | out[5]
+        tlo = (out[6] << 8) | out[7]
+    # TSval = offset + now (ms); advanced by elapsed ms from here on
+    s.ts_hi = base_hi(thi, tlo, now)
+    s.ts_lo = base_lo(tlo, now)
+    s.ts_last = now
+    s.iss_pending = False
+    s.snd_una = 0
+    s.snd_nxt = 0
+    s.snd_max = 0
+    s.syn_unacked = 1
+
+
+def syn_received(s, now):
+    """A SYN took us to SYN-RECEIVED: in LISTEN (3.10.7.2, s.passive) with
+    the ISS chosen now; in SYN-SENT without an ACK (3.10.7.3, a
+    simultaneous open) our SYN goes again, now as a SYN-ACK."""
+    if s.passive:
+        choose_iss(s, now)
+    else:
+        s.snd_nxt = 0
+        s.ack_now = True
+    s.state = _SYN_RECEIVED
+
+
+def establish(s, now):
+    """The handshake is complete: ESTABLISHED, or FIN-WAIT-1 right away if
+    close() was called during it (its FIN was queued)."""
+    s.state = _FIN_WAIT_1 if s.fin_queued else _ESTABLISHED
+    s.estab_time = now
+    s.una_since = now
+    set_mss(s)
+
+
+# --- closing --------------------------------------------------------------------
+def fin_acked(s, now):
+    """Our FIN is acknowledged (3.10.7.4 fifth). True if the connection is
+    done with segments (TIME-WAIT or CLOSED)."""
+    st = s.state
+    if st == _FIN_WAIT_1:
+        s.state = _FIN_WAIT_2
+    elif st == _CLOSING:
+        enter_time_wait(s, now)
+        return True
+    elif st == _LAST_ACK:
+        close(s, 0)
+        return True
+    return False
+
+
+def fin_received(s, now):
+    """The peer's FIN, in sequence (3.10.7.4 eighth)."""
+    s.rcv_nxt += 1
+    s.rcv_adv += 1     # the FIN takes a sequence number, not buffer space
+    s.fin_rcvd = True
+    s.fin_ooo = False
+    s.ack_now = True
+    st = s.state
+    if st == _ESTABLISHED or st == _SYN_RECEIVED:
+        s.state = _CLOSE_WAIT
+    elif st == _FIN_WAIT_1:
+        if s.fin_sent and s.snd_una > s.fin_seq:
+            enter_time_wait(s, now)
+        else:
+            s.state = _CLOSING
+    elif st == _FIN_WAIT_2:
+        enter_time_wait(s, now)
+
+
+def enter_time_wait(s, now):
+    s.state = _TIME_WAIT
+    s.tw_at = ticks_add(now, s.time_wait_ms)
+    s.rtx_on = False
+    s.ack_pending = False
+
+
+def reset_received(s):
+    """An acceptable RST (3.10.7.3, 3.10.7.4 second)."""
+    st = s.state
+    if st == _SYN_RECEIVED and s.passive:
+        back_to_listen(s)
+    elif st == _SYN_SENT or st == _SYN_RECEIVED:
+        close(s, ECONNREFUSED)       # (SYN-RECEIVED: a simultaneous open)
+    elif st == _CLOSING or st == _LAST_ACK or st == _TIME_WAIT:
+        close(s, 0)
+    else:
+        close(s, ECONNRESET)
+
+
+def back_to_listen(s):
+    """A passive open failed: listen again (a TcpListener's slot simply
+    becomes free)."""
+    if s.child:
+        close(s, 0)
+        return
+    s._reset()
+    s.error = 0
+    s.local_set = s.bound_addr
+    s.state = _LISTEN
+
+
+def close(s, err):
+    """Enter CLOSED: buffers flushed (RFC 9293 3.10.7.4 on RST), error
+    recorded for the user (0: none)."""
+    s._reset()
+    s.error = err
