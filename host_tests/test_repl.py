@@ -86,7 +86,9 @@ def test_arp_netstat_stats_ifconfig():
                                 "Address", "State"]
     rows = [ln.split() for ln in lines[1:]]
     assert ["udp", "0", "0", "0.0.0.0:5353", "0.0.0.0:*"] in rows
-    assert len(rows) == 2
+    # the NIC's own mDNS responder (network.LAN runs one, as lwIP ports do)
+    assert ["udp", "0", "0", "0.0.0.0:5353", "0.0.0.0:*", "MdnsResponder"] in rows
+    assert len(rows) == 3
     del lines[:]
     repl.stats()
     d = dict((ln.split()[0], int(ln.split()[1])) for ln in lines)
@@ -118,7 +120,9 @@ def test_netstat_lists_the_dns_client():
     del lines[:]
     repl.netstat()
     rows = [ln.split() for ln in lines[1:]]
-    assert len(rows) == 1 and rows[0][:3] == ["udp", "0", "0"] and rows[0][-1] == "DnsSocket", rows
+    dns = [r for r in rows if r[-1] == "DnsSocket"]
+    assert len(dns) == 1 and dns[0][:3] == ["udp", "0", "0"], rows
+    assert len(rows) == 2 and rows[0][-1] == "MdnsResponder", rows
     repl.down()
     repl.set_output()
 
@@ -127,14 +131,16 @@ def test_mdns_one_liner_answers_the_hostname():
     from smolnet.compat import network
     from smolnet.apps.mdns import READY
     p, nic, lines = _up()
-    network.hostname("replboard")
-    r = repl.mdns()
+    assert nic.mdns is not None and nic.mdns.name == "smolnet.local"
+    r = repl.mdns("replboard")
     assert lines[-1] == "mdns: probing for replboard.local"
-    assert r in p.a.sockets
+    assert r is nic.mdns and r in p.a.sockets
     t = 0
     for _ in range(300):            # the responder's own timers, on a fake clock
         t += 10
         r.serve(t)
     assert r.state == READY and r.name == "replboard.local"
-    r.close()
+    assert repl.mdns() is r and lines[-1] == "mdns: answering replboard.local"
+    network.mdns(False)
+    assert nic.mdns is None and r not in p.a.sockets
     repl.down()

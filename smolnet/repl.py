@@ -277,7 +277,9 @@ def _rows(iface):
                    type(s).__name__)
         elif p == 17:
             loc = s.local if s.local_alen else ipaddr.ANY4
-            yield ("udp", len(s.rx), len(s.tx), _ep(loc, 4, s.port), "0.0.0.0:*", "")
+            kind = type(s).__name__           # a subclass says what it is
+            yield ("udp", len(s.rx), len(s.tx), _ep(loc, 4, s.port), "0.0.0.0:*",
+                   "" if kind == "UdpSocket" else kind)
         elif p == 1:
             yield ("icmp", len(s.rx), len(s.tx), "%s id=%d" % (ipaddr.fmt4(local_ip), s.ident),
                    "-", "")
@@ -447,11 +449,21 @@ def echo(port=7, conns=1):
 
 
 def mdns(host=None):
-    """Answer HOST.local (default: network.hostname()) by multicast DNS
-    (smolnet/apps/mdns.py): others find the board by name. Returns the
-    responder (its .name is the name it got after probing; .close())."""
-    from .apps.mdns import MdnsResponder
+    """Answer HOST.local by multicast DNS (smolnet/apps/mdns.py): others find
+    the board by name. The NIC runs a responder itself while it has an
+    IPv4 address (network.LAN, as the lwIP ports do); this names it HOST
+    (network.hostname(HOST)), turns network.mdns() back on, and returns it
+    (its .name is the name it got after probing), or None until there is an
+    address or when the firmware has no apps or multicast."""
     st = _need()
-    r = MdnsResponder(st.iface, host or network.hostname())
-    _say("mdns: probing for %s" % r.name)
+    if host:
+        network.hostname(host)
+    network.mdns(True)
+    r = st.nic.mdns
+    if r is not None:
+        _say("mdns: %s %s" % ("answering" if r.state == 2 else "probing for", r.name))
+    elif st.iface.ip4() is None:
+        _say("mdns: starts when the interface has an IPv4 address")
+    else:
+        _say("mdns: not in this firmware (it needs the apps and multicast options)")
     return r
