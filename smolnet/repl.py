@@ -277,9 +277,9 @@ def _rows(iface):
                    type(s).__name__)
         elif p == 17:
             loc = s.local if s.local_alen else ipaddr.ANY4
-            kind = type(s).__name__           # a subclass says what it is
+            # a socket that is a service of its own says so (its `label`)
             yield ("udp", len(s.rx), len(s.tx), _ep(loc, 4, s.port), "0.0.0.0:*",
-                   "" if kind == "UdpSocket" else kind)
+                   getattr(s, "label", ""))
         elif p == 1:
             yield ("icmp", len(s.rx), len(s.tx), "%s id=%d" % (ipaddr.fmt4(local_ip), s.ident),
                    "-", "")

@@ -59,6 +59,7 @@ READY = const(2)
 
 
 class MdnsResponder(UdpSocket):
+    label = "MdnsResponder"          # what repl.netstat() shows for it
     def __init__(self, iface, hostname, ttl=120):
         UdpSocket.__init__(self, rx_slots=2, rx_bytes=1024, tx_slots=2, tx_bytes=1024)
         self.iface = iface
