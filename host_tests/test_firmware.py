@@ -108,27 +108,6 @@ def test_core_manifest_defaults_to_the_board_profile_and_takes_options():
         smolnet_files.core_files(ipv7=False)
 
 
-def _module_imports(path, name):
-    """smolnet modules a file imports at module level (not in functions:
-    those run only when the part is used)."""
-    import ast
-    with open(os.path.join(ROOT, path)) as f:
-        tree = ast.parse(f.read(), path)
-    package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
-    found = set()
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                up = package.split(".")[:len(package.split(".")) - (node.level - 1)]
-                base = ".".join(up + ([base] if base else []))
-            found.add(base)
-            found.update(base + "." + a.name for a in node.names)
-    return found
-
-
 def test_board_profile_modules_import_no_left_out_part():
     # importing any module of the profile works on a firmware without the
     # options (build/qemu/MPS2_AN385-profile boots it: test_firmware_profile.py)
@@ -137,8 +116,10 @@ def test_board_profile_modules_import_no_left_out_part():
         return n[:-len(".__init__")] if n.endswith(".__init__") else n
     profile = smolnet_files.core_files(**PROFILE)
     left_out = {name(p) for p in smolnet_files.core_files()} - {name(p) for p in profile}
+    from test_import_cycles import _all_imports
     bad = ["%s imports %s" % (p, m) for p in profile
-           for m in sorted(_module_imports(p, name(p)) & left_out)]
+           for m in sorted(_all_imports(name(p), os.path.join(ROOT, p), top_level=True)
+                           & left_out)]
     assert not bad, bad
 
 

@@ -140,13 +140,10 @@ def test_dhcp_lease_and_dns_lookup_from_dnsmasq(board):
 
 # --- asyncio echo server, 4 clients at once --------------------------------------------
 
-ASYNC_ECHO = """
+# MicroPython's asyncio.start_server over smolnet's socket module, on port 7,
+# until 4 clients have been served (prints "ready <mem_free>" first)
+ECHO_SERVER = """
 import asyncio, gc
-import smolnet.compat.socket
-smolnet.compat.socket.install()
-from smolnet import repl
-from common import board_nic
-repl.up(board_nic(%r, None), "192.0.2.2/24")
 served = [0]
 
 async def echo(reader, writer):
@@ -169,6 +166,15 @@ async def main():
 
 asyncio.run(main())
 print("served", served[0])
+"""
+
+ASYNC_ECHO = """
+import smolnet.compat.socket
+smolnet.compat.socket.install()
+from smolnet import repl
+from common import board_nic
+repl.up(board_nic(%r, None), "192.0.2.2/24")
+""" + ECHO_SERVER + """
 repl.down()
 """
 

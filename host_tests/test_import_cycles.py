@@ -24,13 +24,14 @@ def _imports(name, path, mods):
     return {m for m in _all_imports(name, path) if m in mods and m != name}
 
 
-def _all_imports(name, path):
-    """Every module name one module imports, anywhere in its body."""
+def _all_imports(name, path, top_level=False):
+    """Every module name one module imports, anywhere in its body (only
+    where it runs when the module loads: top_level)."""
     with open(path, encoding="utf-8") as f:
         tree = ast.parse(f.read(), path)
     package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(tree):
+    for node in (tree.body if top_level else ast.walk(tree)):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
