@@ -168,7 +168,11 @@ asyncio.run(main())
 print("served", served[0])
 """
 
+# asyncio imported first, as this test always did (with install() and
+# repl.up() first the server did not accept in one session's trials, on a
+# host loaded by other builds: not separated from load yet; see the notes)
 ASYNC_ECHO = """
+import asyncio
 import smolnet.compat.socket
 smolnet.compat.socket.install()
 from smolnet import repl
