@@ -206,7 +206,7 @@ def test_mac_filter_and_bad_fcs():
     peer.send(f, 90)
     peer.send(f, 90)
     assert nic.recv_into(buf) == 90 and buf[:90] == f
-    assert nic.drop_error == 1
+    assert nic.rx_errors == 1
 
 
 def test_oversize_frame_is_a_counted_drop():
@@ -217,10 +217,10 @@ def test_oversize_frame_is_a_counted_drop():
     peer.send(big, 1000)
     peer.send(ok, 150)
     assert nic.recv_into(small) == 150 and small[:150] == ok
-    assert nic.drop_oversize == 1
+    assert nic.rx_too_long == 1
     peer.send(big, 1000)
     assert nic.recv_into(small) == 0
-    assert nic.drop_oversize == 2 and model.pktcnt == 0
+    assert nic.rx_too_long == 2 and model.pktcnt == 0
 
 
 def test_garbage_header_resets_rx():
@@ -326,11 +326,11 @@ def test_send_waits_and_reports_busy():
     k = 0
     while peer.recv_into(out):
         k += 1
-    assert k == 10 and nic.tx_busy == 0
+    assert k == 10 and nic.tx_full == 0
     nic, model, wire, peer = rig(tx_latency=100000)
     assert nic.send(f, 200)
     assert not nic.send(f, 200)
-    assert nic.tx_busy == 1
+    assert nic.tx_full == 1
     assert not nic.send(f, 10) and nic.tx_drop == 1
 
 
@@ -460,7 +460,7 @@ def test_end_to_end_arp_ping_udp():
     nic, model, wire, peer = rig()
     pair = Pair(nic, peer)
     full_check(pair)
-    assert nic.drop_garbage == 0 and nic.drop_oversize == 0 and nic.drop_error == 0
+    assert nic.drop_garbage == 0 and nic.rx_too_long == 0 and nic.rx_errors == 0
 
 
 def test_end_to_end_with_interrupt_and_wrap():
@@ -514,7 +514,7 @@ def test_end_to_end_tcp_both_ways_poll_mode():
     assert model.rx_overflow > 0                      # the ring did run full
     assert p.a.retransmits == 0 and pair.a.stats.drops() == 0
     assert pair.b.stats.drops() == 0 and peer.drop_full == 0
-    assert nic.drop_garbage == 0 and nic.drop_error == 0 and nic.drop_oversize == 0
+    assert nic.drop_garbage == 0 and nic.rx_errors == 0 and nic.rx_too_long == 0
     assert nic.tx_errors == 0 and pair.a.stats.tx_device_full == 0
 
 

@@ -178,10 +178,10 @@ def test_oversize_frame_is_a_counted_drop():
     # the big one is skipped and counted; the next one still comes through
     assert nic.recv_into(small) == 150
     assert small[:150] == ok
-    assert nic.drop_oversize == 1
+    assert nic.rx_too_long == 1
     peer.send(big, 1000)
     assert nic.recv_into(small) == 0
-    assert nic.drop_oversize == 2
+    assert nic.rx_too_long == 2
     assert nic.recv_into(small) == 0
 
 
@@ -287,7 +287,7 @@ def test_send_waits_for_send_ok():
     k = 0
     while peer.recv_into(out):
         k += 1
-    assert k >= 9 and nic.tx_busy == 0
+    assert k >= 9 and nic.tx_full == 0
 
 
 def test_send_busy_then_stuck_reset():
@@ -295,7 +295,7 @@ def test_send_busy_then_stuck_reset():
     f = make_frame(PEER, MAC, 200, 1)
     assert nic.send(f, 200)
     assert not nic.send(f, 200)
-    assert nic.tx_busy == 1
+    assert nic.tx_full == 1
     k = 1
     while nic.resets == 0 and k < 100:
         assert not nic.send(f, 200)
@@ -417,7 +417,7 @@ def test_end_to_end_arp_ping_udp():
     nic, model, wire, peer = rig()
     pair = Pair(nic, peer)
     full_check(pair)
-    assert nic.drop_garbage == 0 and nic.drop_oversize == 0
+    assert nic.drop_garbage == 0 and nic.rx_too_long == 0
 
 
 def test_end_to_end_with_interrupt_and_wrap():
@@ -453,7 +453,7 @@ def test_end_to_end_tcp_both_ways_poll_mode():
     assert pair.a.stats.drops() == 0 and pair.b.stats.drops() == 0
     assert pair.a.stats.tx_device_full == 0
     assert model.rx_overflow == 0 and nic.resets == 0
-    assert nic.drop_garbage == 0 and nic.drop_oversize == 0 and nic.tx_drop == 0
+    assert nic.drop_garbage == 0 and nic.rx_too_long == 0 and nic.tx_drop == 0
     assert model.rx_bytes > 16 * 65536 and model.tx_bytes > 16 * 65536
 
 

@@ -19,6 +19,7 @@ from micropython import const
 
 from smolnet.phy.device import Device
 from boards.common import mdio
+from boards.common.mac import pick_mac, usable
 from . import fifo
 
 # register offsets (datasheet section 5.3)
@@ -112,7 +113,7 @@ class LAN9118(Device):
         if mac is None:
             mac = self._read_mac()
         else:
-            self._write_mac(mac)
+            self._write_mac(pick_mac(mac))
         self.mac = bytes(mac)
         mdio.reset(self, self._phy)
         mdio.start_autoneg(self, self._phy)
@@ -188,13 +189,11 @@ class LAN9118(Device):
         hi = self._mac_read(_ADDRH)
         mac = bytes((lo & 0xFF, (lo >> 8) & 0xFF, (lo >> 16) & 0xFF, lo >> 24,
                      hi & 0xFF, (hi >> 8) & 0xFF))
-        if mac == b"\xff" * 6 or mac == b"\x00" * 6 or mac[0] & 1:
+        if not usable(mac):
             raise ValueError("no MAC address in EEPROM: pass mac=")
         return mac
 
     def _write_mac(self, mac):
-        if len(mac) != 6 or mac[0] & 1:
-            raise ValueError("mac must be 6 bytes, unicast")
         self._mac_write(_ADDRL, mac[0] | (mac[1] << 8) | (mac[2] << 16) | (mac[3] << 24))
         self._mac_write(_ADDRH, mac[4] | (mac[5] << 8))
 
