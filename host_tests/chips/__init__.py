@@ -6,11 +6,10 @@
 #   wire.py      a cable between chip models and/or a smolnet-style endpoint
 #   e2e.py       smolnet Interfaces on both ends of a wire: ARP, ping, UDP
 #
-# This module: what the SPI models share (chip select tracking), CRC-32 for
-# frame check sequences, a chip that is not there, test-frame builders and a
-# Flag. A model's per-transfer path allocates nothing, so a test can lock the
+# This module: what the SPI models share (chip select tracking), the one
+# CRC-32 for frame check sequences (every model's), a chip that is not there,
+# test-frame builders and the one Flag (the tests' ThreadSafeFlag). A model's per-transfer path allocates nothing, so a test can lock the
 # heap (support.heap_locked) around a driver call that runs the model.
-import sys
 import smolnet  # noqa: F401  (CPython: installs micropython/time shims)
 import fakemachine
 
@@ -73,25 +72,33 @@ class AbsentChip(SpiChip):
                 rbuf[i] = self.level
 
 
-class Crc32:
-    """IEEE 802.3 CRC-32 (reflected, polynomial 0xEDB88320), table driven;
-    update() allocates nothing on 64-bit ports (values stay below 2**32)."""
+# --- Ethernet FCS (IEEE 802.3 clause 3.2.9: CRC-32, reflected, ~) -------
+# The one CRC-32 of the chip models, written here from the standard: the
+# drivers under test compute none (the MACs append and check the FCS), so
+# nothing a model checks is computed by the code it checks.
 
-    def __init__(self):
-        t = []
-        for i in range(256):
-            c = i
-            for _ in range(8):
-                c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
-            t.append(c)
-        self.table = t
+def _crc_table():
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+        t.append(c)
+    return t
 
-    def compute(self, buf, off, n):
-        t = self.table
-        c = 0xFFFFFFFF
-        for i in range(off, off + n):
-            c = t[(c ^ buf[i]) & 0xFF] ^ (c >> 8)
-        return c ^ 0xFFFFFFFF
+
+_CRC = _crc_table()
+
+
+def fcs(buf, off, n):
+    """FCS of buf[off:off+n] as an int (table driven; allocates nothing on
+    64-bit ports, where values stay small ints); sent least significant
+    byte first."""
+    c = 0xFFFFFFFF
+    t = _CRC
+    for i in range(off, off + n):
+        c = t[(c ^ buf[i]) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
 
 
 BROADCAST = b"\xff\xff\xff\xff\xff\xff"
@@ -110,9 +117,6 @@ def make_frame(dst, src, n, seed, ethertype=0x88B5):
         x = (x * 73 + 41 + i) & 0xFF
         f[i] = x
     return f
-
-
-ON_MICROPYTHON = sys.implementation.name == "micropython"
 
 
 class Flag:

@@ -33,7 +33,7 @@
 from micropython import const
 import time
 import fakemachine
-from chips import SpiChip, Crc32
+from chips import SpiChip, fcs
 
 _EIE = const(0x1B)
 _EIR = const(0x1C)
@@ -149,7 +149,6 @@ class ENC28J60(SpiChip):
         self.ptr = [0] * 8
         self.phy = [0] * 32
         self._txframe = bytearray(_WIRE_MAX)
-        self._crc = Crc32()
         self.wire = None
         self.int_pin = None
         self._int_level = 1
@@ -683,10 +682,10 @@ class ENC28J60(SpiChip):
         a = self._put(a, s3)
         for i in range(n):
             a = self._put(a, buf[i])
-        fcs = self._crc.compute(buf, 0, n) ^ (0xFF if bad_fcs else 0)
+        crc = fcs(buf, 0, n) ^ (0xFF if bad_fcs else 0)
         for _ in range(4):
-            a = self._put(a, fcs & 0xFF)
-            fcs >>= 8
+            a = self._put(a, crc & 0xFF)
+            crc >>= 8
         p[_P_ERXWRPT] = nxt
         self.pktcnt += 1
         self._update_int()

@@ -22,7 +22,8 @@
 # Hot paths (FIFO word reads/writes, status pops, wire_in) allocate nothing
 # once constructed, so drivers can be checked under heap_lock.
 import fakemachine
-from chips.membus import FrameQueue, Phy, fcs
+from chips import fcs
+from chips.membus import FrameQueue, Phy
 
 # registers (byte offsets in the 256-byte window)
 RX_DATA = 0x00

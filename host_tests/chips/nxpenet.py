@@ -24,7 +24,8 @@
 # MAC owns. Frame arrival and the per-frame register paths allocate nothing
 # once the descriptors have been seen (warm-up).
 import fakemachine
-from chips.membus import DmaView, FrameQueue, Phy, fcs, get16, put16, get32
+from chips import fcs
+from chips.membus import DmaView, FrameQueue, Phy, get16, put16, get32
 
 EIR = 0x004
 EIMR = 0x008

@@ -23,7 +23,8 @@
 # Frame arrival and the per-frame register paths allocate nothing once the
 # descriptors have been seen (warm-up).
 import fakemachine
-from chips.membus import DmaView, FrameQueue, Phy, fcs, get32, put32
+from chips import fcs
+from chips.membus import DmaView, FrameQueue, Phy, get32, put32
 
 MACCR = 0x0000
 MACFFR = 0x0004
