@@ -14,7 +14,7 @@
 #   The SPI chips (W5500, ENC28J60: a chips.wire.Wire between model and
 #   peer, the model's clock counted in SPI transactions: `clock(nic)` lets
 #   it run)
-#     spi_rx_tx_byte_exact, spi_interrupt_sets_flag_on_rx,
+#     spi_mac_from_unique_id, spi_rx_tx_byte_exact, spi_interrupt_sets_flag_on_rx,
 #     spi_poll_mode_without_interrupt, spi_link_status,
 #     arp_ping_udp, arp_ping_udp_with_interrupt, udp_does_not_allocate
 #   The memory-mapped chips (LAN9118, STM32 ETH, NXP ENET), described by a
@@ -113,6 +113,24 @@ def tcp_through_rx_overflow(nic, peer, flag, chip=None):
 
 
 # --- the SPI chips ----------------------------------------------------------------
+
+def spi_mac_from_unique_id(driver, model, derived, default):
+    """driver(spi, cs) on model(0, "cs") without mac=: `derived` (hex) with
+    machine.unique_id(), `default` without (pick_mac with the driver's
+    template: the addresses boards had before the drivers shared it)."""
+    from chips import fresh_machine
+    for uid, want in ((bytes.fromhex("e6614103e7452b21"), derived), (None, default)):
+        machine = fresh_machine()
+        if uid is not None:
+            machine.unique_id = lambda: uid
+        try:
+            model(0, "cs")
+            nic = driver(machine.SPI(0), machine.Pin("cs"))
+            assert nic.mac == bytes.fromhex(want), (nic.mac, want)
+        finally:
+            if uid is not None:
+                del machine.unique_id
+
 
 def spi_rx_tx_byte_exact(nic, peer, mac, peer_mac, clock):
     from chips import make_frame

@@ -82,21 +82,9 @@ def test_phy_registers_through_mii():
 
 
 def test_mac_from_unique_id():
-    # boards.common.mac.pick_mac with the ENC28J60's template: the address a
-    # board derived before the drivers shared pick_mac
-    machine = fresh_machine()
-    machine.unique_id = lambda: bytes.fromhex("e6614103e7452b21")
-    try:
-        Model(0, "cs")
-        from boards.enc28j60 import ENC28J60
-        nic = ENC28J60(machine.SPI(0), machine.Pin("cs"))
-        assert nic.mac == bytes.fromhex("020028aea705")
-    finally:
-        del machine.unique_id
-    machine = fresh_machine()
-    Model(0, "cs")
-    nic = ENC28J60(machine.SPI(0), machine.Pin("cs"))     # no unique_id()
-    assert nic.mac == bytes.fromhex("020028600001")
+    fresh_machine()             # first: the driver binds `machine` at import
+    from boards.enc28j60 import ENC28J60
+    scenario.spi_mac_from_unique_id(ENC28J60, Model, "020028aea705", "020028600001")
 
 
 def test_absent_chip_is_a_clear_error():

@@ -56,21 +56,9 @@ def test_init_registers():
 
 
 def test_mac_from_unique_id():
-    # boards.common.mac.pick_mac with the W5500's template: the address a
-    # board derived before the drivers shared pick_mac
-    machine = fresh_machine()
-    machine.unique_id = lambda: bytes.fromhex("e6614103e7452b21")
-    try:
-        Model(0, "cs")
-        from boards.w5500 import W5500
-        nic = W5500(machine.SPI(0), machine.Pin("cs"))
-        assert nic.mac == bytes.fromhex("0200579ba705")
-    finally:
-        del machine.unique_id
-    machine = fresh_machine()
-    Model(0, "cs")
-    nic = W5500(machine.SPI(0), machine.Pin("cs"))        # no unique_id()
-    assert nic.mac == bytes.fromhex("020057550001")
+    fresh_machine()             # first: the driver binds `machine` at import
+    from boards.w5500 import W5500
+    scenario.spi_mac_from_unique_id(W5500, Model, "0200579ba705", "020057550001")
 
 
 def test_absent_chip_is_a_clear_error():
