@@ -14,7 +14,7 @@
 #   The SPI chips (W5500, ENC28J60: a chips.wire.Wire between model and
 #   peer, the model's clock counted in SPI transactions: `clock(nic)` lets
 #   it run)
-#     spi_mac_from_unique_id, spi_rx_tx_byte_exact, spi_interrupt_sets_flag_on_rx,
+#     spi_mac_from_unique_id, spi_absent_chip_is_a_clear_error, spi_rx_tx_byte_exact, spi_interrupt_sets_flag_on_rx,
 #     spi_poll_mode_without_interrupt, spi_link_status,
 #     arp_ping_udp, arp_ping_udp_with_interrupt, udp_does_not_allocate
 #   The memory-mapped chips (LAN9118, STM32 ETH, NXP ENET), described by a
@@ -130,6 +130,18 @@ def spi_mac_from_unique_id(driver, model, derived, default):
         finally:
             if uid is not None:
                 del machine.unique_id
+
+
+def spi_absent_chip_is_a_clear_error(driver, mac):
+    """Nothing on the bus (MISO pulled down, then up): OSError(ENODEV)
+    naming the chip, not a driver that seems to work."""
+    from chips import AbsentChip, fresh_machine
+    for level in (0x00, 0xFF):
+        machine = fresh_machine()
+        AbsentChip(0, "cs", level)
+        e = raises(OSError, driver, machine.SPI(0), machine.Pin("cs"), mac=mac)
+        assert e.errno == 19
+        assert driver.__name__ in str(e)
 
 
 def spi_rx_tx_byte_exact(nic, peer, mac, peer_mac, clock):

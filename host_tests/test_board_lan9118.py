@@ -86,11 +86,7 @@ def test_byte_test_mismatch_is_enodev():
     import fakemachine
     fakemachine.map_region(BASE, 0x100, _Swapped())
     from boards.lan9118 import LAN9118
-    try:
-        LAN9118(base=BASE)
-        assert False, "no error"
-    except OSError as e:
-        assert e.args[0] == 19
+    assert raises(OSError, LAN9118, base=BASE).args[0] == 19
 
 
 def test_soft_reset_is_polled():

@@ -67,11 +67,7 @@ def test_missing_ref_clock_times_out():
     membus.install()
     STM32EthModel(base=BASE, refclk=False)
     from boards.stm32eth import STM32ETH
-    try:
-        STM32ETH(base=BASE, mac=MAC, timeout=50)
-        assert False, "no error"
-    except OSError as e:
-        assert e.args[0] == 110
+    assert raises(OSError, STM32ETH, base=BASE, mac=MAC, timeout=50).args[0] == 110
 
 
 def test_board_setup_order_clocks_and_pins():
