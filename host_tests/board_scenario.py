@@ -22,7 +22,9 @@
 #     mem_rx_tx_byte_exact, mem_many_frames, mem_oversized_frames_dropped_whole,
 #     mem_tx_full_refuses_then_recovers, mem_interrupt_sets_flag_and_is_acknowledged,
 #     mem_poll_mode_needs_no_interrupt, mem_per_frame_paths_do_not_allocate,
-#     mem_two_interfaces, mem_two_interfaces_with_interrupt_flag
+#     mem_two_interfaces, mem_two_interfaces_with_interrupt_flag,
+#     mem_contract_counters, mem_tcp_poll_mode, mem_tcp_through_full_rings,
+#     mem_tcp_through_fault_injector, mem_tcp_segments_do_not_allocate
 from chips import Flag
 from chips.e2e import (Pair, TcpPump, full_check, heap_locked_segments, tcp_end_to_end,
                        two_interfaces, udp_exchange, udp_heap_locked, KB)
@@ -241,19 +243,38 @@ class MemChip:
     """A memory-mapped driver on its chip model, as its test describes it:
       setup(irq=None, **kw) -> (model, nic)   a fresh bus, model and driver
                                               (kw: the driver's, e.g. rx_slots)
-      frame(n, seed=1, dst=<the driver's MAC>) -> bytearray, from peer_mac
-      peer_mac   the far end's address
-      irq        the interrupt pin's name"""
+      mac, peer_mac   the driver's and the far end's addresses
+      irq        the interrupt pin's name
+      missed     the model's counter of frames lost for want of room
+                 ("rx_missed", "rx_dropped")
+      mult       what the test frames' payload bytes step by"""
 
-    def __init__(self, setup, frame, peer_mac, irq):
+    def __init__(self, setup, mac, peer_mac, irq, missed, mult):
         self.setup = setup
-        self.frame = frame
+        self.mac = mac
         self.peer_mac = peer_mac
         self.irq = irq
+        self.missed = missed
+        self.mult = mult
+
+    def frame(self, n, seed=1, dst=None):
+        """An n-byte IPv4-typed frame from peer_mac to dst (default: the
+        driver), its payload a seed-dependent pattern."""
+        f = bytearray(n)
+        f[0:6] = self.mac if dst is None else dst
+        f[6:12] = self.peer_mac
+        f[12] = 0x08
+        f[13] = 0x00
+        for i in range(14, n):
+            f[i] = (i * self.mult + seed) & 0xFF
+        return f
 
     def peer(self, model):
         from chips.membus import PeerDevice
         return PeerDevice(model, self.peer_mac)
+
+    def lost(self, model):
+        return getattr(model, self.missed)
 
 
 def mem_rx_tx_byte_exact(chip):
@@ -411,3 +432,46 @@ def mem_two_interfaces_with_interrupt_flag(chip):
     nic.attach_flag(flag)
     two_interfaces(nic, chip.peer(model), rounds=2)
     assert flag.count > 0 and not model.irq_asserted()
+
+
+def mem_contract_counters(chip):
+    model, nic = chip.setup()
+    contract_counters(nic)
+
+
+def mem_tcp_poll_mode(chip, n, **kw):
+    """tcp_poll_mode over the modelled chip (setup kw): not a frame lost,
+    not a segment sent twice, nothing counted by the driver."""
+    model, nic = chip.setup(**kw)
+    pair, p = tcp_poll_mode(nic, chip.peer(model), n)
+    assert p.b.retransmits == 0
+    assert chip.lost(model) == 0 and model.wire_out.dropped == 0
+    no_counted_drops(nic)
+
+
+def mem_tcp_through_full_rings(chip, n):
+    """tcp_woken_by_interrupt with the default rings: the peer's bursts
+    find them full (frames missed, counted by the model), reception must
+    resume each time; the far end retransmits, A never does."""
+    model, nic = chip.setup(irq=chip.irq)
+    flag = Flag()
+    nic.attach_flag(flag)
+    pair, p = tcp_woken_by_interrupt(nic, chip.peer(model), n, flag)
+    assert chip.lost(model) > 0 and p.b.retransmits > 0
+    assert nic.rx_errors == 0 and nic.tx_full == 0
+    assert not model.irq_asserted()
+
+
+def mem_tcp_through_fault_injector(chip, n, dropped):
+    model, nic = chip.setup()
+    pair, p = tcp_through_fault_injector(nic, chip.peer(model), n, dropped)
+    assert nic.rx_errors == 0
+    return model, nic
+
+
+def mem_tcp_segments_do_not_allocate(chip, chunk):
+    """tcp_segments_do_not_allocate with the driver's interrupt attached."""
+    model, nic = chip.setup(irq=chip.irq)
+    flag = Flag()
+    nic.attach_flag(flag)
+    tcp_segments_do_not_allocate(nic, chip.peer(model), flag, chunk)

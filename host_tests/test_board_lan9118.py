@@ -19,17 +19,6 @@ MAC = b"\x02\x00\x00\x11\x91\x18"
 PEER = b"\x02\x00\x00\x22\x22\x22"
 
 
-def _frame(n, seed=1, dst=MAC):
-    f = bytearray(n)
-    f[0:6] = dst
-    f[6:12] = PEER
-    f[12] = 0x08
-    f[13] = 0x00
-    for i in range(14, n):
-        f[i] = (i * 13 + seed) & 0xFF
-    return f
-
-
 def _setup(irq=None, **kw):
     m = membus.install()
     model = LAN9118Model(base=BASE, irq_pin=irq, **kw)
@@ -38,7 +27,8 @@ def _setup(irq=None, **kw):
     return model, nic
 
 
-CHIP = scenario.MemChip(_setup, _frame, PEER, "LAN_IRQ")
+CHIP = scenario.MemChip(_setup, MAC, PEER, "LAN_IRQ", "rx_dropped", 13)
+_frame = CHIP.frame
 
 
 def test_bring_up_checks_ids_and_keeps_eeprom_mac():
@@ -350,11 +340,7 @@ def test_two_interfaces_with_interrupt_flag():
 def test_tcp_both_ways_poll_mode():
     # 1 MB each way through the RX/TX data and status FIFOs
     from chips.e2e import MB
-    model, nic = _setup()
-    pair, p = scenario.tcp_poll_mode(nic, CHIP.peer(model), MB)
-    assert p.b.retransmits == 0
-    assert model.rx_dropped == 0 and model.wire_out.dropped == 0
-    scenario.no_counted_drops(nic)
+    scenario.mem_tcp_poll_mode(CHIP, MB)
 
 
 def test_tcp_woken_by_interrupt():
@@ -371,19 +357,15 @@ def test_tcp_woken_by_interrupt():
 
 def test_tcp_through_fault_injector():
     from chips.e2e import KB
-    model, nic = _setup()
-    pair, p = scenario.tcp_through_fault_injector(nic, CHIP.peer(model), 256 * KB, 10)
-    assert nic.rx_errors == 0 and model.rx_dropped == 0
+    model, nic = scenario.mem_tcp_through_fault_injector(CHIP, 256 * KB, 10)
+    assert model.rx_dropped == 0
 
 
 def test_tcp_segments_do_not_allocate():
-    # after a warm-up transfer, 4 x 32 KB more each way with the heap locked
-    # (viper FIFO loops on MicroPython, model and interrupt included)
+    # 4 x 32 KB each way with the heap locked (viper FIFO loops on
+    # MicroPython, model and interrupt included)
     from chips.e2e import KB
-    model, nic = _setup(irq=CHIP.irq)
-    flag = Flag()
-    nic.attach_flag(flag)
-    scenario.tcp_segments_do_not_allocate(nic, CHIP.peer(model), flag, 32 * KB)
+    scenario.mem_tcp_segments_do_not_allocate(CHIP, 32 * KB)
 
 
 def test_tcp_through_rx_fifo_overflow():
@@ -397,5 +379,4 @@ def test_tcp_through_rx_fifo_overflow():
 
 
 def test_counters_of_the_device_contract():
-    model, nic = _setup()
-    scenario.contract_counters(nic)
+    scenario.mem_contract_counters(CHIP)

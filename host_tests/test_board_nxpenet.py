@@ -7,7 +7,7 @@
 # ARP, ping, UDP, and TCP bulk transfers both ways (poll mode,
 # interrupt-driven through full rx rings, 5% loss, heap locked).
 import board_scenario as scenario
-from chips import Flag, membus
+from chips import membus
 from support import raises
 from chips.nxpenet import (ENETModel, BD_CR, BD_OV, RCR_DRT, RCR_RMII_MODE,
                            RCR_RMII_10T, RCR_MII_MODE, RCR_LOOP, TCR_FDEN,
@@ -18,17 +18,6 @@ MAC = b"\x02\x00\x00\x10\x60\xe1"
 PEER = b"\x02\x00\x00\x22\x22\x22"
 
 
-def _frame(n, seed=1, dst=MAC):
-    f = bytearray(n)
-    f[0:6] = dst
-    f[6:12] = PEER
-    f[12] = 0x08
-    f[13] = 0x00
-    for i in range(14, n):
-        f[i] = (i * 7 + seed) & 0xFF
-    return f
-
-
 def _setup(irq=None, mac=MAC, base=BASE, model_kw=None, **kw):
     m = membus.install()
     model = ENETModel(base=base, irq_pin=irq, **(model_kw or {}))
@@ -37,7 +26,8 @@ def _setup(irq=None, mac=MAC, base=BASE, model_kw=None, **kw):
     return model, nic
 
 
-CHIP = scenario.MemChip(_setup, _frame, PEER, "ENET_IRQ")
+CHIP = scenario.MemChip(_setup, MAC, PEER, "ENET_IRQ", "rx_missed", 7)
+_frame = CHIP.frame
 
 
 def test_bring_up_programs_mac_and_rings():
@@ -217,47 +207,27 @@ def test_two_interfaces_with_interrupt_flag():
 # far end of the cable, a fake clock skipping idle time)
 
 def test_tcp_both_ways_poll_mode():
-    # 1 MB each way; 8 rx descriptors take the peer's bursts (tx_burst 8):
-    # not a frame lost, not a segment sent twice
+    # 1 MB each way; 8 rx descriptors take the peer's bursts (tx_burst 8)
     from chips.e2e import MB
-    model, nic = _setup(rx_slots=8)
-    pair, p = scenario.tcp_poll_mode(nic, CHIP.peer(model), MB)
-    assert p.b.retransmits == 0
-    assert model.rx_missed == 0 and model.wire_out.dropped == 0
-    scenario.no_counted_drops(nic)
+    scenario.mem_tcp_poll_mode(CHIP, MB, rx_slots=8)
 
 
 def test_tcp_woken_by_interrupt_through_full_rings():
-    # the default 4 rx descriptors: the peer's bursts find the ring full
-    # (frames missed, counted by the model), reception must resume each
-    # time, and no frame is found that the interrupt did not announce
+    # the default 4 rx descriptors
     from chips.e2e import MB
-    model, nic = _setup(irq=CHIP.irq)
-    flag = Flag()
-    nic.attach_flag(flag)
-    pair, p = scenario.tcp_woken_by_interrupt(nic, CHIP.peer(model), MB, flag)
-    assert model.rx_missed > 0 and p.b.retransmits > 0
-    assert nic.rx_errors == 0 and nic.tx_full == 0
-    assert not model.irq_asserted()
+    scenario.mem_tcp_through_full_rings(CHIP, MB)
 
 
 def test_tcp_through_fault_injector():
     from chips.e2e import KB
-    model, nic = _setup()
-    pair, p = scenario.tcp_through_fault_injector(nic, CHIP.peer(model), 512 * KB, 20)
-    assert nic.rx_errors == 0
+    scenario.mem_tcp_through_fault_injector(CHIP, 512 * KB, 20)
 
 
 def test_tcp_segments_do_not_allocate():
-    # after a warm-up transfer, 4 x 64 KB more each way with the heap locked
-    # (descriptor model and interrupt included)
+    # 4 x 64 KB each way with the heap locked (descriptor model included)
     from chips.e2e import KB
-    model, nic = _setup(irq=CHIP.irq)
-    flag = Flag()
-    nic.attach_flag(flag)
-    scenario.tcp_segments_do_not_allocate(nic, CHIP.peer(model), flag, 64 * KB)
+    scenario.mem_tcp_segments_do_not_allocate(CHIP, 64 * KB)
 
 
 def test_counters_of_the_device_contract():
-    model, nic = _setup()
-    scenario.contract_counters(nic)
+    scenario.mem_contract_counters(CHIP)
