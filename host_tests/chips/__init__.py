@@ -44,6 +44,20 @@ class SpiChip:
             self.end()
             self.transactions += 1
 
+    def wire_pins(self, int_pin, rst_pin):
+        """The chip's INT output (driven high: not asserted) and RST input
+        (a falling edge resets the model: _rst_edge), either given as a
+        fakemachine.Pin or its name; None: not wired."""
+        self.int_pin = None
+        self._int_level = 1
+        if int_pin is not None:
+            self.int_pin = int_pin if isinstance(int_pin, fakemachine.Pin) \
+                else fakemachine.Pin(int_pin)
+            self.int_pin.drive(1)
+        if rst_pin is not None:
+            p = rst_pin if isinstance(rst_pin, fakemachine.Pin) else fakemachine.Pin(rst_pin)
+            p.watch(self._rst_edge)
+
     def spi_transfer(self, wbuf, rbuf, n, fill):
         assert self.selected, "SPI transfer while CS is high"
         self.transfer(wbuf, rbuf, n, fill)
@@ -102,6 +116,25 @@ def fcs(buf, off, n):
 
 
 BROADCAST = b"\xff\xff\xff\xff\xff\xff"
+
+
+# --- the destination address, for the models' receive filters --------------
+
+def is_broadcast(buf, off):
+    """buf[off:off+6] is ff:ff:ff:ff:ff:ff (no slice: allocation-free)."""
+    for i in range(6):
+        if buf[off + i] != 0xFF:
+            return False
+    return True
+
+
+def addressed_to(buf, off, mac, moff=0):
+    """buf[off:off+6] equals mac[moff:moff+6] (any indexables; a model's
+    address register file, say)."""
+    for i in range(6):
+        if buf[off + i] != mac[moff + i]:
+            return False
+    return True
 
 
 def make_frame(dst, src, n, seed, ethertype=0x88B5):
