@@ -3,13 +3,22 @@
 #
 #   w5500.py     WIZnet W5500 (SPI, MACRAW socket)
 #   enc28j60.py  Microchip ENC28J60 (SPI)
+#   lan9118.py   SMSC LAN9118 (memory-mapped FIFOs)
+#   stm32eth.py  STM32 ETH (Synopsys MAC, DMA descriptor rings)
+#   nxpenet.py   NXP ENET (buffer descriptors)
+#   membus.py    what the memory-mapped models share (bus, DMA view, PHY)
+#   qemu.py      QEMU's own device models over qtest, for the same drivers
 #   wire.py      a cable between chip models and/or a smolnet-style endpoint
-#   e2e.py       smolnet Interfaces on both ends of a wire: ARP, ping, UDP
+#   e2e.py       smolnet Interfaces on both ends of a wire: ARP, ping, UDP,
+#                TCP (the scenarios on top: host_tests/board_scenario.py)
 #
-# This module: what the SPI models share (chip select tracking), the one
-# CRC-32 for frame check sequences (every model's), a chip that is not there,
-# test-frame builders and the one Flag (the tests' ThreadSafeFlag). A model's per-transfer path allocates nothing, so a test can lock the
-# heap (support.heap_locked) around a driver call that runs the model.
+# This module: what the SPI models share (chip select tracking, INT/RST
+# pins), the one CRC-32 for frame check sequences (every model's), the
+# destination-address checks of the models' receive filters, a chip that is
+# not there, test-frame builders and the one Flag (the tests'
+# ThreadSafeFlag). A model's per-transfer path allocates nothing, so a test
+# can lock the heap (support.heap_locked) around a driver call that runs
+# the model.
 import smolnet  # noqa: F401  (CPython: installs micropython/time shims)
 import fakemachine
 
