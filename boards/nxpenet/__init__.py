@@ -66,7 +66,8 @@ _MMFR_READ = const((1 << 30) | (2 << 28) | (2 << 16))    # ST=01 OP=10 TA=10
 _MMFR_WRITE = const((1 << 30) | (1 << 28) | (2 << 16))   # ST=01 OP=01 TA=10
 
 _BD = const(8)
-_F_OWN = const(0x80)              # flags byte 3: E (rx) / R (tx) (dmaring.OWN)
+# copy of boards/common/dmaring.py (_F_OWN is OWN there): flags byte 3, E (rx) / R (tx)
+_F_OWN = const(0x80)
 _F_WRAP = const(0x20)
 _F_LAST = const(0x08)
 _F_TC = const(0x04)

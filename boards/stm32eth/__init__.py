@@ -67,12 +67,13 @@ _DMA_CLEAR = const(0x1E7FF)       # every write-1-to-clear status bit
 
 # descriptor bytes (little-endian words 0..3)
 _DESC = const(16)
-_OWN = const(0x80)                # byte 3 of word 0 (dmaring.OWN)
+# copy of boards/common/dmaring.py's OWN: byte 3 of word 0
+_OWN = const(0x80)
 _T3_FIRST_LAST = const(0x30)      # TDES0 byte 3: LS (bit 29), FS (bit 28)
 _T2_TER = const(0x20)             # TDES0 byte 2: TER (bit 21), end of ring
-# RDES0 byte 1 holds ES (bit 15), FS (bit 9) and LS (bit 8) where
-# dmaring.rx_verdict's status has RX_BAD, RX_FIRST and RX_LAST
 _RER = const(0x80)                # RDES1 byte 1: RER (bit 15), end of ring
+# RDES0 byte 1 holds ES (bit 15), FS (bit 9) and LS (bit 8) where
+# dmaring.rx_verdict's status has RX_BAD, RX_FIRST and RX_LAST: passed as is
 
 _FCS = const(4)
 _MIN_FRAME = const(14)
