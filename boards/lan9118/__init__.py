@@ -19,7 +19,6 @@ from micropython import const
 
 from smolnet.phy.device import Device
 from boards.common import mdio
-from boards.common.mac import pick_mac, usable
 from . import fifo
 
 # register offsets (datasheet section 5.3)
@@ -113,7 +112,7 @@ class LAN9118(Device):
         if mac is None:
             mac = self._read_mac()
         else:
-            self._write_mac(pick_mac(mac))
+            self._write_mac(mac)
         self.mac = bytes(mac)
         mdio.reset(self, self._phy)
         mdio.start_autoneg(self, self._phy)
@@ -189,11 +188,16 @@ class LAN9118(Device):
         hi = self._mac_read(_ADDRH)
         mac = bytes((lo & 0xFF, (lo >> 8) & 0xFF, (lo >> 16) & 0xFF, lo >> 24,
                      hi & 0xFF, (hi >> 8) & 0xFF))
-        if not usable(mac):
+        if mac == b"\xff" * 6 or mac == b"\x00" * 6 or mac[0] & 1:
             raise ValueError("no MAC address in EEPROM: pass mac=")
         return mac
 
     def _write_mac(self, mac):
+        # the check boards.common.mac.pick_mac makes, kept here: importing
+        # that module would cost the MPS2 AN385's tight heap ~350 bytes for
+        # a driver that never derives an address (the EEPROM has one)
+        if len(mac) != 6 or mac[0] & 1:
+            raise ValueError("mac must be 6 bytes, unicast")
         self._mac_write(_ADDRL, mac[0] | (mac[1] << 8) | (mac[2] << 16) | (mac[3] << 24))
         self._mac_write(_ADDRH, mac[4] | (mac[5] << 8))
 
