@@ -34,6 +34,7 @@ from smolnet.socket.udp import UdpSocket
 from smolnet.socket.dns import DnsSocket
 from smolnet.socket.dhcpv4 import Dhcpv4Socket
 import smolnet.socket.tcp as tcp
+from prng import Lcg
 
 MAC_A = b"\x02\x00\x00\x00\x00\x01"
 MAC_B = b"\x02\x00\x00\x00\x00\x02"
@@ -47,17 +48,6 @@ PORT_UDP = 7
 LIVE_PORT_A = 40000
 BOUNDARY = (0, 1, 0x7F, 0x80, 0xFE, 0xFF)
 BOUNDARY16 = (0, 1, 0x7FFF, 0x8000, 0xFFFF, 20, 40, 60, 576, 1280, 1500)
-
-
-class Lcg:
-    """31-bit LCG: the same numbers on every runtime, never a big int."""
-
-    def __init__(self, seed):
-        self.x = seed & 0x7FFFFFFF
-
-    def below(self, n):
-        self.x = (self.x * 1103515245 + 12345) & 0x7FFFFFFF
-        return (self.x >> 8) % n
 
 
 # --- building frames -----------------------------------------------------------

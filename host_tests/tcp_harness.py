@@ -13,6 +13,8 @@ from smolnet.wire import tcp as wire
 from smolnet.fast import sum16
 import smolnet.socket.tcp as tcpmod
 from smolnet.socket.tcp import TcpSocket
+import support
+from support import errno_of
 
 M32 = 0xFFFFFFFF
 FIN = wire.FIN
@@ -469,12 +471,9 @@ def connect_pair(**kw):
 
 
 def raises(errno_value, f, *args):
-    try:
-        f(*args)
-    except OSError as e:
-        assert e.args[0] == errno_value, "errno %r, expected %r" % (e.args[0], errno_value)
-        return
-    assert False, "no OSError(%d)" % errno_value
+    """f(*args) raises OSError(errno_value) (support.raises, errno checked)."""
+    n = errno_of(support.raises(OSError, f, *args))
+    assert n == errno_value, "errno %r, expected %r" % (n, errno_value)
 
 
 def recv_all(s, n=4096):

@@ -1,7 +1,8 @@
 # runtimes: cpython unix
 # boards/enc28j60 against the register-level ENC28J60 model (host_tests/chips),
 # up to smolnet Interfaces on both ends of the cable: ARP, ping, UDP, TCP.
-from chips import fresh_machine, make_frame, AbsentChip, Flag, BROADCAST
+import board_scenario as scenario
+from chips import fresh_machine, make_frame, Flag, BROADCAST
 from chips.wire import Wire, WireDevice
 from chips.enc28j60 import ENC28J60 as Model
 
@@ -80,36 +81,21 @@ def test_phy_registers_through_mii():
     assert model.phy[0x00] & 0x0100 == 0
 
 
-def test_absent_chip_is_a_clear_error():
+def test_mac_from_unique_id():
+    fresh_machine()             # first: the driver binds `machine` at import
     from boards.enc28j60 import ENC28J60
-    for level in (0x00, 0xFF):
-        machine = fresh_machine()
-        AbsentChip(0, "cs", level)
-        try:
-            ENC28J60(machine.SPI(0), machine.Pin("cs"), mac=MAC)
-        except OSError as e:
-            assert e.errno == 19
-            assert "ENC28J60" in str(e)
-        else:
-            assert False, "no error without a chip"
+    scenario.spi_mac_from_unique_id(ENC28J60, Model, "020028aea705", "020028600001")
+
+
+def test_absent_chip_is_a_clear_error():
+    fresh_machine()             # first: the driver binds `machine` at import
+    from boards.enc28j60 import ENC28J60
+    scenario.spi_absent_chip_is_a_clear_error(ENC28J60, MAC)
 
 
 def test_rx_tx_byte_exact():
     nic, model, wire, peer = rig()
-    buf = bytearray(1514)
-    out = bytearray(1514)
-    assert nic.recv_into(buf) == 0
-    for n in (60, 61, 64, 127, 128, 129, 1000, 1514):
-        f = make_frame(MAC, PEER, n, n)
-        assert peer.send(f, n)
-        assert nic.recv_into(buf) == n
-        assert buf[:n] == f
-        assert nic.recv_into(buf) == 0
-        g = make_frame(PEER, MAC, n, n + 1)
-        assert nic.send(g, n)
-        spin(nic)
-        assert peer.recv_into(out) == n and out[:n] == g
-    assert nic.rx_frames == 8 and nic.tx_frames == 8
+    scenario.spi_rx_tx_byte_exact(nic, peer, MAC, PEER, spin)
 
 
 def test_short_frame_is_padded_by_the_mac():
@@ -206,7 +192,7 @@ def test_mac_filter_and_bad_fcs():
     peer.send(f, 90)
     peer.send(f, 90)
     assert nic.recv_into(buf) == 90 and buf[:90] == f
-    assert nic.drop_error == 1
+    assert nic.rx_errors == 1
 
 
 def test_oversize_frame_is_a_counted_drop():
@@ -217,10 +203,10 @@ def test_oversize_frame_is_a_counted_drop():
     peer.send(big, 1000)
     peer.send(ok, 150)
     assert nic.recv_into(small) == 150 and small[:150] == ok
-    assert nic.drop_oversize == 1
+    assert nic.rx_too_long == 1
     peer.send(big, 1000)
     assert nic.recv_into(small) == 0
-    assert nic.drop_oversize == 2 and model.pktcnt == 0
+    assert nic.rx_too_long == 2 and model.pktcnt == 0
 
 
 def test_garbage_header_resets_rx():
@@ -247,49 +233,19 @@ def test_interrupt_sets_flag_on_rx():
     nic, model, wire, peer = rig(irq=True)
     flag = Flag()
     nic.attach_flag(flag)
-    assert nic.flag is flag and flag.count == 0
     assert model.common[0x1B] == 0xC0           # EIE: INTIE | PKTIE
-    buf = bytearray(1514)
-    for k in range(5):
-        f = make_frame(MAC, PEER, 100 + k, k)
-        peer.send(f, len(f))
-        assert flag.count == 1, k
-        flag.clear()
-        assert nic.recv_into(buf) == len(f) and buf[:len(f)] == f
-        assert nic.recv_into(buf) == 0
-        assert model.int_pin.value() == 1       # INT released once drained
-    nic.send(make_frame(PEER, MAC, 60, 1), 60)
-    spin(nic)
-    assert flag.count == 0                      # no interrupt for tx
-    peer.send(make_frame(MAC, PEER, 70, 1), 70)
-    peer.send(make_frame(MAC, PEER, 71, 2), 71)
-    assert flag.count == 1
-    assert nic.recv_into(buf) == 70 and nic.recv_into(buf) == 71
-    assert nic.recv_into(buf) == 0
-    nic.attach_flag(None)
-    peer.send(make_frame(MAC, PEER, 70, 1), 70)
-    assert flag.count == 1
+    scenario.spi_interrupt_sets_flag_on_rx(nic, model, peer, flag, MAC, PEER, spin)
 
 
 def test_poll_mode_without_interrupt():
     nic, model, wire, peer = rig(irq=False)
-    flag = Flag()
-    nic.attach_flag(flag)
-    buf = bytearray(1514)
-    for k in range(20):
-        f = make_frame(MAC, PEER, 60 + k * 50, k)
-        peer.send(f, len(f))
-        assert nic.recv_into(buf) == len(f) and buf[:len(f)] == f
-    assert flag.count == 0 and model.common[0x1B] == 0
+    scenario.spi_poll_mode_without_interrupt(nic, peer, MAC, PEER)
+    assert model.common[0x1B] == 0
 
 
 def test_link_status():
     nic, model, wire, peer = rig()
-    assert nic.link_up()
-    wire.up = False
-    assert not nic.link_up()
-    wire.up = True
-    assert nic.link_up()
+    scenario.spi_link_status(nic, wire)
 
 
 def test_errata_tx_abort_stalls_and_is_reset():
@@ -326,12 +282,20 @@ def test_send_waits_and_reports_busy():
     k = 0
     while peer.recv_into(out):
         k += 1
-    assert k == 10 and nic.tx_busy == 0
+    assert k == 10 and nic.tx_full == 0
     nic, model, wire, peer = rig(tx_latency=100000)
     assert nic.send(f, 200)
     assert not nic.send(f, 200)
-    assert nic.tx_busy == 1
+    assert nic.tx_full == 1
     assert not nic.send(f, 10) and nic.tx_drop == 1
+
+
+def test_models_fcs_is_the_ieee_crc32():
+    # chips.fcs, every model's FCS, against CRC-32's published check value
+    # (the CRC of the ASCII digits 1-9), not against anything under test
+    from chips import fcs
+    assert fcs(b"123456789", 0, 9) == 0xCBF43926
+    assert fcs(b"x123456789", 1, 9) == 0xCBF43926
 
 
 def test_model_catches_misuse():
@@ -456,22 +420,14 @@ def test_per_frame_paths_do_not_allocate():
 # --- end to end: smolnet Interfaces on both ends of the wire ---------------
 
 def test_end_to_end_arp_ping_udp():
-    from chips.e2e import Pair, full_check
     nic, model, wire, peer = rig()
-    pair = Pair(nic, peer)
-    full_check(pair)
-    assert nic.drop_garbage == 0 and nic.drop_oversize == 0 and nic.drop_error == 0
+    scenario.arp_ping_udp(nic, peer)
+    assert nic.drop_garbage == 0 and nic.rx_too_long == 0 and nic.rx_errors == 0
 
 
 def test_end_to_end_with_interrupt_and_wrap():
-    from chips.e2e import Pair, full_check, udp_exchange
     nic, model, wire, peer = rig(irq=True)
-    flag = Flag()
-    nic.attach_flag(flag)
-    pair = Pair(nic, peer)
-    full_check(pair)
-    assert flag.count > 0
-    udp_exchange(pair, (1472, 1000, 1472), rounds=10)   # the ring wraps often
+    scenario.arp_ping_udp_with_interrupt(nic, peer, 10)     # the ring wraps often
 
 
 def test_end_to_end_enc28j60_to_w5500():
@@ -494,53 +450,44 @@ def test_end_to_end_enc28j60_to_w5500():
 
 
 def test_end_to_end_udp_does_not_allocate():
-    from chips.e2e import Pair, udp_heap_locked
     nic, model, wire, peer = rig(irq=True)
-    nic.attach_flag(Flag())
-    udp_heap_locked(Pair(nic, peer))
+    scenario.udp_does_not_allocate(nic, peer)
 
 
 # --- end to end over TCP: bulk data both ways at once, hash-compared --------
-# (chips/e2e.py TcpPump: Interface A over the driver, B over the far end of
-# the cable, a fake clock that skips idle time). The rx ring (0x0000-0x19FF,
+# (board_scenario's TCP scenarios: Interface A over the driver, B over the
+# far end of the cable, a fake clock that skips idle time). The rx ring (0x0000-0x19FF,
 # 6.5 KB) holds four full frames: a window's burst overflows it, the chip
 # drops and counts, TCP retransmits, and the driver's ring pointers (ERXRDPT
 # errata rule, next-packet pointer) must stay right through it all.
 
 def test_end_to_end_tcp_both_ways_poll_mode():
-    from chips.e2e import tcp_end_to_end, MB
+    from chips.e2e import MB
     nic, model, wire, peer = rig()
-    pair, p, _ = tcp_end_to_end(nic, peer, MB)
+    pair, p = scenario.tcp_poll_mode(nic, peer, MB)
     assert model.rx_overflow > 0                      # the ring did run full
-    assert p.a.retransmits == 0 and pair.a.stats.drops() == 0
-    assert pair.b.stats.drops() == 0 and peer.drop_full == 0
-    assert nic.drop_garbage == 0 and nic.drop_error == 0 and nic.drop_oversize == 0
-    assert nic.tx_errors == 0 and pair.a.stats.tx_device_full == 0
+    assert peer.drop_full == 0 and nic.drop_garbage == 0
+    scenario.no_counted_drops(nic)
 
 
 def test_end_to_end_tcp_woken_by_interrupt():
-    # A is polled only when INT set the flag, a timer is due or the
-    # application queued data (smolnet.aio's Driver with attach_irq): every
-    # frame that reached the ring was announced by an interrupt edge, the
-    # overflows included
-    from chips.e2e import tcp_end_to_end, ChipTime, KB
+    # every frame that reached the ring was announced by an interrupt edge,
+    # the overflows included
+    from chips.e2e import ChipTime, KB
     nic, model, wire, peer = rig(irq=True, full_duplex=True)
     flag = Flag()
     nic.attach_flag(flag)
-    pair, p, _ = tcp_end_to_end(nic, peer, 512 * KB, flag=flag, chip=ChipTime(model))
-    assert p.wakeups > 50 and p.unannounced == 0
-    assert model.rx_overflow > 0 and p.a.retransmits == 0
-    assert pair.a.stats.drops() == 0 and nic.drop_garbage == 0
+    pair, p = scenario.tcp_woken_by_interrupt(nic, peer, 512 * KB, flag,
+                                              chip=ChipTime(model), wakeups=50)
+    assert model.rx_overflow > 0 and nic.drop_garbage == 0
 
 
 def test_end_to_end_tcp_through_fault_injector():
     # 5% of the far end's frames lost each way on top of ring overflows
-    from chips.e2e import tcp_end_to_end, KB
+    from chips.e2e import KB
     nic, model, wire, peer = rig()
-    pair, p, fi = tcp_end_to_end(nic, peer, 256 * KB, faults=dict(drop_chance=5, seed=5))
-    assert fi.dropped > 10
-    assert p.a.retransmits > 0 and p.b.retransmits > 0
-    assert pair.a.stats.drops() == 0 and nic.drop_garbage == 0
+    pair, p = scenario.tcp_through_fault_injector(nic, peer, 256 * KB, 10)
+    assert nic.drop_garbage == 0
 
 
 def test_end_to_end_tcp_enc28j60_to_w5500():
@@ -568,14 +515,15 @@ def test_end_to_end_tcp_enc28j60_to_w5500():
 
 def test_end_to_end_tcp_segments_do_not_allocate():
     # after a warm-up transfer, 4 x 32 KB more each way with the heap locked
-    # around the whole loop: TCP, both Interfaces, driver, model, interrupt
-    from chips.e2e import Pair, TcpPump, ChipTime, heap_locked_segments, KB
+    from chips.e2e import ChipTime, KB
     nic, model, wire, peer = rig(irq=True)
     flag = Flag()
     nic.attach_flag(flag)
-    pair = Pair(nic, peer)
-    p = TcpPump(pair.a, pair.b, 64 * KB, flag=flag, chip=ChipTime(model), hashing=False)
-    p.run(20000)
-    assert p.done() and p.bad == 0
-    heap_locked_segments(p, 32 * KB, 4)
-    assert p.ra == 192 * KB and p.rb == 192 * KB and p.unannounced == 0
+    scenario.tcp_segments_do_not_allocate(nic, peer, flag, 32 * KB, chip=ChipTime(model))
+
+
+def test_counters_of_the_device_contract():
+    nic, model, wire, peer = rig()
+    scenario.contract_counters(nic)
+
+

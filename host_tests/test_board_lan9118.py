@@ -7,8 +7,9 @@
 # (poll mode, interrupt-driven, RX FIFO overflow, 5% loss, heap locked).
 import sys
 
-from chips import membus
-from chips.membus import raises
+import board_scenario as scenario
+from chips import Flag, membus
+from support import raises
 from chips.lan9118 import (LAN9118Model, RXS_CRC, TXS_EXCESS_COLL,
                            MAC_CR_FDPX, MAC_CR_PRMS, MAC_CR_RXEN, MAC_CR_TXEN,
                            MAC_CR_MCPAS)
@@ -18,34 +19,16 @@ MAC = b"\x02\x00\x00\x11\x91\x18"
 PEER = b"\x02\x00\x00\x22\x22\x22"
 
 
-class Flag:
-    def __init__(self):
-        self.count = 0
-
-    def set(self):
-        self.count += 1
-
-    def clear(self):
-        self.count = 0
-
-
-def _frame(n, seed=1, dst=MAC):
-    f = bytearray(n)
-    f[0:6] = dst
-    f[6:12] = PEER
-    f[12] = 0x08
-    f[13] = 0x00
-    for i in range(14, n):
-        f[i] = (i * 13 + seed) & 0xFF
-    return f
-
-
 def _setup(irq=None, **kw):
     m = membus.install()
     model = LAN9118Model(base=BASE, irq_pin=irq, **kw)
     from boards.lan9118 import LAN9118
     nic = LAN9118(base=BASE, irq=m.Pin(irq) if irq else None)
     return model, nic
+
+
+CHIP = scenario.MemChip(_setup, MAC, PEER, "LAN_IRQ", "rx_dropped", 13)
+_frame = CHIP.frame
 
 
 def test_bring_up_checks_ids_and_keeps_eeprom_mac():
@@ -93,11 +76,7 @@ def test_byte_test_mismatch_is_enodev():
     import fakemachine
     fakemachine.map_region(BASE, 0x100, _Swapped())
     from boards.lan9118 import LAN9118
-    try:
-        LAN9118(base=BASE)
-        assert False, "no error"
-    except OSError as e:
-        assert e.args[0] == 19
+    assert raises(OSError, LAN9118, base=BASE).args[0] == 19
 
 
 def test_soft_reset_is_polled():
@@ -158,25 +137,7 @@ def test_tx_byte_exact_and_padding():
 
 
 def test_many_frames_wrap_fifos_both_ways():
-    model, nic = _setup()
-    buf = bytearray(1514)
-    total = 0
-    for k in range(600):
-        n = 60 + (k * 37) % 1455
-        f = _frame(n, seed=k)
-        model.wire_in(f, n)
-        if k % 3 == 2:                    # let frames queue up, then drain
-            while True:
-                got = nic.recv_into(buf)
-                if not got:
-                    break
-                total += 1
-        g = _frame(n, seed=k + 1, dst=PEER)
-        assert nic.send(g, n)
-        assert model.wire_out.pop() == bytes(g)
-    while nic.recv_into(buf):
-        total += 1
-    assert total == 600 and nic.rx_frames == 600 and nic.tx_frames == 600
+    model, nic = scenario.mem_many_frames(CHIP, 37, 1)
     assert model.rx_dropped == 0
 
 
@@ -215,21 +176,8 @@ def test_frame_larger_than_buffer_is_dropped_not_truncated():
 
 
 def test_full_tx_fifo_refuses_then_recovers():
-    model, nic = _setup()
-    model.tx_hold = True                 # the wire is busy: frames stay queued
-    sent = []
-    k = 0
-    while True:
-        f = _frame(1000, seed=k, dst=PEER)
-        if not nic.send(f, 1000):
-            break
-        sent.append(bytes(f))
-        k += 1
-    assert len(sent) == 4                # 4608-byte TX data FIFO: 4 x (1000 + 8)
-    assert nic.tx_full == 1
-    model.release_tx()
-    for f in sent:
-        assert model.wire_out.pop() == f
+    # 4608-byte TX data FIFO: 4 x (1000 + 8)
+    model, nic = scenario.mem_tx_full_refuses_then_recovers(CHIP, 1000, 4)
     assert nic.send(_frame(1000, dst=PEER), 1000)
 
 
@@ -253,34 +201,12 @@ def test_tx_status_words_never_pile_up():
 
 
 def test_interrupt_sets_flag_and_is_acknowledged():
-    model, nic = _setup(irq="LAN_IRQ")
-    flag = Flag()
-    nic.attach_flag(flag)
-    assert nic.flag is flag
-    buf = bytearray(1514)
-    assert nic.recv_into(buf) == 0 and flag.count == 0
-    model.wire_in(_frame(64), 64)
-    assert flag.count == 1 and model.irq_asserted()
-    model.wire_in(_frame(65), 65)        # line already low: no new edge
-    assert flag.count == 1
-    assert nic.recv_into(buf) == 64
-    assert nic.recv_into(buf) == 65
-    assert nic.recv_into(buf) == 0       # empty: acknowledged, line released
-    assert not model.irq_asserted()
-    model.wire_in(_frame(66), 66)
-    assert flag.count == 2
-    assert nic.recv_into(buf) == 66
-    nic.close()
-    assert not model.irq_asserted()
+    scenario.mem_interrupt_sets_flag_and_is_acknowledged(CHIP)
 
 
 def test_poll_mode_needs_no_interrupt():
-    model, nic = _setup()
-    assert raises(ValueError, nic.attach_flag, Flag())
+    model, nic = scenario.mem_poll_mode_needs_no_interrupt(CHIP)
     assert model.int_en == 0 and not model.irq_cfg & 0x100
-    buf = bytearray(1514)
-    model.wire_in(_frame(300), 300)
-    assert nic.recv_into(buf) == 300
 
 
 def test_words_with_bit31_set_are_byte_exact():
@@ -294,30 +220,8 @@ def test_words_with_bit31_set_are_byte_exact():
     assert model.wire_out.pop() == bytes(f)
 
 
-def _rx_tx_rounds(st, count):
-    model, nic, f, g, buf, res = st
-    ok = 0
-    for _ in range(count):
-        model.wire_in(f, 300)
-        if nic.recv_into(buf) == 300:
-            ok += 1
-        if nic.send(g, 301):
-            ok += 1
-        model.wire_out.get_into(buf)
-    res[0] = ok
-
-
 def test_per_frame_paths_do_not_allocate():
-    model, nic = _setup()
-    buf = bytearray(1514)
-    res = [0]
-    # one object closed over: a closure over more than a few cells allocates
-    # its argument array when called
-    st = (model, nic, _frame(300), _frame(301, dst=PEER), buf, res)
-    _rx_tx_rounds(st, 20)                               # warm-up
-    membus.heap_locked(lambda: _rx_tx_rounds(st, 300))
-    assert res[0] == 600
-    assert buf[:301] == st[3]
+    scenario.mem_per_frame_paths_do_not_allocate(CHIP)
 
 
 def _raw(off):
@@ -420,92 +324,59 @@ def test_fifo_twins_agree():
 
 
 def test_two_interfaces_through_the_modelled_chip():
-    model, nic = _setup()
-    peer = membus.PeerDevice(model, PEER)
-    a, b = membus.two_interfaces(nic, peer)
-    assert nic.rx_errors == 0 and nic.tx_full == 0 and nic.rx_too_long == 0
+    model, nic, a, b = scenario.mem_two_interfaces(CHIP)
+    assert nic.rx_too_long == 0
     assert a.stats.rx_frames == nic.rx_frames
 
 
 def test_two_interfaces_with_interrupt_flag():
-    model, nic = _setup(irq="LAN_IRQ")
-    flag = Flag()
-    nic.attach_flag(flag)
-    peer = membus.PeerDevice(model, PEER)
-    membus.two_interfaces(nic, peer, rounds=2)
-    assert flag.count > 0 and not model.irq_asserted()
+    scenario.mem_two_interfaces_with_interrupt_flag(CHIP)
 
 
 # --- end to end over TCP: bulk data both ways at once, hash-compared --------
-# (chips/e2e.py TcpPump through membus.tcp_both_ways: Interface A over the
-# driver, B over the far end of the cable, a fake clock skipping idle time)
+# (board_scenario's TCP scenarios: Interface A over the driver, B over the
+# far end of the cable, a fake clock skipping idle time)
 
 def test_tcp_both_ways_poll_mode():
     # 1 MB each way through the RX/TX data and status FIFOs
     from chips.e2e import MB
-    model, nic = _setup()
-    pair, p, _ = membus.tcp_both_ways(nic, membus.PeerDevice(model, PEER), MB)
-    assert p.a.retransmits == 0 and p.b.retransmits == 0
-    assert pair.a.stats.drops() == 0 and pair.b.stats.drops() == 0
-    assert model.rx_dropped == 0 and model.wire_out.dropped == 0
-    assert nic.rx_errors == 0 and nic.rx_too_long == 0 and nic.tx_errors == 0
-    assert nic.tx_full == 0 and pair.a.stats.tx_device_full == 0
+    scenario.mem_tcp_poll_mode(CHIP, MB)
 
 
 def test_tcp_woken_by_interrupt():
-    # A is polled only when the IRQ set the flag, a timer is due or the
-    # application queued data (smolnet.aio's Driver with attach_irq): every
-    # frame that reached the RX FIFO was announced by an interrupt edge
+    # every frame that reached the RX FIFO was announced by an interrupt edge
     from chips.e2e import KB
-    model, nic = _setup(irq="LAN_IRQ")
+    model, nic = _setup(irq=CHIP.irq)
     flag = Flag()
     nic.attach_flag(flag)
-    pair, p, _ = membus.tcp_both_ways(nic, membus.PeerDevice(model, PEER), 512 * KB,
-                                      flag=flag)
-    assert p.wakeups > 50 and p.unannounced == 0
-    assert p.a.retransmits == 0 and p.b.retransmits == 0
-    assert pair.a.stats.drops() == 0 and nic.rx_errors == 0
+    pair, p = scenario.tcp_woken_by_interrupt(nic, CHIP.peer(model), 512 * KB, flag,
+                                              wakeups=50)
+    assert p.b.retransmits == 0 and nic.rx_errors == 0
     assert not model.irq_asserted()
 
 
 def test_tcp_through_fault_injector():
-    # 5% of the far end's frames lost each way: retransmissions (fast
-    # retransmit with SACK, RTO) all travel through the driver
     from chips.e2e import KB
-    model, nic = _setup()
-    pair, p, fi = membus.tcp_both_ways(nic, membus.PeerDevice(model, PEER), 256 * KB,
-                                       faults=dict(drop_chance=5, seed=5))
-    assert fi.dropped > 10
-    assert p.a.retransmits > 0 and p.b.retransmits > 0
-    assert pair.a.stats.drops() == 0 and nic.rx_errors == 0 and model.rx_dropped == 0
+    model, nic = scenario.mem_tcp_through_fault_injector(CHIP, 256 * KB, 10)
+    assert model.rx_dropped == 0
 
 
 def test_tcp_segments_do_not_allocate():
-    # after a warm-up transfer, 4 x 32 KB more each way with the heap locked
-    # around the whole loop: TCP, both Interfaces, driver (viper FIFO
-    # loops on MicroPython), model, interrupt
-    from chips.e2e import Pair, TcpPump, heap_locked_segments, KB
-    model, nic = _setup(irq="LAN_IRQ")
-    flag = Flag()
-    nic.attach_flag(flag)
-    pair = Pair(nic, membus.PeerDevice(model, PEER))
-    p = TcpPump(pair.a, pair.b, 64 * KB, flag=flag, hashing=False)
-    p.run(20000)
-    assert p.done() and p.bad == 0
-    heap_locked_segments(p, 32 * KB, 4)
-    assert p.ra == 192 * KB and p.rb == 192 * KB and p.unannounced == 0
+    # 4 x 32 KB each way with the heap locked (viper FIFO loops on
+    # MicroPython, model and interrupt included)
+    from chips.e2e import KB
+    scenario.mem_tcp_segments_do_not_allocate(CHIP, 32 * KB)
 
 
 def test_tcp_through_rx_fifo_overflow():
-    # the far end sends up to 32 segments per poll into a 64 KB window: the
-    # RX data FIFO overflows (RX_DROP counts, TCP retransmits), the status
-    # and data FIFOs stay in step, and the interrupt announces every frame
-    from chips.e2e import KB
-    model, nic = _setup(irq="LAN_IRQ")
+    # the RX data FIFO overflows (RX_DROP counts), the status and data
+    # FIFOs stay in step
+    model, nic = _setup(irq=CHIP.irq)
     flag = Flag()
     nic.attach_flag(flag)
-    pair, p, _ = membus.tcp_both_ways(nic, membus.PeerDevice(model, PEER), 512 * KB,
-                                      flag=flag, burst_b=32, rx=65535, tx=65535)
-    assert model.rx_dropped > 0 and p.b.retransmits > 0
-    assert p.unannounced == 0 and p.a.retransmits == 0
-    assert nic.rx_errors == 0 and pair.a.stats.drops() == 0
+    pair, p = scenario.tcp_through_rx_overflow(nic, CHIP.peer(model), flag)
+    assert model.rx_dropped > 0 and nic.rx_errors == 0
+
+
+def test_counters_of_the_device_contract():
+    scenario.mem_contract_counters(CHIP)

@@ -16,7 +16,7 @@ There is no STM32 Ethernet model in QEMU.
 
 import pytest
 
-from chips import membus, qemu
+from chips import Flag, e2e, membus, qemu
 
 
 
@@ -27,17 +27,6 @@ def _need_qemu():
                     "(mk/boards.mk adds it to the Debian packages)")
 
 PEER = b"\x02\x00\x00\x22\x22\x22"
-
-
-class Flag:
-    def __init__(self):
-        self.count = 0
-
-    def set(self):
-        self.count += 1
-
-    def clear(self):
-        self.count = 0
 
 
 def _lan9118(q, **kw):
@@ -54,7 +43,7 @@ def test_lan9118_on_qemu_mps2_an385():
         assert nic.chip_id == 0x0118
         assert nic.mac == bytes.fromhex("525400123456")   # QEMU's EEPROM image
         assert nic.link_up()
-        a, b = membus.two_interfaces(nic, q.peer(PEER), pump=q.pump, slow=4)
+        a, b = e2e.two_interfaces(nic, q.peer(PEER), pump=q.pump, slow=4)
         assert nic.rx_errors == 0 and nic.tx_errors == 0 and nic.tx_full == 0
         assert a.stats.rx_frames == nic.rx_frames
 
@@ -86,7 +75,7 @@ def test_lan9118_interrupt_on_qemu():
         assert nic.recv_into(buf) == 100 and buf[:100] == frame
         assert nic.recv_into(buf) == 0
         assert line.value() == 1              # acknowledged once drained
-        membus.two_interfaces(nic, q.peer(PEER), rounds=2, pump=q.pump, slow=4)
+        e2e.two_interfaces(nic, q.peer(PEER), rounds=2, pump=q.pump, slow=4)
         assert flag.count > 1
 
 
@@ -99,7 +88,7 @@ def test_nxp_enet_on_qemu_sabrelite():
         nic = NXPENET(base=0x02188000, mac=b"\x02\x00\x00\x10\x60\xe1", phy_addr=6)
         assert mdio.phy_id(nic, 6) == 0x0007C0D1
         assert nic.link_up()
-        a, b = membus.two_interfaces(qemu.Synced(nic, bus), q.peer(PEER),
+        a, b = e2e.two_interfaces(qemu.Synced(nic, bus), q.peer(PEER),
                                      pump=q.pump, slow=4)
         assert nic.rx_errors == 0 and nic.rx_too_long == 0 and nic.tx_full == 0
 

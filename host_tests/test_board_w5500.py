@@ -1,8 +1,10 @@
 # runtimes: cpython unix
 # boards/w5500 against the register-level W5500 model (host_tests/chips),
 # up to smolnet Interfaces on both ends of the cable: ARP, ping, UDP, TCP.
-from chips import fresh_machine, make_frame, AbsentChip, Flag, BROADCAST
+import board_scenario as scenario
+from chips import fresh_machine, make_frame, Flag, BROADCAST
 from chips.wire import Wire, WireDevice
+from support import raises
 from chips.w5500 import W5500 as Model
 
 MAC = b"\x02\x00\x00\x00\x55\x01"
@@ -29,6 +31,13 @@ def deselect(cs):
         cs(1)
     except AssertionError:
         pass
+
+
+def clock(nic):
+    # SPI transactions are the model's clock: a frame given to the chip
+    # leaves once it has taken SEND and finished
+    for _ in range(4):
+        nic.link_up()
 
 
 def padded(f):
@@ -60,51 +69,30 @@ def test_wiznet5k_is_a_lan_over_the_driver():
     assert model.status == 0x42                  # SOCK_MACRAW
     assert not nic.active()
 
-def test_absent_chip_is_a_clear_error():
+
+def test_mac_from_unique_id():
+    fresh_machine()             # first: the driver binds `machine` at import
     from boards.w5500 import W5500
-    for level in (0x00, 0xFF):
-        machine = fresh_machine()
-        AbsentChip(0, "cs", level)
-        try:
-            W5500(machine.SPI(0), machine.Pin("cs"), mac=MAC)
-        except OSError as e:
-            assert e.errno == 19
-            assert "W5500" in str(e)
-        else:
-            assert False, "no error without a chip"
+    scenario.spi_mac_from_unique_id(W5500, Model, "0200579ba705", "020057550001")
+
+
+def test_absent_chip_is_a_clear_error():
+    fresh_machine()             # first: the driver binds `machine` at import
+    from boards.w5500 import W5500
+    scenario.spi_absent_chip_is_a_clear_error(W5500, MAC)
 
 
 def test_wrong_version_is_refused():
     from boards.w5500 import W5500
     machine = fresh_machine()
     Model(0, "cs", version=0x03)
-    try:
-        W5500(machine.SPI(0), machine.Pin("cs"), mac=MAC)
-    except OSError as e:
-        assert e.errno == 19
-    else:
-        assert False
+    e = raises(OSError, W5500, machine.SPI(0), machine.Pin("cs"), mac=MAC)
+    assert e.errno == 19
 
 
 def test_rx_tx_byte_exact():
     nic, model, wire, peer = rig()
-    buf = bytearray(1514)
-    assert nic.recv_into(buf) == 0
-    for n in (60, 61, 64, 127, 128, 129, 1000, 1514):
-        f = make_frame(MAC, PEER, n, n)
-        assert peer.send(f, n)
-        assert nic.recv_into(buf) == n
-        assert buf[:n] == f
-        assert nic.recv_into(buf) == 0
-        g = make_frame(PEER, MAC, n, n + 1)
-        assert nic.send(g, n)
-        out = bytearray(1514)
-        # the frame leaves once the chip has taken SEND and finished
-        for _ in range(4):
-            nic.link_up()
-        m = peer.recv_into(out)
-        assert m == n and out[:n] == g
-    assert nic.rx_frames == 8 and nic.tx_frames == 8
+    scenario.spi_rx_tx_byte_exact(nic, peer, MAC, PEER, clock)
 
 
 def test_short_frame_is_padded_on_the_wire():
@@ -191,10 +179,10 @@ def test_oversize_frame_is_a_counted_drop():
     # the big one is skipped and counted; the next one still comes through
     assert nic.recv_into(small) == 150
     assert small[:150] == ok
-    assert nic.drop_oversize == 1
+    assert nic.rx_too_long == 1
     peer.send(big, 1000)
     assert nic.recv_into(small) == 0
-    assert nic.drop_oversize == 2
+    assert nic.rx_too_long == 2
     assert nic.recv_into(small) == 0
 
 
@@ -234,31 +222,7 @@ def test_interrupt_sets_flag_on_rx():
     nic, model, wire, peer = rig(irq=True)
     flag = Flag()
     nic.attach_flag(flag)
-    assert nic.flag is flag
-    assert flag.count == 0
-    buf = bytearray(1514)
-    for k in range(5):
-        f = make_frame(MAC, PEER, 100 + k, k)
-        peer.send(f, len(f))
-        assert flag.count == 1, k
-        flag.clear()
-        assert nic.recv_into(buf) == len(f) and buf[:len(f)] == f
-        assert nic.recv_into(buf) == 0
-        assert model.int_pin.value() == 1     # INTn released when drained
-    # sending raises no rx interrupt
-    nic.send(make_frame(PEER, MAC, 60, 1), 60)
-    for _ in range(4):
-        nic.link_up()
-    assert flag.count == 0
-    # two frames before the task runs: one edge, both drained
-    peer.send(make_frame(MAC, PEER, 70, 1), 70)
-    peer.send(make_frame(MAC, PEER, 71, 2), 71)
-    assert flag.count == 1
-    assert nic.recv_into(buf) == 70 and nic.recv_into(buf) == 71
-    assert nic.recv_into(buf) == 0
-    nic.attach_flag(None)
-    peer.send(make_frame(MAC, PEER, 70, 1), 70)
-    assert flag.count == 1
+    scenario.spi_interrupt_sets_flag_on_rx(nic, model, peer, flag, MAC, PEER, clock)
 
 
 def test_attach_flag_with_frames_already_waiting():
@@ -271,24 +235,13 @@ def test_attach_flag_with_frames_already_waiting():
 
 def test_poll_mode_without_interrupt():
     nic, model, wire, peer = rig(irq=False)
-    flag = Flag()
-    nic.attach_flag(flag)       # kept, never set: no INTn wired
-    buf = bytearray(1514)
-    for k in range(20):
-        f = make_frame(MAC, PEER, 60 + k * 50, k)
-        peer.send(f, len(f))
-        assert nic.recv_into(buf) == len(f) and buf[:len(f)] == f
-    assert flag.count == 0
+    scenario.spi_poll_mode_without_interrupt(nic, peer, MAC, PEER)
     assert model.sock[0][0x2C] == 0          # Sn_IMR: nothing enabled
 
 
 def test_link_status():
     nic, model, wire, peer = rig()
-    assert nic.link_up()
-    wire.up = False
-    assert not nic.link_up()
-    wire.up = True
-    assert nic.link_up()
+    scenario.spi_link_status(nic, wire)
 
 
 def test_send_waits_for_send_ok():
@@ -300,7 +253,7 @@ def test_send_waits_for_send_ok():
     k = 0
     while peer.recv_into(out):
         k += 1
-    assert k >= 9 and nic.tx_busy == 0
+    assert k >= 9 and nic.tx_full == 0
 
 
 def test_send_busy_then_stuck_reset():
@@ -308,7 +261,7 @@ def test_send_busy_then_stuck_reset():
     f = make_frame(PEER, MAC, 200, 1)
     assert nic.send(f, 200)
     assert not nic.send(f, 200)
-    assert nic.tx_busy == 1
+    assert nic.tx_full == 1
     k = 1
     while nic.resets == 0 and k < 100:
         assert not nic.send(f, 200)
@@ -426,62 +379,47 @@ def test_per_frame_paths_do_not_allocate():
 # --- end to end: smolnet Interfaces on both ends of the wire ---------------
 
 def test_end_to_end_arp_ping_udp():
-    from chips.e2e import Pair, full_check
     nic, model, wire, peer = rig()
-    pair = Pair(nic, peer)
-    full_check(pair)
-    assert nic.drop_garbage == 0 and nic.drop_oversize == 0
+    scenario.arp_ping_udp(nic, peer)
+    assert nic.drop_garbage == 0 and nic.rx_too_long == 0
 
 
 def test_end_to_end_with_interrupt_and_wrap():
-    from chips.e2e import Pair, full_check, udp_exchange
     nic, model, wire, peer = rig(irq=True, open_ptr=0xFF00)
-    flag = Flag()
-    nic.attach_flag(flag)
-    pair = Pair(nic, peer)
-    full_check(pair)
-    assert flag.count > 0
-    udp_exchange(pair, (1472, 1000, 1472), rounds=30)   # > 64 KB each way
+    scenario.arp_ping_udp_with_interrupt(nic, peer, 30)         # > 64 KB each way
     assert model.rx_bytes > 65536 and model.tx_bytes > 65536   # both pointers wrapped
 
 
 def test_end_to_end_udp_does_not_allocate():
-    from chips.e2e import Pair, udp_heap_locked
     nic, model, wire, peer = rig(irq=True)
-    nic.attach_flag(Flag())
-    udp_heap_locked(Pair(nic, peer))
+    scenario.udp_does_not_allocate(nic, peer)
 
 
 # --- end to end over TCP: bulk data both ways at once, hash-compared --------
-# (chips/e2e.py TcpPump: Interface A over the driver, B over the far end of
-# the cable, a fake clock that skips idle time)
+# (board_scenario's TCP scenarios: Interface A over the driver, B over the
+# far end of the cable, a fake clock that skips idle time)
 
 def test_end_to_end_tcp_both_ways_poll_mode():
     # 1 MB each way; the free-running 16-bit buffer pointers wrap 16+ times
     # in each direction, starting just short of the wrap
-    from chips.e2e import tcp_end_to_end, MB
+    from chips.e2e import MB
     nic, model, wire, peer = rig(open_ptr=0xF000)
-    pair, p, _ = tcp_end_to_end(nic, peer, MB)
-    assert p.a.retransmits == 0 and p.b.retransmits == 0
-    assert pair.a.stats.drops() == 0 and pair.b.stats.drops() == 0
-    assert pair.a.stats.tx_device_full == 0
+    pair, p = scenario.tcp_poll_mode(nic, peer, MB)
+    assert p.b.retransmits == 0
     assert model.rx_overflow == 0 and nic.resets == 0
-    assert nic.drop_garbage == 0 and nic.drop_oversize == 0 and nic.tx_drop == 0
+    assert nic.drop_garbage == 0 and nic.tx_drop == 0
+    scenario.no_counted_drops(nic)
     assert model.rx_bytes > 16 * 65536 and model.tx_bytes > 16 * 65536
 
 
 def test_end_to_end_tcp_woken_by_interrupt():
-    # A is polled only when INTn set the flag, a timer is due or the
-    # application queued data (smolnet.aio's Driver with attach_irq): every
-    # frame that reached the chip was announced by an interrupt edge
-    from chips.e2e import tcp_end_to_end, ChipTime, MB
+    # every frame that reached the chip was announced by an interrupt edge
+    from chips.e2e import ChipTime, MB
     nic, model, wire, peer = rig(irq=True, open_ptr=0xFF00)
     flag = Flag()
     nic.attach_flag(flag)
-    pair, p, _ = tcp_end_to_end(nic, peer, MB, flag=flag, chip=ChipTime(model))
-    assert p.wakeups > 100 and p.unannounced == 0
-    assert p.a.retransmits == 0 and p.b.retransmits == 0
-    assert pair.a.stats.drops() == 0 and nic.resets == 0
+    pair, p = scenario.tcp_woken_by_interrupt(nic, peer, MB, flag, chip=ChipTime(model))
+    assert p.b.retransmits == 0 and nic.resets == 0
 
 
 class _LosingFlag(Flag):
@@ -508,41 +446,32 @@ def test_end_to_end_tcp_lost_interrupts_are_seen():
 
 
 def test_end_to_end_tcp_through_fault_injector():
-    # 5% of the far end's frames lost each way: retransmissions (fast
-    # retransmit with SACK, RTO) all travel through the driver
-    from chips.e2e import tcp_end_to_end, KB
+    from chips.e2e import KB
     nic, model, wire, peer = rig()
-    pair, p, fi = tcp_end_to_end(nic, peer, 512 * KB, faults=dict(drop_chance=5, seed=5))
-    assert fi.dropped > 20
-    assert p.a.retransmits > 0 and p.b.retransmits > 0
-    assert pair.a.stats.drops() == 0 and model.rx_overflow == 0 and nic.resets == 0
+    pair, p = scenario.tcp_through_fault_injector(nic, peer, 512 * KB, 20)
+    assert model.rx_overflow == 0 and nic.resets == 0
 
 
 def test_end_to_end_tcp_segments_do_not_allocate():
     # after a warm-up transfer, 4 x 64 KB more each way with the heap locked
-    # around the whole loop: TCP, both Interfaces, driver, model, interrupt
-    from chips.e2e import Pair, TcpPump, ChipTime, heap_locked_segments, KB
+    from chips.e2e import ChipTime, KB
     nic, model, wire, peer = rig(irq=True)
     flag = Flag()
     nic.attach_flag(flag)
-    pair = Pair(nic, peer)
-    p = TcpPump(pair.a, pair.b, 64 * KB, flag=flag, chip=ChipTime(model), hashing=False)
-    p.run(20000)
-    assert p.done() and p.bad == 0
-    heap_locked_segments(p, 64 * KB, 4)
-    assert p.ra == 320 * KB and p.rb == 320 * KB and p.unannounced == 0
+    scenario.tcp_segments_do_not_allocate(nic, peer, flag, 64 * KB, chip=ChipTime(model))
 
 
 def test_end_to_end_tcp_through_rx_buffer_overflow():
-    # the far end sends up to 32 segments per poll into a 64 KB window: the
-    # 16 KB rx buffer overflows (the chip drops, TCP retransmits), and the
-    # interrupt still announces every frame that got in
-    from chips.e2e import tcp_end_to_end, ChipTime, KB
+    # the 16 KB rx buffer overflows (the chip drops, TCP retransmits)
+    from chips.e2e import ChipTime
     nic, model, wire, peer = rig(irq=True, open_ptr=0xC000)
     flag = Flag()
     nic.attach_flag(flag)
-    pair, p, _ = tcp_end_to_end(nic, peer, 512 * KB, flag=flag, chip=ChipTime(model),
-                                burst_b=32, rx=65535, tx=65535)
-    assert model.rx_overflow > 0 and p.b.retransmits > 0
-    assert p.unannounced == 0 and p.a.retransmits == 0
-    assert nic.drop_garbage == 0 and nic.resets == 0 and pair.a.stats.drops() == 0
+    pair, p = scenario.tcp_through_rx_overflow(nic, peer, flag, chip=ChipTime(model))
+    assert model.rx_overflow > 0
+    assert nic.drop_garbage == 0 and nic.resets == 0
+
+
+def test_counters_of_the_device_contract():
+    nic, model, wire, peer = rig()
+    scenario.contract_counters(nic)

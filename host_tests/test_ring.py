@@ -5,23 +5,7 @@ from smolnet.storage.ring import RingBuffer
 from smolnet.fast import sum16
 
 from support import heap_locked as _locked
-
-
-class XorShift:
-    # tiny seeded PRNG (the wasm port has no `random`); 32-bit xorshift
-    def __init__(self, seed):
-        self.s = (seed & 0xFFFFFFFF) or 1
-
-    def next(self):
-        x = self.s
-        x ^= (x << 13) & 0xFFFFFFFF
-        x ^= x >> 17
-        x ^= (x << 5) & 0xFFFFFFFF
-        self.s = x
-        return x
-
-    def below(self, n):
-        return self.next() % n if n > 0 else 0
+from prng import XorShift
 
 
 def _pattern(n, start=0):

@@ -10,6 +10,7 @@ from smolnet.socket.tcp_cc import NewReno, Cubic, create, initial_window
 from smolnet.socket import tcp_cc
 
 from support import heap_locked as _locked
+from prng import XorShift
 
 
 MSS = 1460
@@ -453,22 +454,6 @@ def _hot(cc, big):
         cc.on_idle()
         cc.set_mss(mss)
     return cc.cwnd
-
-
-class XorShift:
-    def __init__(self, seed):
-        self.s = (seed & 0xFFFFFFFF) or 1
-
-    def next(self):
-        x = self.s
-        x ^= (x << 13) & 0xFFFFFFFF
-        x ^= x >> 17
-        x ^= (x << 5) & 0xFFFFFFFF
-        self.s = x
-        return x
-
-    def below(self, n):
-        return self.next() % n if n > 0 else 0
 
 
 def _events(seed, n):

@@ -3,22 +3,7 @@
 # set-of-offsets model with brute-force IsLost / pipe, and allocation checks.
 from smolnet.socket.tcp_sack import Scoreboard
 from support import heap_locked
-
-
-class XorShift:
-    def __init__(self, seed):
-        self.s = (seed & 0xFFFFFFFF) or 1
-
-    def next(self):
-        x = self.s
-        x ^= (x << 13) & 0xFFFFFFFF
-        x ^= x >> 17
-        x ^= (x << 5) & 0xFFFFFFFF
-        self.s = x
-        return x
-
-    def below(self, n):
-        return self.next() % n if n > 0 else 0
+from prng import XorShift
 
 
 def ranges(sb):

@@ -6,6 +6,7 @@ import smolnet  # noqa: F401  (on CPython: installs the micropython/time shim)
 import smolnet.socket.tcp_seq as tcp_seq
 from smolnet import fast
 from smolnet.fast import pure
+from prng import Lcg
 
 FAR = tcp_seq.FAR
 M32 = 0xFFFFFFFF
@@ -31,18 +32,6 @@ def ref_rel(v, base):
     if d < -FAR:
         return -FAR
     return d
-
-
-class Lcg:
-    def __init__(self, seed):
-        self.x = seed
-
-    def next16(self):
-        self.x = (self.x * 1103515245 + 12345) & 0x7FFFFFFF
-        return (self.x >> 8) & 0xFFFF
-
-    def next32(self):
-        return (self.next16() << 16) | self.next16()
 
 
 BASES = (0, 1, 0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFB,

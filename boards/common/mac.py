@@ -4,20 +4,28 @@
 # without unique_id() (MicroPython's qemu port, some minimal builds), the
 # driver's fallback: the address its MAC registers already hold (loaded by a
 # boot ROM, or by QEMU from -nic ...,mac=) or, failing that, a fixed default.
+# Every driver that derives an address takes it from pick_mac(); the
+# LAN9118, whose EEPROM holds one, derives none and does not import this
+# module (~350 bytes of heap on the MPS2 AN385).
 import machine
 
+_LOCAL = b"\x02\x00\x00\x00\x00\x00"
 
-def pick_mac(mac=None, fallback=None):
-    """mac (6 bytes, unicast) or, if None, one made from machine.unique_id(),
-    or if the port has none, fallback (6 bytes). ValueError if none works."""
+
+def pick_mac(mac=None, fallback=None, template=_LOCAL, at=1):
+    """mac (6 bytes, unicast) or, if None, template (a locally administered
+    unicast address) with machine.unique_id() folded by XOR into its bytes
+    at..5, or if the port has none, fallback (6 bytes). ValueError if none
+    works. (The SPI drivers keep their own template and `at`, so a board's
+    derived address stays what earlier releases gave it.)"""
     if mac is None:
         uid = getattr(machine, "unique_id", None)
         if uid is not None:
             u = uid()
-            mac = bytearray(6)
-            mac[0] = 0x02
+            mac = bytearray(template)
+            span = 6 - at
             for i in range(len(u)):
-                mac[1 + i % 5] ^= u[i]
+                mac[at + i % span] ^= u[i]
         elif fallback is not None:
             mac = fallback
         else:

@@ -14,8 +14,8 @@
 # pointer (2 bytes LE) and the receive status vector (byte count with FCS,
 # status bits). The hardware pads packets to an even address.
 from micropython import const
-import machine
 from smolnet.phy.device import MEDIUM_ETHERNET, ETHERNET_MTU
+from boards.common.mac import pick_mac
 from boards.common.spiframe import FrameIO
 
 # SPI opcodes (opcode << 5 | argument)
@@ -104,6 +104,10 @@ _POLLS = const(64)
 _RX_TRIES = const(4)
 _ENODEV = const(19)
 
+# the default address (locally administered, unicast), unique_id() folded
+# into its last three bytes where the port has it
+_MAC_TEMPLATE = b"\x02\x00\x28\x60\x00\x01"
+
 
 class ENC28J60:
     """Device protocol over an ENC28J60 (see smolnet/phy/device.py).
@@ -115,9 +119,10 @@ class ENC28J60:
       full_duplex  the chip does not auto-negotiate: keep half duplex unless
                    the link partner is forced to full duplex too
 
-    Counters: rx_frames, tx_frames, drop_oversize, drop_error (receive status
-    not OK), drop_garbage (rx ring reset), tx_busy, tx_drop, tx_errors,
-    tx_late_collisions. revision = EREVID (0x06 is rev. B7).
+    Counters: the Device contract's rx_frames, tx_frames, rx_errors (receive
+    status not OK), rx_too_long, tx_full, tx_errors; then drop_garbage (rx
+    ring reset), tx_drop, tx_late_collisions. revision = EREVID (0x06 is
+    rev. B7).
     """
 
     mtu = ETHERNET_MTU
@@ -150,16 +155,14 @@ class ENC28J60:
         self.revision = 0
         self.rx_frames = 0
         self.tx_frames = 0
-        self.drop_oversize = 0
-        self.drop_error = 0
+        self.rx_errors = 0      # receive status vector not OK
+        self.rx_too_long = 0    # frame larger than the caller's buffer
+        self.tx_full = 0        # send() refused: the previous frame still going out
+        self.tx_errors = 0      # aborted transmissions (errata reset)
         self.drop_garbage = 0
-        self.tx_busy = 0
         self.tx_drop = 0
-        self.tx_errors = 0
         self.tx_late_collisions = 0
-        self.mac = bytes(mac) if mac is not None else _default_mac()
-        if len(self.mac) != 6:
-            raise ValueError("mac must be 6 bytes")
+        self.mac = bytes(pick_mac(mac, _MAC_TEMPLATE, _MAC_TEMPLATE, 3))
         cs.init(cs.OUT, value=1)
         if int_pin is not None:
             int_pin.init(int_pin.IN, int_pin.PULL_UP)
@@ -360,9 +363,9 @@ class ENC28J60:
                 self.rx_frames += 1
                 return n
             if ok:
-                self.drop_oversize += 1
+                self.rx_too_long += 1
             else:
-                self.drop_error += 1
+                self.rx_errors += 1
         return 0
 
     def send(self, buf, n):
@@ -372,7 +375,7 @@ class ENC28J60:
             self.tx_drop += 1
             return False
         if not self._tx_ready():
-            self.tx_busy += 1
+            self.tx_full += 1
             return False
         self._write16(_EWRPTL, _TXSTART)
         self._cs(0)
@@ -452,12 +455,3 @@ class ENC28J60:
         self._write(_EIE, 0)
         self._bfc(_ECON1, _ECON1_RXEN)
 
-
-def _default_mac():
-    mac = bytearray(b"\x02\x00\x28\x60\x00\x01")
-    uid = getattr(machine, "unique_id", None)
-    if uid is not None:
-        u = uid()
-        for i in range(len(u)):
-            mac[3 + i % 3] ^= u[i]
-    return bytes(mac)

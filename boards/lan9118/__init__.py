@@ -193,6 +193,9 @@ class LAN9118(Device):
         return mac
 
     def _write_mac(self, mac):
+        # the check boards.common.mac.pick_mac makes, kept here: importing
+        # that module would cost the MPS2 AN385's tight heap ~350 bytes for
+        # a driver that never derives an address (the EEPROM has one)
         if len(mac) != 6 or mac[0] & 1:
             raise ValueError("mac must be 6 bytes, unicast")
         self._mac_write(_ADDRL, mac[0] | (mac[1] << 8) | (mac[2] << 16) | (mac[3] << 24))

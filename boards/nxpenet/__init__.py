@@ -12,7 +12,9 @@
 #   RX flags: E (15, empty: the MAC owns it), W (13, wrap), L (11, last),
 #             LG/NO/CR/OV/TR (5, 4, 2, 1, 0) errors.
 #   TX flags: R (15, ready: the MAC owns it), W, L, TC (10, append CRC).
-# The driver writes the flag byte holding E/R last, a byte at a time.
+# The driver writes the flag byte holding E/R last, a byte at a time
+# (boards/common/dmaring.py: the ring walk, the hand-over and the receive
+# verdict, shared with boards/stm32eth).
 #
 # Allocation: recv_into() and send() allocate nothing. MDIO frames have
 # ST=01 in bits 31:30 (a boxed int on 32-bit ports): init and link_up() only.
@@ -22,7 +24,8 @@ from micropython import const
 
 from smolnet.phy.device import Device
 from smolnet.fast import copy
-from boards.common import mdio
+from boards.common import dmaring, mdio
+from boards.common.dmaring import after, owned, put32, release, rx_verdict
 from boards.common.mac import pick_mac, usable
 
 _EIR = const(0x004)
@@ -63,11 +66,16 @@ _MMFR_READ = const((1 << 30) | (2 << 28) | (2 << 16))    # ST=01 OP=10 TA=10
 _MMFR_WRITE = const((1 << 30) | (1 << 28) | (2 << 16))   # ST=01 OP=01 TA=10
 
 _BD = const(8)
-_F_OWN = const(0x80)              # flags byte 3: E (rx) / R (tx)
+# copy of boards/common/dmaring.py (_F_OWN is OWN there): flags byte 3, E (rx) / R (tx)
+_F_OWN = const(0x80)
 _F_WRAP = const(0x20)
 _F_LAST = const(0x08)
 _F_TC = const(0x04)
 _RX_ERRORS = const(0x37)          # flags byte 2: LG, NO, CR, OV, TR
+# copies of boards/common/dmaring.py's rx_verdict status bits
+_RX_LAST = const(0x01)
+_RX_FIRST = const(0x02)
+_RX_BAD = const(0x80)
 
 _FCS = const(4)
 _MIN_FRAME = const(14)
@@ -144,34 +152,15 @@ class NXPENET(Device):
 
     @staticmethod
     def dma_size(rx_slots=4, tx_slots=4, buf_size=1536):
-        return ((rx_slots + tx_slots) * buf_size + ((rx_slots * _BD + 63) & ~63)
-                + ((tx_slots * _BD + 63) & ~63))
+        return dmaring.size(rx_slots, tx_slots, _BD, buf_size, 64)
 
     # --- set-up ----------------------------------------------------------
 
     def _alloc(self, dma):
-        nrd = self._nrx * _BD
-        ntd = self._ntx * _BD
-        if dma is None:
-            self._rxd = bytearray(nrd)
-            self._txd = bytearray(ntd)
-            self._rxb = bytearray(self._nrx * self._bs)
-            self._txb = bytearray(self._ntx * self._bs)
-            return
-        if len(dma) < self.dma_size(self._nrx, self._ntx, self._bs):
-            raise ValueError("dma buffer too small")
-        if uctypes.addressof(dma) & 63:
-            raise ValueError("dma buffer must be 64-byte aligned")
-        mv = memoryview(dma)
-        rb = self._nrx * self._bs
-        tb = self._ntx * self._bs
-        self._rxb = mv[0:rb]
-        self._txb = mv[rb:rb + tb]
-        # each ring on its own 64-byte boundary (a cache line on the M7)
-        o = rb + tb
-        self._rxd = mv[o:o + nrd]
-        o += (nrd + 63) & ~63
-        self._txd = mv[o:o + ntd]
+        # frame buffers first, then each ring on its own 64-byte boundary (a
+        # cache line on the M7); the region 64-byte aligned
+        self._rxd, self._txd, self._rxb, self._txb = dmaring.carve(
+            dma, self._nrx, self._ntx, _BD, self._bs, 64, 64)
 
     def _mac_in_registers(self):
         # read before the ECR reset; an unprogrammed register pair is no address
@@ -199,7 +188,7 @@ class NXPENET(Device):
         d = self._rxd
         for k in range(self._nrx):
             i = k * _BD
-            _put32(d, i + 4, rxb + k * bs)
+            put32(d, i + 4, rxb + k * bs)
             d[i] = 0
             d[i + 1] = 0
             d[i + 2] = 0
@@ -207,7 +196,7 @@ class NXPENET(Device):
         d = self._txd
         for k in range(self._ntx):
             i = k * _BD
-            _put32(d, i + 4, txb + k * bs)
+            put32(d, i + 4, txb + k * bs)
             d[i] = 0
             d[i + 1] = 0
             d[i + 2] = 0
@@ -271,35 +260,19 @@ class NXPENET(Device):
         d = self._rxd
         while True:
             i = self._rx_i
-            f3 = d[i + 3]
-            if f3 & _F_OWN:
+            if owned(d, i):
                 if self.flag is None:
                     return 0
                 # ack RXF only with the ring drained, then look again
                 self._m[self._a_eir] = _EIR_RXF
-                f3 = d[i + 3]
-                if f3 & _F_OWN:
+                if owned(d, i):
                     return 0
             n = (d[i] | (d[i + 1] << 8)) - _FCS
-            ok = 0
-            if not f3 & _F_LAST:
-                self._rx_skip = True             # frame spans buffers: too long
-            elif self._rx_skip:
-                self._rx_skip = False
-                self.rx_too_long += 1
-            elif d[i + 2] & _RX_ERRORS or n < _MIN_FRAME:
-                self.rx_errors += 1
-            elif n > len(buf):
-                self.rx_too_long += 1
-            else:
+            ok = rx_verdict(self, n, len(buf), _rx_status(d, i))
+            if ok:
                 copy(buf, 0, self._rxb, (i >> 3) * self._bs, n)
-                ok = 1
-            d[i] = 0
-            d[i + 1] = 0
-            d[i + 2] = 0
-            d[i + 3] = _F_OWN | (f3 & _F_WRAP)   # empty again: back to the MAC
-            i += _BD
-            self._rx_i = 0 if i == len(d) else i
+            release(d, i, _F_OWN | (d[i + 3] & _F_WRAP))   # empty again: back to the MAC
+            self._rx_i = after(d, i, _BD)
             self._m[self._a_rdar] = _ACTIVE      # the MAC may have run out
             if ok:
                 self.rx_frames += 1
@@ -319,8 +292,7 @@ class NXPENET(Device):
         d[i + 1] = n >> 8
         d[i + 2] = 0
         d[i + 3] = _F_OWN | _F_LAST | _F_TC | (f3 & _F_WRAP)
-        i += _BD
-        self._tx_i = 0 if i == len(d) else i
+        self._tx_i = after(d, i, _BD)
         self._m[self._a_tdar] = _ACTIVE
         self.tx_frames += 1
         return True
@@ -348,8 +320,12 @@ class NXPENET(Device):
         self.flag = None
 
 
-def _put32(b, off, v):
-    b[off] = v & 0xFF
-    b[off + 1] = (v >> 8) & 0xFF
-    b[off + 2] = (v >> 16) & 0xFF
-    b[off + 3] = (v >> 24) & 0xFF
+def _rx_status(d, i):
+    # dmaring.rx_verdict's status of RX descriptor i; legacy descriptors
+    # mark no first buffer, so RX_FIRST always
+    s = _RX_FIRST
+    if d[i + 3] & _F_LAST:
+        s |= _RX_LAST
+    if d[i + 2] & _RX_ERRORS:
+        s |= _RX_BAD
+    return s

@@ -12,7 +12,8 @@
 # DSL=0): one frame buffer per descriptor, frames never span descriptors on
 # the good path. The DMA owns a descriptor while bit 31 of word 0 (OWN) is
 # set; the driver touches a descriptor only when OWN is clear, and sets OWN
-# last, by writing the top byte alone.
+# last, by writing the top byte alone (boards/common/dmaring.py: the ring
+# walk, the hand-over and the receive verdict, shared with boards/nxpenet).
 #
 # Allocation: recv_into() and send() allocate nothing: descriptor words are
 # read and written a byte at a time (a whole word with OWN set would be a
@@ -23,7 +24,8 @@ from micropython import const
 
 from smolnet.phy.device import Device
 from smolnet.fast import copy
-from boards.common import mdio
+from boards.common import dmaring, mdio
+from boards.common.dmaring import after, owned, put32, release, rx_verdict
 from boards.common.mac import pick_mac
 
 # MAC registers (RM0090 / RM0410 "Ethernet register descriptions")
@@ -65,13 +67,13 @@ _DMA_CLEAR = const(0x1E7FF)       # every write-1-to-clear status bit
 
 # descriptor bytes (little-endian words 0..3)
 _DESC = const(16)
-_OWN = const(0x80)                # byte 3 of word 0
+# copy of boards/common/dmaring.py's OWN: byte 3 of word 0
+_OWN = const(0x80)
 _T3_FIRST_LAST = const(0x30)      # TDES0 byte 3: LS (bit 29), FS (bit 28)
 _T2_TER = const(0x20)             # TDES0 byte 2: TER (bit 21), end of ring
-_R1_ES = const(0x80)              # RDES0 byte 1: error summary (bit 15)
-_R1_FS = const(0x02)              # RDES0 byte 1: first descriptor (bit 9)
-_R1_LS = const(0x01)              # RDES0 byte 1: last descriptor (bit 8)
 _RER = const(0x80)                # RDES1 byte 1: RER (bit 15), end of ring
+# RDES0 byte 1 holds ES (bit 15), FS (bit 9) and LS (bit 8) where
+# dmaring.rx_verdict's status has RX_BAD, RX_FIRST and RX_LAST: passed as is
 
 _FCS = const(4)
 _MIN_FRAME = const(14)
@@ -128,31 +130,15 @@ class STM32ETH(Device):
 
     @staticmethod
     def dma_size(rx_slots=4, tx_slots=4, buf_size=1536):
-        return (rx_slots + tx_slots) * (_DESC + buf_size)
+        return dmaring.size(rx_slots, tx_slots, _DESC, buf_size, _DESC)
 
     # --- set-up ----------------------------------------------------------
 
     def _alloc(self, dma):
-        nd = (self._nrx + self._ntx) * _DESC
-        if dma is None:
-            self._rxd = bytearray(self._nrx * _DESC)
-            self._txd = bytearray(self._ntx * _DESC)
-            self._rxb = bytearray(self._nrx * self._bs)
-            self._txb = bytearray(self._ntx * self._bs)
-            return
-        if len(dma) < self.dma_size(self._nrx, self._ntx, self._bs):
-            raise ValueError("dma buffer too small")
-        if uctypes.addressof(dma) & 31:
-            raise ValueError("dma buffer must be 32-byte aligned")
-        mv = memoryview(dma)
-        nrd = self._nrx * _DESC
-        # frame buffers first: they stay aligned to buf_size multiples
-        rb = self._nrx * self._bs
-        tb = self._ntx * self._bs
-        self._rxb = mv[0:rb]
-        self._txb = mv[rb:rb + tb]
-        self._rxd = mv[rb + tb:rb + tb + nrd]
-        self._txd = mv[rb + tb + nrd:rb + tb + nd]
+        # frame buffers first (they stay aligned to buf_size multiples), the
+        # rings after them, back to back; the region 32-byte aligned
+        self._rxd, self._txd, self._rxb, self._txb = dmaring.carve(
+            dma, self._nrx, self._ntx, _DESC, self._bs, 32, _DESC)
 
     def _reg(self, off, value=None):
         if value is None:
@@ -179,18 +165,18 @@ class STM32ETH(Device):
         d = self._rxd
         for k in range(self._nrx):
             i = k * _DESC
-            _put32(d, i + 4, bs | ((_RER << 8) if k == self._nrx - 1 else 0))
-            _put32(d, i + 8, rxb + k * bs)
-            _put32(d, i + 12, 0)
-            _put32(d, i, 0)
+            put32(d, i + 4, bs | ((_RER << 8) if k == self._nrx - 1 else 0))
+            put32(d, i + 8, rxb + k * bs)
+            put32(d, i + 12, 0)
+            put32(d, i, 0)
             d[i + 3] = _OWN                     # hand it to the DMA last
         d = self._txd
         for k in range(self._ntx):
             i = k * _DESC
-            _put32(d, i, (_T2_TER << 16) if k == self._ntx - 1 else 0)
-            _put32(d, i + 4, 0)
-            _put32(d, i + 8, txb + k * bs)
-            _put32(d, i + 12, 0)
+            put32(d, i, (_T2_TER << 16) if k == self._ntx - 1 else 0)
+            put32(d, i + 4, 0)
+            put32(d, i + 8, txb + k * bs)
+            put32(d, i + 12, 0)
         self._rx_i = 0
         self._tx_i = 0
         self._rx_skip = False
@@ -245,35 +231,19 @@ class STM32ETH(Device):
         d = self._rxd
         while True:
             i = self._rx_i
-            if d[i + 3] & _OWN:
+            if owned(d, i):
                 if self.flag is None:
                     return 0
                 # ack RS only with the ring drained, then look again
                 self._m[self._a_dmasr] = _DMA_RS | _DMA_NIS
-                if d[i + 3] & _OWN:
+                if owned(d, i):
                     return 0
-            b1 = d[i + 1]
             n = (((d[i + 3] & 0x3F) << 8) | d[i + 2]) - _FCS
-            ok = 0
-            if not b1 & _R1_LS:
-                self._rx_skip = True             # frame spans buffers: too long
-            elif self._rx_skip or not b1 & _R1_FS:
-                self._rx_skip = False
-                self.rx_too_long += 1
-            elif b1 & _R1_ES or n < _MIN_FRAME:
-                self.rx_errors += 1
-            elif n > len(buf):
-                self.rx_too_long += 1
-            else:
+            ok = rx_verdict(self, n, len(buf), d[i + 1])   # LS, FS, ES: dmaring's RX_*
+            if ok:
                 copy(buf, 0, self._rxb, (i >> 4) * self._bs, n)
-                ok = 1
-            # give the descriptor back: status cleared, OWN written last
-            d[i] = 0
-            d[i + 1] = 0
-            d[i + 2] = 0
-            d[i + 3] = _OWN
-            i += _DESC
-            self._rx_i = 0 if i == len(d) else i
+            release(d, i, _OWN)                  # status cleared, back to the DMA
+            self._rx_i = after(d, i, _DESC)
             self._m[self._a_dmarpdr] = 0         # resume if it ran out of descriptors
             if ok:
                 self.rx_frames += 1
@@ -284,7 +254,7 @@ class STM32ETH(Device):
             raise ValueError("frame length")
         d = self._txd
         i = self._tx_i
-        if d[i + 3] & _OWN:
+        if owned(d, i):
             self.tx_full += 1
             return False
         if d[i + 1] & 0x80:                      # ES of this slot's last frame
@@ -296,8 +266,7 @@ class STM32ETH(Device):
         d[i + 1] = 0
         d[i + 2] = _T2_TER if i + _DESC == len(d) else 0
         d[i + 3] = _OWN | _T3_FIRST_LAST
-        i += _DESC
-        self._tx_i = 0 if i == len(d) else i
+        self._tx_i = after(d, i, _DESC)
         self._m[self._a_dmatpdr] = 0             # poll demand: TX may be suspended
         self.tx_frames += 1
         return True
@@ -323,10 +292,3 @@ class STM32ETH(Device):
         if self._irq is not None:
             self._irq.irq(handler=None)
         self.flag = None
-
-
-def _put32(b, off, v):
-    b[off] = v & 0xFF
-    b[off + 1] = (v >> 8) & 0xFF
-    b[off + 2] = (v >> 16) & 0xFF
-    b[off + 3] = (v >> 24) & 0xFF

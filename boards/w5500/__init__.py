@@ -19,8 +19,8 @@
 # MACRAW rx format (5.2.x): every frame is preceded by a 2-byte big-endian
 # length that counts the 2 header bytes too; no FCS is stored.
 from micropython import const
-import machine
 from smolnet.phy.device import MEDIUM_ETHERNET, ETHERNET_MTU
+from boards.common.mac import pick_mac
 from boards.common.spiframe import FrameIO
 
 # control byte: block select (BSB << 3), read/write bit, operation mode
@@ -73,6 +73,10 @@ _RX_TRIES = const(4)         # frames one recv_into may skip (drops) before givi
 _ENODEV = const(19)
 _EIO = const(5)
 
+# the default address (locally administered, unicast), unique_id() folded
+# into its last three bytes where the port has it
+_MAC_TEMPLATE = b"\x02\x00\x57\x55\x00\x01"
+
 
 class W5500:
     """Device protocol over a W5500 (see smolnet/phy/device.py).
@@ -86,8 +90,9 @@ class W5500:
       int_pin    machine.Pin on INTn, used by attach_flag(); None = poll mode
       reset_pin  machine.Pin on RSTn, pulsed at init when given
 
-    Counters (plain ints): rx_frames, tx_frames, drop_oversize, drop_garbage,
-    tx_busy, tx_drop, resets.
+    Counters (plain ints): the Device contract's rx_frames, tx_frames,
+    rx_errors and tx_errors (the chip reports neither: both stay 0),
+    rx_too_long, tx_full; then drop_garbage, tx_drop, resets.
     """
 
     mtu = ETHERNET_MTU
@@ -115,14 +120,14 @@ class W5500:
         self._refused = 0
         self.rx_frames = 0
         self.tx_frames = 0
-        self.drop_oversize = 0
+        self.rx_errors = 0      # MACRAW passes no receive status: stays 0
+        self.rx_too_long = 0    # frame larger than the caller's buffer
+        self.tx_full = 0        # send() refused: the previous frame still going out
+        self.tx_errors = 0      # MACRAW reports no transmit status: stays 0
         self.drop_garbage = 0
-        self.tx_busy = 0
         self.tx_drop = 0
         self.resets = 0
-        self.mac = bytes(mac) if mac is not None else _default_mac()
-        if len(self.mac) != 6:
-            raise ValueError("mac must be 6 bytes")
+        self.mac = bytes(pick_mac(mac, _MAC_TEMPLATE, _MAC_TEMPLATE, 3))
         cs.init(cs.OUT, value=1)
         if int_pin is not None:
             int_pin.init(int_pin.IN, int_pin.PULL_UP)
@@ -300,7 +305,7 @@ class W5500:
             if fits:
                 self.rx_frames += 1
                 return n
-            self.drop_oversize += 1
+            self.rx_too_long += 1
         return 0
 
     def _rx_wait(self, rsr):
@@ -315,7 +320,7 @@ class W5500:
             self.tx_drop += 1
             return False
         if self._tx_pending and not self._tx_done():
-            self.tx_busy += 1
+            self.tx_full += 1
             self._refused += 1
             if self._refused >= _STUCK_SENDS:
                 # SEND_OK never came (seen on link loss): start over
@@ -379,17 +384,6 @@ class W5500:
         if self._int is not None:
             self._int.irq(handler=None)
         self._command(_CR_CLOSE)
-
-
-def _default_mac():
-    # locally administered, unicast; stable per board where unique_id exists
-    mac = bytearray(b"\x02\x00\x57\x55\x00\x01")
-    uid = getattr(machine, "unique_id", None)
-    if uid is not None:
-        u = uid()
-        for i in range(len(u)):
-            mac[3 + i % 3] ^= u[i]
-    return bytes(mac)
 
 
 def WIZNET5K(spi, pin_cs, pin_rst=None, mac=None):

@@ -3,14 +3,22 @@
 #
 #   w5500.py     WIZnet W5500 (SPI, MACRAW socket)
 #   enc28j60.py  Microchip ENC28J60 (SPI)
+#   lan9118.py   SMSC LAN9118 (memory-mapped FIFOs)
+#   stm32eth.py  STM32 ETH (Synopsys MAC, DMA descriptor rings)
+#   nxpenet.py   NXP ENET (buffer descriptors)
+#   membus.py    what the memory-mapped models share (bus, DMA view, PHY)
+#   qemu.py      QEMU's own device models over qtest, for the same drivers
 #   wire.py      a cable between chip models and/or a smolnet-style endpoint
-#   e2e.py       smolnet Interfaces on both ends of a wire: ARP, ping, UDP
+#   e2e.py       smolnet Interfaces on both ends of a wire: ARP, ping, UDP,
+#                TCP (the scenarios on top: host_tests/board_scenario.py)
 #
-# This module: what the SPI models share (chip select tracking), CRC-32 for
-# frame check sequences, a chip that is not there, test-frame builders and a
-# Flag. A model's per-transfer path allocates nothing, so a test can lock the
-# heap (support.heap_locked) around a driver call that runs the model.
-import sys
+# This module: what the SPI models share (chip select tracking, INT/RST
+# pins), the one CRC-32 for frame check sequences (every model's), the
+# destination-address checks of the models' receive filters, a chip that is
+# not there, test-frame builders and the one Flag (the tests'
+# ThreadSafeFlag). A model's per-transfer path allocates nothing, so a test
+# can lock the heap (support.heap_locked) around a driver call that runs
+# the model.
 import smolnet  # noqa: F401  (CPython: installs micropython/time shims)
 import fakemachine
 
@@ -45,6 +53,20 @@ class SpiChip:
             self.end()
             self.transactions += 1
 
+    def wire_pins(self, int_pin, rst_pin):
+        """The chip's INT output (driven high: not asserted) and RST input
+        (a falling edge resets the model: _rst_edge), either given as a
+        fakemachine.Pin or its name; None: not wired."""
+        self.int_pin = None
+        self._int_level = 1
+        if int_pin is not None:
+            self.int_pin = int_pin if isinstance(int_pin, fakemachine.Pin) \
+                else fakemachine.Pin(int_pin)
+            self.int_pin.drive(1)
+        if rst_pin is not None:
+            p = rst_pin if isinstance(rst_pin, fakemachine.Pin) else fakemachine.Pin(rst_pin)
+            p.watch(self._rst_edge)
+
     def spi_transfer(self, wbuf, rbuf, n, fill):
         assert self.selected, "SPI transfer while CS is high"
         self.transfer(wbuf, rbuf, n, fill)
@@ -73,28 +95,55 @@ class AbsentChip(SpiChip):
                 rbuf[i] = self.level
 
 
-class Crc32:
-    """IEEE 802.3 CRC-32 (reflected, polynomial 0xEDB88320), table driven;
-    update() allocates nothing on 64-bit ports (values stay below 2**32)."""
+# --- Ethernet FCS (IEEE 802.3 clause 3.2.9: CRC-32, reflected, ~) -------
+# The one CRC-32 of the chip models, written here from the standard: the
+# drivers under test compute none (the MACs append and check the FCS), so
+# nothing a model checks is computed by the code it checks.
 
-    def __init__(self):
-        t = []
-        for i in range(256):
-            c = i
-            for _ in range(8):
-                c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
-            t.append(c)
-        self.table = t
+def _crc_table():
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+        t.append(c)
+    return t
 
-    def compute(self, buf, off, n):
-        t = self.table
-        c = 0xFFFFFFFF
-        for i in range(off, off + n):
-            c = t[(c ^ buf[i]) & 0xFF] ^ (c >> 8)
-        return c ^ 0xFFFFFFFF
+
+_CRC = _crc_table()
+
+
+def fcs(buf, off, n):
+    """FCS of buf[off:off+n] as an int (table driven; allocates nothing on
+    64-bit ports, where values stay small ints); sent least significant
+    byte first."""
+    c = 0xFFFFFFFF
+    t = _CRC
+    for i in range(off, off + n):
+        c = t[(c ^ buf[i]) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
 
 
 BROADCAST = b"\xff\xff\xff\xff\xff\xff"
+
+
+# --- the destination address, for the models' receive filters --------------
+
+def is_broadcast(buf, off):
+    """buf[off:off+6] is ff:ff:ff:ff:ff:ff (no slice: allocation-free)."""
+    for i in range(6):
+        if buf[off + i] != 0xFF:
+            return False
+    return True
+
+
+def addressed_to(buf, off, mac, moff=0):
+    """buf[off:off+6] equals mac[moff:moff+6] (any indexables; a model's
+    address register file, say)."""
+    for i in range(6):
+        if buf[off + i] != mac[moff + i]:
+            return False
+    return True
 
 
 def make_frame(dst, src, n, seed, ethertype=0x88B5):
@@ -110,9 +159,6 @@ def make_frame(dst, src, n, seed, ethertype=0x88B5):
         x = (x * 73 + 41 + i) & 0xFF
         f[i] = x
     return f
-
-
-ON_MICROPYTHON = sys.implementation.name == "micropython"
 
 
 class Flag:

@@ -32,8 +32,7 @@
 # with its read-only and unimplemented addresses, is most of it.)
 from micropython import const
 import time
-import fakemachine
-from chips import SpiChip, Crc32
+from chips import SpiChip, fcs, is_broadcast
 
 _EIE = const(0x1B)
 _EIR = const(0x1C)
@@ -149,17 +148,8 @@ class ENC28J60(SpiChip):
         self.ptr = [0] * 8
         self.phy = [0] * 32
         self._txframe = bytearray(_WIRE_MAX)
-        self._crc = Crc32()
         self.wire = None
-        self.int_pin = None
-        self._int_level = 1
-        if int_pin is not None:
-            self.int_pin = int_pin if isinstance(int_pin, fakemachine.Pin) \
-                else fakemachine.Pin(int_pin)
-            self.int_pin.drive(1)
-        if rst_pin is not None:
-            p = rst_pin if isinstance(rst_pin, fakemachine.Pin) else fakemachine.Pin(rst_pin)
-            p.watch(self._rst_edge)
+        self.wire_pins(int_pin, rst_pin)
         self.wire_in = 0
         self.wire_out = 0
         self.rx_filtered = 0
@@ -683,10 +673,10 @@ class ENC28J60(SpiChip):
         a = self._put(a, s3)
         for i in range(n):
             a = self._put(a, buf[i])
-        fcs = self._crc.compute(buf, 0, n) ^ (0xFF if bad_fcs else 0)
+        crc = fcs(buf, 0, n) ^ (0xFF if bad_fcs else 0)
         for _ in range(4):
-            a = self._put(a, fcs & 0xFF)
-            fcs >>= 8
+            a = self._put(a, crc & 0xFF)
+            crc >>= 8
         p[_P_ERXWRPT] = nxt
         self.pktcnt += 1
         self._update_int()
@@ -711,11 +701,7 @@ class ENC28J60(SpiChip):
         if fc & (_FC_UCEN | _FC_MCEN | _FC_BCEN) == 0:
             return True                             # promiscuous
         if buf[0] & 1:
-            bcast = True
-            for i in range(6):
-                if buf[i] != 0xFF:
-                    bcast = False
-            if bcast:
+            if is_broadcast(buf, 0):
                 return fc & _FC_BCEN != 0
             return fc & _FC_MCEN != 0
         if not fc & _FC_UCEN:

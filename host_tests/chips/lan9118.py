@@ -22,7 +22,8 @@
 # Hot paths (FIFO word reads/writes, status pops, wire_in) allocate nothing
 # once constructed, so drivers can be checked under heap_lock.
 import fakemachine
-from chips.membus import FrameQueue, Phy, fcs
+from chips import addressed_to, fcs, is_broadcast
+from chips.membus import FrameQueue, Phy
 
 # registers (byte offsets in the 256-byte window)
 RX_DATA = 0x00
@@ -527,17 +528,10 @@ class LAN9118Model:
         if self.mac_cr & (MAC_CR_PRMS | MAC_CR_RXALL):
             return True
         if buf[off] & 1:
-            bcast = True
-            for i in range(6):
-                if buf[off + i] != 0xFF:
-                    bcast = False
-            if bcast:
+            if is_broadcast(buf, off):
                 return not self.mac_cr & MAC_CR_BCAST
             return bool(self.mac_cr & MAC_CR_MCPAS)   # hash filtering not modelled
-        for i in range(6):
-            if buf[off + i] != self._mac[i]:
-                return False
-        return True
+        return addressed_to(buf, off, self._mac)
 
     def wire_in(self, buf, n, errors=0, off=0):
         """A frame of n bytes (without FCS) arrives; `errors` are RX status

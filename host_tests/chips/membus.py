@@ -1,12 +1,8 @@
 # Shared pieces for the memory-mapped chip models (lan9118, stm32eth,
-# nxpenet): fakemachine installation, a cached DMA
-# address lookup, a preallocated frame queue for the "wire", a clause-22
-# PHY, the Ethernet FCS, the Device at the far end of a model's cable, and
-# the end-to-end scenarios: two_interfaces (ARP, ping, UDP) and tcp_both_ways
-# (a TCP bulk transfer both ways at once, chips/e2e.py's TcpPump).
-#
-import sys
-
+# nxpenet): fakemachine installation, a cached DMA address lookup, a
+# preallocated frame queue for the "wire", a clause-22 PHY and the Device at
+# the far end of a model's cable. (The FCS is chips.fcs, the end-to-end
+# scenarios chips/e2e.py and host_tests/board_scenario.py.)
 import fakemachine
 from smolnet import fast
 
@@ -16,30 +12,6 @@ def install():
     `machine`/`uctypes` module objects drivers were imported with."""
     fakemachine.reset()
     return fakemachine.install()
-
-
-try:
-    from support import raises
-except ImportError:
-    def raises(exc, fn, *args, **kw):
-        """True if fn(*args, **kw) raises exc."""
-        try:
-            fn(*args, **kw)
-        except exc:
-            return True
-        return False
-
-try:
-    from support import heap_locked
-except ImportError:
-    def heap_locked(fn):
-        """Run fn() with the MicroPython heap locked (no-op lock on CPython)."""
-        import micropython
-        micropython.heap_lock()
-        try:
-            return fn()
-        finally:
-            micropython.heap_unlock()
 
 
 class DmaView:
@@ -83,30 +55,6 @@ def get16(buf, off):
 def put16(buf, off, v):
     buf[off] = v & 0xFF
     buf[off + 1] = (v >> 8) & 0xFF
-
-
-# --- Ethernet FCS (IEEE 802.3 clause 3.2.9: CRC-32, reflected, ~) -------
-
-def _crc_table():
-    t = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
-        t.append(c)
-    return t
-
-
-_CRC = _crc_table()
-
-
-def fcs(buf, off, n):
-    """FCS of buf[off:off+n] as an int; sent least significant byte first."""
-    c = 0xFFFFFFFF
-    t = _CRC
-    for i in range(off, off + n):
-        c = t[(c ^ buf[i]) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
 
 
 class FrameQueue:
@@ -256,79 +204,3 @@ class PeerDevice:
 
     def close(self):
         pass
-
-
-def is_micropython():
-    return sys.implementation.name == "micropython"
-
-
-def two_interfaces(nic, peer, rounds=8, pump=None, slow=1):
-    """Interface A over the driver, interface B over the far end of the
-    model's cable: ARP, ping both ways, UDP both ways byte-exact.
-    pump() runs between polls when the cable has latency (QEMU); slow
-    multiplies the polls allowed per exchange. Returns (a, b)."""
-    from smolnet.iface.interface import Interface
-    from smolnet.config import Config
-    from smolnet.socket.icmp import IcmpSocket
-    from smolnet.socket.udp import UdpSocket
-    from smolnet.wire import ipaddr
-    ip_a = ipaddr.parse4("192.0.2.1")
-    ip_b = ipaddr.parse4("192.0.2.2")
-    a = Interface(nic, Config(strict=True))
-    a.add_ip("192.0.2.1/24")
-    b = Interface(peer, Config(strict=True))
-    b.add_ip("192.0.2.2/24")
-    clock = [0]
-
-    def run(steps):
-        for _ in range(steps * slow):
-            if pump is not None:
-                pump()
-            a.poll(clock[0])
-            b.poll(clock[0])
-            clock[0] += 1
-
-    buf = bytearray(1600)
-    sa = a.add_socket(IcmpSocket())
-    sa.bind(0x1234)
-    sb = b.add_socket(IcmpSocket())
-    sb.bind(0x4321)
-    for seq in range(rounds):
-        payload = bytes((seq * 7 + i) & 0xFF for i in range(56 + seq))
-        sa.send_echo(ip_b, seq, payload, len(payload))
-        run(6)
-        n = sa.recv_into(buf)
-        assert n == 8 + len(payload), n
-        assert buf[0] == 0 and bytes(buf[8:n]) == payload
-        sb.send_echo(ip_a, seq, payload, len(payload))
-        run(6)
-        n = sb.recv_into(buf)
-        assert n == 8 + len(payload) and bytes(buf[8:n]) == payload
-    assert a.stats.arp_requests == 1 and b.stats.arp_replies == 1
-    ua = a.add_socket(UdpSocket(rx_bytes=3000, tx_bytes=3000))
-    ua.bind(1000)
-    ub = b.add_socket(UdpSocket(rx_bytes=3000, tx_bytes=3000))
-    ub.bind(6969)
-    for size in (0, 1, 17, 18, 19, 20, 100, 1000, 1471, 1472):
-        data = bytes((i * 31 + size) & 0xFF for i in range(size))
-        ua.send_to(data, size, ip_b, 6969)
-        run(3)
-        n = ub.recv_into(buf)
-        assert n == size and bytes(buf[:n]) == data
-        assert bytes(ub.peer_addr[:4]) == ip_a and ub.peer_port == 1000
-        ub.send_to(data, size, ip_a, 1000)
-        run(3)
-        n = ua.recv_into(buf)
-        assert n == size and bytes(buf[:n]) == data
-    assert a.stats.drops() == 0, a.stats
-    assert b.stats.drops() == 0, b.stats
-    return a, b
-
-
-def tcp_both_ways(nic, peer, n, flag=None, faults=None, **opts):
-    """Interface A over the driver, B over the far end of the model's cable
-    (PeerDevice): n bytes each way at once over TCP, hash-compared, then a
-    clean close (chips/e2e.py tcp_end_to_end: flag, faults, TCP options).
-    Returns (pair, pump, fault injector or None)."""
-    from chips.e2e import tcp_end_to_end
-    return tcp_end_to_end(nic, peer, n, flag=flag, faults=faults, **opts)

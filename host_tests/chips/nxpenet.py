@@ -24,7 +24,8 @@
 # MAC owns. Frame arrival and the per-frame register paths allocate nothing
 # once the descriptors have been seen (warm-up).
 import fakemachine
-from chips.membus import DmaView, FrameQueue, Phy, fcs, get16, put16, get32
+from chips import addressed_to, fcs, is_broadcast
+from chips.membus import DmaView, FrameQueue, Phy, get16, put16, get32
 
 EIR = 0x004
 EIMR = 0x008
@@ -385,16 +386,11 @@ class ENETModel:
         if self.rcr & RCR_PROM:
             return True
         if buf[off] & 1:
-            bcast = True
-            for i in range(6):
-                if buf[off + i] != 0xFF:
-                    bcast = False
-            if bcast:
+            if is_broadcast(buf, off):
                 return not self.rcr & RCR_BC_REJ
             return self._hash_hit(self.gaur, self.galr, buf, off)
-        for i in range(6):
-            if buf[off + i] != self._mac[i]:
-                return self._hash_hit(self.iaur, self.ialr, buf, off)
+        if not addressed_to(buf, off, self._mac):
+            return self._hash_hit(self.iaur, self.ialr, buf, off)
         return True
 
     def wire_in(self, buf, n, errors=0, off=0):

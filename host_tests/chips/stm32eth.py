@@ -23,7 +23,8 @@
 # Frame arrival and the per-frame register paths allocate nothing once the
 # descriptors have been seen (warm-up).
 import fakemachine
-from chips.membus import DmaView, FrameQueue, Phy, fcs, get32, put32
+from chips import addressed_to, fcs, is_broadcast
+from chips.membus import DmaView, FrameQueue, Phy, get32, put32
 
 MACCR = 0x0000
 MACFFR = 0x0004
@@ -423,17 +424,10 @@ class STM32EthModel:
         if self.macffr & (MACFFR_PM | MACFFR_RA):
             return True
         if buf[off] & 1:
-            bcast = True
-            for i in range(6):
-                if buf[off + i] != 0xFF:
-                    bcast = False
-            if bcast:
+            if is_broadcast(buf, off):
                 return not self.macffr & MACFFR_BFD
             return bool(self.macffr & MACFFR_PAM)  # hash filter not modelled
-        for i in range(6):
-            if buf[off + i] != self._mac[i]:
-                return False
-        return True
+        return addressed_to(buf, off, self._mac)
 
     def wire_in(self, buf, n, errors=0, off=0, to_descriptor=False):
         """A frame of n bytes (no FCS) arrives. `errors`: RDES0 error bits.

@@ -18,8 +18,7 @@
 #
 # Allocation: transfer(), frame_in() and the command paths allocate nothing.
 from micropython import const
-import fakemachine
-from chips import SpiChip
+from chips import SpiChip, addressed_to, is_broadcast
 
 # common registers
 _MR = const(0x00)
@@ -101,15 +100,7 @@ class W5500(SpiChip):
         self.txmem = bytearray(_MEM)
         self._txframe = bytearray(_FRAME_MAX)
         self.wire = None
-        self.int_pin = None
-        self._int_level = 1
-        if int_pin is not None:
-            self.int_pin = int_pin if isinstance(int_pin, fakemachine.Pin) \
-                else fakemachine.Pin(int_pin)
-            self.int_pin.drive(1)
-        if rst_pin is not None:
-            p = rst_pin if isinstance(rst_pin, fakemachine.Pin) else fakemachine.Pin(rst_pin)
-            p.watch(self._rst_edge)
+        self.wire_pins(int_pin, rst_pin)
         self.wire_in = 0
         self.wire_out = 0
         self.rx_filtered = 0
@@ -494,18 +485,12 @@ class W5500(SpiChip):
 
     def _accept(self, buf, mode):
         if buf[0] & 1:
-            bcast = True
-            for i in range(6):
-                if buf[i] != 0xFF:
-                    bcast = False
-            if bcast:
+            if is_broadcast(buf, 0):
                 return not mode & _Sn_MR_BCASTB
             if mode & _Sn_MR_MMB:
                 return False
-        else:
-            for i in range(6):
-                if buf[i] != self.common[_SHAR + i]:
-                    return False
+        elif not addressed_to(buf, 0, self.common, _SHAR):
+            return False
         if mode & _Sn_MR_MIP6B and buf[12] == 0x86 and buf[13] == 0xDD:
             return False
         return True

@@ -23,6 +23,19 @@
 #
 # Allocation: recv_into and send must not allocate in steady state: they are
 # called once per frame. Both are called from task context, never from an IRQ.
+#
+# Counters: every board driver (boards/) has these plain ints, named the same
+# in every driver (host_tests/test_board_counters.py checks each one), so
+# tools and the REPL read any board the same way; a driver may count more
+# (its README says what):
+#   rx_frames    frames handed to recv_into's caller
+#   tx_frames    frames send() accepted
+#   rx_errors    frames dropped for a bad receive status (FCS, runt, ...)
+#   rx_too_long  frames dropped whole for their length: over one hardware
+#                buffer, or over len(buf) (never truncated)
+#   tx_full      send() calls refused for want of room (it returned False)
+#   tx_errors    frames the hardware reported failed after send() took them
+# A counter the hardware gives nothing for stays 0.
 from micropython import const
 
 MEDIUM_ETHERNET = const(1)
