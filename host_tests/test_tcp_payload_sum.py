@@ -88,3 +88,105 @@ def test_transfer_between_interfaces_checksums_hold():
     assert a.state == ESTABLISHED
     assert _bulk(p, a, b, 60000)
     assert p.a.stats.drop_bad_checksum == 0 and p.b.stats.drop_bad_checksum == 0
+
+
+# --- receive: the payload summed while it goes into the ring ------------------------
+def _established(rx):
+    p = NetPair()
+    b = p.b.add_socket(TcpSocket(rx, rx))
+    b.listen(7000)
+    a = p.a.add_socket(TcpSocket(4096, 4096, nodelay=True))
+    a.connect(IP_B, 7000)
+    p.run(100)
+    assert a.state == ESTABLISHED and b.state == ESTABLISHED
+    # count the segments whose payload went into the ring while summed
+    ring = b.rx
+    write_sum = ring.write_sum
+    calls = [0]
+
+    def counted(src, soff, n, acc):
+        calls[0] += 1
+        return write_sum(src, soff, n, acc)
+
+    ring.write_sum = counted
+    return p, a, b, calls
+
+
+def _frames(p, a, data):
+    """The frames a sends for data, taken off the link before b sees them."""
+    assert a.send(data) == len(data)
+    p.a.poll(p.clock.t)
+    out = []
+    buf = bytearray(1600)
+    while True:
+        n = p.dev_b.recv_into(buf)
+        if n <= 0:
+            return out
+        out.append(bytearray(buf[:n]))
+
+
+def _deliver(p, frame):
+    assert p.dev_a.send(frame, len(frame)) is not False
+    p.b.poll(p.clock.t)
+
+
+def _corrupt(frame):
+    bad = bytearray(frame)
+    bad[-3] ^= 0x41                 # a payload byte: the TCP checksum no longer holds
+    return bad
+
+
+def _drain(b, buf, got):
+    k = b.recv_into(buf)
+    if k > 0:
+        got += buf[:k]
+
+
+def test_bad_payload_leaves_the_ring_unchanged():
+    # an in-order segment whose payload is summed while copied into the ring
+    # (odd ring size: the copy wraps after odd and even counts): a bad one
+    # is dropped and counted, nothing readable changes, the good one follows
+    p, a, b, summed = _established(1001)
+    data = bytes((k * 13 + 5) & 0xFF for k in range(5000))
+    got = bytearray()
+    buf = bytearray(1001)
+    sent = 0
+    for k in range(12):
+        n = 37 + 61 * k
+        f = _frames(p, a, data[sent:sent + n])
+        sent += n
+        assert len(f) == 1           # (the window may hold back a tail)
+        plen = len(f[0]) - 34 - (f[0][46] >> 4) * 4
+        used = b.recv_avail()
+        bad = p.b.stats.drop_bad_checksum
+        _deliver(p, _corrupt(f[0]))
+        assert p.b.stats.drop_bad_checksum == bad + 1
+        assert b.recv_avail() == used
+        _deliver(p, f[0])
+        assert b.recv_avail() == used + plen
+        for _ in range(50):          # the rest, and the ACKs, in the usual way
+            _drain(b, buf, got)
+            p.run(1)
+            if a.send_pending() == 0:
+                break
+    _drain(b, buf, got)
+    assert bytes(got) == data[:sent] and p.b.stats.drop_bad_checksum == 12
+    assert summed[0] >= 24          # the bad and the good copy of each
+
+
+def test_bad_segment_does_not_touch_data_held_out_of_order():
+    # with out-of-order data held, the ring's free space is not free: the
+    # checksum is checked before anything is copied
+    p, a, b, summed = _established(4096)
+    data = bytes((k * 29 + 3) & 0xFF for k in range(3000))
+    f = _frames(p, a, data)
+    assert len(f) >= 2
+    _deliver(p, f[1])                 # out of order: held
+    bad = p.b.stats.drop_bad_checksum
+    _deliver(p, _corrupt(f[0]))
+    assert p.b.stats.drop_bad_checksum == bad + 1 and b.recv_avail() == 0
+    assert summed[0] == 0           # summed in place, not copied
+    for fr in [f[0]] + f[2:]:
+        _deliver(p, fr)
+    buf = bytearray(4096)
+    assert b.recv_into(buf) == len(data) and bytes(buf[:len(data)]) == data
