@@ -138,30 +138,6 @@ def test_peek_sum_copies_and_sums_across_wrap():
     assert r.peek_sum(bytearray(4), 0, -1, 1, 7) == 7            # bad at
 
 
-def test_write_sum_parks_and_sums_across_wrap():
-    # every write position and length that fits, so the wrap falls after an
-    # odd and an even number of bytes: same bytes as write_at(0, ...), sum
-    # as sum16 of the source, nothing made readable
-    size = 13
-    src = _pattern(40, 5)
-    for head in range(size):
-        for used in (0, 1, 4):
-            for n in range(0, size - used + 1):
-                r = RingBuffer(size)
-                r.write_from(src, 0, head)
-                r.discard(head)
-                r.write_from(src, 0, used)
-                acc = (head * 977 + n) & 0xFFFF
-                got = r.write_sum(src, 7, n, acc)
-                assert got == sum16(src, 7, n, acc), (head, used, n)
-                assert 0 <= got <= 0xFFFF
-                assert r.used() == used
-                r.commit(n)
-                a = bytearray(size)
-                r.peek_into(a, 0, used, n)
-                assert a[:n] == src[7:7 + n], (head, used, n)
-
-
 def test_discard_then_clear():
     r = RingBuffer(6)
     r.write_from(b"abcdef", 0, 6)
@@ -385,8 +361,6 @@ def test_methods_do_not_allocate():
             total += r.find(src[5], 16)
             total += r.read_into(dst, 0, 6)
             total += r.write_at(2, src, 0, 3)
-            if r.free() >= 2:
-                total += r.write_sum(src, 1, 2, 0x1234)
             r.commit(1)
             total += r.discard(4)
             total += len(r) + r.used() + r.free()

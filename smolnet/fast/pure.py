@@ -36,10 +36,8 @@ def copy(dst, doff, src, soff, n):
             dst[doff + i] = src[soff + i]
             i -= 1
         return
-    i = 0
-    while i < n:                # (a range() loop would take the frame past 11 words)
+    for i in range(n):
         dst[doff + i] = src[soff + i]
-        i += 1
 
 
 def copy_sum16(dst, doff, src, soff, n, acc):

@@ -15,10 +15,6 @@
 #   sock.accepts(iface, l4_off) -> int    0 not mine, 1 wildcard, 2 exact
 #   sock.process(iface, l4_off, l4_len, now)   one validated inbound packet;
 #       context: iface.rx_buf, rx_src_off, rx_dst_off, rx_alen, rx_cast
-#   sock.rx_verify(iface, l4_off, l4_len, pseudo_sum) -> bool   TCP sockets
-#       only: check a segment's checksum (one without SYN, found by accepts()
-#       before the check: only a SYN makes accepts() change anything); a
-#       TcpSocket copies an in-order payload into its ring while summing it
 #   sock.dispatch(iface, now) -> bool     emit at most one packet
 #   sock.poll_at(now) -> int              ms until dispatch is due, -1 never
 # and, to transmit from dispatch() (or from process() for a stateless
@@ -443,17 +439,10 @@ class Interface:
             return
         ps = checksum.pseudo(b, self.rx_src_off, b, self.rx_dst_off, self.rx_alen, _PROTO_TCP,
                              l4len)
-        if b[l4 + 13] & 0x02:    # SYN: checked before accepts() may act on it
-            if not checksum.verify(b, l4, l4len, ps):
-                st.drop_bad_checksum += 1
-                return
-            s = self.find_socket(_PROTO_TCP, l4)
-        else:
-            s = self.find_socket(_PROTO_TCP, l4)
-            if not (checksum.verify(b, l4, l4len, ps) if s is None else
-                    s.rx_verify(self, l4, l4len, ps)):
-                st.drop_bad_checksum += 1
-                return
+        if not checksum.verify(b, l4, l4len, ps):
+            st.drop_bad_checksum += 1
+            return
+        s = self.find_socket(_PROTO_TCP, l4)
         if s is None:
             st.drop_no_socket += 1
             if self.rx_cast == _CAST_UNICAST:

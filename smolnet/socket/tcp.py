@@ -94,8 +94,7 @@ from ..storage.assembler import Assembler
 # (names, not `from . import x`: the package's __getattr__ would intercept)
 from .errno import EALREADY, EINVAL, EISCONN, ENOTCONN
 from .span import span, writable, address
-from .tcp_rx import process as _process, rx_verify as _rx_verify, \
-    time_wait_reopen as _tw_reopen
+from .tcp_rx import process as _process, time_wait_reopen as _tw_reopen
 from .tcp_tx import dispatch as _dispatch, poll_at as _poll_at
 from .tcp_timers import RttEstimator
 from .tcp_seq import base_hi, base_lo
@@ -504,9 +503,6 @@ class TcpSocket:
             self._reset()   # a new incarnation: let the listener take the SYN
             return 0
         return 2
-
-    def rx_verify(self, iface, l4_off, l4_len, ps):
-        return _rx_verify(self, iface.rx_buf, l4_off, l4_len, ps)
 
     def process(self, iface, l4_off, l4_len, now):
         _process(self, iface, l4_off, l4_len, now)

@@ -33,7 +33,6 @@ from .errno import EINVAL
 from ..wire import tcp as wire
 from .tcp import TcpSocket, PROTO
 from .tcp_conn import close as _close   # (TcpListener.close is another thing)
-from .tcp_rx import rx_verify_plain as _rx_verify_plain
 from .tcp_timewait import TimeWaitTable
 from .tcp_cookie import Cookies, open_from_cookie
 
@@ -170,9 +169,6 @@ class TcpListener:
             ck = self.cookies
             return 1 if ck is not None and ck.armed and not f & (_SYN | _RST) else 0
         return 1
-
-    def rx_verify(self, iface, l4_off, l4_len, ps):
-        return _rx_verify_plain(iface.rx_buf, l4_off, l4_len, ps)
 
     def process(self, iface, l4_off, l4_len, now):
         self.iface = iface

@@ -12,7 +12,7 @@
 # SEG.ACK relative to the send base (tcp_seq.py).
 from micropython import const
 from time import ticks_add, ticks_diff
-from ..fast import copy, seq_get, sum16
+from ..fast import copy, seq_get
 from ..wire import tcp as wire
 from .tcp_ack import on_ack, rtt_sample
 from .tcp_conn import (syn_received, establish, fin_acked, fin_received, reset_received,
@@ -43,61 +43,9 @@ _MSS_DEFAULT6 = const(1220)
 _CHALLENGE_WINDOW_MS = const(1000)
 _QUICKACK = const(8)          # segments ACKed at once after a hole
 
-# The segment whose payload rx_verify() parked in a socket's receive ring
-# while checking the checksum: [socket, payload offset in rx_buf], for
-# _data(), which then commits it without copying it again. Module state,
-# not per-socket: the Interface checks and processes one segment at a time,
-# and every check (rx_verify, rx_verify_plain) sets it afresh.
-_PLACED = [None, 0]
-
 
 def _u16(b, off):
     return (b[off] << 8) | b[off + 1]
-
-
-def rx_verify(s, b, l4_off, l4_len, ps):
-    """The Interface's checksum check (RFC 9293 3.1; ps: the pseudo-header
-    sum) for a segment without SYN that accepts() gave to this socket. The
-    payload of an in-order segment is summed while it is copied into the
-    receive ring's free space (RingBuffer.write_sum): one pass over it. A
-    bad sum leaves the ring as it was (nothing is committed, the assembler
-    holds nothing there) and returns False. (Split in parts that each keep
-    their frame within 11 words: tools/frame_sizes.py.)"""
-    _PLACED[0] = None
-    n = _in_order(s, b, l4_off, l4_len)
-    if n <= 0:
-        return sum16(b, l4_off, l4_len, ps) == 0xFFFF
-    _PLACED[1] = l4_off + l4_len - n
-    ps = sum16(b, l4_off, l4_len - n, ps)       # the header (hlen is even)
-    return _place(s, b, n, ps)
-
-
-def rx_verify_plain(b, l4_off, l4_len, ps):
-    """The checksum check alone (a listener's segments)."""
-    _PLACED[0] = None
-    return sum16(b, l4_off, l4_len, ps) == 0xFFFF
-
-
-def _in_order(s, b, l4_off, l4_len):
-    """The payload length if the segment's bytes go to RCV.NXT, fit the
-    ring, nothing out of order is held (whose bytes a bad segment would
-    overwrite) and the state takes data: where _data() will put them; else 0."""
-    n = l4_len - ((b[l4_off + 12] >> 4) << 2)
-    st = s.state
-    if n > 0 and (st == _ESTABLISHED or st == _FIN_WAIT_1 or st == _FIN_WAIT_2) and \
-            n <= s.rx.free() and s.asm.is_empty() and \
-            seq_get(b, l4_off + 4, s.rcv_bhi, s.rcv_blo) == s.rcv_nxt:
-        return n
-    return 0
-
-
-def _place(s, b, n, acc):
-    """Copy and sum the n payload bytes at _PLACED[1]; True if the whole
-    segment sums right (then _data() finds them in place)."""
-    if s.rx.write_sum(b, _PLACED[1], n, acc) != 0xFFFF:
-        return False
-    _PLACED[0] = s
-    return True
 
 
 def process(s, iface, l4_off, l4_len, now):
@@ -372,10 +320,7 @@ def _data(s, b, doff, seq, dlen, fin, now):
         s.drops += 1             # too many holes to track: the peer resends
         s.ack_now = True
         return 0
-    if _PLACED[0] is s and _PLACED[1] == doff and at == 0:
-        _PLACED[0] = None        # rx_verify() put the bytes there already
-    else:
-        s.rx.write_at(at, b, doff, dlen)
+    s.rx.write_at(at, b, doff, dlen)
     if k:
         s.rx.commit(k)
         s.rcv_nxt = rn + k

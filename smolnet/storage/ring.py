@@ -94,24 +94,6 @@ class RingBuffer:
         self._put(self._pos(self._len + at), src, soff, n)
         return n
 
-    def write_sum(self, src, soff, n, acc):
-        """write_at(0, ...) that also sums what it copies: parks all n bytes
-        (the caller checked they fit the free space) and returns the folded
-        16-bit one's-complement sum of them plus acc (0..0xFFFF), as
-        fast.sum16(src, soff, n, acc) would give. TCP's in-order payload
-        goes into the receive ring this way while its checksum is checked:
-        one pass over the bytes; a bad sum commits nothing."""
-        pos = self._pos(self._len)
-        first = self.size - pos
-        if first >= n:
-            return copy_sum16(self.buf, pos, src, soff, n, acc)
-        s = copy_sum16(self.buf, pos, src, soff, first, acc)
-        t = copy_sum16(self.buf, 0, src, soff + first, n - first, 0)
-        if first & 1:
-            t = swap16(t)      # the second part starts at an odd offset
-        s += t
-        return (s & 0xFFFF) + (s >> 16)
-
     def commit(self, n):
         """Make the next n parked bytes readable (after write_at)."""
         if n < 0 or n > self.size - self._len:
