@@ -190,6 +190,50 @@ def test_receiver_window_never_shrinks():
     expect(s, [SEG_R(ack=REMOTE_SEQ + 31, win=34)])
 
 
+def _segments(s, k, first=0):
+    """k in-order 536-byte segments from byte `first`; what the socket sent."""
+    out = []
+    for i in range(first, first + k):
+        send(s, SEG(seq=REMOTE_SEQ + 1 + i * 536, data=b"d" * 536))
+        out += recv(s)
+    return out
+
+
+def test_one_ack_per_receive_cycle():
+    # the read after an ACK opens the window by more than the SWS amount
+    # (min(8192 / 2, 1460)), but the window that ACK announced still lets the
+    # peer send two full segments, and the read does not double it: no window
+    # update of its own; the next ACK carries the latest window
+    s = socket_established(rx=8192, ack_delay_ms=40)
+    got = _segments(s, 4)
+    assert got == [SEG_R(ack=REMOTE_SEQ + 1073, win=8192 - 1072),
+                   SEG_R(ack=REMOTE_SEQ + 2145, win=8192 - 2144)]
+    assert s.recv_into(bytearray(4096)) == 2144
+    expect_none(s)
+    assert s.poll_at(0) == -1
+    assert _segments(s, 2, 4) == [SEG_R(ack=REMOTE_SEQ + 3217, win=8192 - 1072)]
+
+
+def test_window_update_when_the_read_doubles_the_window():
+    # RFC 1122 4.2.3.3 and Linux's rule: the read at least doubles the window
+    # still open to the peer, which may be waiting for it
+    s = socket_established(rx=8192, ack_delay_ms=40)
+    got = _segments(s, 10)
+    assert got[-1] == SEG_R(ack=REMOTE_SEQ + 5361, win=8192 - 5360)
+    assert s.recv_into(bytearray(8192)) == 5360
+    expect(s, [SEG_R(ack=REMOTE_SEQ + 5361, win=8192)])
+
+
+def test_window_update_when_the_peer_cannot_send_two_segments():
+    # the window announced is below two full segments: the peer cannot draw
+    # the next ACK (RFC 5681 4.2), so the update goes at once
+    s = socket_established(rx=4096, ack_delay_ms=40)
+    got = _segments(s, 6)
+    assert got[-1] == SEG_R(ack=REMOTE_SEQ + 3217, win=4096 - 3216)
+    assert s.recv_into(bytearray(1460)) == 1460
+    expect(s, [SEG_R(ack=REMOTE_SEQ + 3217, win=880 + 1460)])
+
+
 # --- Nagle ---------------------------------------------------------------------
 def test_nagle_holds_small_segments():
     s = socket_established()

@@ -3,7 +3,7 @@
 # after a timeout; fast retransmit and NewReno fast recovery (RFC 5681, 6582);
 # slow start limits from the congestion window.
 from tcp_harness import (SEG, SEG_R, FIN, LOCAL_SEQ, REMOTE_SEQ, send, recv, expect,
-                         expect_none, socket_established)
+                         expect_none, socket_established, iface_of)
 from smolnet.socket.tcp_timers import RttEstimator
 
 W = 8192
@@ -284,6 +284,23 @@ def test_tail_loss_probe_resends_last_segment():
     assert s.poll_at(100) == 200
     got = recv(s, now=300)
     assert got[0].seq == LOCAL_SEQ + 1 and s.timeouts == 1
+
+
+def test_tail_loss_probe_waits_for_the_neighbor():
+    # the probe timer fires while the neighbor entry is being resolved again:
+    # the probe goes once it answers (it was lost, and with it the only
+    # timer, leaving the flight to wait for the peer forever)
+    s = _est(tx=2048)
+    _srtt50(s)
+    s.send(b"a" * 536 + b"b" * 536 + b"c" * 100)
+    assert len(recv(s)) == 3
+    i = iface_of(s)
+    i.neighbor_pending = True
+    expect_none(s, now=100)
+    assert s.tlps == 0 and s.poll_at(100) == 20       # the neighbor hold
+    i.neighbor_pending = False
+    expect(s, [SEG_R(seq=LOCAL_SEQ + 637, data=b"b" * 436 + b"c" * 100, win=64)], now=120)
+    assert s.tlps == 1 and s.rtx_on
 
 
 def test_tail_loss_probe_sends_new_data_first():

@@ -26,10 +26,24 @@ _NEIGHBOR_GIVE_UP_MS = const(3000)   # then treat the segment as lost (Linux: 3 
 
 
 def wnd_update_due(s):
-    """Receiver SWS avoidance (RFC 1122 4.2.3.3): announce a larger window
-    only once it grew by min(buffer/2, MSS)."""
-    edge = s.rcv_nxt + s.rx.free()
-    return edge - s.rcv_adv >= _sws_step(s)
+    """After the application read: is a window update due as a segment of
+    its own? Receiver SWS avoidance (RFC 1122 4.2.3.3, RFC 9293 3.8.6.2.2)
+    lets the right edge move only once it can by min(buffer/2, MSS). Even
+    then the update waits for the next ACK (RFC 1122 4.2.3.3: SWS avoidance
+    "combines with the delayed ACK algorithm" to decide when the window is
+    sent) while the window last announced still lets the peer send two full
+    segments, which draw that ACK at once (RFC 5681 4.2, tcp_rx._data), and
+    the read did not at least double it (as Linux's tcp_cleanup_rbuf): one
+    ACK per receive cycle, carrying the latest window, instead of an ACK
+    and a window update with the same ACK number."""
+    rn = s.rcv_nxt
+    adv = s.rcv_adv
+    edge = rn + s.rx.free()
+    if edge - adv < _sws_step(s):
+        return False
+    if adv - s.last_ack_sent < (s.rcv_mss << 1) or s.quickack or not s.asm.is_empty():
+        return True              # the peer may stall, or is recovering a loss
+    return edge - rn >= (adv - rn) << 1
 
 
 def _sws_step(s):

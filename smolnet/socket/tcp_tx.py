@@ -84,6 +84,12 @@ def dispatch(s, iface, now):
         s.tlp_due = False
         if _send_tlp(s, iface, now):
             return True
+        if s.hold:
+            # the neighbor is being resolved (tcp_emit): probe once it
+            # answers, else the timer that fired is gone with nothing in
+            # its place and the flight waits for the peer forever
+            s.tlp_due = True
+            return False
     if s.in_recovery and s.sack_ok:
         # RFC 6675 NextSeg: lost holes, then new data, then other holes
         if _sack_retransmit(s, iface, now, 1) or _send_data(s, iface, now) or \
