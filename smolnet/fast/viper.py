@@ -137,14 +137,83 @@ def copy(dst, doff, src, soff, n):
 
 
 @micropython.viper
+def _copy_sum_words(dst, doff: int, src, soff: int, nwords: int) -> uint:
+    # _copy_words and _sum_words in one loop: each word is summed as it is
+    # stored (one load and one store a word instead of two loads); dst +
+    # doff aligned, src of any alignment. Returns the byte-swapped sum of
+    # the words written, folded.
+    d = uint(ptr8(dst)) + uint(doff)
+    s = uint(ptr8(src)) + uint(soff)
+    dw = ptr32(d)
+    k = int(s & 3)
+    sw = ptr32(s - uint(k))
+    lo = uint(8 * k)
+    hi = uint(32) - lo
+    acc = uint(0)
+    mask = uint(0xFFFFFFFF)
+    prev = uint(sw[0])
+    i = 0
+    while i < nwords:
+        stop = i + 4096            # fold before 4096 * 0x1FFFE can overflow
+        if stop > nwords:
+            stop = nwords
+        if k == 0:
+            while i < stop:
+                w = uint(sw[i])
+                dw[i] = w
+                acc += (w & 0xFFFF) + (w >> 16)
+                i += 1
+        else:
+            while i < stop:
+                cur = uint(sw[i + 1])
+                # (masked: viper words are 64-bit on the unix port, and the
+                # shifted-out bits would reach the sum though not the store)
+                w = ((prev >> lo) | (cur << hi)) & mask
+                dw[i] = w
+                acc += (w & 0xFFFF) + (w >> 16)
+                prev = cur
+                i += 1
+        acc = (acc & 0xFFFF) + (acc >> 16)
+    return acc
+
+
+@micropython.viper
 def copy_sum16(dst, doff: int, src, soff: int, n: int, acc: int) -> int:
-    # word copy, then word sum of what just landed in dst (still in cache):
-    # the same loads as one fused loop, without a third copy of the
-    # head/tail byte handling (src and dst must not overlap). Viper, not
-    # plain Python: six arguments would give a bytecode frame over 11
-    # words, taken from the heap on every call (tools/frame_sizes.py)
-    _copy_fwd(dst, doff, src, soff, n)
-    return int(sum16(dst, doff, n, acc))
+    # one pass: bytes up to dst's first aligned word, then words copied and
+    # summed together, then the tail (src and dst must not overlap); the
+    # sum as sum16 keeps it. Viper, not plain Python: six arguments would
+    # give a bytecode frame over 11 words, taken from the heap on every call
+    # (tools/frame_sizes.py)
+    d8 = ptr8(dst)
+    s8 = ptr8(src)
+    p = uint(d8) + uint(doff)
+    s = uint(acc)
+    k = 0                          # position from doff: even is a pair's high byte
+    while k < n and (p + uint(k)) & 3:
+        b = uint(s8[soff + k])
+        d8[doff + k] = b
+        if k & 1:
+            s += b
+        else:
+            s += b << 8
+        k += 1
+    nw = (n - k) >> 2
+    if nw:
+        m = uint(_fold(_copy_sum_words(dst, doff + k, src, soff + k, nw)))
+        if k & 1:
+            s += m
+        else:
+            s += ((m & 0xFF) << 8) | (m >> 8)
+        k += nw << 2
+    while k < n:
+        b = uint(s8[soff + k])
+        d8[doff + k] = b
+        if k & 1:
+            s += b
+        else:
+            s += b << 8
+        k += 1
+    return int(_fold(s))
 
 
 @micropython.viper
