@@ -148,7 +148,9 @@ class TcpSocket:
         self.opt = wire.Options()
         self.cc_name = cc
         self.cc = _make_cc(cc, 536)
-        # settings (plain attributes: change them any time)
+        # settings (plain attributes: change them any time; an Interface
+        # looks at an idle socket again only at its next event or timer, so
+        # after turning one on there, e.g. keepalive_ms, set due_at = -2)
         self.nodelay = nodelay                  # TCP_NODELAY: no Nagle (RFC 896)
         self.ack_delay_ms = ack_delay_ms        # 0: ACK every segment at once
         self.timestamps = timestamps            # offer RFC 7323 timestamps
