@@ -38,6 +38,7 @@ class Ping6:
         copy(o, 8, payload, 0, n)
         copy(self.dst, 0, dst, 0, 16)
         self.out_len = 8 + n
+        self.due_at = -2     # the Interface's next poll sends it (its socket contract)
 
     def take(self):
         """Length of the reply received (ICMPv6 header included), or -1;

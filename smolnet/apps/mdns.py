@@ -210,6 +210,7 @@ class MdnsResponder(UdpSocket):
         self.state = PROBING
         self.left = 3
         self.next_at = None
+        self.due_at = -2     # the Interface's next poll starts probing (interface.py)
 
     def _conflict(self):
         self.conflicts += 1

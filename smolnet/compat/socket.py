@@ -246,6 +246,7 @@ class socket(io.IOBase):
             self._nodelay = bool(value)
             if self._kind == _TCP:
                 self._s.nodelay = self._nodelay
+                self._s.due_at = -2      # Nagle may hold data it now sends
         elif level == IPPROTO_IP and (opt == IP_ADD_MEMBERSHIP or opt == IP_DROP_MEMBERSHIP):
             self._check_open()
             if self._af != AF_INET:

@@ -427,6 +427,19 @@ class Ip6State:
             else:
                 a.remove_at(i)
 
+    def expiry_ms(self, now):
+        """ms until the seconds clock reaches next_expiry (at most an hour);
+        -1 if nothing expires."""
+        if self.next_expiry < 0:
+            return -1
+        left = self.next_expiry - self.clock(now)
+        if left <= 0:
+            return 0
+        if left > 3600:
+            return 3600000
+        ms = left * 1000 - ticks_diff(now, self._sec_tick)
+        return ms if ms > 0 else 0
+
     def clock(self, now):
         """The seconds clock at tick now (advances it)."""
         if not self._clock_started:

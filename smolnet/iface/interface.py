@@ -17,6 +17,14 @@
 #       context: iface.rx_buf, rx_src_off, rx_dst_off, rx_alen, rx_cast
 #   sock.dispatch(iface, now) -> bool     emit at most one packet
 #   sock.poll_at(now) -> int              ms until dispatch is due, -1 never
+#   sock.due_at                           the Interface's note of when to
+#       dispatch it next: ticks, _DUE_NEVER (until something happens) or
+#       _DUE_NOW (the next poll). poll() dispatches a socket only when due,
+#       then notes poll_at() again; add_socket(), a packet delivered to it
+#       and a neighbor that becomes reachable set _DUE_NOW, and so must the
+#       socket's own calls that give dispatch() work (a send, a close...):
+#       `self.due_at = -2`. Work a socket finds on its own, a timer, must
+#       show in poll_at().
 # and, to transmit from dispatch() (or from process() for a stateless
 # answer to the packet in hand, as the Interface answers a closed port: a
 # TcpListener's SYN cookie SYN-ACK, which a queue for dispatch() would let a
@@ -59,10 +67,13 @@
 #   rx_udp(l4, l4len, now), rx_tcp(l4, l4len, now)
 #       the datagram or segment at l4 of the packet in context: checksum,
 #       deliver, or answer a closed port (ICMP port unreachable, RST)
+#   timers_at            when poll() next runs the protocol timers (ND, MLD,
+#                        IGMP, reassembly): a module whose state a frame
+#                        changes sets it to _TMR_RUN before handing it over
 #   icmp_allowed(now) -> bool    the ICMP error rate limit both families
 #       share (RFC 1812 4.3.2.8, RFC 4443 2.4 (f)): True takes a token
 from micropython import const
-from time import ticks_diff
+from time import ticks_add, ticks_diff
 from ..config import Config
 from ..fast import copy, equal, fill
 from ..phy.device import MEDIUM_ETHERNET
@@ -82,6 +93,14 @@ _CAST_MULTICAST = const(2)
 # copies of smolnet/wire/ipv4.py's protocol numbers (inlined here; test_const_copies.py checks)
 _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
+# timers_at, the protocol timers' next deadline (ND, MLD, IGMP, reassembly):
+# ticks, or one of these (ipv4.py and ipv6.py keep a copy of _TMR_RUN)
+_TMR_NONE = const(-1)      # nothing scheduled: skipped until something changes
+_TMR_RUN = const(-2)       # something changed (a frame, a call): run them
+_TMR_STALE = const(-3)     # they ran: the next poll computes their deadline
+# sock.due_at beside a ticks deadline (the socket contract above)
+_DUE_NEVER = const(-1)
+_DUE_NOW = const(-2)
 
 
 class Interface:
@@ -116,6 +135,8 @@ class Interface:
         self.ttl = cfg.ttl
         self.tx_hops = 0
         self._rx_more = False       # the last poll() left frames in the device
+        self.timers_at = _TMR_RUN
+        self._learned = 0           # neighbors.learned when sockets last woke
         self.ident4 = 0
         self._icmp_tokens = cfg.icmp_error_burst
         self._icmp_refill = 0
@@ -160,6 +181,7 @@ class Interface:
         length: /32 or /128)."""
         if ":" in cidr:
             return self._add_ip6(cidr)
+        self.timers_at = _TMR_RUN
         addr, plen = ipaddr.parse_cidr4(cidr)
         for i in range(self.n4):
             if equal(self.addrs4, 4 * i, addr, 0, 4):
@@ -178,8 +200,10 @@ class Interface:
 
     def _add_ip6(self, cidr):
         self._need6().add_cidr(cidr)
+        self.timers_at = _TMR_RUN      # DAD, MLD: the next poll() starts them
 
     def remove_ip(self, cidr):
+        self.timers_at = _TMR_RUN
         if ":" in cidr:
             return self._need6().remove_cidr(cidr)
         addr, _ = ipaddr.parse_cidr4(cidr)
@@ -195,6 +219,7 @@ class Interface:
     def clear_ips(self):
         """Forget every address but the automatic IPv6 link-local one."""
         self.n4 = 0
+        self.timers_at = _TMR_RUN
         if self.ip6 is not None:
             self.ip6.clear()
 
@@ -219,6 +244,7 @@ class Interface:
         whenever they ask. Joining twice is harmless. OSError(EINVAL) for a
         unicast address, OSError(ENOMEM) when Config.multicast_groups are
         all taken."""
+        self.timers_at = _TMR_RUN      # the report goes at the next poll()
         if ":" in group:
             self._need6()
             return self._v6.mld_join(self, ipaddr.parse6(group))
@@ -227,6 +253,7 @@ class Interface:
     def leave_multicast(self, group):
         """Leave a group joined with join_multicast (routers are told at
         the next poll()). False if it was not joined."""
+        self.timers_at = _TMR_RUN
         if ":" in group:
             self._need6()
             return self._v6.mld_leave(self, ipaddr.parse6(group))
@@ -247,6 +274,7 @@ class Interface:
     def add_socket(self, sock):
         if sock not in self.sockets:
             self.sockets.append(sock)
+        sock.due_at = _DUE_NOW
         return sock
 
     def remove_socket(self, sock):
@@ -259,7 +287,12 @@ class Interface:
         # split in parts that each keep their frame within MicroPython's 11
         # words on the C stack (tools/frame_sizes.py checks): a larger frame
         # would be taken from the heap on every poll, idle ones included
-        did = self._timers(now)
+        # the protocol timers only when due (or after a change): the rest of
+        # an idle poll is one look at the device and one at each socket
+        did = False
+        t = self.timers_at
+        if t < _TMR_NONE or (t >= 0 and ticks_diff(now, t) >= 0):
+            did = self._timers(now)
         if self._rx_safe(now):
             did = True
         if self._dispatch(now):
@@ -267,6 +300,14 @@ class Interface:
         return did
 
     def _timers(self, now):
+        if self.timers_at == _TMR_STALE:
+            # they ran on an earlier poll and nothing changed since: from
+            # here on they wait for their earliest deadline
+            d = self._timers_delay(now, True)
+            if d != 0:
+                self.timers_at = _TMR_NONE if d < 0 else ticks_add(now, d)
+                return False
+        self.timers_at = _TMR_STALE
         did = False
         if self._nd is not None:
             self._nd.poll(self, now)   # DAD, router solicitations, lifetimes, MLD
@@ -289,6 +330,7 @@ class Interface:
             self.stats.drop_internal_error += 1
             if self.config.strict:
                 raise
+            self.timers_at = _TMR_RUN
             self._rx_more = True    # the rest of the burst on the next poll
             return True
 
@@ -307,30 +349,60 @@ class Interface:
         # raises its interrupt on an edge will not raise it again until it
         # is drained, so poll_delay() must ask for another poll at once
         self._rx_more = budget == 0
-        return budget != self.config.rx_budget
+        if budget == self.config.rx_budget:
+            return False
+        if self.neighbors.learned != self._learned:
+            self._wake_sockets()
+        return True
+
+    def _wake_sockets(self):
+        # a neighbor became reachable: a socket holding a packet for it
+        # sends at once, as it did when every poll dispatched every socket
+        self._learned = self.neighbors.learned
+        for s in self.sockets:
+            s.due_at = _DUE_NOW
 
     def _dispatch(self, now):
-        # an index, not `for s in` (an iterator takes 4 words of the frame),
-        # and tx_burst read in place: 11 words, on the C stack
+        # only the sockets that are due (their due_at: the contract above);
+        # an index, not `for s in` (an iterator takes 4 words of the frame):
+        # 11 words, on the C stack
         did = False
         socks = self.sockets
         i = 0
         while i < len(socks):
             s = socks[i]
-            k = 0
-            while k < self.config.tx_burst and s.dispatch(self, now):
-                k += 1
+            t = s.due_at
+            if t != _DUE_NEVER and (t == _DUE_NOW or ticks_diff(now, t) >= 0) and \
+                    self._dispatch_one(s, now):
                 did = True
             i += 1
         return did
+
+    def _dispatch_one(self, s, now):
+        k = 0
+        burst = self.config.tx_burst
+        while k < burst and s.dispatch(self, now):
+            k += 1
+        if k:
+            # busy: the next poll dispatches it again (more may wait), and
+            # asks poll_at() only once it has nothing to send
+            s.due_at = _DUE_NOW
+            return True
+        t = s.poll_at(now)
+        s.due_at = _DUE_NEVER if t < 0 else _DUE_NOW if t == 0 else ticks_add(now, t)
+        return False
 
     def poll_delay(self, now):
         """ms until poll() is due again; -1: nothing is due until a frame arrives."""
         if self._rx_more:
             return 0
+        return self._sockets_delay(self._timers_delay(now, False), now)
+
+    def _timers_delay(self, now, exact):
+        # exact: to the tick (nd.wait()), for poll() to skip them until then
         d = -1
         if self._nd is not None:
-            d = self._nd.delay(self, now)
+            d = self._nd.wait(self, now) if exact else self._nd.delay(self, now)
         if self.igmp is not None:
             t = self.igmp.delay(now)
             if t >= 0 and (d < 0 or t < d):
@@ -345,14 +417,23 @@ class Interface:
             t = r.delay(now)
             if t >= 0 and (d < 0 or t < d):
                 d = t
-        return self._sockets_delay(d, now)
+        return d
 
     def _sockets_delay(self, d, now):
+        # what poll() will do: a socket noted due now is asked (poll_at()
+        # may still say later, e.g. a socket just added), the others' notes
+        # are their poll_at() as of their last dispatch
         socks = self.sockets
         i = 0
         n = len(socks)
         while i < n:
-            t = socks[i].poll_at(now)
+            t = socks[i].due_at
+            if t == _DUE_NOW:
+                t = socks[i].poll_at(now)
+            elif t != _DUE_NEVER:
+                t = ticks_diff(t, now)
+                if t < 0:
+                    t = 0
             if t >= 0 and (d < 0 or t < d):
                 d = t
                 if d == 0:
@@ -400,6 +481,8 @@ class Interface:
                     best_score = sc
                     if sc == 2:
                         break
+        if best is not None:
+            best.due_at = _DUE_NOW      # the packet is for it: dispatch it next
         return best
 
     def rx_udp(self, l4, l4len, now):

@@ -16,6 +16,8 @@ _ICMP_QUOTE_MAX = const(548)  # RFC 1812 4.3.2.3: error datagram <= 576 bytes
 _CAST_UNICAST = const(0)
 _CAST_BROADCAST = const(1)
 _CAST_MULTICAST = const(2)
+# copy of smolnet/iface/interface.py's _TMR_RUN (inlined here; test_const_copies.py checks)
+_TMR_RUN = const(-2)
 # copies of smolnet/wire/ipv4.py's protocol numbers
 _PROTO_ICMP = const(1)
 _PROTO_IGMP = const(2)
@@ -92,6 +94,7 @@ def rx(iface, off, n, now):
         if iface.reasm4 is None:
             st.drop_fragment += 1
         else:
+            iface.timers_at = _TMR_RUN      # its expiry is one of poll()'s timers
             iface.reasm4.rx(iface, off, cast, now)
         return
     hl = ipv4.header_len(b, off)
@@ -110,6 +113,7 @@ def rx(iface, off, n, now):
     elif p == _PROTO_TCP:
         iface.rx_tcp(l4, l4len, now)
     elif p == _PROTO_IGMP and iface.igmp is not None:
+        iface.timers_at = _TMR_RUN          # a query schedules reports
         iface.igmp.rx(iface, l4, l4len, now)
     else:
         st.drop_unknown_protocol += 1

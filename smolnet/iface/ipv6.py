@@ -11,6 +11,8 @@ from . import nd, mld
 # copies of smolnet/iface/interface.py's rx_cast values (inlined here; test_const_copies.py checks)
 _CAST_UNICAST = const(0)
 _CAST_MULTICAST = const(2)
+# copy of smolnet/iface/interface.py's _TMR_RUN (inlined here; test_const_copies.py checks)
+_TMR_RUN = const(-2)
 # copies of smolnet/wire/ipv4.py's protocol numbers
 _PROTO_ICMP = const(1)
 _PROTO_TCP = const(6)
@@ -125,6 +127,7 @@ def _walk(iface, off, end, cast, now):
                 if r is None:
                     st.drop_fragment += 1
                 else:
+                    iface.timers_at = _TMR_RUN  # its expiry is one of poll()'s timers
                     r.rx(iface, off, nhp, p, end, cast, now)
                 return
             hl = ipv6.FRAG_LEN         # RFC 6946: an atomic fragment is whole
@@ -157,10 +160,12 @@ def _rx_icmp6(iface, l4, l4len, now):
         _echo_reply(iface, l4, l4len)
         return
     if t >= icmpv6.TYPE_ROUTER_SOLICIT and t <= icmpv6.TYPE_REDIRECT:
+        iface.timers_at = _TMR_RUN          # DAD, router discovery, lifetimes
         nd.rx(iface, t, l4, l4len, now)
         return
     if (t >= icmpv6.TYPE_MLD_QUERY and t <= icmpv6.TYPE_MLD_DONE) or \
             t == icmpv6.TYPE_MLD2_REPORT:
+        iface.timers_at = _TMR_RUN          # a query schedules reports
         mld.rx(iface, t, l4, l4len, now)
         return
     s = iface.find_socket(_PROTO_ICMPV6, l4)

@@ -401,6 +401,21 @@ def poll(iface, now):
 
 def delay(iface, now):
     """ms until poll() has IPv6 work, or -1."""
+    return _delay(iface, now, False)
+
+
+def wait(iface, now):
+    """ms until poll() has IPv6 work, to the tick (the Interface skips its
+    poll() until then): delay()'s, with the lifetimes' deadline exact
+    instead of in whole seconds, and 0 while MLD has an address change to
+    take in (mld.poll() takes it on every call, announcing it or not)."""
+    v6 = iface.ip6
+    if v6.mld.addr_gen != v6.addrs.gen:
+        return 0
+    return _delay(iface, now, True)
+
+
+def _delay(iface, now, exact):
     v6 = iface.ip6
     t = v6.timer_at
     if t == TIMER_NOW:
@@ -411,11 +426,16 @@ def delay(iface, now):
         if d < 0:
             d = 0
     if v6.next_expiry >= 0:
-        left = v6.next_expiry - v6.clock(now)
-        ms = 0 if left <= 0 else (_HOUR_MS if left > 3600 else left * 1000)
+        ms = v6.expiry_ms(now) if exact else _expiry_s(v6, now)
         if d < 0 or ms < d:
             d = ms
     ms = mld.delay(iface, now)
     if ms >= 0 and (d < 0 or ms < d):
         d = ms
     return d
+
+
+def _expiry_s(v6, now):
+    # in whole seconds (poll_delay()'s, as it always was)
+    left = v6.next_expiry - v6.clock(now)
+    return 0 if left <= 0 else (_HOUR_MS if left > 3600 else left * 1000)

@@ -22,6 +22,9 @@ class NeighborCache:
         self.addrs = bytearray(size * _ALEN)
         self.macs = bytearray(size * 6)
         self.stamp = [0] * size  # ticks: when filled, or when last requested
+        # counts entries that became reachable: the Interface wakes its
+        # sockets when it moves (one may wait for that neighbor)
+        self.learned = 0
 
     def clear(self):
         for i in range(self.size):
@@ -66,6 +69,8 @@ class NeighborCache:
             copy(self.addrs, i * _ALEN, addr, aoff, alen)
             self.alen[i] = alen
         copy(self.macs, i * 6, mac, moff, 6)
+        if self.state[i] != _REACHABLE:
+            self.learned += 1
         self.state[i] = _REACHABLE
         self.stamp[i] = now
 
@@ -75,6 +80,8 @@ class NeighborCache:
         if i < 0:
             return False
         copy(self.macs, i * 6, mac, moff, 6)
+        if self.state[i] != _REACHABLE:
+            self.learned += 1
         self.state[i] = _REACHABLE
         self.stamp[i] = now
         return True

@@ -69,6 +69,7 @@ class DatagramSocket:
             raise OSError(errno.EMSGSIZE)
         if not self.tx.push(buf, 0, n, addr, aoff, alen, port):
             raise OSError(errno.EAGAIN)
+        self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
         return n
 
     def _deliver(self, iface, off, n, port):

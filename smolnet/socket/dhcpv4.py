@@ -173,12 +173,14 @@ class Dhcpv4Socket:
     def reset(self):
         """Drop the lease (deconfiguring the Interface) and start over."""
         self._restart(-1)
+        self.due_at = -2     # the Interface's next poll sends (interface.py)
 
     def close(self):
         """Drop the lease and stop."""
         self._deconfigure()
         self.state = STOPPED
         self._due = False
+        self.due_at = -2     # what dispatch() has to do changed (interface.py)
 
     # --- Interface hooks ------------------------------------------------
     def accepts(self, iface, l4_off):

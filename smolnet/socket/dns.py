@@ -107,6 +107,7 @@ class DnsSocket:
             copy(self._servers, 4 * k, a, 0, 4)
             k += 1
         self._nservers = k
+        self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
 
     def servers(self):
         return [bytes(self._servers[4 * i:4 * i + 4]) for i in range(self._nservers)]
@@ -143,6 +144,7 @@ class DnsSocket:
         q.arp_since = -1
         q.state = _PENDING
         q.result = PENDING
+        self.due_at = -2     # the Interface's next poll sends it (interface.py)
         if self._nservers == 0:
             self._finish(q, ERR_NO_SERVER)
         return h
@@ -188,6 +190,7 @@ class DnsSocket:
         """Release the slot (a pending query is cancelled)."""
         q = self._slot(h)   # (a store to self._slot(h).state allocates a bound method)
         q.state = _FREE
+        self.due_at = -2     # what dispatch() has to do changed (interface.py)
 
     def pending(self):
         n = 0

@@ -39,6 +39,7 @@ class IcmpSocket(DatagramSocket):
         self.ident = -1
         self.rx.clear()
         self.tx.clear()
+        self.due_at = -2     # what dispatch() has to do changed (interface.py)
 
     def send_to(self, buf, n, addr, aoff=0):
         """Queue a whole ICMP message (checksum field is filled on send)."""
@@ -56,6 +57,7 @@ class IcmpSocket(DatagramSocket):
         off = self.tx.reserve(icmpv4.HEADER_LEN + n, addr, aoff, self.alen, 0)
         if off < 0:
             raise OSError(errno.EAGAIN)
+        self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
         d = self.tx.data
         # the echo header has the same layout in ICMPv4 and ICMPv6
         icmpv4.emit_header(d, off, self.echo_request, 0, self.ident, seq & 0xFFFF)

@@ -9,7 +9,7 @@
 #   tcp.py        the socket, user API, Interface hooks; __init__ and
 #                 _reset() set every field, the user calls these
 #                   state error fin_queued rst_* local_* remote_* alen
-#                   bound_addr iss_pending tw_keeper wnd_check
+#                   bound_addr iss_pending tw_keeper wnd_check due_at
 #   tcp_conn.py   state changes a segment or a timer causes; with the user
 #                 calls, the only writer of state
 #                   state error estab_time iss_pending local_set snd_bhi
@@ -148,7 +148,9 @@ class TcpSocket:
         self.opt = wire.Options()
         self.cc_name = cc
         self.cc = _make_cc(cc, 536)
-        # settings (plain attributes: change them any time)
+        # settings (plain attributes: change them any time; an Interface
+        # looks at an idle socket again only at its next event or timer, so
+        # after turning one on there, e.g. keepalive_ms, set due_at = -2)
         self.nodelay = nodelay                  # TCP_NODELAY: no Nagle (RFC 896)
         self.ack_delay_ms = ack_delay_ms        # 0: ACK every segment at once
         self.timestamps = timestamps            # offer RFC 7323 timestamps
@@ -331,6 +333,7 @@ class TcpSocket:
         self._set_local(addr)
         self.local_port = port
         self.state = LISTEN
+        self.due_at = -2     # what dispatch() has to do changed (interface.py)
 
     def connect(self, addr, port, local_port=0, local_addr=None):
         """Start an active open to addr:port (non-blocking: the SYN goes out
@@ -349,6 +352,7 @@ class TcpSocket:
         self.local_port = local_port if local_port else _ports.get()
         self.iss_pending = True
         self.state = SYN_SENT
+        self.due_at = -2     # the Interface's next poll sends the SYN (interface.py)
 
     # --- user API: data ---------------------------------------------------
     def send(self, buf, off=0, n=-1):
@@ -360,6 +364,7 @@ class TcpSocket:
             raise OSError(self.error if self.error else ENOTCONN)
         if self.fin_queued:
             raise OSError(ENOTCONN)
+        self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
         return self.tx.write_from(buf, off, span(buf, off, n))
 
     def recv_into(self, buf, off=0, n=-1):
@@ -372,6 +377,7 @@ class TcpSocket:
         k = self.rx.read_into(buf, off, writable(buf, off, n))
         if k:
             self.wnd_check = True
+            self.due_at = -2     # a window update may be due (interface.py)
             return k
         if self.error and self.state == CLOSED:
             raise OSError(self.error)
@@ -407,6 +413,7 @@ class TcpSocket:
     def close(self):
         """Half-close: a FIN follows the queued data; receiving continues
         (RFC 9293 3.10.4)."""
+        self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
         st = self.state
         if st == LISTEN or st == SYN_SENT:
             self._reset()
@@ -432,6 +439,7 @@ class TcpSocket:
             lo = base_lo(self.snd_blo, self.snd_nxt)
         self._reset()
         self.error = 0
+        self.due_at = -2
         if rst:
             self.rst_pending = True
             self.rst_hi = hi

@@ -56,6 +56,8 @@ class TcpListener:
         if backlog < 1:
             raise ValueError("backlog")
         self.tw = TimeWaitTable(time_wait) if time_wait > 0 else None
+        if self.tw is not None:
+            self.tw.owner = self
         self.cookies = Cookies() if syn_cookies else None
         self.rx_size = rx_size
         self.tx_size = tx_size
@@ -102,6 +104,7 @@ class TcpListener:
         """Stop listening; connections not yet accepted are reset."""
         self.port = 0
         self.any_port = False
+        self.due_at = -2     # the slots' RSTs go at the next poll (interface.py)
         for s in self.slots:
             s.abort()
         if self.cookies is not None:
@@ -135,6 +138,7 @@ class TcpListener:
                 raise OSError(EINVAL)
             spare.child = True
         self.slots[best] = spare
+        self.due_at = -2     # what dispatch() has to do changed (interface.py)
         s.child = False
         s.passive = False
         s.tw_keeper = self.tw

@@ -84,6 +84,7 @@ class TimeWaitTable:
         self.ts_at = [0] * n    # ticks_ms when its TSval was taken
         self.opt = wire.Options()
         self.challenge_ack_limit = 10
+        self.owner = None       # the TcpListener, which take() makes due
         self.ch_start = 0
         self.ch_count = 0
         # counters
@@ -106,6 +107,8 @@ class TimeWaitTable:
     def take(self, s, now):
         """Copy TcpSocket `s` (in TIME-WAIT, receive buffer empty) into a
         record; the caller then closes `s`."""
+        if self.owner is not None:
+            self.owner.due_at = -2    # its dispatch runs the records (interface.py)
         t = self.t
         i = self._free_record(now)
         o = i * _REC

@@ -84,6 +84,7 @@ class UdpSocket(DatagramSocket):
         self.local_alen = 0
         self.rx.clear()
         self.tx.clear()
+        self.due_at = -2     # what dispatch() has to do changed (interface.py)
 
     def can_send(self, n=0):
         return self.tx.fits(n + self._meta)
@@ -113,6 +114,7 @@ class UdpSocket(DatagramSocket):
         off = t.reserve(n + _META, addr, aoff, alen, port)
         if off < 0:
             raise OSError(errno.EAGAIN)
+        self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
         d = t.data
         if src is None:
             d[off + _M_ALEN] = 0
