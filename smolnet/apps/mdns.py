@@ -61,16 +61,22 @@ READY = const(2)
 class MdnsResponder(UdpSocket):
     label = "MdnsResponder"          # what repl.netstat() shows for it
     def __init__(self, iface, hostname, ttl=120):
-        UdpSocket.__init__(self, rx_slots=2, rx_bytes=1024, tx_slots=2, tx_bytes=1024)
+        # rings for two queries and two messages (an announcement goes to
+        # both groups): every byte counts on a 140 KiB board, where the
+        # responder comes with network.LAN
+        UdpSocket.__init__(self, rx_slots=2, rx_bytes=768, tx_slots=2, tx_bytes=768)
         self.iface = iface
         self.ttl = ttl
         self.base = hostname
         self.tries = 1
-        self.qname = bytearray(256)      # encode_name may need 256
+        self.qname = None
         self.qlen = 0
         self._name(hostname)
+        # one buffer for the query being read and the message being built:
+        # an answer is built only once the query has given what it needs
+        # (its ID, type, unicast bit; the asker's address is the socket's)
         self.buf = bytearray(512)        # a query (longer ones are cut)
-        self.out = bytearray(512)        # our longest message: a probe
+        self.out = self.buf
         self.group = ipaddr.parse4(GROUP)
         self.hop_limit = 255             # every response, unicast too (11)
         self.bind(PORT)
@@ -94,10 +100,14 @@ class MdnsResponder(UdpSocket):
     def _name(self, host):
         name = host + ".local"
         b = name.encode()
-        n = dns.encode_name(self.qname, 0, b, len(b))
+        # the encoded name is a byte longer, plus the root; encode_name may
+        # write up to 256 bytes of a name too long to encode
+        q = bytearray(min(len(b), 254) + 2)
+        n = dns.encode_name(q, 0, b, len(b))
         if n < 0:
             raise ValueError("hostname: not a valid DNS name")
         self.name = name
+        self.qname = q
         self.qlen = n
 
     # --- the socket contract: the Interface's poll runs the responder --------
