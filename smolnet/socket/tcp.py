@@ -15,7 +15,7 @@
 #                   state error estab_time iss_pending local_set snd_bhi
 #                   snd_blo snd_una snd_nxt snd_max syn_unacked una_since
 #                   ts_hi ts_lo ts_last tw_at rtx_on ack_now ack_pending
-#                   rcv_nxt rcv_adv fin_rcvd fin_ooo
+#                   rcv_nxt rcv_adv fin_rcvd fin_ooo sb rack
 #   tcp_rx.py     segment arrival (3.10.7): checks, SYN options, data, FIN
 #                   rcv_* last_ack_sent fin_ooo* ack_* quickack
 #                   alen remote_port local_set passive snd_mss snd_ws
@@ -49,8 +49,8 @@
 #   tcp_isn.py    RFC 6528 ISNs and timestamp offsets, ephemeral ports
 #   tcp_timers.py RTO estimation (RFC 6298): s.rtte
 #   tcp_cc.py     congestion control (NewReno, CUBIC): s.cc
-#   tcp_sack.py   the SACK scoreboard (RFC 6675): s.sb
-#   tcp_rack.py   RACK loss detection (RFC 8985): s.rack
+#   tcp_sack.py   the SACK scoreboard (RFC 6675): s.sb (None until SACK)
+#   tcp_rack.py   RACK loss detection (RFC 8985): s.rack (None until SACK)
 #   tcp_listen.py TcpListener, the accept queue
 #                   child passive tw_keeper
 #   tcp_cookie.py SYN cookies (RFC 4987) for a full accept queue; a good
@@ -61,8 +61,10 @@
 #   tcp_timewait.py compact TIME-WAIT records a listener keeps (tcp_tx
 #                 hands a socket over, then closes it)
 #
-# Allocation: everything is made in __init__ from the sizes given. connect(),
-# listen() and the ISN computation (once per connection) may allocate;
+# Allocation: everything is made in __init__ from the sizes given, but for
+# the SACK scoreboard and RACK's records, made by the first SYN that
+# negotiates SACK (tcp_conn.sack_state). connect(), listen(), that SYN and
+# the ISN computation (once per connection) may allocate;
 # send/recv_into/peek_into/find and the Interface hooks do not.
 #
 # API (all non-blocking; addresses are 4/16-byte bytes or "a.b.c.d" strings)
@@ -100,8 +102,6 @@ from .tcp_timers import RttEstimator
 from .tcp_seq import base_hi, base_lo
 from .tcp_isn import ports as _ports
 from .tcp_cc import create as _make_cc
-from .tcp_sack import Scoreboard
-from .tcp_rack import Rack
 
 PROTO = const(6)
 
@@ -139,11 +139,13 @@ class TcpSocket:
         self.rx = RingBuffer(rx_size)
         self.tx = RingBuffer(tx_size)
         self.asm = Assembler(max_gaps)
-        self.sb = Scoreboard(sack_blocks)
-        # RACK's transmission records: about one per segment the send
-        # buffer holds (536-byte segments), 8..64 (tcp_rack.py)
-        k = tx_size // 536 + 4
-        self.rack = Rack(8 if k < 8 else 64 if k > 64 else k)
+        # the SACK scoreboard and RACK's records: made (tcp_conn.sack_state)
+        # by the first SYN that negotiates SACK, kept for later connections;
+        # until then neither module is imported (board RAM). s.sack_ok
+        # implies both exist.
+        self.sack_blocks = sack_blocks
+        self.sb = None
+        self.rack = None
         self.rtte = RttEstimator(rto_init_ms, rto_min_ms, rto_max_ms)
         self.opt = wire.Options()
         self.cc_name = cc
@@ -194,9 +196,9 @@ class TcpSocket:
         # MicroPython grows an object's attribute table only once it is full
         # (then by about a third), and a lookup that misses the table -- a
         # method call on the socket -- probes it up to a free slot. The names
-        # above come to 128, one past its table size of 127 slots, so the
-        # table already moved to 167; this one keeps a free slot even if a
-        # name above goes (at 127 names, none would be free), which takes
+        # above come to 129, past its table size of 127 slots, so the
+        # table already moved to 167; this one keeps a free slot even if
+        # names above go (at 127 names, none would be free), which takes
         # some 3% off the instructions per segment (callgrind, Loopback).
         # host_tests/test_tcp_attrs.py checks that the room stays.
         self._room = 0
@@ -209,8 +211,9 @@ class TcpSocket:
         self.rx.clear()
         self.tx.clear()
         self.asm.clear()
-        self.sb.clear()
-        self.rack.clear()
+        if self.sb is not None:
+            self.sb.clear()
+            self.rack.clear()
         self.rtte.reset()
         self.cc.reset(536)
         self.snd_bhi = 0
