@@ -48,7 +48,8 @@
 #                   snd_bhi snd_blo rcv_bhi rcv_blo
 #   tcp_isn.py    RFC 6528 ISNs and timestamp offsets, ephemeral ports
 #   tcp_timers.py RTO estimation (RFC 6298): s.rtte
-#   tcp_cc.py     congestion control (NewReno, CUBIC): s.cc
+#   tcp_cc.py     congestion control (NewReno): s.cc
+#   tcp_cubic.py  CUBIC (RFC 9438), loaded by a socket with cc="cubic"
 #   tcp_sack.py   the SACK scoreboard (RFC 6675): s.sb (None until SACK)
 #   tcp_rack.py   RACK loss detection (RFC 8985): s.rack (None until SACK)
 #   tcp_listen.py TcpListener, the accept queue
@@ -101,7 +102,7 @@ from .tcp_tx import dispatch as _dispatch, poll_at as _poll_at
 from .tcp_timers import RttEstimator
 from .tcp_seq import base_hi, base_lo
 from .tcp_isn import ports as _ports
-from .tcp_cc import create as _make_cc
+from .tcp_cc import NewReno
 
 PROTO = const(6)
 
@@ -149,7 +150,7 @@ class TcpSocket:
         self.rtte = RttEstimator(rto_init_ms, rto_min_ms, rto_max_ms)
         self.opt = wire.Options()
         self.cc_name = cc
-        self.cc = _make_cc(cc, 536)
+        self.cc = congestion_control(cc, 536)
         # settings (plain attributes: change them any time)
         self.nodelay = nodelay                  # TCP_NODELAY: no Nagle (RFC 896)
         self.ack_delay_ms = ack_delay_ms        # 0: ACK every segment at once
@@ -519,6 +520,17 @@ class TcpSocket:
     def __repr__(self):
         return "<TcpSocket %s %d->%d>" % (STATE_NAMES[self.state], self.local_port,
                                            self.remote_port)
+
+
+def congestion_control(kind, mss):
+    """A congestion controller by name: "newreno" (the default) or "cubic".
+    CUBIC's module is imported only here, by a socket that asks for it."""
+    if kind == "cubic":
+        from .tcp_cubic import Cubic
+        return Cubic(mss)
+    if kind == "newreno" or kind == "reno":
+        return NewReno(mss)
+    raise ValueError("unknown congestion control")
 
 
 def _parse(addr):
