@@ -63,9 +63,10 @@
 #                 hands a socket over, then closes it)
 #
 # Allocation: everything is made in __init__ from the sizes given, but for
-# the SACK scoreboard and RACK's records, made by the first SYN that
-# negotiates SACK (tcp_conn.sack_state). connect(), listen(), that SYN and
-# the ISN computation (once per connection) may allocate;
+# the SACK scoreboard and RACK's records, made by the first listen() or
+# connect() offering SACK (tcp_conn.sack_state). connect(), listen(), a SYN
+# negotiating SACK and the ISN computation (once per connection) may
+# allocate;
 # send/recv_into/peek_into/find and the Interface hooks do not.
 #
 # API (all non-blocking; addresses are 4/16-byte bytes or "a.b.c.d" strings)
@@ -103,6 +104,7 @@ from .tcp_timers import RttEstimator
 from .tcp_seq import base_hi, base_lo
 from .tcp_isn import ports as _ports
 from .tcp_cc import NewReno
+from .tcp_conn import sack_state as _sack_state
 
 PROTO = const(6)
 
@@ -141,9 +143,13 @@ class TcpSocket:
         self.tx = RingBuffer(tx_size)
         self.asm = Assembler(max_gaps)
         # the SACK scoreboard and RACK's records: made (tcp_conn.sack_state)
-        # by the first SYN that negotiates SACK, kept for later connections;
-        # until then neither module is imported (board RAM). s.sack_ok
-        # implies both exist.
+        # by the first listen()/connect() offering SACK (or a SYN that
+        # negotiates it, if `sack` was turned on since), kept for later
+        # connections; until then neither module is imported (board RAM).
+        # s.sack_ok implies both exist. (At listen/connect rather than at
+        # the SYN: allocating mid-handshake left the heap so that the
+        # per-segment call frames took 18% longer to find room on the
+        # Cortex-M3, tools/bench/bench_firmware.py.)
         self.sack_blocks = sack_blocks
         self.sb = None
         self.rack = None
@@ -334,6 +340,8 @@ class TcpSocket:
         self.tw_keeper = None
         self._set_local(addr)
         self.local_port = port
+        if self.sack:
+            _sack_state(self)
         self.state = LISTEN
 
     def connect(self, addr, port, local_port=0, local_addr=None):
@@ -352,6 +360,8 @@ class TcpSocket:
         self.remote_port = port
         self.local_port = local_port if local_port else _ports.get()
         self.iss_pending = True
+        if self.sack:
+            _sack_state(self)
         self.state = SYN_SENT
 
     # --- user API: data ---------------------------------------------------

@@ -82,11 +82,10 @@ def establish(s, now):
 
 
 def sack_state(s):
-    """SACK was negotiated (RFC 2018 2): the scoreboard and RACK's
-    transmission records, made for the socket's first SACK connection and
-    kept (its _reset clears them). Imports and allocates only here, while a
-    SYN is processed, never per segment; a socket that never negotiates
-    SACK carries neither."""
+    """SACK may be (listen/connect with s.sack) or was (a SYN, RFC 2018 2)
+    negotiated: the scoreboard and RACK's transmission records, made once
+    and kept (_reset clears them). Imports and allocates only here, never
+    per segment; a socket that never offers SACK carries neither."""
     if s.sb is None:
         from .tcp_sack import Scoreboard
         from .tcp_rack import Rack
