@@ -127,6 +127,12 @@ STATE_NAMES = ("CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
 
 
 
+# the options of the segment being processed: parsed at the start of every
+# process() (tcp_rx.py) and read only until it returns, so one parse area
+# serves every socket (a TcpListener and a TimeWaitTable keep their own)
+_OPT = wire.Options()
+
+
 class TcpSocket:
     proto = PROTO
 
@@ -154,7 +160,7 @@ class TcpSocket:
         self.sb = None
         self.rack = None
         self.rtte = RttEstimator(rto_init_ms, rto_min_ms, rto_max_ms)
-        self.opt = wire.Options()
+        self.opt = _OPT
         self.cc_name = cc
         self.cc = congestion_control(cc, 536)
         # settings (plain attributes: change them any time)
