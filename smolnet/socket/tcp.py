@@ -149,8 +149,9 @@ class TcpSocket:
         self.tx = RingBuffer(tx_size)
         self.asm = Assembler(max_gaps)
         # the SACK scoreboard and RACK's records: made (tcp_conn.sack_state)
-        # by the first listen()/connect() offering SACK (or a SYN that
-        # negotiates it, if `sack` was turned on since), kept for later
+        # by the first listen()/connect() offering SACK (a TcpListener's
+        # slots: when made; or a SYN that negotiates it, if `sack` was
+        # turned on since), kept for later
         # connections; until then neither module is imported (board RAM).
         # s.sack_ok implies both exist. (At listen/connect rather than at
         # the SYN: allocating mid-handshake left the heap so that the
