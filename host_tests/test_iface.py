@@ -416,6 +416,20 @@ def test_interface_config_errors():
     assert i.ips() == []
 
 
+def test_config_board_profile():
+    # IPv4 only, nothing optional preallocated; keywords override
+    c = Config.board()
+    assert c.ipv6 is False and c.multicast_groups == 0 and c.reassembly_slots == 0
+    assert c.addrs == Config().addrs
+    c = Config.board(neighbors=4, reassembly_slots=0)
+    assert c.neighbors == 4 and c.ipv6 is False
+    i = Interface(Loopback(), Config.board())
+    i.add_ip("192.0.2.9/24")
+    assert i.ips() == ["192.0.2.9/24"]
+    e = raises(OSError, i.add_ip, "2001:db8::1/64")
+    assert e.args[0] == 95                         # EOPNOTSUPP: no IPv6
+
+
 def test_fault_injection_20_percent_drop():
     # 200 UDP request/responses across a link dropping 20% each way; the
     # client retries after 20 ms without an answer. Every exchange completes

@@ -6,8 +6,10 @@
 # int reaches 2**30).
 import sys
 import time
-from smolnet.socket.tcp_cc import NewReno, Cubic, create, initial_window
-from smolnet.socket import tcp_cc
+from smolnet.socket.tcp_cc import NewReno, initial_window
+from smolnet.socket.tcp import congestion_control as create
+from smolnet.socket.tcp_cubic import Cubic
+from smolnet.socket import tcp_cubic
 
 from support import heap_locked as _locked
 from prng import XorShift
@@ -209,17 +211,17 @@ def test_cube_fixed_point_against_float():
     prev = -1
     step = 1 if sys.implementation.name != "micropython" else 13
     for d in range(0, 32768, step):
-        q = tcp_cc._cube_q10(d)
+        q = tcp_cubic._cube_q10(d)
         ref = 0.4 * (d / 1024) ** 3 * 1024
         assert abs(q - ref) <= 2 + ref * 0.0005, (d, q, ref)
         assert q >= prev
         prev = q
-    assert tcp_cc._cube_q10(32767) < 1 << 24
+    assert tcp_cubic._cube_q10(32767) < 1 << 24
     # the window conversions round down and never overflow
-    assert tcp_cc._q10_to_bytes(1 << 24, 65535) < 1 << 30
-    assert tcp_cc._bytes_to_q10(1 << 28, 1) == 0x8000 << 10
-    assert tcp_cc._bytes_to_q10(3000, 1000) == 3072
-    assert tcp_cc._q10_to_bytes(3072, 1000) == 3000
+    assert tcp_cubic._q10_to_bytes(1 << 24, 65535) < 1 << 30
+    assert tcp_cubic._bytes_to_q10(1 << 28, 1) == 0x8000 << 10
+    assert tcp_cubic._bytes_to_q10(3000, 1000) == 3072
+    assert tcp_cubic._q10_to_bytes(3072, 1000) == 3000
 
 
 def test_cubic_decrease_and_fast_convergence():

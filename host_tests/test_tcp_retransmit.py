@@ -346,7 +346,7 @@ def test_tail_loss_probe_can_be_turned_off():
 
 def test_cubic_selectable():
     s = _est(cc="cubic")
-    from smolnet.socket.tcp_cc import Cubic
+    from smolnet.socket.tcp_cubic import Cubic
     assert isinstance(s.cc, Cubic)
     s.send(b"x" * 100)
     recv(s)

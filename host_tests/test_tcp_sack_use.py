@@ -129,4 +129,5 @@ def test_sack_ignored_when_not_negotiated():
     send(s, SEG(win=W))
     _segments(s, 3)
     _ack(s, 0, [(100, 300)])
-    assert s.sb.sacked_bytes() == 0
+    # not negotiated: no scoreboard was even made, so nothing was SACKed
+    assert s.sb is None and not s.sack_ok

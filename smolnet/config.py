@@ -104,3 +104,20 @@ class Config:
         # answer from it. Meant for MEDIUM_IP; on Ethernet ARP/ND still
         # answer only the interface's own addresses.
         self.any_ip = any_ip
+
+    @classmethod
+    def board(cls, **kw):
+        """The board profile: an Interface for a microcontroller with tens
+        of KB of heap, IPv4 only (no IPv6, no IGMP groups, no fragment
+        reassembly: none of their modules load). Keyword arguments override
+        (Config.board(neighbors=4)). With it, the figure README gives as
+        "board profile heap" (cm3_heap_board_profile, tools/bench/
+        board_cm3.py): this Interface, four TcpSocket(2048, 2048), two
+        UdpSocket(2, 512, 2, 512), Dhcpv4Socket() and DnsSocket(slots=2),
+        imports included. UDP sockets keep their defaults (4 slots, 1536
+        bytes each way: one full-size datagram on a 1500-byte MTU) unless
+        asked; a board that only exchanges small datagrams can pass sizes."""
+        kw.setdefault("ipv6", False)
+        kw.setdefault("multicast_groups", 0)
+        kw.setdefault("reassembly_slots", 0)
+        return cls(**kw)

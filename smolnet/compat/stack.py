@@ -75,7 +75,10 @@ class Net:
             return
         if self.dns is None:
             from ..socket.dns import DnsSocket
-            self.dns = self.iface.add_socket(DnsSocket())
+            # _query() waits for its answer and frees the slot before the
+            # next can start: two slots (one spare) instead of the default
+            # four, 1 KB less heap on a board
+            self.dns = self.iface.add_socket(DnsSocket(slots=2))
         self.dns.set_servers(servers)
         self.dns_timeout_ms = timeout_ms
         self.resolver = self._resolve

@@ -15,7 +15,7 @@
 #                   state error estab_time iss_pending local_set snd_bhi
 #                   snd_blo snd_una snd_nxt snd_max syn_unacked una_since
 #                   ts_hi ts_lo ts_last tw_at rtx_on ack_now ack_pending
-#                   rcv_nxt rcv_adv fin_rcvd fin_ooo
+#                   rcv_nxt rcv_adv fin_rcvd fin_ooo sb rack
 #   tcp_rx.py     segment arrival (3.10.7): checks, SYN options, data, FIN
 #                   rcv_* last_ack_sent fin_ooo* ack_* quickack
 #                   alen remote_port local_set passive snd_mss snd_ws
@@ -48,9 +48,10 @@
 #                   snd_bhi snd_blo rcv_bhi rcv_blo
 #   tcp_isn.py    RFC 6528 ISNs and timestamp offsets, ephemeral ports
 #   tcp_timers.py RTO estimation (RFC 6298): s.rtte
-#   tcp_cc.py     congestion control (NewReno, CUBIC): s.cc
-#   tcp_sack.py   the SACK scoreboard (RFC 6675): s.sb
-#   tcp_rack.py   RACK loss detection (RFC 8985): s.rack
+#   tcp_cc.py     congestion control (NewReno): s.cc
+#   tcp_cubic.py  CUBIC (RFC 9438), loaded by a socket with cc="cubic"
+#   tcp_sack.py   the SACK scoreboard (RFC 6675): s.sb (None until SACK)
+#   tcp_rack.py   RACK loss detection (RFC 8985): s.rack (None until SACK)
 #   tcp_listen.py TcpListener, the accept queue
 #                   child passive tw_keeper
 #   tcp_cookie.py SYN cookies (RFC 4987) for a full accept queue; a good
@@ -61,8 +62,11 @@
 #   tcp_timewait.py compact TIME-WAIT records a listener keeps (tcp_tx
 #                 hands a socket over, then closes it)
 #
-# Allocation: everything is made in __init__ from the sizes given. connect(),
-# listen() and the ISN computation (once per connection) may allocate;
+# Allocation: everything is made in __init__ from the sizes given, but for
+# the SACK scoreboard and RACK's records, made by the first listen() or
+# connect() offering SACK (tcp_conn.sack_state). connect(), listen(), a SYN
+# negotiating SACK and the ISN computation (once per connection) may
+# allocate;
 # send/recv_into/peek_into/find and the Interface hooks do not.
 #
 # API (all non-blocking; addresses are 4/16-byte bytes or "a.b.c.d" strings)
@@ -99,9 +103,8 @@ from .tcp_tx import dispatch as _dispatch, poll_at as _poll_at
 from .tcp_timers import RttEstimator
 from .tcp_seq import base_hi, base_lo
 from .tcp_isn import ports as _ports
-from .tcp_cc import create as _make_cc
-from .tcp_sack import Scoreboard
-from .tcp_rack import Rack
+from .tcp_cc import NewReno
+from .tcp_conn import sack_state as _sack_state
 
 PROTO = const(6)
 
@@ -124,6 +127,12 @@ STATE_NAMES = ("CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
 
 
 
+# the options of the segment being processed: parsed at the start of every
+# process() (tcp_rx.py) and read only until it returns, so one parse area
+# serves every socket (a TcpListener and a TimeWaitTable keep their own)
+_OPT = wire.Options()
+
+
 class TcpSocket:
     proto = PROTO
 
@@ -139,15 +148,22 @@ class TcpSocket:
         self.rx = RingBuffer(rx_size)
         self.tx = RingBuffer(tx_size)
         self.asm = Assembler(max_gaps)
-        self.sb = Scoreboard(sack_blocks)
-        # RACK's transmission records: about one per segment the send
-        # buffer holds (536-byte segments), 8..64 (tcp_rack.py)
-        k = tx_size // 536 + 4
-        self.rack = Rack(8 if k < 8 else 64 if k > 64 else k)
+        # the SACK scoreboard and RACK's records: made (tcp_conn.sack_state)
+        # by the first listen()/connect() offering SACK (a TcpListener's
+        # slots: when made; or a SYN that negotiates it, if `sack` was
+        # turned on since), kept for later
+        # connections; until then neither module is imported (board RAM).
+        # s.sack_ok implies both exist. (At listen/connect rather than at
+        # the SYN: allocating mid-handshake left the heap so that the
+        # per-segment call frames took 18% longer to find room on the
+        # Cortex-M3, tools/bench/bench_firmware.py.)
+        self.sack_blocks = sack_blocks
+        self.sb = None
+        self.rack = None
         self.rtte = RttEstimator(rto_init_ms, rto_min_ms, rto_max_ms)
-        self.opt = wire.Options()
+        self.opt = _OPT
         self.cc_name = cc
-        self.cc = _make_cc(cc, 536)
+        self.cc = congestion_control(cc, 536)
         # settings (plain attributes: change them any time; an Interface
         # looks at an idle socket again only at its next event or timer, so
         # after turning one on there, e.g. keepalive_ms, set due_at = -2)
@@ -196,9 +212,9 @@ class TcpSocket:
         # MicroPython grows an object's attribute table only once it is full
         # (then by about a third), and a lookup that misses the table -- a
         # method call on the socket -- probes it up to a free slot. The names
-        # above come to 128, one past its table size of 127 slots, so the
-        # table already moved to 167; this one keeps a free slot even if a
-        # name above goes (at 127 names, none would be free), which takes
+        # above come to 129, past its table size of 127 slots, so the
+        # table already moved to 167; this one keeps a free slot even if
+        # names above go (at 127 names, none would be free), which takes
         # some 3% off the instructions per segment (callgrind, Loopback).
         # host_tests/test_tcp_attrs.py checks that the room stays.
         self._room = 0
@@ -211,8 +227,9 @@ class TcpSocket:
         self.rx.clear()
         self.tx.clear()
         self.asm.clear()
-        self.sb.clear()
-        self.rack.clear()
+        if self.sb is not None:
+            self.sb.clear()
+            self.rack.clear()
         self.rtte.reset()
         self.cc.reset(536)
         self.snd_bhi = 0
@@ -332,6 +349,8 @@ class TcpSocket:
         self.tw_keeper = None
         self._set_local(addr)
         self.local_port = port
+        if self.sack:
+            _sack_state(self)
         self.state = LISTEN
         self.due_at = -2     # what dispatch() has to do changed (interface.py)
 
@@ -351,6 +370,8 @@ class TcpSocket:
         self.remote_port = port
         self.local_port = local_port if local_port else _ports.get()
         self.iss_pending = True
+        if self.sack:
+            _sack_state(self)
         self.state = SYN_SENT
         self.due_at = -2     # the Interface's next poll sends the SYN (interface.py)
 
@@ -524,6 +545,17 @@ class TcpSocket:
     def __repr__(self):
         return "<TcpSocket %s %d->%d>" % (STATE_NAMES[self.state], self.local_port,
                                            self.remote_port)
+
+
+def congestion_control(kind, mss):
+    """A congestion controller by name: "newreno" (the default) or "cubic".
+    CUBIC's module is imported only here, by a socket that asks for it."""
+    if kind == "cubic":
+        from .tcp_cubic import Cubic
+        return Cubic(mss)
+    if kind == "newreno" or kind == "reno":
+        return NewReno(mss)
+    raise ValueError("unknown congestion control")
 
 
 def _parse(addr):

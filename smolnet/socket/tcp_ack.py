@@ -45,7 +45,8 @@ def set_mss(s):
         m = 64
     s.eff_mss = m
     s.cc.set_mss(m)
-    s.sb.set_mss(m)
+    if s.sack_ok:
+        s.sb.set_mss(m)
 
 
 def rtt_sample(s, b, now, ack):
@@ -105,9 +106,10 @@ def on_ack(s, b, l4_off, seq, ack, dlen, fin, now):
         _dupack(s, now)
     elif sacked and not s.in_recovery and s.sb.is_lost(0):
         _enter_recovery(s, now)
-    rk = s.rack
-    if rk.has and (rk.sacked_n or rk.rtx_n or rk.timer_on) and s.sack_ok:
-        rack_detect(s, now)      # only when time and sequence order differ
+    if s.sack_ok:
+        rk = s.rack
+        if rk.has and (rk.sacked_n or rk.rtx_n or rk.timer_on):
+            rack_detect(s, now)      # only when time and sequence order differ
     # window update, only from a segment newer than the last one used
     if s.snd_wl1 < seq or (s.snd_wl1 == seq and s.snd_wl2 <= ack):
         if win != s.snd_wnd:
@@ -172,8 +174,8 @@ def _ack_new(s, b, ack, now):
         s.snd_nxt = ack
     s.una_since = now
     s.probing = False
-    s.sb.on_ack_advance(acked)
     if s.sack_ok:
+        s.sb.on_ack_advance(acked)
         s.rack.acked(ack, now)
     cc = s.cc
     if s.in_recovery:
@@ -275,6 +277,7 @@ def _enter_recovery(s, now):
         cc.on_fast_retransmit(s.snd_max - s.snd_una, now, s.sack_ok)
         s.fast_rtx = True
         s.high_rxt = s.snd_una
-        s.rack.on_recovery()
+        if s.sack_ok:
+            s.rack.on_recovery()
         s.rtt_on = False
 

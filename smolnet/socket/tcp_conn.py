@@ -81,6 +81,21 @@ def establish(s, now):
     set_mss(s)
 
 
+def sack_state(s):
+    """SACK may be (listen/connect with s.sack) or was (a SYN, RFC 2018 2)
+    negotiated: the scoreboard and RACK's transmission records, made once
+    and kept (_reset clears them). Imports and allocates only here, never
+    per segment; a socket that never offers SACK carries neither."""
+    if s.sb is None:
+        from .tcp_sack import Scoreboard
+        from .tcp_rack import Rack
+        s.sb = Scoreboard(s.sack_blocks)
+        # about one record per segment the send buffer holds (536-byte
+        # segments), 8..64 (tcp_rack.py)
+        k = s.tx.size // 536 + 4
+        s.rack = Rack(8 if k < 8 else 64 if k > 64 else k)
+
+
 # --- closing --------------------------------------------------------------------
 def fin_acked(s, now):
     """Our FIN is acknowledged (3.10.7.4 fifth). True if the connection is

@@ -32,7 +32,7 @@ from micropython import const
 from ..fast import copy
 from ..wire import tcp as wire
 from .tcp_isn import _secret
-from .tcp_conn import establish
+from .tcp_conn import establish, sack_state
 
 MSS_TABLE = (536, 1220, 1440, 1460)
 _M = const(0xFFFF)
@@ -276,6 +276,8 @@ def open_from_cookie(s, ck, iface, l4, o, now):
     s.snd_ws = ck.ws if s.ws_ok else 0
     s.rcv_ws = s.rcv_ws_want if s.ws_ok else 0
     s.sack_ok = ck.sack and s.sack
+    if s.sack_ok:
+        sack_state(s)
     s.ts_ok = ck.ts and s.timestamps
     if s.ts_ok:
         # our clock goes on from the TSval the peer echoes; TS.Recent is

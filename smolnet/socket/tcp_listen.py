@@ -32,7 +32,7 @@ from time import ticks_diff
 from .errno import EINVAL
 from ..wire import tcp as wire
 from .tcp import TcpSocket, PROTO
-from .tcp_conn import close as _close   # (TcpListener.close is another thing)
+from .tcp_conn import close as _close, sack_state   # (TcpListener.close: another thing)
 from .tcp_timewait import TimeWaitTable
 from .tcp_cookie import Cookies, open_from_cookie
 
@@ -77,6 +77,11 @@ class TcpListener:
     def _new(self):
         s = TcpSocket(self.rx_size, self.tx_size, **self.options)
         s.child = True
+        if s.sack:
+            # its SACK state now, from the caller: a slot's listen() runs
+            # deep inside Interface.poll(), where importing the SACK
+            # modules failed on the Cortex-M3 firmware (asyncio server)
+            sack_state(s)
         return s
 
     def listen(self, port, addr=None, any_port=False):

@@ -15,7 +15,7 @@ from time import ticks_add, ticks_diff
 from ..fast import copy, seq_get
 from ..wire import tcp as wire
 from .tcp_ack import on_ack, rtt_sample
-from .tcp_conn import (syn_received, establish, fin_acked, fin_received, reset_received,
+from .tcp_conn import (sack_state, syn_received, establish, fin_acked, fin_received, reset_received,
                        back_to_listen)
 from .tcp_seq import REBASE, rebase_rcv as _rebase_rcv
 
@@ -112,6 +112,8 @@ def _take_syn(s, b, l4_off):
         s.snd_ws = 0
         s.rcv_ws = 0
     s.sack_ok = o.sack_perm and s.sack
+    if s.sack_ok:
+        sack_state(s)
     if o.ts and s.timestamps:
         s.ts_ok = True
         _take_ts(s, b)

@@ -105,7 +105,8 @@ def rebase_snd(s):
     s.snd_bhi = base_hi(s.snd_bhi, s.snd_blo, k)
     s.snd_blo = base_lo(s.snd_blo, k)
     shift(s, SND_OFFSETS, k)
-    s.rack.rebase(k)
+    if s.sack_ok:
+        s.rack.rebase(k)
 
 
 def rebase_rcv(s):

@@ -70,7 +70,7 @@ def dispatch(s, iface, now):
             s.tlp_due = True
         elif not _on_rto(s, now):
             return False
-    if s.rack.timer_on and ticks_diff(now, s.rack.timer_at) >= 0:
+    if s.sack_ok and s.rack.timer_on and ticks_diff(now, s.rack.timer_at) >= 0:
         rack_detect(s, now)        # the reordering window ran out (RFC 8985 6.3)
     if st == _SYN_SENT or st == _SYN_RECEIVED:
         if s.snd_nxt == 0 or s.ack_now:
@@ -137,8 +137,9 @@ def _on_rto(s, now):
     s.recover = s.snd_max          # RFC 6582 3.2 step 4
     s.snd_nxt = s.snd_una          # go back: resend from the first unacked
     s.rtt_on = False               # Karn
-    s.sb.clear()                   # RFC 2018 8: forget SACKed bits after RTO
-    s.rack.on_rto()
+    if s.sack_ok:
+        s.sb.clear()               # RFC 2018 8: forget SACKed bits after RTO
+        s.rack.on_rto()
     return True
 
 
@@ -257,7 +258,7 @@ def poll_at(s, now):
         t = _clip(ticks_diff(s.rtx_at, now))
     if s.ack_pending:
         t = _min(t, _clip(ticks_diff(s.ack_at, now)))
-    if s.rack.timer_on:
+    if s.sack_ok and s.rack.timer_on:
         t = _min(t, _clip(ticks_diff(s.rack.timer_at, now)))
     if s.keepalive_ms > 0 and _ka_idle(s):
         t = _min(t, _clip(ticks_diff(_ka_at(s), now)))

@@ -5,9 +5,16 @@
 # as padding and the packet starts at 0. Every method is allocation-free;
 # the metadata (peer address and port) lives in preallocated arrays.
 from array import array
+from micropython import const
 from ..fast import copy
 
 _ADDR_MAX = 16  # room for an IPv6 address per slot
+# a slot's ints in _meta, at 4 * slot + field: one array rather than four
+# (each array is two heap blocks and a name in the instance's table)
+_OFF = const(0)   # payload offset in data
+_LEN = const(1)   # payload length
+_PAD = const(2)   # padding skipped before it (the payload wrapped to 0)
+_PORT = const(3)  # peer port
 
 
 class PacketRing:
@@ -17,10 +24,7 @@ class PacketRing:
         self.data = bytearray(payload_bytes)
         self._cap = payload_bytes
         self._nslots = slots
-        self._off = array("i", [0] * slots)
-        self._len = array("i", [0] * slots)
-        self._pad = array("i", [0] * slots)
-        self._port = array("i", [0] * slots)
+        self._meta = array("i", [0] * (4 * slots))
         self._alen = bytearray(slots)
         self._addr = bytearray(slots * _ADDR_MAX)
         self._head = 0   # oldest slot
@@ -84,10 +88,12 @@ class PacketRing:
         slot = self._head + self._count
         if slot >= self._nslots:
             slot -= self._nslots
-        self._off[slot] = off
-        self._len[slot] = n
-        self._pad[slot] = pad
-        self._port[slot] = port
+        m = self._meta
+        k = slot << 2
+        m[k + _OFF] = off
+        m[k + _LEN] = n
+        m[k + _PAD] = pad
+        m[k + _PORT] = port
         self._alen[slot] = alen
         copy(self._addr, slot * _ADDR_MAX, addr, aoff, alen)
         self._wr = off + n
@@ -99,13 +105,13 @@ class PacketRing:
 
     # the oldest packet, read in place by the owner
     def head_off(self):
-        return self._off[self._head]
+        return self._meta[(self._head << 2) + _OFF]
 
     def head_len(self):
-        return self._len[self._head]
+        return self._meta[(self._head << 2) + _LEN]
 
     def head_port(self):
-        return self._port[self._head]
+        return self._meta[(self._head << 2) + _PORT]
 
     def head_alen(self):
         return self._alen[self._head]
@@ -121,8 +127,11 @@ class PacketRing:
         if self._count == 0:
             return
         h = self._head
-        self._used -= self._pad[h] + self._len[h]
-        self._rd = self._off[h] + self._len[h]
+        m = self._meta
+        k = h << 2
+        n = m[k + _LEN]
+        self._used -= m[k + _PAD] + n
+        self._rd = m[k + _OFF] + n
         if self._rd == self._cap:
             self._rd = 0
         self._head = h + 1 if h + 1 < self._nslots else 0

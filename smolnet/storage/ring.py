@@ -14,6 +14,10 @@
 # by write_at() sit at positions relative to the head and would be lost.
 from ..fast import copy, copy_sum16, swap16
 
+# find()'s needle, one for every ring (find() runs to its end before any
+# other can start: nothing here is interrupt-safe anyway)
+_NEEDLE = bytearray(1)
+
 
 class RingBuffer:
     def __init__(self, size):
@@ -23,7 +27,6 @@ class RingBuffer:
         self.size = size
         self._head = 0  # index in buf of the first readable byte
         self._len = 0   # readable bytes
-        self._one = bytearray(1)  # needle for find()
 
     # --- state -------------------------------------------------------------
     def __len__(self):
@@ -164,7 +167,7 @@ class RingBuffer:
             n = limit
         if n <= 0:
             return -1
-        needle = self._one
+        needle = _NEEDLE
         needle[0] = byte
         head = self._head
         first = self.size - head

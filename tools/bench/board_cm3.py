@@ -147,9 +147,30 @@ def heap_of(make):
     return gc.mem_alloc() - m0, obj
 
 
+def board_profile(dev):
+    """README's board profile (smolnet.config.Config.board): an Interface,
+    four TCP sockets of 2 KB each way, two UDP sockets of 1 KB of rings,
+    DHCP and DNS; with the modules they import (DHCP's and DNS's here).
+    The device is not counted: a board's driver has its own buffers."""
+    from smolnet.socket.dhcpv4 import Dhcpv4Socket
+    from smolnet.socket.dns import DnsSocket
+    i = Interface(dev, Config.board())
+    for _ in range(4):
+        i.add_socket(TcpSocket(2048, 2048))
+    for _ in range(2):
+        i.add_socket(UdpSocket(2, 512, 2, 512))
+    i.add_socket(Dhcpv4Socket())
+    i.add_socket(DnsSocket(slots=2))
+    return i
+
+
 def main():
     emit("cm3_heap_imports", _HEAP_IMPORTS, "bytes")
+    # first, so that DHCP's and DNS's imports are counted; the Loopback's
+    # and ICMP's of the imports above are in (a board has a driver instead)
     dev = Loopback.pair(slots=2)[0]
+    h = heap_of(lambda: board_profile(dev))[0]
+    emit("cm3_heap_board_profile", _HEAP_IMPORTS + h, "bytes")
     h = heap_of(lambda: Interface(dev))[0]
     emit("cm3_heap_interface_default", h, "bytes")
     h = heap_of(lambda: Interface(dev, Config(reassembly_slots=0, ipv6=False)))[0]
