@@ -12,6 +12,7 @@
 # Options add the rest (firmware/smolnet_files.py OPTIONS says which files):
 #     include("/path/to/smolnet/firmware/manifest.py", ipv6=True, apps=True)
 #   ipv6=True        IPv6, ND, SLAAC, MLD, IPv6 reassembly
+#   cubic=True       CUBIC congestion control (TcpSocket(cc="cubic"))
 #   multicast=True   IPv4 multicast groups and IGMP (join_multicast)
 #   reassembly=True  IPv4 fragment reassembly
 #   apps=True        HTTP server, TcpServer, iperf3 server, mDNS responder

@@ -55,6 +55,9 @@ OPTIONS = {
     "ipv6": ("smolnet/iface/ipv6.py", "smolnet/iface/nd.py", "smolnet/iface/addr6.py",
              "smolnet/iface/mld.py", "smolnet/iface/reasm6.py", "smolnet/wire/ipv6.py",
              "smolnet/wire/icmpv6.py", "smolnet/wire/ndisc.py", "smolnet/wire/mld.py"),
+    # CUBIC congestion control (RFC 9438; TcpSocket(cc="cubic")): NewReno
+    # is the default and stays
+    "cubic": ("smolnet/socket/tcp_cubic.py",),
     # IPv4 multicast groups and IGMP (Interface.join_multicast)
     "multicast": ("smolnet/iface/igmp.py", "smolnet/wire/igmp.py"),
     # IPv4 fragment reassembly (without it fragments are counted and dropped)

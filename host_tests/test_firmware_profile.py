@@ -51,6 +51,11 @@ try:
     Config(ipv6=True)
 except ValueError as e:
     print("error", e)
+from smolnet.socket.tcp import TcpSocket
+try:
+    TcpSocket(cc="cubic")
+except ValueError as e:
+    print("error", e)
 """
 
 
@@ -67,6 +72,8 @@ def test_left_out_parts_are_absent_and_defaults_follow(board):
         assert "present " + m in out, out
     assert "error Config(ipv6=True): this build has no smolnet.iface.ipv6; freeze it " \
            "with the manifest option ipv6=True" in out, out
+    assert "error cc='cubic': this build has no smolnet.socket.tcp_cubic; freeze it " \
+           "with the manifest option cubic=True" in out, out
 
 
 BRINGUP = """

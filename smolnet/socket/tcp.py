@@ -551,7 +551,12 @@ def congestion_control(kind, mss):
     """A congestion controller by name: "newreno" (the default) or "cubic".
     CUBIC's module is imported only here, by a socket that asks for it."""
     if kind == "cubic":
-        from .tcp_cubic import Cubic
+        try:
+            from .tcp_cubic import Cubic
+        except ImportError:
+            # the board profile leaves CUBIC out (firmware/manifest.py)
+            raise ValueError("cc='cubic': this build has no smolnet.socket.tcp_cubic; "
+                             "freeze it with the manifest option cubic=True")
         return Cubic(mss)
     if kind == "newreno" or kind == "reno":
         return NewReno(mss)
