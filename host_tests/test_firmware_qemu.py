@@ -158,7 +158,14 @@ async def echo(reader, writer):
     await writer.wait_closed()
 
 async def main():
-    await asyncio.start_server(echo, "0.0.0.0", 7)
+    # backlog 2, not asyncio's 5: the socket module's listener makes every
+    # backlog slot up front, a TcpSocket with its 2 KB rings each (about 6 KB
+    # on the Cortex-M3), and each accept makes the next one; with five (and
+    # the LAN's mDNS responder) the 140 KiB board ran out of heap at listen
+    # or accept (ENOMEM, which asyncio's accept loop retries for ever) after
+    # some earlier tests, even though each test starts from a soft reset:
+    # not understood yet (issue 11's notes)
+    await asyncio.start_server(echo, "0.0.0.0", 7, backlog=2)
     gc.collect()
     print("ready", gc.mem_free())
     while served[0] < 4:
@@ -168,15 +175,9 @@ asyncio.run(main())
 print("served", served[0])
 """
 
-# Without the LAN's mDNS responder: it takes about 8 KB of the 140 KiB heap
-# (4.5 KB of it its module), and then the listener's replacement sockets no
-# longer fit as the 4 clients arrive (each accept allocates the next slot:
-# ENOMEM, which asyncio's accept loop retries for ever, the clients hanging)
 ASYNC_ECHO = """
 import smolnet.compat.socket
 smolnet.compat.socket.install()
-from smolnet.compat import network
-network.mdns(False)
 from smolnet import repl
 from common import board_nic
 repl.up(board_nic(%r, None), "192.0.2.2/24")
