@@ -26,19 +26,20 @@ from qemu_board import QemuBoard, NoNetwork
 
 # figure -> (budget, issue 11's target)
 BUDGETS = {
-    "cm3_ping_round_trip_both_ends": (460, 150),
+    "cm3_ping_round_trip_both_ends": (450, 150),
     "cm3_udp_echo_64_both_ends": (750, 300),
-    "cm3_udp_echo_1472_both_ends": (1170, 500),
-    "cm3_tcp_segment_send_side": (560, None),
-    "cm3_tcp_segment_receive_side": (500, None),
-    "cm3_tcp_segment_both_ends": (1000, 300),
-    "cm3_idle_poll_1_socket": (25, None),
-    "cm3_idle_poll_6_sockets": (55, 15),
-    "cm3_heap_imports": (25000, 8000),
+    "cm3_udp_echo_1472_both_ends": (1150, 500),
+    "cm3_tcp_segment_send_side": (500, None),
+    "cm3_tcp_segment_receive_side": (480, None),
+    "cm3_tcp_segment_both_ends": (950, 300),
+    "cm3_idle_poll_1_socket": (15, None),
+    "cm3_idle_poll_6_sockets": (22, 15),
+    "cm3_heap_imports": (23500, 8000),
     "cm3_heap_interface_default": (28500, None),
     "cm3_heap_interface_small": (6000, None),
-    "cm3_heap_tcp_socket_beyond_buffers": (2900, None),
-    "cm3_heap_udp_socket_default": (4600, None),
+    "cm3_heap_tcp_socket_beyond_buffers": (2200, None),
+    "cm3_heap_udp_socket_default": (4400, None),
+    "cm3_heap_board_profile": (64000, 40000),
 }
 
 
