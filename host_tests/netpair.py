@@ -45,14 +45,14 @@ class NetPair:
             self.step(step)
 
 
-def compat_nets():
+def compat_nets(config=None):
     """A NetPair with the socket module on top: Net A (made the facade's
     default) and Net B, each polling both Interfaces, on the pair's fake
     clock, which their sleep() advances (timeouts exact and instant).
     Returns (pair, net_a, net_b)."""
     from smolnet.compat import socket
     from smolnet.compat.stack import Net
-    p = NetPair()
+    p = NetPair(config=config)
 
     def sleep(ms):
         p.clock.t = (p.clock.t + ms) & 0x3FFFFFFF

@@ -5,11 +5,10 @@
 # getaddrinfo for literals and AAAA names, IPV6_JOIN_GROUP, and the NIC's
 # ipconfig('addr6'). A fake clock whose sleep() advances it.
 from smolnet.compat import socket, network, stack
-from smolnet.compat.stack import Net
 from smolnet.config import Config
 from smolnet.socket import errno
 from smolnet.socket.udp import UdpSocket
-from netpair import NetPair
+from netpair import NetPair, compat_nets
 from support import raises, heap_locked
 
 EAFNOSUPPORT = 97
@@ -19,19 +18,10 @@ B6 = "2001:db8::2"
 
 
 def _nets(config=None):
-    p = NetPair(config=config)
+    p, a, b = compat_nets(config)
     if p.a.ip6 is not None:
         p.a.add_ip(A6 + "/64")
         p.b.add_ip(B6 + "/64")
-
-    def sleep(ms):
-        p.clock.t = (p.clock.t + ms) & 0x3FFFFFFF
-
-    a = Net(p.a, clock=p.clock, sleep=sleep)
-    a.also_poll(p.b)
-    b = Net(p.b, clock=p.clock, sleep=sleep)
-    b.also_poll(p.a)
-    socket.use(a)
     return p, a, b
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from netns import Netns, kernel_ping, assert_all_answered, KERNEL_IP
 from qemu_board import QemuBoard
-from test_firmware_qemu import ECHO_CLIENTS, ECHO_SERVER
+from test_firmware_qemu import ECHO_CLIENTS, ECHO_SERVER, LEASE_AND_LOOKUP
 from test_interop_dnsmasq import start_dnsmasq
 
 pytestmark = pytest.mark.root
@@ -82,13 +82,7 @@ from smolnet.compat import network
 from boards.lan9118 import LAN9118
 socket.install()
 nic = network.LAN(LAN9118())
-nic.active(True)
-nic.ipconfig(dhcp4=True)
-n = 0
-while not nic.isconnected() and n < 20000:
-    n += 1
-print("lease", nic.ipconfig("addr4"), "dns", nic.ifconfig()[3])
-print("resolved", socket.getaddrinfo("smolnet.example", 80)[0][-1])
+""" + LEASE_AND_LOOKUP + """
 print("mdns", network.mdns(), nic.mdns)
 """ + ECHO_SERVER + """
 nic.active(False)

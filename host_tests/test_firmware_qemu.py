@@ -83,6 +83,18 @@ def test_readme_bringup_lines_answer_ping(board):
 
 # --- DHCP and DNS through dnsmasq ---------------------------------------------------
 
+# `nic` (a network.LAN) up by DHCP from dnsmasq, then a name through the
+# leased server; prints the lease, its DNS server and the address resolved
+LEASE_AND_LOOKUP = """
+nic.active(True)
+nic.ipconfig(dhcp4=True)
+n = 0
+while not nic.isconnected() and n < 20000:
+    n += 1
+print("lease", nic.ipconfig("addr4"), "dns", nic.ifconfig()[3])
+print("resolved", socket.getaddrinfo("smolnet.example", 80)[0][-1])
+"""
+
 DHCP_DNS = """
 import gc, time
 gc.collect()
@@ -91,13 +103,7 @@ import smolnet.compat.socket as socket
 from common import board_nic
 network.hostname("qboard")
 nic = network.LAN(board_nic(%r, None))
-nic.active(True)
-nic.ipconfig(dhcp4=True)
-n = 0
-while not nic.isconnected() and n < 20000:
-    n += 1
-print("lease", nic.ipconfig("addr4"), "dns", nic.ifconfig()[3])
-print("resolved", socket.getaddrinfo("smolnet.example", 80)[0][-1])
+""" + LEASE_AND_LOOKUP + """
 print("mdns", nic.mdns.name)
 gc.collect()
 print("mem_free", gc.mem_free())

@@ -461,7 +461,8 @@ def mdns(host=None):
     network.mdns(True)
     r = st.nic.mdns
     if r is not None:
-        _say("mdns: %s %s" % ("answering" if r.state == 2 else "probing for", r.name))
+        from .apps.mdns import READY          # loaded already: r is one
+        _say("mdns: %s %s" % ("answering" if r.state == READY else "probing for", r.name))
     elif st.iface.ip4() is None:
         _say("mdns: starts when the interface has an IPv4 address")
     else:

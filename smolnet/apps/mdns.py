@@ -76,7 +76,6 @@ class MdnsResponder(UdpSocket):
         # an answer is built only once the query has given what it needs
         # (its ID, type, unicast bit; the asker's address is the socket's)
         self.buf = bytearray(512)        # a query (longer ones are cut)
-        self.out = self.buf
         self.group = ipaddr.parse4(GROUP)
         self.hop_limit = 255             # every response, unicast too (11)
         self.bind(PORT)
@@ -247,7 +246,7 @@ class MdnsResponder(UdpSocket):
     # --- messages -------------------------------------------------------------
     def _header(self, ident, flags, qd):
         # ID, flags, question count; the record counts from _counts()
-        o = self.out
+        o = self.buf
         o[0] = ident >> 8
         o[1] = ident & 0xFF
         o[2] = flags >> 8
@@ -258,7 +257,7 @@ class MdnsResponder(UdpSocket):
 
     def _counts(self, an, ns, ar):
         # answer, authority, additional record counts (each < 256 here)
-        o = self.out
+        o = self.buf
         o[6] = 0
         o[7] = an
         o[8] = 0
@@ -268,7 +267,7 @@ class MdnsResponder(UdpSocket):
 
     def _put_name(self, p):
         # the name in full the first time, then a pointer to it
-        o = self.out
+        o = self.buf
         if self._first:
             o[p] = _PTR0 >> 8
             o[p + 1] = _PTR0 & 0xFF
@@ -279,7 +278,7 @@ class MdnsResponder(UdpSocket):
 
     def _put_question(self, p, qtype, qclass):
         p = self._put_name(p)
-        o = self.out
+        o = self.buf
         o[p] = qtype >> 8
         o[p + 1] = qtype & 0xFF
         o[p + 2] = qclass >> 8
@@ -288,7 +287,7 @@ class MdnsResponder(UdpSocket):
 
     def _put_rr(self, p, rtype, a, aoff):
         # one A or AAAA record with the TTL and class _new_message() chose
-        o = self.out
+        o = self.buf
         p = self._put_name(p)
         alen = 16 if rtype == dns.TYPE_AAAA else 4
         o[p] = 0
@@ -388,7 +387,7 @@ class MdnsResponder(UdpSocket):
 
     def _send(self, n, addr, port):
         if self.can_send(n):
-            self.send_to(self.out, n, addr, port)
+            self.send_to(self.buf, n, addr, port)
 
     def close(self):
         """Leave the groups and the Interface."""
