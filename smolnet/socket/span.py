@@ -29,8 +29,13 @@ def span(buf, off, n):
 def writable(buf, off, n):
     """span() for a buffer the call writes into. Storing one byte back
     raises TypeError for bytes and read-only memoryviews (the viper copy
-    would write straight into them: flash, on a board with frozen code)."""
-    n = span(buf, off, n)
+    would write straight into them: flash, on a board with frozen code).
+    (span()'s checks written out again: a call fewer on every read.)"""
+    rest = len(buf) - off        # the bytes from off to the end
+    if off < 0 or rest < 0 or n < -1 or n > rest:
+        raise OSError(EINVAL)
+    if n == -1:
+        n = rest
     if n:
         buf[off] = buf[off]
     return n

@@ -31,17 +31,19 @@
 #                   high_rxt probing persist_backoff eff_mss seg_mss ts_hi
 #                   ts_lo ts_last
 #   tcp_tx.py     what to send next, timers (RTO, persist, TLP, keepalive)
-#                   snd_nxt snd_max fin_sent fin_seq plan_* rtx_* rtt_*
+#                   snd_nxt snd_max fin_sent fin_seq plan_fin seg_flags
+#                   seg_n rtx_* rtt_*
 #                   tlp_* tlps probe_due probing persist_backoff una_since
 #                   last_tx dupacks fast_rtx in_recovery recover high_rxt
 #                   retransmits timeouts hold ka_probes ack_now wnd_check
 #                   rst_pending
-#   tcp_emit.py   one segment into the Interface's frame
+#   tcp_emit.py   one segment into the Interface's frame: the one tcp_tx
+#                 describes in seg_flags and seg_n (emit() adds seg_seq)
 #                   rcv_adv rcv_mss mss_adv last_ack_sent ack_now
-#                   ack_pending local_set hold* no_route sent_flags drops
+#                   ack_pending local_set hold* no_route seg_* drops
 #                   tx_segments
 #   tcp_sack_tx.py  SACK blocks we send, what the peer's blocks resend
-#                   plan_n
+#                   seg_n
 #   tcp_seq.py    sequence numbers as offsets from a base (why and how);
 #                 the rebases, which move the bases and (by name, shift())
 #                 the SND_OFFSETS / RCV_OFFSETS listed there
@@ -97,7 +99,7 @@ from ..storage.ring import RingBuffer
 from ..storage.assembler import Assembler
 # (names, not `from . import x`: the package's __getattr__ would intercept)
 from .errno import EALREADY, EINVAL, EISCONN, ENOTCONN
-from .span import span, writable, address
+from .span import writable, address
 from .tcp_rx import process as _process, time_wait_reopen as _tw_reopen
 from .tcp_tx import dispatch as _dispatch, poll_at as _poll_at
 from .tcp_timers import RttEstimator
@@ -212,7 +214,7 @@ class TcpSocket:
         # MicroPython grows an object's attribute table only once it is full
         # (then by about a third), and a lookup that misses the table -- a
         # method call on the socket -- probes it up to a free slot. The names
-        # above come to 129, past its table size of 127 slots, so the
+        # above come to 130, past its table size of 127 slots, so the
         # table already moved to 167; this one keeps a free slot even if
         # names above go (at 127 names, none would be free), which takes
         # some 3% off the instructions per segment (callgrind, Loopback).
@@ -254,8 +256,12 @@ class TcpSocket:
         self.fin_sent = False
         self.fin_seq = 0
         self.high_rxt = 0
-        self.plan_n = 0
-        self.plan_fin = False
+        self.plan_fin = False               # _plan(): the FIN goes with the data
+        # the segment tcp_tx asks tcp_emit for: flags, data bytes, first
+        # sequence number (what went out once emit() returns)
+        self.seg_flags = 0
+        self.seg_n = 0
+        self.seg_seq = 0
         self.passive = False
         self.mss_adv = 536
         self.rcv_mss = 536
@@ -314,7 +320,6 @@ class TcpSocket:
         self.holding = False                # waiting for a neighbor since hold_start
         self.no_route = False               # the last segment found no route
         self.hold_start = 0
-        self.sent_flags = 0
 
     # --- user API: opening ------------------------------------------------
     def _check_closed(self):
@@ -386,7 +391,13 @@ class TcpSocket:
         if self.fin_queued:
             raise OSError(ENOTCONN)
         self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
-        return self.tx.write_from(buf, off, span(buf, off, n))
+        # span()'s check (span.py) written out: a call fewer on every send
+        k = len(buf) - off
+        if off < 0 or k < 0 or n < -1 or n > k:
+            raise OSError(EINVAL)
+        if n == -1:
+            n = k
+        return self.tx.write_from(buf, off, n)
 
     def recv_into(self, buf, off=0, n=-1):
         """Move up to n received bytes (all that fit if n is -1) into
@@ -395,7 +406,8 @@ class TcpSocket:
         DatagramSocket.recv_into. Raises OSError(error) once the connection
         was reset or timed out and no data is left. off/n past buf:
         OSError(EINVAL); read-only buf: TypeError."""
-        k = self.rx.read_into(buf, off, writable(buf, off, n))
+        n = writable(buf, off, n)
+        k = self.rx.read_into(buf, off, n)
         if k:
             self.wnd_check = True
             self.due_at = -2     # a window update may be due (interface.py)
@@ -404,7 +416,7 @@ class TcpSocket:
             raise OSError(self.error)
         if self.state == CLOSED and self.local_port == 0:
             raise OSError(ENOTCONN)
-        return 0 if self.rx.used() else -1     # n == 0 with data waiting: 0
+        return 0 if self.rx.length else -1     # n == 0 with data waiting: 0
 
     def peek_into(self, buf, off=0, n=-1, at=0):
         """Copy up to n received bytes starting at `at` without consuming."""
@@ -533,14 +545,13 @@ class TcpSocket:
             return 0
         return 2
 
-    def process(self, iface, l4_off, l4_len, now):
-        _process(self, iface, l4_off, l4_len, now)
-
-    def dispatch(self, iface, now):
-        return _dispatch(self, iface, now)
-
-    def poll_at(self, now):
-        return _poll_at(self, now)
+    # process(iface, l4_off, l4_len, now), dispatch(iface, now) -> bool and
+    # poll_at(now) -> ms are tcp_rx's and tcp_tx's functions themselves,
+    # called as methods (the socket is their `s`): a method that only passed
+    # the call on would cost a Python call per segment
+    process = _process
+    dispatch = _dispatch
+    poll_at = _poll_at
 
     def __repr__(self):
         return "<TcpSocket %s %d->%d>" % (STATE_NAMES[self.state], self.local_port,

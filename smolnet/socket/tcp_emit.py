@@ -4,6 +4,13 @@
 # for the checksum while it is copied (RingBuffer.peek_sum: the Interface
 # then reads only the header again). tcp_tx decides what to send; this
 # writes it. Nothing here allocates.
+#
+# The segment travels in the socket: s.seg_flags and s.seg_n (set by the
+# caller), s.seg_seq (set by emit()). emit() is split in steps that each
+# keep their frame in the 11 words MicroPython keeps on the C stack (a call
+# of tx_begin takes 8 of them, one of seq_put, tx_finish or peek_sum 6;
+# tools/frame_sizes.py): emit -> _route (tx_begin), then _build ->
+# _options, _header, the payload and tx_finish.
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy, seq_put
@@ -19,6 +26,9 @@ _FIN = const(0x01)
 _SYN = const(0x02)
 _RST = const(0x04)
 _ACK = const(0x10)
+# copies of smolnet/wire/tcp.py's option kinds
+_OPT_NOP = const(1)
+_OPT_TS = const(8)
 # copy of smolnet/socket/tcp.py's PROTO
 _PROTO = const(6)
 _HOLD_MS = const(20)         # wait for a neighbor (ARP) before trying again
@@ -38,34 +48,27 @@ def wnd_update_due(s):
     and a window update with the same ACK number."""
     rn = s.rcv_nxt
     adv = s.rcv_adv
-    edge = rn + s.rx.free()
-    if edge - adv < _sws_step(s):
-        return False
-    if adv - s.last_ack_sent < (s.rcv_mss << 1) or s.quickack or not s.asm.is_empty():
+    edge = rn + s.rx.size - s.rx.length      # the free space's right edge
+    if edge - adv < s.rx.size >> 1 and edge - adv < s.mss_adv:
+        return False             # moved by less than min(buffer/2, MSS)
+    if adv - s.last_ack_sent < (s.rcv_mss << 1) or s.quickack or s.asm.count():
         return True              # the peer may stall, or is recovering a loss
     return edge - rn >= (adv - rn) << 1
-
-
-def _sws_step(s):
-    h = s.rx.size >> 1
-    m = s.mss_adv
-    return h if h < m else m
 
 
 def rcv_wnd_field(s):
     """The window to advertise (scaled), moving s.rcv_adv. The right edge
     never moves left (RFC 9293 3.8.6.2.2) and only moves right in steps of
-    at least _sws_step."""
+    at least min(buffer/2, MSS), as in wnd_update_due()."""
     rn = s.rcv_nxt
-    edge = rn + s.rx.free()
     adv = s.rcv_adv
-    if edge < adv or edge - adv < _sws_step(s):
-        edge = adv if adv > rn else rn
+    e = rn + s.rx.size - s.rx.length
+    if e < adv or (e - adv < s.rx.size >> 1 and e - adv < s.mss_adv):
+        e = adv if adv > rn else rn
     sh = s.rcv_ws
-    w = edge - rn
-    f = w >> sh
-    if (f << sh) < w and rn + (f << sh) < adv:
-        f += 1
+    f = (e - rn) >> sh
+    if rn + (f << sh) < e and rn + (f << sh) < adv:
+        f += 1                   # rounded down, the edge would move left
     if f > 0xFFFF:
         f = 0xFFFF
     e = rn + (f << sh)
@@ -74,109 +77,172 @@ def rcv_wnd_field(s):
     return f
 
 
-
-def emit(s, iface, now, seq, flags, at, n):
-    """Build and send one segment: header, options, n bytes from the tx
-    ring at offset `at`. Returns the data bytes sent (n, or fewer if the
-    link is smaller), -1 if the neighbor is unresolved (nothing sent, try
+def emit(s, iface, now, seq):
+    """Build and send one segment from seq: flags s.seg_flags, s.seg_n
+    bytes of data from the tx ring. Returns the data bytes sent (s.seg_n,
+    cut if the link or the peer's MSS takes fewer, the FIN then cleared
+    from s.seg_flags), -1 if the neighbor is unresolved (nothing sent, try
     again later). Without a route (or a neighbor that never answers) the
     segment counts as sent and lost, with s.no_route set."""
-    off = iface.tx_begin(s.remote_addr, 0, s.alen, s.local_addr if s.local_set else None,
-                         0, now)
+    off = _route(s, iface, now)
     if off < 0:
-        if off == -1:
-            if not s.holding:
-                s.holding = True
-                s.hold_start = now
-            if ticks_diff(now, s.hold_start) < _NEIGHBOR_GIVE_UP_MS:
-                s.hold = True
-                s.hold_until = ticks_add(now, _HOLD_MS)
-                return -1
-            # the neighbor does not answer: from here on like a lost segment
-            # (timers, backoff and the user timeout take over)
-        s.holding = False
-        s.drops += 1
-        s.no_route = True
-        s.sent_flags = flags
-        if flags & _ACK:
-            s.ack_now = False
-            s.ack_pending = False
-        return n
+        return _unsent(s, now, off)
     s.holding = False
     s.no_route = False
     if not s.local_set:
-        copy(s.local_addr, 0, iface.tx_src, 0, s.alen)
-        s.local_set = True
+        _take_source(s, iface)
     if s.iss_pending:
         choose_iss(s, now)
         seq = 0
-    buf = iface.tx_buf
-    p = off + 20
-    if flags & _SYN:
-        p = _syn_options(s, iface, buf, p, now)
-    elif not flags & _RST:
-        if s.ts_ok:
-            p = _put_ts(s, buf, p, False, now)
-        if s.sack_ok and flags & _ACK:
-            p = put_blocks(s, buf, p, off + 60)
-    hlen = p - off
-    room = iface.tx_room - hlen
-    lim = s.seg_mss - hlen + 20
-    if lim < room:
-        room = lim
-    if n > room:
-        n = room if room > 0 else 0
-        flags &= ~_FIN
+    s.seg_seq = seq
+    if s.ts_ok or s.seg_flags & _SYN:
+        ts_now(s, now)           # TSval (RFC 7323 3), as _options writes it
+    return _build(s, iface, off)
+
+
+def _route(s, iface, now):
+    # the call alone: its 6 arguments fill the frame
+    return iface.tx_begin(s.remote_addr, 0, s.alen, s.local_addr if s.local_set else None,
+                          0, now)
+
+
+def _unsent(s, now, off):
+    """tx_begin() found no neighbor yet (off -1) or no route (-2)."""
+    if off == -1:
+        if not s.holding:
+            s.holding = True
+            s.hold_start = now
+        if ticks_diff(now, s.hold_start) < _NEIGHBOR_GIVE_UP_MS:
+            s.hold = True
+            s.hold_until = ticks_add(now, _HOLD_MS)
+            return -1
+        # the neighbor does not answer: from here on like a lost segment
+        # (timers, backoff and the user timeout take over)
+    s.holding = False
+    s.drops += 1
+    s.no_route = True
+    if s.seg_flags & _ACK:
+        s.ack_now = False
+        s.ack_pending = False
+    return s.seg_n
+
+
+def _take_source(s, iface):
+    # the first segment of a connection without a bound address: the
+    # source address the route chose
+    copy(s.local_addr, 0, iface.tx_src, 0, s.alen)
+    s.local_set = True
+
+
+def _build(s, iface, off):
+    """The segment at off in iface.tx_buf (emit() routed it), sent."""
+    hlen = _options(s, iface, off)
+    _header(s, iface.tx_buf, off, hlen)
     psum = 0
-    if n > 0:
-        psum = s.tx.peek_sum(buf, p, at, n, 0)
-    if flags & _RST:
-        wire.put_header(buf, off, s.local_port, s.remote_port, flags, hlen, 0)
+    if s.seg_n > 0:
+        psum = s.tx.peek_sum(iface.tx_buf, off + hlen, s.seg_seq - s.snd_una - s.syn_unacked,
+                             s.seg_n)
+    iface.tx_finish(_PROTO, hlen + s.seg_n, hlen, psum)
+    s.tx_segments = s.tx_segments + 1 if s.tx_segments < 0x3FFFFFFF else 0
+    return s.seg_n
+
+
+def _options(s, iface, off):
+    """The options after the 20-byte header at off; returns the header
+    length. Then s.seg_n is cut to what fits the frame and the peer's MSS
+    with them."""
+    buf = iface.tx_buf
+    hlen = 20
+    if s.seg_flags & _SYN:
+        hlen = _syn_options(s, iface, buf, off)
+    elif not s.seg_flags & _RST:
+        if s.ts_ok:
+            # NOP, NOP, TS: TSval, TSecr (RFC 7323 3.2)
+            buf[off + 20] = _OPT_NOP
+            buf[off + 21] = _OPT_NOP
+            buf[off + 22] = _OPT_TS
+            buf[off + 23] = 10
+            seq_put(buf, off + 24, s.ts_hi, s.ts_lo, 0)
+            seq_put(buf, off + 28, s.ts_recent_hi, s.ts_recent_lo, 0)
+            hlen = 32
+        if s.sack_ok and s.seg_flags & _ACK and s.asm.count():
+            # SACK blocks only while data is out of order (RFC 2018 4)
+            hlen = put_blocks(s, buf, off, hlen)
+    if s.seg_n > iface.tx_room - hlen or s.seg_n > s.seg_mss + 20 - hlen:
+        _cut(s, iface, hlen)
+    return hlen
+
+
+def _cut(s, iface, hlen):
+    # the data is more than the frame or the peer's MSS (which options
+    # count against, RFC 9293 3.7.1) take: send what fits, the FIN later
+    room = iface.tx_room - hlen
+    if room > s.seg_mss + 20 - hlen:
+        room = s.seg_mss + 20 - hlen
+    s.seg_n = room if room > 0 else 0
+    s.seg_flags &= ~_FIN
+
+
+def _header(s, buf, off, hlen):
+    """The 20 bytes before the options (RFC 9293 3.1); the checksum is
+    zeroed for the Interface to fill. v: each 16-bit field in turn."""
+    v = s.local_port
+    buf[off] = v >> 8
+    buf[off + 1] = v & 0xFF
+    v = s.remote_port
+    buf[off + 2] = v >> 8
+    buf[off + 3] = v & 0xFF
+    buf[off + 12] = hlen << 2        # data offset: hlen / 4 in the high nibble
+    buf[off + 13] = s.seg_flags
+    if s.seg_flags & _RST:
         seq_put(buf, off + 4, s.rst_hi, s.rst_lo, 0)
         wire.zero32(buf, off + 8)
+        v = 0
     else:
-        if flags & _SYN:
-            w = s.rx.free()
-            if w > 0xFFFF:
-                w = 0xFFFF
-        else:
-            w = rcv_wnd_field(s)
-        wire.put_header(buf, off, s.local_port, s.remote_port, flags, hlen, w)
-        seq_put(buf, off + 4, s.snd_bhi, s.snd_blo, seq)
-        if flags & _ACK:
+        seq_put(buf, off + 4, s.snd_bhi, s.snd_blo, s.seg_seq)
+        if s.seg_flags & _ACK:
             seq_put(buf, off + 8, s.rcv_bhi, s.rcv_blo, s.rcv_nxt)
             s.last_ack_sent = s.rcv_nxt
             s.ack_now = False
             s.ack_pending = False
         else:
             wire.zero32(buf, off + 8)
-    iface.tx_finish(_PROTO, hlen + n, hlen, psum)
-    s.tx_segments = s.tx_segments + 1 if s.tx_segments < 0x3FFFFFFF else 0
-    s.sent_flags = flags
-    return n
+        if s.seg_flags & _SYN:
+            v = s.rx.size - s.rx.length      # never scaled (RFC 7323 2.2)
+            if v > 0xFFFF:
+                v = 0xFFFF
+        else:
+            v = rcv_wnd_field(s)
+    buf[off + 14] = v >> 8
+    buf[off + 15] = v & 0xFF
+    buf[off + 16] = 0
+    buf[off + 17] = 0
+    buf[off + 18] = 0                # urgent pointer
+    buf[off + 19] = 0
 
 
-def _syn_options(s, iface, buf, p, now):
+def _syn_options(s, iface, buf, off):
+    # MSS, then timestamps and SACK-permitted, then window scale; returns
+    # the header length
     mss = iface.ip_mtu - (40 if s.alen == 4 else 60)
     s.mss_adv = mss
     if s.rcv_mss > mss:
         s.rcv_mss = mss
-    p = wire.put_mss(buf, p, mss)
+    p = wire.put_mss(buf, off + 20, mss)
     answer = s.state == _SYN_RECEIVED
     sack = s.sack_ok if answer else s.sack
-    ts = s.ts_ok if answer else s.timestamps
-    if ts:
-        p = _put_ts(s, buf, p, sack, now)
+    if s.ts_ok if answer else s.timestamps:
+        p = _put_ts(s, buf, p, sack)
     elif sack:
         p = wire.put_sack_perm(buf, p)
     # in a SYN-ACK only what the peer's SYN offered (RFC 7323 2.2, RFC 2018 2)
     if s.ws_ok if answer else s.window_scale:
         p = wire.put_ws(buf, p, s.rcv_ws_want)
-    return p
+    return p - off
 
 
-def _put_ts(s, buf, p, with_sack_perm, now):
-    ts_now(s, now)
+def _put_ts(s, buf, p, with_sack_perm):
+    # a SYN's TS option (emit ran ts_now): TSecr only in a SYN-ACK
     p = wire.put_ts_head(buf, p, with_sack_perm)
     seq_put(buf, p, s.ts_hi, s.ts_lo, 0)
     if s.ts_ok:

@@ -8,29 +8,27 @@ from ..fast import seq_put
 _ACK = const(0x10)
 
 
-def put_blocks(s, buf, p, limit):
-    """Append a SACK option with the receive assembler's out-of-order blocks,
-    most recent first (RFC 2018 4), as many as fit before `limit`. Returns
-    the new option end."""
-    a = s.asm
-    n = a.count()
-    if n == 0:
-        return p
-    room = (limit - p - 4) >> 3
-    if n > room:
-        n = room
+def put_blocks(s, buf, off, hlen):
+    """Append a SACK option to the header of hlen bytes at off: the receive
+    assembler's out-of-order blocks, most recent first (RFC 2018 4), as
+    many as fit in 60 bytes of header. Returns the new header length.
+    tcp_emit calls it only while there are blocks: it runs in loss
+    recovery, not on every segment."""
+    n = s.asm.count()
+    if n > (56 - hlen) >> 3:
+        n = (56 - hlen) >> 3       # 4 bytes of option head, then 8 a block
     if n <= 0:
-        return p
-    q = wire.put_sack_head(buf, p, n)
-    rn = s.rcv_nxt
-    bhi = s.rcv_bhi
-    blo = s.rcv_blo
-    for i in range(n):
-        j = a.sack_index(i)
-        seq_put(buf, q, bhi, blo, rn + a.start(j))
-        seq_put(buf, q + 4, bhi, blo, rn + a.end(j))
-        q += 8
-    return q
+        return hlen
+    off = wire.put_sack_head(buf, off + hlen, n)    # from here: the blocks' place
+    hlen += 4 + (n << 3)
+    while n > 0:                   # the last block first
+        n -= 1
+        i = s.asm.sack_index(n)
+        rel = s.rcv_nxt + s.asm.start(i)
+        seq_put(buf, off + (n << 3), s.rcv_bhi, s.rcv_blo, rel)
+        rel = s.rcv_nxt + s.asm.end(i)
+        seq_put(buf, off + (n << 3) + 4, s.rcv_bhi, s.rcv_blo, rel)
+    return hlen
 
 
 def next_seg(s, rule):
@@ -39,7 +37,7 @@ def next_seg(s, rule):
     cwnd. Rule 1 also takes what RACK marked lost, below HighRxt too: a
     lost retransmission goes again (RFC 8985 6.2 step 5). Returns the
     sequence number (send-relative) to retransmit, with the length in
-    s.plan_n, or -1."""
+    s.seg_n, or -1."""
     una = s.snd_una
     sb = s.sb
     mss = s.eff_mss
@@ -67,7 +65,7 @@ def next_seg(s, rule):
         n = high - off
     if n <= 0:
         return -1
-    s.plan_n = n
+    s.seg_n = n
     return una + off
 
 

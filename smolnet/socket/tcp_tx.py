@@ -5,8 +5,9 @@
 # retransmissions, data (new or after a timeout, go-back-N), a window probe,
 # a keepalive, a pure ACK. Timers (retransmission, persist, delayed ACK,
 # keepalive, TIME-WAIT) are checked here against `now`; poll_at() tells the
-# Interface when the next one falls due. tcp_emit.py builds the segments.
-# Nothing here allocates.
+# Interface when the next one falls due. tcp_emit.py builds the segments:
+# each sender sets s.seg_flags and s.seg_n (the data bytes) and calls
+# _emit(s, iface, now, seq). Nothing here allocates.
 from micropython import const
 from time import ticks_add, ticks_diff
 from .errno import EHOSTUNREACH, ETIMEDOUT
@@ -52,7 +53,7 @@ def dispatch(s, iface, now):
             return False
         if s.ack_now:
             return _send_ack(s, iface, now)
-        if s.tw_keeper is not None and s.rx.used() == 0:
+        if s.tw_keeper is not None and s.rx.length == 0:
             # a listener keeps a compact record instead (tcp_timewait.py):
             # this socket and its buffers are free from here on
             s.tw_keeper.take(s, now)
@@ -95,8 +96,8 @@ def dispatch(s, iface, now):
         if _sack_retransmit(s, iface, now, 1) or _send_data(s, iface, now) or \
                 _sack_retransmit(s, iface, now, 3):
             return True
-    elif _send_data(s, iface, now):
-        return True
+    elif (s.tx.length or s.fin_queued) and _send_data(s, iface, now):
+        return True              # (a receiver, nothing queued, skips the call)
     if s.probe_due:
         s.probe_due = False
         if _send_probe(s, iface, now):
@@ -178,28 +179,29 @@ def _send_tlp(s, iface, now):
     peer's window takes it, else the last segment again. One per flight;
     the RTO follows."""
     s.tlp_out = True
-    start = s.snd_una + s.syn_unacked
-    end = start + s.tx.used()
-    mss = s.eff_mss
+    end = s.snd_una + s.syn_unacked + s.tx.length
     sent = False
     if s.snd_nxt == s.snd_max and s.snd_max < end:
         n = end - s.snd_max
-        room = s.snd_una + s.snd_wnd - s.snd_max
-        if n > room:
-            n = room
-        if n > mss:
-            n = mss
+        if n > s.snd_una + s.snd_wnd - s.snd_max:
+            n = s.snd_una + s.snd_wnd - s.snd_max      # the window's room
+        if n > s.eff_mss:
+            n = s.eff_mss
         if n > 0:
-            sent = _send_at(s, iface, now, s.snd_max, n, s.fin_queued and s.snd_max + n == end)
+            s.seg_n = n
+            s.plan_fin = s.fin_queued and s.snd_max + n == end
+            sent = _send_at(s, iface, now)
     if not sent:
         # the last segment sent (never beyond SND.MAX: that is new data)
-        top = s.fin_seq if s.fin_sent and s.snd_max > s.fin_seq else s.snd_max
-        n = top - (s.snd_una + s.syn_unacked)
-        if n > mss:
-            n = mss
+        end = s.fin_seq if s.fin_sent and s.snd_max > s.fin_seq else s.snd_max
+        n = end - (s.snd_una + s.syn_unacked)
+        if n > s.eff_mss:
+            n = s.eff_mss
         if n <= 0 and not s.fin_sent:
             return False
-        sent = _retransmit(s, iface, now, top - n, n)
+        s.seg_n = n
+        end -= n                 # from here: where that segment starts
+        sent = _retransmit(s, iface, now, end)
     if sent:
         s.tlps += 1
     return sent
@@ -240,7 +242,7 @@ def poll_at(s, now):
     if s.ack_now or s.probe_due or s.fast_rtx:
         return 0
     if st == _TIME_WAIT:
-        if s.tw_keeper is not None and s.rx.used() == 0:
+        if s.tw_keeper is not None and s.rx.length == 0:
             return 0                  # dispatch() hands it to the record
         return _clip(ticks_diff(s.tw_at, now))
     if st == _SYN_SENT or st == _SYN_RECEIVED:
@@ -279,7 +281,7 @@ def _min(a, b):
 def _ka_idle(s):
     st = s.state
     return (st == _ESTABLISHED or st == _CLOSE_WAIT or st == _FIN_WAIT_2) and \
-        s.snd_max == s.snd_una and s.tx.used() == 0
+        s.snd_max == s.snd_una and s.tx.length == 0
 
 
 def _ka_at(s):
@@ -294,100 +296,100 @@ def _keepalive(s, iface, now):
         return False
     s.ka_probes += 1
     # <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data: the peer answers with an ACK
-    return _emit(s, iface, now, s.snd_una - 1, _ACK, 0, 0) >= 0
+    s.seg_flags = _ACK
+    s.seg_n = 0
+    return _emit(s, iface, now, s.snd_una - 1) >= 0
 
 
 # --- what data to send -----------------------------------------------------
 def _plan(s):
-    """Decide the next data/FIN segment from SND.NXT: sets s.plan_n (bytes)
-    and s.plan_fin; True if one should go out now. Applies the window, the
-    congestion window, Nagle (RFC 896) and sender SWS avoidance (RFC 1122
-    4.2.3.4)."""
-    start = s.snd_una + s.syn_unacked
-    end = start + s.tx.used()
+    """Decide the next data/FIN segment from SND.NXT: True if one should go
+    out now, its size then in s.seg_n and s.plan_fin. Applies the window,
+    the congestion window, Nagle (RFC 896) and sender SWS avoidance
+    (RFC 1122 4.2.3.4)."""
     nxt = s.snd_nxt
-    avail = end - nxt
-    fin_next = s.fin_queued and nxt <= end and (not s.fin_sent or nxt <= s.fin_seq)
-    wnd = s.snd_wnd
-    cw = s.cc.cwnd
-    if 0 < s.dupacks < 3 and not s.in_recovery and nxt >= s.snd_max:
-        # limited transmit (RFC 3042): a new segment for each of the first
-        # two duplicate ACKs keeps the ACK clock going
-        cw += s.dupacks * s.eff_mss
-    if cw < wnd:
-        wnd = cw
-    usable = s.snd_una + wnd - nxt
+    avail = s.snd_una + s.syn_unacked + s.tx.length - nxt     # queued, unsent
+    if avail <= 0 and not s.fin_queued:
+        return False             # nothing (a receiver's every dispatch)
     if s.in_recovery and s.sack_ok:
         # the pipe estimate, not SND.NXT - SND.UNA, is what is in flight
-        usable = s.snd_una + s.snd_wnd - nxt
-        r = pipe_room(s)
-        if r < usable:
-            usable = r
+        n = s.snd_una + s.snd_wnd - nxt
+        w = pipe_room(s)
+        if w < n:
+            n = w
+    else:
+        w = s.cc.cwnd
+        if 0 < s.dupacks < 3 and not s.in_recovery and nxt >= s.snd_max:
+            # limited transmit (RFC 3042): a new segment for each of the
+            # first two duplicate ACKs keeps the ACK clock going
+            w += s.dupacks * s.eff_mss
+        if w > s.snd_wnd:
+            w = s.snd_wnd
+        n = s.snd_una + w - nxt
+    if n > avail:
+        n = avail
     mss = s.eff_mss
-    n = avail
     if n > mss:
         n = mss
-    if n > usable:
-        n = usable
     if n < 0:
         n = 0
-    fin = fin_next and nxt + n == end
-    s.plan_n = n
-    s.plan_fin = fin
+    s.seg_n = n
+    # the FIN goes with the last data byte, once (and again only from
+    # before it, after a timeout)
+    s.plan_fin = s.fin_queued and n == avail and (not s.fin_sent or nxt <= s.fin_seq)
     if n == 0:
-        return fin
-    if n == mss or fin or nxt < s.snd_max:
+        return s.plan_fin
+    if n == mss or s.plan_fin or nxt < s.snd_max:
         return True              # full segment, closing, or a retransmission
     if n < avail:
         # window-limited: only if a decent share of the largest window seen
-        return s.snd_nxt == s.snd_una and n >= (s.max_snd_wnd >> 1)
+        return nxt == s.snd_una and n >= (s.max_snd_wnd >> 1)
     # all queued data fits: Nagle holds it while anything is unacknowledged
-    return s.nodelay or s.snd_nxt == s.snd_una
+    return s.nodelay or nxt == s.snd_una
 
 
 def _send_data(s, iface, now):
-    if not _plan(s):
-        # nothing can go: if data waits behind a closed (or too small) window
-        # with nothing in flight, the persist timer must probe it open
-        if s.snd_nxt == s.snd_una and not s.rtx_on and \
-                s.snd_una + s.syn_unacked + s.tx.used() > s.snd_nxt:
-            _start_persist(s, now)
-        return False
-    return _send_at(s, iface, now, s.snd_nxt, s.plan_n, s.plan_fin)
+    if _plan(s):
+        return _send_at(s, iface, now)
+    # nothing can go: if data waits behind a closed (or too small) window
+    # with nothing in flight, the persist timer must probe it open
+    if not s.rtx_on and s.snd_nxt == s.snd_una and \
+            s.snd_una + s.syn_unacked + s.tx.length > s.snd_nxt:
+        _start_persist(s, now)
+    return False
 
 
-def _send_at(s, iface, now, seq, n, fin):
-    """Send n bytes from seq (plus FIN) and advance SND.NXT / SND.MAX."""
-    start = s.snd_una + s.syn_unacked
-    flags = _ACK | _FIN if fin else _ACK
-    if n and seq + n == start + s.tx.used():
-        flags |= _PSH
+def _send_at(s, iface, now):
+    """Send s.seg_n bytes from SND.NXT, and the FIN if s.plan_fin, and
+    advance SND.NXT / SND.MAX."""
+    flags = _ACK | _FIN if s.plan_fin else _ACK
+    if s.seg_n and s.snd_nxt + s.seg_n == s.snd_una + s.syn_unacked + s.tx.length:
+        flags |= _PSH              # the last byte queued
     if s.snd_una == s.snd_max and ticks_diff(now, s.last_tx) > s.rtte.rto:
         s.cc.on_idle()             # restart window after idleness (RFC 5681 4.1)
-    k = _emit(s, iface, now, seq, flags, seq - start, n)
+    s.seg_flags = flags
+    k = _emit(s, iface, now, s.snd_nxt)
     if k < 0:
         return False
     s.last_tx = now
-    if s.sent_flags & _FIN:
+    if s.seg_flags & _FIN:
         if not s.fin_sent:
             s.fin_sent = True
-            s.fin_seq = seq + k
+            s.fin_seq = s.snd_nxt + k
         k += 1
-    new = seq + k
     if s.sack_ok and k:
-        s.rack.sent(seq, new, now)   # RACK's xmit_ts (RFC 8985 6.1)
-    if seq < s.snd_max:
+        s.rack.sent(s.snd_nxt, s.snd_nxt + k, now)   # RACK's xmit_ts (RFC 8985 6.1)
+    if s.snd_nxt < s.snd_max:
         _mark_rtx(s, now)
     elif not s.ts_ok and not s.rtt_on and k:
         s.rtt_on = True            # time this segment (RFC 6298 3, Karn)
-        s.rtt_seq = seq
+        s.rtt_seq = s.snd_nxt
         s.rtt_t0 = now
     if s.snd_una == s.snd_max:
         s.una_since = now
-    if new > s.snd_nxt:
-        s.snd_nxt = new
-    if new > s.snd_max:
-        s.snd_max = new
+    s.snd_nxt += k
+    if s.snd_nxt > s.snd_max:
+        s.snd_max = s.snd_nxt
         arm_rtx(s, now, True)      # new data: the probe timeout moves with it
     elif k:
         _start_rtx(s, now)
@@ -398,42 +400,42 @@ def _retransmit_una(s, iface, now):
     """Fast retransmit (RFC 5681 3.2) / NewReno partial ACK: the segment at
     SND.UNA, once, without touching SND.NXT. With SACK, only up to the first
     SACKed block."""
-    n = s.eff_mss
-    if s.sack_ok and s.sb.next_hole(0) == 0 and s.sb.hole_len < n:
-        n = s.sb.hole_len
-    return _retransmit(s, iface, now, s.snd_una, n)
+    s.seg_n = s.eff_mss
+    if s.sack_ok and s.sb.next_hole(0) == 0 and s.sb.hole_len < s.seg_n:
+        s.seg_n = s.sb.hole_len
+    return _retransmit(s, iface, now, s.snd_una)
 
 
 def _sack_retransmit(s, iface, now, rule):
-    seq = next_seg(s, rule)
+    seq = next_seg(s, rule)      # (and its length in s.seg_n)
     if seq < 0:
         return False
-    return _retransmit(s, iface, now, seq, s.plan_n)
+    return _retransmit(s, iface, now, seq)
 
 
-def _retransmit(s, iface, now, seq, n):
-    """Send [seq, seq+n) again, never past SND.MAX (what lies beyond is
-    new data, which only _send_at may send: it moves SND.MAX)."""
-    start = s.snd_una + s.syn_unacked
+def _retransmit(s, iface, now, seq):
+    """Send [seq, seq + s.seg_n) again, never past SND.MAX (what lies
+    beyond is new data, which only _send_at may send: it moves SND.MAX)."""
     top = s.snd_max
-    fin_ok = s.fin_sent and top > s.fin_seq
-    if fin_ok:
+    s.seg_flags = _ACK
+    if s.fin_sent and top > s.fin_seq:
         top = s.fin_seq
-    if seq + n > top:
-        n = top - seq
-    fin = fin_ok and seq + n == top
-    if n <= 0 and not fin:
+        s.seg_flags = _ACK | _FIN      # if the data reaches it
+    if seq + s.seg_n > top:
+        s.seg_n = top - seq
+    if seq + s.seg_n != top:
+        s.seg_flags = _ACK
+    if s.seg_n <= 0 and s.seg_flags == _ACK:
         return False
-    flags = _ACK | _FIN if fin else _ACK
-    k = _emit(s, iface, now, seq, flags, seq - start, n)
+    k = _emit(s, iface, now, seq)
     if k < 0:
         return False
     _mark_rtx(s, now)
-    e = seq + k + (1 if s.sent_flags & _FIN else 0)
+    top = seq + k + (1 if s.seg_flags & _FIN else 0)     # from here: the end sent
     if s.sack_ok:
-        s.rack.sent(seq, e, now)
-    if e > s.high_rxt:
-        s.high_rxt = e
+        s.rack.sent(seq, top, now)
+    if top > s.high_rxt:
+        s.high_rxt = top
     _start_rtx(s, now)
     return True
 
@@ -444,32 +446,33 @@ def _send_probe(s, iface, now):
     window. Backs off like the retransmission timer."""
     if s.probing:
         s.snd_nxt = s.snd_una     # the last probe byte goes again
-    start = s.snd_una + s.syn_unacked
-    end = start + s.tx.used()
+    end = s.snd_una + s.syn_unacked + s.tx.length
     if s.snd_nxt >= end:
         return False
     if s.persist_backoff < 16:     # (the interval is capped long before)
         s.persist_backoff += 1
-    usable = s.snd_una + s.snd_wnd - s.snd_nxt
-    if usable > 0:
-        n = end - s.snd_nxt
-        if n > usable:
-            n = usable
+    n = s.snd_una + s.snd_wnd - s.snd_nxt      # the window's room
+    if n > 0:
+        if n > end - s.snd_nxt:
+            n = end - s.snd_nxt
         if n > s.eff_mss:
             n = s.eff_mss
-        return _send_at(s, iface, now, s.snd_nxt, n, False)
+        s.seg_n = n
+        s.plan_fin = False
+        return _send_at(s, iface, now)
     # zero window: one byte of new data at SND.UNA, kept "in flight" so
     # an ACK covering it is acceptable
-    seq = s.snd_una
-    k = _emit(s, iface, now, seq, _ACK, seq - start, 1)
-    if k < 0:
+    s.seg_flags = _ACK
+    s.seg_n = 1
+    n = _emit(s, iface, now, s.snd_una)
+    if n < 0:
         return False
     if not s.probing or ticks_diff(s.last_rx, s.una_since) >= 0:
         s.una_since = now          # the first probe not answered yet
-    if seq + k > s.snd_nxt:
-        s.snd_nxt = seq + k
+    if s.snd_una + n > s.snd_nxt:
+        s.snd_nxt = s.snd_una + n
     if s.sack_ok:
-        s.rack.sent(seq, seq + k, now)
+        s.rack.sent(s.snd_una, s.snd_una + n, now)
     if s.snd_nxt > s.snd_max:
         s.snd_max = s.snd_nxt
     s.probing = True
@@ -480,9 +483,9 @@ def _send_probe(s, iface, now):
 # --- segments ---------------------------------------------------------------
 def _send_syn(s, iface, now):
     first = s.snd_max == 0
-    flags = _SYN | _ACK if s.state == _SYN_RECEIVED else _SYN
-    k = _emit(s, iface, now, 0, flags, 0, 0)
-    if k < 0:
+    s.seg_flags = _SYN | _ACK if s.state == _SYN_RECEIVED else _SYN
+    s.seg_n = 0
+    if _emit(s, iface, now, 0) < 0:
         return False
     if s.no_route:
         if first and s.state == _SYN_SENT:
@@ -510,12 +513,16 @@ def _send_syn(s, iface, now):
 
 
 def _send_ack(s, iface, now):
-    return _emit(s, iface, now, s.snd_nxt, _ACK, 0, 0) >= 0
+    s.seg_flags = _ACK
+    s.seg_n = 0
+    return _emit(s, iface, now, s.snd_nxt) >= 0
 
 
 def _send_rst(s, iface, now):
     # <SEQ=rst_hi:rst_lo><CTL=RST>: SEG.ACK of a bad segment, or SND.NXT of
     # an aborted connection
     s.rst_pending = False
-    _emit(s, iface, now, 0, _RST, 0, 0)
+    s.seg_flags = _RST
+    s.seg_n = 0
+    _emit(s, iface, now, 0)
     return True

@@ -1,14 +1,23 @@
 # A byte ring over one preallocated bytearray: TCP's send and receive buffers.
 #
-# Layout: `_len` readable bytes start at `_head` and may wrap past the end of
-# `buf`. The free space follows the readable bytes. Out-of-order TCP data is
-# written into that free space with write_at() (not yet readable) and made
+# Layout: `length` readable bytes start at `_head` and may wrap past the end
+# of `buf`. The free space follows the readable bytes. Out-of-order TCP data
+# is written into that free space with write_at() (not yet readable) and made
 # readable with commit() once the gap before it has been filled.
+#
+# `length` is public to read (TCP's per-segment code reads it instead of
+# calling used()); only the methods here change it.
 #
 # Memory: every method below is allocation-free on MicroPython (bulk copies go
 # through smolnet.fast.copy, at most two per call when the data wraps); none
 # raises except commit() on misuse. Not safe to call from an interrupt
 # handler while another method runs (no locking).
+#
+# Frames: each copying method does its own wrap split, with the position
+# kept as `first`, the bytes from it to the end of buf (its index is
+# size - first): a shared helper would cost a call per segment, and a call
+# of fast.copy (5 arguments) leaves room for 5 locals in the 11 words a
+# MicroPython frame keeps on the C stack (tools/frame_sizes.py).
 #
 # The read head is never moved back to 0 when the ring empties: bytes parked
 # by write_at() sit at positions relative to the head and would be lost.
@@ -25,123 +34,132 @@ class RingBuffer:
             raise ValueError("RingBuffer size must be >= 1")
         self.buf = bytearray(size)
         self.size = size
-        self._head = 0  # index in buf of the first readable byte
-        self._len = 0   # readable bytes
+        self._head = 0     # index in buf of the first readable byte
+        self.length = 0    # readable bytes
 
     # --- state -------------------------------------------------------------
     def __len__(self):
-        return self._len
+        return self.length
 
     def used(self):
-        return self._len
+        return self.length
 
     def free(self):
-        return self.size - self._len
+        return self.size - self.length
 
     def is_empty(self):
-        return self._len == 0
+        return self.length == 0
 
     def is_full(self):
-        return self._len == self.size
+        return self.length == self.size
 
     def clear(self):
         """Drop everything, readable and parked (write_at) bytes alike."""
         self._head = 0
-        self._len = 0
-
-    # --- raw copies at ring positions (pos < size) --------------------------
-    def _put(self, pos, src, soff, n):
-        first = self.size - pos
-        if first >= n:
-            copy(self.buf, pos, src, soff, n)
-        else:
-            copy(self.buf, pos, src, soff, first)
-            copy(self.buf, 0, src, soff + first, n - first)
-
-    def _get(self, dst, doff, pos, n):
-        first = self.size - pos
-        if first >= n:
-            copy(dst, doff, self.buf, pos, n)
-        else:
-            copy(dst, doff, self.buf, pos, first)
-            copy(dst, doff + first, self.buf, 0, n - first)
-
-    def _pos(self, at):
-        # ring index of the byte `at` bytes after the read head (at < 2*size)
-        p = self._head + at
-        if p >= self.size:
-            p -= self.size
-        return p
+        self.length = 0
 
     # --- writer side ----------------------------------------------------------
     def write_from(self, src, soff, n):
         """Enqueue up to n bytes from src[soff:]; returns the number taken."""
-        room = self.size - self._len
-        if n > room:
-            n = room
+        if n > self.size - self.length:
+            n = self.size - self.length
         if n <= 0:
             return 0
-        self._put(self._pos(self._len), src, soff, n)
-        self._len += n
-        return n
+        first = self.size - self._head - self.length    # from the end of the data
+        if first <= 0:
+            first += self.size                           # (which wrapped)
+        self.length += n
+        if first >= n:
+            copy(self.buf, self.size - first, src, soff, n)
+            return n
+        copy(self.buf, self.size - first, src, soff, first)
+        n -= first                                       # the rest from buf's start
+        copy(self.buf, 0, src, soff + first, n)
+        return n + first
 
     def write_at(self, at, src, soff, n):
         """Park up to n bytes from src[soff:] in the free space, `at` bytes
         after the end of the readable data, without making them readable.
         Bounded by the free space; returns the number of bytes stored."""
-        room = self.size - self._len - at
-        if n > room:
-            n = room
+        if n > self.size - self.length - at:
+            n = self.size - self.length - at
         if n <= 0 or at < 0:
             return 0
-        self._put(self._pos(self._len + at), src, soff, n)
-        return n
+        # from here `at` is `first` (the module header): no room for a local
+        at = self.size - self._head - self.length - at
+        if at <= 0:
+            at += self.size
+        if at >= n:
+            copy(self.buf, self.size - at, src, soff, n)
+            return n
+        copy(self.buf, self.size - at, src, soff, at)
+        n -= at
+        copy(self.buf, 0, src, soff + at, n)
+        return n + at
 
     def commit(self, n):
         """Make the next n parked bytes readable (after write_at)."""
-        if n < 0 or n > self.size - self._len:
+        if n < 0 or n > self.size - self.length:
             raise ValueError("commit beyond free space")
-        self._len += n
+        self.length += n
 
     # --- reader side ----------------------------------------------------------
     def read_into(self, dst, doff, n):
         """Dequeue up to n bytes into dst[doff:]; returns the number copied."""
-        if n > self._len:
-            n = self._len
+        if n > self.length:
+            n = self.length
         if n <= 0:
             return 0
-        self._get(dst, doff, self._head, n)
-        self._head = self._pos(n)
-        self._len -= n
-        return n
+        first = self.size - self._head
+        self.length -= n
+        if first > n:
+            copy(dst, doff, self.buf, self._head, n)
+            self._head += n
+            return n
+        copy(dst, doff, self.buf, self._head, first)
+        n -= first                   # the rest from buf's start (maybe none)
+        copy(dst, doff + first, self.buf, 0, n)
+        self._head = n
+        return n + first
 
     def peek_into(self, dst, doff, at, n):
         """Copy up to n readable bytes starting `at` bytes after the read
         head into dst[doff:] without dequeuing; returns the number copied.
         (TCP retransmits from the send ring this way, straight into a frame.)"""
-        avail = self._len - at
-        if n > avail:
-            n = avail
+        if n > self.length - at:
+            n = self.length - at
         if n <= 0 or at < 0:
             return 0
-        self._get(dst, doff, self._pos(at), n)
-        return n
+        # from here `at` is `first` (the module header): no room for a local
+        at = self.size - self._head - at
+        if at <= 0:
+            at += self.size
+        if at >= n:
+            copy(dst, doff, self.buf, self.size - at, n)
+            return n
+        copy(dst, doff, self.buf, self.size - at, at)
+        n -= at
+        copy(dst, doff + at, self.buf, 0, n)
+        return n + at
 
-    def peek_sum(self, dst, doff, at, n, acc):
+    def peek_sum(self, dst, doff, at, n):
         """peek_into() that also sums what it copies: returns the folded
-        16-bit one's-complement sum of the copied bytes plus acc (0..0xFFFF),
-        as fast.sum16(dst, doff, copied, acc) would give. TCP's segment
-        payload is summed this way while it goes into the frame."""
-        avail = self._len - at
-        if n > avail:
-            n = avail
+        16-bit one's-complement sum of the copied bytes (0 if none), as
+        fast.sum16(dst, doff, copied, 0) would give. TCP's segment payload
+        is summed this way while it goes into the frame. (No running sum
+        to add to: one argument fewer keeps TCP's caller, tcp_emit._build,
+        in 11 words; this frame is over them whatever its shape, as a call
+        of fast.copy_sum16, 6 arguments, leaves room for 4 locals.)"""
+        if n > self.length - at:
+            n = self.length - at
         if n <= 0 or at < 0:
-            return acc
-        pos = self._pos(at)
-        first = self.size - pos
+            return 0
+        first = self.size - self._head - at
+        if first <= 0:
+            first += self.size
         if first >= n:
-            return copy_sum16(dst, doff, self.buf, pos, n, acc)
-        s = copy_sum16(dst, doff, self.buf, pos, first, acc)
+            return copy_sum16(dst, doff, self.buf, self.size - first, n, 0)
+        s = copy_sum16(dst, doff, self.buf, self.size - first, first, 0)
         t = copy_sum16(dst, doff + first, self.buf, 0, n - first, 0)
         if first & 1:
             t = swap16(t)      # the second part starts at an odd offset
@@ -151,18 +169,20 @@ class RingBuffer:
     def discard(self, n):
         """Drop up to n readable bytes (e.g. acknowledged data); returns how
         many were dropped."""
-        if n > self._len:
-            n = self._len
+        if n > self.length:
+            n = self.length
         if n <= 0:
             return 0
-        self._head = self._pos(n)
-        self._len -= n
+        self._head += n
+        if self._head >= self.size:
+            self._head -= self.size
+        self.length -= n
         return n
 
     def find(self, byte, limit):
         """Index (relative to the read head) of the first `byte` among the
         first `limit` readable bytes, or -1. For readline()."""
-        n = self._len
+        n = self.length
         if limit < n:
             n = limit
         if n <= 0:
