@@ -9,8 +9,8 @@
 # caller), s.seg_seq (set by emit()). emit() is split in steps that each
 # keep their frame in the 11 words MicroPython keeps on the C stack (a call
 # of tx_begin takes 8 of them, one of seq_put, tx_finish or peek_sum 6;
-# tools/frame_sizes.py): emit -> _route (tx_begin), then _build ->
-# _options, _header, the payload and tx_finish.
+# tools/frame_sizes.py): emit -> _route (tx_begin), then _build -> _head
+# (header and options), the payload and tx_finish.
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy, seq_put
@@ -96,7 +96,7 @@ def emit(s, iface, now, seq):
         seq = 0
     s.seg_seq = seq
     if s.ts_ok or s.seg_flags & _SYN:
-        ts_now(s, now)           # TSval (RFC 7323 3), as _options writes it
+        ts_now(s, now)           # the TSval _head writes (RFC 7323 3)
     return _build(s, iface, off)
 
 
@@ -136,8 +136,7 @@ def _take_source(s, iface):
 
 def _build(s, iface, off):
     """The segment at off in iface.tx_buf (emit() routed it), sent."""
-    hlen = _options(s, iface, off)
-    _header(s, iface.tx_buf, off, hlen)
+    hlen = _head(s, iface, off)
     psum = 0
     if s.seg_n > 0:
         psum = s.tx.peek_sum(iface.tx_buf, off + hlen, s.seg_seq - s.snd_una - s.syn_unacked,
@@ -147,10 +146,12 @@ def _build(s, iface, off):
     return s.seg_n
 
 
-def _options(s, iface, off):
-    """The options after the 20-byte header at off; returns the header
-    length. Then s.seg_n is cut to what fits the frame and the peer's MSS
-    with them."""
+def _head(s, iface, off):
+    """The header at off, options and all (RFC 9293 3.1); returns its
+    length, and cuts s.seg_n to what the frame and the peer's MSS take with
+    these options. The checksum is left 0 for the Interface to fill.
+    seq_put(buf, at, hi, lo, 0) stores two 16-bit halves: one call for the
+    ports, one for data offset and flags beside the window."""
     buf = iface.tx_buf
     hlen = 20
     if s.seg_flags & _SYN:
@@ -158,10 +159,7 @@ def _options(s, iface, off):
     elif not s.seg_flags & _RST:
         if s.ts_ok:
             # NOP, NOP, TS: TSval, TSecr (RFC 7323 3.2)
-            buf[off + 20] = _OPT_NOP
-            buf[off + 21] = _OPT_NOP
-            buf[off + 22] = _OPT_TS
-            buf[off + 23] = 10
+            seq_put(buf, off + 20, (_OPT_NOP << 8) | _OPT_NOP, (_OPT_TS << 8) | 10, 0)
             seq_put(buf, off + 24, s.ts_hi, s.ts_lo, 0)
             seq_put(buf, off + 28, s.ts_recent_hi, s.ts_recent_lo, 0)
             hlen = 32
@@ -170,7 +168,34 @@ def _options(s, iface, off):
             hlen = put_blocks(s, buf, off, hlen)
     if s.seg_n > iface.tx_room - hlen or s.seg_n > s.seg_mss + 20 - hlen:
         _cut(s, iface, hlen)
+    seq_put(buf, off, s.local_port, s.remote_port, 0)
+    if s.seg_flags & _RST:
+        # <SEQ=rst_hi:rst_lo>: the SEG.ACK of a bad segment, or SND.NXT of
+        # an aborted connection
+        seq_put(buf, off + 4, s.rst_hi, s.rst_lo, 0)
+        wire.zero32(buf, off + 8)
+    else:
+        seq_put(buf, off + 4, s.snd_bhi, s.snd_blo, s.seg_seq)
+        if s.seg_flags & _ACK:
+            seq_put(buf, off + 8, s.rcv_bhi, s.rcv_blo, s.rcv_nxt)
+            s.last_ack_sent = s.rcv_nxt
+            s.ack_now = False
+            s.ack_pending = False
+        else:
+            wire.zero32(buf, off + 8)
+    # data offset (hlen / 4 in the high nibble), flags; window
+    seq_put(buf, off + 12, (hlen << 10) | s.seg_flags,
+            _other_window(s) if s.seg_flags & (_SYN | _RST) else rcv_wnd_field(s), 0)
+    seq_put(buf, off + 16, 0, 0, 0)  # checksum, urgent pointer
     return hlen
+
+
+def _other_window(s):
+    # a SYN's window is never scaled (RFC 7323 2.2); a RST has none
+    if s.seg_flags & _RST:
+        return 0
+    w = s.rx.size - s.rx.length
+    return w if w < 0xFFFF else 0xFFFF
 
 
 def _cut(s, iface, hlen):
@@ -181,44 +206,6 @@ def _cut(s, iface, hlen):
         room = s.seg_mss + 20 - hlen
     s.seg_n = room if room > 0 else 0
     s.seg_flags &= ~_FIN
-
-
-def _header(s, buf, off, hlen):
-    """The 20 bytes before the options (RFC 9293 3.1); the checksum is
-    zeroed for the Interface to fill. v: each 16-bit field in turn."""
-    v = s.local_port
-    buf[off] = v >> 8
-    buf[off + 1] = v & 0xFF
-    v = s.remote_port
-    buf[off + 2] = v >> 8
-    buf[off + 3] = v & 0xFF
-    buf[off + 12] = hlen << 2        # data offset: hlen / 4 in the high nibble
-    buf[off + 13] = s.seg_flags
-    if s.seg_flags & _RST:
-        seq_put(buf, off + 4, s.rst_hi, s.rst_lo, 0)
-        wire.zero32(buf, off + 8)
-        v = 0
-    else:
-        seq_put(buf, off + 4, s.snd_bhi, s.snd_blo, s.seg_seq)
-        if s.seg_flags & _ACK:
-            seq_put(buf, off + 8, s.rcv_bhi, s.rcv_blo, s.rcv_nxt)
-            s.last_ack_sent = s.rcv_nxt
-            s.ack_now = False
-            s.ack_pending = False
-        else:
-            wire.zero32(buf, off + 8)
-        if s.seg_flags & _SYN:
-            v = s.rx.size - s.rx.length      # never scaled (RFC 7323 2.2)
-            if v > 0xFFFF:
-                v = 0xFFFF
-        else:
-            v = rcv_wnd_field(s)
-    buf[off + 14] = v >> 8
-    buf[off + 15] = v & 0xFF
-    buf[off + 16] = 0
-    buf[off + 17] = 0
-    buf[off + 18] = 0                # urgent pointer
-    buf[off + 19] = 0
 
 
 def _syn_options(s, iface, buf, off):

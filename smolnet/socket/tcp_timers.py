@@ -57,10 +57,16 @@ class RttEstimator:
             self.rttvar4 += delta - (self.rttvar4 >> 2)
         if self.samples < 1000:
             self.samples += 1
-        var = self.rttvar4 if self.rttvar4 > _G else _G
-        self.base_rto = self._clamp((self.srtt8 >> 3) + var)
+        # RTO = SRTT + max(G, 4*RTTVAR), within rto_min..rto_max (_clamp,
+        # written out: sample() runs for most ACKs)
+        rto = (self.srtt8 >> 3) + (self.rttvar4 if self.rttvar4 > _G else _G)
+        if rto < self.rto_min:
+            rto = self.rto_min
+        elif rto > self.rto_max:
+            rto = self.rto_max
+        self.base_rto = rto
         self.backoff = 0
-        self.rto = self.base_rto
+        self.rto = rto
 
     def on_timeout(self):
         """Timer expired: back off (RFC 6298 5.5), doubling up to rto_max."""
