@@ -237,14 +237,15 @@ def poll_at(s, now):
     if st <= _LISTEN:
         return -1
     if s.hold:
-        d = ticks_diff(s.hold_until, now)
-        return d if d > 0 else 0
+        t = ticks_diff(s.hold_until, now)
+        return t if t > 0 else 0
     if s.ack_now or s.probe_due or s.fast_rtx:
         return 0
     if st == _TIME_WAIT:
         if s.tw_keeper is not None and s.rx.length == 0:
             return 0                  # dispatch() hands it to the record
-        return _clip(ticks_diff(s.tw_at, now))
+        t = ticks_diff(s.tw_at, now)
+        return t if t > 0 else 0
     if st == _SYN_SENT or st == _SYN_RECEIVED:
         if s.snd_nxt == 0:
             return 0
@@ -255,26 +256,25 @@ def poll_at(s, now):
             return 0
         if s.wnd_check and wnd_update_due(s):
             return 0
-    t = -1
+    # the earliest timer (ms, 0 if overdue), -1 if none
+    t = None
     if s.rtx_on:
-        t = _clip(ticks_diff(s.rtx_at, now))
+        t = ticks_diff(s.rtx_at, now)
     if s.ack_pending:
-        t = _min(t, _clip(ticks_diff(s.ack_at, now)))
+        d = ticks_diff(s.ack_at, now)
+        if t is None or d < t:
+            t = d
     if s.sack_ok and s.rack.timer_on:
-        t = _min(t, _clip(ticks_diff(s.rack.timer_at, now)))
+        d = ticks_diff(s.rack.timer_at, now)
+        if t is None or d < t:
+            t = d
     if s.keepalive_ms > 0 and _ka_idle(s):
-        t = _min(t, _clip(ticks_diff(_ka_at(s), now)))
-    return t
-
-
-def _clip(d):
-    return d if d > 0 else 0
-
-
-def _min(a, b):
-    if a < 0:
-        return b
-    return a if a < b else b
+        d = ticks_diff(_ka_at(s), now)
+        if t is None or d < t:
+            t = d
+    if t is None:
+        return -1
+    return t if t > 0 else 0
 
 
 # --- keepalive (RFC 9293 3.8.4) -------------------------------------------
