@@ -431,7 +431,7 @@ def _retransmit(s, iface, now, seq):
     if k < 0:
         return False
     _mark_rtx(s, now)
-    top = seq + k + (1 if s.seg_flags & _FIN else 0)     # from here: the end sent
+    top = seq + k + (1 if s.seg_flags & _FIN else 0)     # from here: the top sent
     if s.sack_ok:
         s.rack.sent(seq, top, now)
     if top > s.high_rxt:
@@ -464,15 +464,15 @@ def _send_probe(s, iface, now):
     # an ACK covering it is acceptable
     s.seg_flags = _ACK
     s.seg_n = 1
-    n = _emit(s, iface, now, s.snd_una)
-    if n < 0:
+    k = _emit(s, iface, now, s.snd_una)
+    if k < 0:
         return False
     if not s.probing or ticks_diff(s.last_rx, s.una_since) >= 0:
         s.una_since = now          # the first probe not answered yet
-    if s.snd_una + n > s.snd_nxt:
-        s.snd_nxt = s.snd_una + n
+    if s.snd_una + k > s.snd_nxt:
+        s.snd_nxt = s.snd_una + k
     if s.sack_ok:
-        s.rack.sent(s.snd_una, s.snd_una + n, now)
+        s.rack.sent(s.snd_una, s.snd_una + k, now)
     if s.snd_nxt > s.snd_max:
         s.snd_max = s.snd_nxt
     s.probing = True
