@@ -38,48 +38,47 @@ def next_seg(s, rule):
     lost retransmission goes again (RFC 8985 6.2 step 5). Returns the
     sequence number (send-relative) to retransmit, with the length in
     s.seg_n, or -1."""
-    una = s.snd_una
-    sb = s.sb
-    mss = s.eff_mss
-    high = s.snd_max - una
-    hrx = s.high_rxt - una
+    high = s.snd_max - s.snd_una
+    hrx = s.high_rxt - s.snd_una
     if hrx < 0:
         hrx = 0
-    if s.cc.cwnd - pipe(s, high, hrx) < mss:
+    if s.cc.cwnd - pipe(s, high, hrx) < s.eff_mss:
         return -1
     if rule == 1:
-        off = sb.next_lost(hrx)
-        n = sb.hole_len
-        r = s.rack.first_lost(sb, una, 0)
-        if r >= 0 and (off < 0 or r < off):
-            off = r
-            n = sb.hole_len
+        off = s.sb.next_lost(hrx)
+        n = s.sb.hole_len
+        # from here hrx is RACK's first lost byte (its length in hole_len):
+        # the frame has no room for another name
+        hrx = s.rack.first_lost(s.sb, s.snd_una, 0)
+        if hrx >= 0 and (off < 0 or hrx < off):
+            off = hrx
+            n = s.sb.hole_len
     else:
-        off = sb.next_hole(hrx)
-        n = sb.hole_len
+        off = s.sb.next_hole(hrx)
+        n = s.sb.hole_len
     if off < 0:
         return -1
-    if n > mss:
-        n = mss
+    if n > s.eff_mss:
+        n = s.eff_mss
     if off + n > high:
         n = high - off
     if n <= 0:
         return -1
     s.seg_n = n
-    return una + off
+    return s.snd_una + off
 
 
 def pipe(s, high, hrx):
     """RFC 6675 SetPipe, less what RACK knows is lost."""
-    sb = s.sb
-    p = sb.pipe(high, hrx)
-    rk = s.rack
-    if rk.lost_n or rk.was_n:
-        edge = sb.lost_edge()
+    if hrx > high:
+        hrx = high               # (as SetPipe clips it too)
+    x = 0
+    if s.rack.lost_n or s.rack.was_n:
+        edge = s.sb.lost_edge()
         if edge > high:
             edge = high
-        p -= rk.pipe_excess(sb, s.snd_una, edge, hrx if hrx < high else high)
-    return p
+        x = s.rack.pipe_excess(s.sb, s.snd_una, edge, hrx)
+    return s.sb.pipe(high, hrx) - x
 
 
 def pipe_room(s):
