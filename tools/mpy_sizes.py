@@ -105,6 +105,8 @@ class Sizer:
 
     def size(self, full_path, target_path, arch):
         key = (full_path, arch)
+        if not smolnet_files.builds_for(target_path, arch):
+            return 0               # not on that architecture's boards
         if key not in self.cache:
             out = os.path.join(self.workdir, arch, target_path[:-3] + ".mpy")
             ok, msg = compile_mpy(self.mpy_cross, full_path, out, arch, target_path)
