@@ -2,7 +2,7 @@
 # are skipped using IHL. Fragments are recognised (is_fragment) and put back
 # together by iface/reasm4.py.
 from micropython import const
-from ..fast import sum16
+from ..fast import copy, sum16
 
 HEADER_LEN = const(20)
 _VER_IHL = const(0)
@@ -41,7 +41,7 @@ def check(buf, off, n):
     if vi >> 4 != 4:
         return ERR_VERSION
     hl = (vi & 0x0F) << 2
-    tl = total_len(buf, off)
+    tl = (buf[off + _TOTAL_LEN] << 8) | buf[off + _TOTAL_LEN + 1]  # total_len(), inlined
     if hl < HEADER_LEN or tl < hl or tl > n or hl > n:
         return ERR_LENGTH
     if sum16(buf, off, hl, 0) != 0xFFFF:
@@ -85,20 +85,27 @@ def dont_fragment(buf, off):
 
 def emit(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, ident_, df):
     """Write a 20-byte header (no options) with its checksum."""
-    tl = HEADER_LEN + payload_len
+    copy(buf, off + SRC, src, soff, 4)
+    copy(buf, off + DST, dst, doff, 4)
+    fill_header(buf, off, proto, df, payload_len, ttl_, ident_ & 0xFFFF)
+
+
+def fill_header(buf, off, proto, df, payload_len, ttl_, ident_):
+    """emit() around the addresses already at off + SRC and off + DST: the
+    packet path's form (the Interface copies them in, or swaps them for an
+    answer in place), with fewer arguments (tools/frame_sizes.py: with
+    eleven, emit's frame is taken from the heap). ident_: 0..0xFFFF."""
+    payload_len += HEADER_LEN           # the total length from here on
     buf[off + _VER_IHL] = 0x45
     buf[off + _TOS] = 0
-    buf[off + _TOTAL_LEN] = tl >> 8
-    buf[off + _TOTAL_LEN + 1] = tl & 0xFF
-    buf[off + _IDENT] = (ident_ >> 8) & 0xFF
+    buf[off + _TOTAL_LEN] = payload_len >> 8
+    buf[off + _TOTAL_LEN + 1] = payload_len & 0xFF
+    buf[off + _IDENT] = ident_ >> 8
     buf[off + _IDENT + 1] = ident_ & 0xFF
     buf[off + _FLAGS_FRAG] = _FLAG_DF if df else 0
     buf[off + _FLAGS_FRAG + 1] = 0
     buf[off + _TTL] = ttl_
     buf[off + _PROTO] = proto
-    for i in range(4):
-        buf[off + SRC + i] = src[soff + i]
-        buf[off + DST + i] = dst[doff + i]
     fill_checksum(buf, off)
 
 
@@ -124,10 +131,9 @@ def emit_router_alert(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, 
 
 
 def fill_checksum(buf, off):
-    hl = header_len(buf, off)
     buf[off + _CHECKSUM] = 0
     buf[off + _CHECKSUM + 1] = 0
-    c = ~sum16(buf, off, hl, 0) & 0xFFFF
+    c = ~sum16(buf, off, (buf[off + _VER_IHL] & 0x0F) << 2, 0) & 0xFFFF
     buf[off + _CHECKSUM] = c >> 8
     buf[off + _CHECKSUM + 1] = c & 0xFF
 
