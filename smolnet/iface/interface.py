@@ -82,7 +82,7 @@ from time import ticks_add, ticks_diff
 from ..config import Config
 from ..fast import copy, equal, fill, sum16
 from ..phy.device import MEDIUM_ETHERNET
-from ..wire import ethernet, udp, ipaddr
+from ..wire import udp, ipaddr
 from . import ipv4 as v4
 from .neighbor import NeighborCache
 from .route import Routes
@@ -90,6 +90,11 @@ from .stats import Stats
 
 _ETH = const(14)
 _MIN_FRAME = const(60)       # Ethernet minimum without FCS: pad short frames
+# copies of smolnet/wire/ethernet.py's EtherType field and values (_ETH_TYPE is TYPE there)
+_ETH_TYPE = const(12)
+_ETHERTYPE_IPV4 = const(0x0800)
+_ETHERTYPE_ARP = const(0x0806)
+_ETHERTYPE_IPV6 = const(0x86DD)
 # rx_cast: how the packet being delivered was addressed (ipv4.py, ipv6.py
 # and nd.py keep copies)
 _CAST_UNICAST = const(0)
@@ -98,8 +103,9 @@ _CAST_MULTICAST = const(2)
 # copies of smolnet/wire/ipv4.py's protocol numbers (inlined here; test_const_copies.py checks)
 _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
-# copy of smolnet/wire/udp.py's HEADER_LEN (_UDP_HLEN is HEADER_LEN there)
+# copies of smolnet/wire/udp.py's layout (_UDP_HLEN is HEADER_LEN there, _UDP_CHECKSUM is CHECKSUM there)
 _UDP_HLEN = const(8)
+_UDP_CHECKSUM = const(6)
 # timers_at, the protocol timers' next deadline (ND, MLD, IGMP, reassembly):
 # ticks, or one of these (ipv4.py and ipv6.py keep a copy of _TMR_RUN)
 _TMR_NONE = const(-1)      # nothing scheduled: skipped until something changes
@@ -466,12 +472,12 @@ class Interface:
         if not (b[0] & 1 or equal(b, 0, self.mac, 0, 6)):
             self.stats.drop_not_for_us += 1
             return
-        et = ethernet.ethertype(b, 0)
-        if et == ethernet.ETHERTYPE_IPV4:
+        et = (b[_ETH_TYPE] << 8) | b[_ETH_TYPE + 1]    # ethernet.ethertype(), inlined
+        if et == _ETHERTYPE_IPV4:
             v4.rx(self, _ETH, n - _ETH, now)
-        elif et == ethernet.ETHERTYPE_ARP:
+        elif et == _ETHERTYPE_ARP:
             v4.rx_arp(self, _ETH, n - _ETH, now)
-        elif et == ethernet.ETHERTYPE_IPV6 and self._v6 is not None:
+        elif et == _ETHERTYPE_IPV6 and self._v6 is not None:
             self._v6.rx(self, _ETH, n - _ETH, now)
         else:
             self.stats.drop_unknown_ethertype += 1
@@ -508,10 +514,7 @@ class Interface:
             self.stats.drop_malformed += 1
             return
         n = s
-        # RFC 768: a zero checksum is none on IPv4; RFC 8200 8.1: on IPv6
-        # it is invalid
-        if not (self.rx_alen == 4 and udp.checksum(self.rx_buf, l4) == 0) and \
-                not _sums_right(self, l4, n, _PROTO_UDP):
+        if not _checksum_ok(self, l4, n, _PROTO_UDP):
             self.stats.drop_bad_checksum += 1
             return
         s = self.find_socket(_PROTO_UDP, l4)
@@ -532,7 +535,7 @@ class Interface:
                 (self.rx_buf[l4 + 12] >> 4) * 4 > l4len:
             self.stats.drop_malformed += 1
             return
-        if not _sums_right(self, l4, l4len, _PROTO_TCP):
+        if not _checksum_ok(self, l4, l4len, _PROTO_TCP):
             self.stats.drop_bad_checksum += 1
             return
         s = self.find_socket(_PROTO_TCP, l4)
@@ -621,9 +624,15 @@ def _take_src(iface, src, soff):
         copy(iface.tx_src, 0, src, soff, iface.tx_alen)
 
 
-def _sums_right(iface, l4, n, proto):
-    # the n bytes at l4 and their pseudo-header (RFC 768, RFC 9293 3.1, RFC
-    # 8200 8.1) sum to all ones: the pseudo-header's addresses are the IP
-    # header's, source then destination, one run in rx_buf (both families)
+def _checksum_ok(iface, l4, n, proto):
+    # the UDP datagram or TCP segment of n bytes at l4 and its pseudo-header
+    # (RFC 768, RFC 9293 3.1, RFC 8200 8.1) sum to all ones. The pseudo-
+    # header's addresses are the IP header's, source then destination: one
+    # run in rx_buf (both families)
+    if proto == _PROTO_UDP and not (iface.rx_buf[l4 + _UDP_CHECKSUM] or
+                                    iface.rx_buf[l4 + _UDP_CHECKSUM + 1]):
+        # RFC 768: a zero checksum is none (IPv4); RFC 8200 8.1: on IPv6
+        # it is invalid
+        return iface.rx_alen == 4
     proto = sum16(iface.rx_buf, iface.rx_src_off, 2 * iface.rx_alen, proto + n)
     return sum16(iface.rx_buf, l4, n, proto) == 0xFFFF
