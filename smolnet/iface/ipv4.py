@@ -8,7 +8,7 @@
 from micropython import const
 from ..fast import copy, equal, fill, sum16, swap16
 from ..wire import ethernet, arp, ipv4, icmpv4, udp, ipaddr, checksum
-from ..wire.ipaddr import is_broadcast4, is_subnet_broadcast4, same_prefix
+from ..wire.ipaddr import is_subnet_broadcast4, same_prefix
 from ..wire.ipv4 import fill_header
 
 _ETH = const(14)
@@ -89,19 +89,23 @@ def rx(iface, off, n, now):
     b = iface.rx_buf
     n = ipv4.check(b, off, n)           # n: the verdict, later the payload's length
     if n != _OK:
-        _rx_bad(iface, n)
+        if n == _ERR_CHECKSUM:
+            iface.stats.drop_bad_checksum += 1
+        elif n == _ERR_VERSION:
+            iface.stats.drop_bad_ip_version += 1
+        else:
+            iface.stats.drop_bad_ip_length += 1
         return
     # the destination: one of ours first (the common case), then the rest
     if _is_mine(iface, b, off + _DST):
         iface.rx_cast = _CAST_UNICAST
     elif not _rx_cast_other(iface, b, off + _DST):
         return
-    # RFC 1122 3.2.1.3: discard a source that is broadcast or multicast.
-    # Cheap tests first: only a first byte of 224 and up (multicast,
-    # 255.255.255.255) or a last byte ending in binary 11 (every directed
-    # broadcast: host bits all ones, two at least, RFC 3021) can be one
-    if (b[off + _SRC] >= 0xE0 or b[off + _SRC + 3] & 3 == 3) and \
-            _is_cast_src(iface, b, off + _SRC):
+    # RFC 1122 3.2.1.3: discard a source that is multicast or broadcast.
+    # The address table is walked only for a last byte ending in binary 11:
+    # every broadcast ends so (host bits all ones, two at least: RFC 3021)
+    if b[off + _SRC] & 0xF0 == 0xE0 or (b[off + _SRC + 3] & 3 == 3 and (
+            ipaddr.is_broadcast4(b, off + _SRC) or _is_subnet_broadcast(iface, b, off + _SRC))):
         iface.stats.drop_bad_src += 1
         return
     if b[off + _FLAGS_FRAG] & (_FLAG_MF | 0x1F) or b[off + _FLAGS_FRAG + 1]:
@@ -125,20 +129,10 @@ def rx(iface, off, n, now):
         _rx_other(iface, off, n, now)
 
 
-def _rx_bad(iface, r):
-    st = iface.stats
-    if r == _ERR_CHECKSUM:
-        st.drop_bad_checksum += 1
-    elif r == _ERR_VERSION:
-        st.drop_bad_ip_version += 1
-    else:
-        st.drop_bad_ip_length += 1
-
-
 def _rx_cast_other(iface, b, dst):
     """Sets rx_cast for a destination that is none of our addresses; False
     (counted) if the packet is not for us."""
-    if is_broadcast4(b, dst) or (b[dst + 3] & 3 == 3 and _is_subnet_broadcast(iface, b, dst)):
+    if b[dst + 3] & 3 == 3 and (ipaddr.is_broadcast4(b, dst) or _is_subnet_broadcast(iface, b, dst)):
         iface.rx_cast = _CAST_BROADCAST
     elif b[dst] & 0xF0 == 0xE0 and _is_joined(iface, b, dst):      # 224.0.0.0/4
         iface.rx_cast = _CAST_MULTICAST
@@ -148,10 +142,6 @@ def _rx_cast_other(iface, b, dst):
         iface.stats.drop_not_for_us += 1
         return False
     return True
-
-
-def _is_cast_src(iface, b, src):
-    return b[src] & 0xF0 == 0xE0 or is_broadcast4(b, src) or _is_subnet_broadcast(iface, b, src)
 
 
 def _rx_fragment(iface, off, now):
@@ -179,7 +169,7 @@ def _rx_icmp(iface, l4, l4len, now):
     if not icmpv4.check(iface.rx_buf, l4, l4len):
         iface.stats.drop_bad_checksum += 1
         return
-    if iface.rx_buf[l4] == _TYPE_ECHO_REQUEST:       # the type
+    if iface.rx_buf[l4] == _TYPE_ECHO_REQUEST:       # the type: the first byte
         if iface.rx_cast != _CAST_UNICAST:
             iface.stats.drop_icmp_broadcast += 1  # RFC 1122 3.2.2.6 MAY discard
             return
@@ -201,7 +191,7 @@ def _echo_reply(iface, l4, l4len):
     if l4 != iface.rx_ip_off + _HLEN:  # drop the request's IP options
         copy(b, iface.rx_ip_off + _HLEN, b, l4, l4len)
         l4 = iface.rx_ip_off + _HLEN
-    b[l4] = _TYPE_ECHO_REPLY
+    b[l4] = _TYPE_ECHO_REPLY                         # icmpv4.set_type(), inlined
     # RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m = 0x0800 -> m' = 0
     c = (b[l4 + 2] << 8) | b[l4 + 3]
     c = (~c & 0xFFFF) + 0xF7FF
@@ -231,7 +221,7 @@ def _reply_header(iface, l4len):
 # --- ICMPv4 errors (RFC 1122 3.2.2) ------------------------------------------------
 def port_unreachable(iface, now):
     """RFC 1122 4.1.3.1, for a UDP datagram no socket wanted."""
-    icmp_error(iface, icmpv4.TYPE_DEST_UNREACHABLE, icmpv4.CODE_PORT_UNREACHABLE, now)
+    icmp_error(iface, _TYPE_DEST_UNREACHABLE, _CODE_PORT_UNREACHABLE, now)
 
 
 def icmp_error(iface, t, code, now):
@@ -284,9 +274,12 @@ def tx_begin(iface, now):
     if iface.link_hlen:
         nh = iface.tx_dst       # the next hop: nh at i
         i = 0
-        # unicast, unless the cheap tests say it may be broadcast or
-        # multicast (see rx()) and _group_mac finds it is
-        if not ((nh[0] >= 0xE0 or nh[3] & 3 == 3) and _group_mac(iface)):
+        # the table is walked only for a last byte ending in binary 11 (see rx())
+        if nh[3] & 3 == 3 and (ipaddr.is_broadcast4(nh, 0) or _is_subnet_broadcast(iface, nh, 0)):
+            copy(iface.tx_buf, 0, ethernet.BROADCAST, 0, 6)
+        elif nh[0] & 0xF0 == 0xE0:
+            ethernet.ipv4_multicast_mac(iface.tx_buf, 0, nh, 0)     # 224.0.0.0/4
+        else:
             if not k:
                 i = iface.routes.lookup(nh, 0)
                 if i < 0:
@@ -304,19 +297,6 @@ def tx_begin(iface, now):
         iface.tx_buf[13] = _ETHERTYPE_IPV4 & 0xFF
     iface.tx_room = iface.ip_mtu - _HLEN
     return iface.link_hlen + _HLEN
-
-
-def _group_mac(iface):
-    # the link destination of a broadcast or multicast tx_dst: False if
-    # it is neither
-    d = iface.tx_dst
-    if is_broadcast4(d, 0) or _is_subnet_broadcast(iface, d, 0):
-        copy(iface.tx_buf, 0, ethernet.BROADCAST, 0, 6)
-    elif d[0] & 0xF0 == 0xE0:
-        ethernet.ipv4_multicast_mac(iface.tx_buf, 0, d, 0)
-    else:
-        return False
-    return True
 
 
 def _pick_source(iface):

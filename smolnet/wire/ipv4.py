@@ -84,17 +84,19 @@ def dont_fragment(buf, off):
 
 
 def emit(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, ident_, df):
-    """Write a 20-byte header (no options) with its checksum."""
+    """Write a 20-byte header (no options) with its checksum. Off the packet
+    path (ping's raw socket, IGMP): eleven arguments take a frame from the
+    heap (tools/frame_sizes.py); the Interface calls fill_header."""
     copy(buf, off + SRC, src, soff, 4)
     copy(buf, off + DST, dst, doff, 4)
     fill_header(buf, off, proto, df, payload_len, ttl_, ident_ & 0xFFFF)
 
 
 def fill_header(buf, off, proto, df, payload_len, ttl_, ident_):
-    """emit() around the addresses already at off + SRC and off + DST: the
-    packet path's form (the Interface copies them in, or swaps them for an
-    answer in place), with fewer arguments (tools/frame_sizes.py: with
-    eleven, emit's frame is taken from the heap). ident_: 0..0xFFFF."""
+    """emit() around the addresses already at off + SRC and off + DST (the
+    Interface copies them in, or swaps them for an answer in place), in
+    seven arguments: its frame and its callers' stay on the C stack.
+    ident_: 0..0xFFFF."""
     payload_len += HEADER_LEN           # the total length from here on
     buf[off + _VER_IHL] = 0x45
     buf[off + _TOS] = 0
@@ -118,8 +120,8 @@ def emit_router_alert(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, 
     type 148, length 4, value 0 "routers shall examine"), DF set, with its
     checksum. For IGMP (RFC 3376 4), which Linux also sends with tos 0xc0."""
     # emit's fixed fields, the 4 option bytes counted in the total length;
-    # then the longer IHL, the TOS and the option (not emit's job: emit is
-    # on every packet's path, this on a few reports a minute)
+    # then the longer IHL, the TOS and the option (not fill_header's job:
+    # it is on every packet's path, this on a few reports a minute)
     emit(buf, off, src, soff, dst, doff, proto, payload_len + 4, ttl_, ident_, True)
     buf[off + _VER_IHL] = 0x46
     buf[off + _TOS] = tos
