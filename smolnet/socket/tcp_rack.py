@@ -80,40 +80,39 @@ class Rack:
     # --- transmissions (RFC 8985 6.1) ------------------------------------------
     def sent(self, seq, end, now):
         """[seq, end) went out at `now` (new data, or sent again)."""
-        n = self._n
-        cap = self.cap
-        i = self._h + n - 1            # the last record (inline: per segment)
-        if i >= cap:
-            i -= cap
-        if n:
+        i = self._h + self._n - 1      # the last record (_i inline: per segment)
+        if i >= self.cap:
+            i -= self.cap
+        if self._n:
             top = self._end[i]
         else:
             self.base = seq
             top = seq
         if seq < top:
-            self._resent(seq, end if end < top else top, now)
+            self._resent(seq, end, now)
         if end > top:
-            if n == cap:
+            if self._n == self.cap:
                 # full: the last record grows and takes the newer time; it
                 # now holds bytes in flight, so it is neither SACKed nor lost
-                f = self._fl[i]
-                if f & _SACKED:
+                if self._fl[i] & _SACKED:
                     self.sacked_n -= 1
-                if f & _LOST:
+                if self._fl[i] & _LOST:
                     self.lost_n -= 1
-                self._fl[i] = f & (_RTX | _WAS_LOST)
+                self._fl[i] &= _RTX | _WAS_LOST
                 self._end[i] = end
                 self._ts[i] = now
                 return
             i += 1
-            if i >= cap:
-                i -= cap
+            if i >= self.cap:
+                i -= self.cap
             self._end[i] = end
             self._ts[i] = now
             self._fl[i] = 0
-            self._n = n + 1
+            self._n += 1
 
     def _resent(self, seq, end, now):
+        # [seq, end) sent again (what lies past the last record, new data,
+        # sent() records after this)
         if seq < self.base:
             seq = self.base
         k = self._find(seq)
@@ -183,15 +182,10 @@ class Rack:
         the last one can move RACK.xmit_ts (and has the smallest RTT):
         one update for the lot keeps the per-ACK cost flat."""
         n = self._n
-        end = self._end
-        fl = self._fl
         h = self._h
         last = -1
-        while n:
-            e = end[h]
-            if e > una:
-                break
-            f = fl[h]
+        while n and self._end[h] <= una:
+            f = self._fl[h]
             if f:
                 if f & _SACKED:
                     self.sacked_n -= 1
@@ -205,7 +199,7 @@ class Rack:
                     self.was_n -= 1
             else:
                 last = h
-            self.base = e
+            self.base = self._end[h]
             h += 1
             if h == self.cap:
                 h = 0

@@ -33,13 +33,13 @@ class Scoreboard:
         self.dupthresh = _DUPTHRESH
         self._start = [0] * max_blocks
         self._end = [0] * max_blocks
-        self._n = 0
+        self.n = 0            # ranges held (read it, never write it)
         self._sacked = 0      # total SACKed bytes
         self.hole_len = 0     # set by next_hole / next_lost
 
     def clear(self):
         """Forget all SACK information (e.g. after an RTO, RFC 6675 5.1)."""
-        self._n = 0
+        self.n = 0
         self._sacked = 0
         self.hole_len = 0
 
@@ -47,10 +47,10 @@ class Scoreboard:
         self.mss = mss
 
     def is_empty(self):
-        return self._n == 0
+        return self.n == 0
 
     def count(self):
-        return self._n
+        return self.n
 
     def start(self, i):
         return self._start[i]
@@ -64,7 +64,7 @@ class Scoreboard:
     def high_sacked(self):
         """Offset one past the highest SACKed byte (0 if none): RFC 6675's
         HighSACK + 1."""
-        n = self._n
+        n = self.n
         return self._end[n - 1] if n else 0
 
     # --- updates -------------------------------------------------------------
@@ -77,7 +77,7 @@ class Scoreboard:
             return True
         st = self._start
         en = self._end
-        n = self._n
+        n = self.n
         i = 0
         while i < n and en[i] < start:     # first range touching or after
             i += 1
@@ -100,7 +100,7 @@ class Scoreboard:
                 for k in range(j, n):
                     st[k - gone] = st[k]
                     en[k - gone] = en[k]
-                self._n = n - gone
+                self.n = n - gone
             return True
         kept = True
         if n == self.max_blocks:
@@ -117,7 +117,7 @@ class Scoreboard:
         st[i] = start
         en[i] = end
         self._sacked += end - start
-        self._n = n + 1
+        self.n = n + 1
         return kept
 
     def on_ack_advance(self, n):
@@ -127,25 +127,26 @@ class Scoreboard:
             return
         st = self._start
         en = self._end
-        cnt = self._n
-        drop = 0
-        while drop < cnt and en[drop] <= n:
+        drop = 0                       # ranges wholly ACKed now
+        while drop < self.n and en[drop] <= n:
             self._sacked -= en[drop] - st[drop]
             drop += 1
-        if drop < cnt and st[drop] < n:
+        if drop < self.n and st[drop] < n:
             self._sacked -= n - st[drop]
             st[drop] = n
-        for k in range(drop, cnt):
+        k = drop
+        while k < self.n:
             st[k - drop] = st[k] - n
             en[k - drop] = en[k] - n
-        self._n = cnt - drop
+            k += 1
+        self.n -= drop
 
     # --- queries ---------------------------------------------------------------
     def is_sacked(self, offset, size):
         """True if all of [offset, offset+size) has been SACKed."""
         st = self._start
         en = self._end
-        for i in range(self._n):
+        for i in range(self.n):
             if st[i] > offset:
                 return False
             if offset + size <= en[i]:
@@ -157,7 +158,7 @@ class Scoreboard:
         st = self._start
         en = self._end
         total = 0
-        for i in range(self._n):
+        for i in range(self.n):
             s = st[i] if st[i] > a else a
             e = en[i] if en[i] < b else b
             if e > s:
@@ -175,7 +176,7 @@ class Scoreboard:
         pos = from_offset if from_offset > 0 else 0
         st = self._start
         en = self._end
-        for i in range(self._n):
+        for i in range(self.n):
             if en[i] <= pos:
                 continue
             if st[i] > pos:
@@ -191,7 +192,7 @@ class Scoreboard:
         pos = a
         st = self._start
         en = self._end
-        for i in range(self._n):
+        for i in range(self.n):
             if en[i] <= pos:
                 continue
             if st[i] > pos:
@@ -201,7 +202,7 @@ class Scoreboard:
             self.hole_len = 0
             return -1
         e = b
-        for i in range(self._n):
+        for i in range(self.n):
             if st[i] > pos:
                 if st[i] < e:
                     e = st[i]
@@ -216,10 +217,10 @@ class Scoreboard:
         en = self._end
         limit = (self.dupthresh - 1) * self.mss
         above = 0
-        k = self._n - 1
+        k = self.n - 1
         while k >= 0:
             above += en[k] - st[k]
-            if self._n - k >= self.dupthresh or above > limit:
+            if self.n - k >= self.dupthresh or above > limit:
                 return st[k]
             k -= 1
         return 0

@@ -128,7 +128,9 @@ class Assembler:
         the assembler is full."""
         if offset <= 0 and offset + size > 0:
             end = offset + size
-            if self._n == 0 or self._start[0] > end:
+            if self._n == 0:
+                return end                 # (every segment of an in-order stream)
+            if self._start[0] > end:
                 self._shift(end)
                 return end
         if not self.add(offset, size):
