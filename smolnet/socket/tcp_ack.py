@@ -234,8 +234,6 @@ def arm_rtx(s, now, keep_rto=False):
     SACK that starts fast recovery, where a timeout would reset cwnd.
     keep_rto: new data went out; a running RTO stays as it is (RFC 6298
     5.1) unless a probe timeout now applies."""
-    running_rto = s.rtx_on and not s.rtx_tlp and not s.rtx_persist
-    rto = s.rtte.rto
     if s.tlp and not s.tlp_out and not s.in_recovery and s.rtte.samples and \
             not s.rtte.backoff and s.state >= _ESTABLISHED:
         pto = s.rtte.srtt() << 1
@@ -243,18 +241,18 @@ def arm_rtx(s, now, keep_rto=False):
             pto += _WC_DELACK
         if pto < _PTO_MIN:
             pto = _PTO_MIN
-        if pto < rto:
+        if pto < s.rtte.rto:
             s.rtx_on = True
             s.rtx_persist = False
             s.rtx_tlp = True
             s.rtx_at = ticks_add(now, pto)
             return
-    if keep_rto and running_rto:
-        return
+    if keep_rto and s.rtx_on and not s.rtx_tlp and not s.rtx_persist:
+        return                   # the RTO runs
     s.rtx_on = True
     s.rtx_persist = False
     s.rtx_tlp = False
-    s.rtx_at = ticks_add(now, rto)
+    s.rtx_at = ticks_add(now, s.rtte.rto)
 
 
 def _dupack(s, now):

@@ -210,7 +210,7 @@ def _synchronized(s, b, l4_off, now):
                 f = 0            # the FIN went with what the window did not hold
         else:
             if s.rcv_adv <= s.rcv_nxt:
-                s.ack_now = True     # a zero window's segment: not acceptable
+                s.ack_now = True     # its data came to a zero window: say so
             f = 0
     # eighth: FIN (its place is after the data; front trimming kept it)
     if f & _FIN or s.fin_ooo:
@@ -312,7 +312,10 @@ def _data(s, b):
     if g.dlen <= 0:
         s.ack_now = True
         return fin
-    k = s.asm.add_then_remove_front(g.seq - s.rcv_nxt, g.dlen)
+    if g.seq == s.rcv_nxt and not s.asm.n:
+        k = g.dlen               # in order, nothing parked: all of it readable
+    else:
+        k = s.asm.add_then_remove_front(g.seq - s.rcv_nxt, g.dlen)
     if k < 0:
         s.drops += 1             # too many holes to track: the peer resends
         s.ack_now = True

@@ -24,18 +24,18 @@ class Assembler:
         self._start = [0] * max_gaps
         self._end = [0] * max_gaps
         self._stamp = [0] * max_gaps
-        self._n = 0
+        self.n = 0                 # ranges held (read it, never write it)
         self._clock = 0
 
     def clear(self):
-        self._n = 0
+        self.n = 0
         self._clock = 0
 
     def is_empty(self):
-        return self._n == 0
+        return self.n == 0
 
     def count(self):
-        return self._n
+        return self.n
 
     def start(self, i):
         """Offset of the first byte of range i (ranges sorted by offset)."""
@@ -49,7 +49,7 @@ class Assembler:
         """True if [offset, offset+size) is already held (a duplicate)."""
         st = self._start
         en = self._end
-        for i in range(self._n):
+        for i in range(self.n):
             if st[i] <= offset:
                 if offset + size <= en[i]:
                     return True
@@ -70,7 +70,7 @@ class Assembler:
         end = offset + size
         st = self._start
         en = self._end
-        n = self._n
+        n = self.n
         i = 0
         while i < n and en[i] < offset:    # first range touching or after
             i += 1
@@ -88,7 +88,7 @@ class Assembler:
                 k -= 1
             st[i] = offset
             en[i] = end
-            self._n = n + 1
+            self.n = n + 1
         else:
             if st[i] < offset:
                 offset = st[i]
@@ -104,7 +104,7 @@ class Assembler:
                     en[k - gone] = en[k]
                     self._stamp[k - gone] = self._stamp[k]
                     k += 1
-                self._n = n - gone
+                self.n = n - gone
         # (a renumbering inside _tick may rank slot i's stale stamp; it is
         # overwritten right after)
         self._stamp[i] = self._tick()
@@ -114,7 +114,7 @@ class Assembler:
         """If data at offset 0 is present, forget that leading range and
         return its size (the caller advances rcv_nxt and commits that many
         ring bytes); the remaining offsets shift down by it. Else 0."""
-        if self._n == 0 or self._start[0] != 0:
+        if self.n == 0 or self._start[0] != 0:
             return 0
         size = self._end[0]
         self._drop_first(size)
@@ -128,7 +128,7 @@ class Assembler:
         the assembler is full."""
         if offset <= 0 and offset + size > 0:
             end = offset + size
-            if self._n == 0:
+            if self.n == 0:
                 return end                 # (every segment of an in-order stream)
             if self._start[0] > end:
                 self._shift(end)
@@ -141,17 +141,17 @@ class Assembler:
         st = self._start
         en = self._end
         sp = self._stamp
-        n = self._n - 1
+        n = self.n - 1
         for k in range(n):
             st[k] = st[k + 1] - size
             en[k] = en[k + 1] - size
             sp[k] = sp[k + 1]
-        self._n = n
+        self.n = n
 
     def _shift(self, size):
         st = self._start
         en = self._end
-        for k in range(self._n):
+        for k in range(self.n):
             st[k] -= size
             en[k] -= size
 
@@ -166,7 +166,7 @@ class Assembler:
         # rewrite stamps as ranks 1..n keeping their order (oldest first);
         # a rank is stored negated until the pass ends. Returns n + 1.
         sp = self._stamp
-        n = self._n
+        n = self.n
         for r in range(1, n + 1):
             best = -1
             low = _CLOCK_LIMIT
@@ -186,7 +186,7 @@ class Assembler:
         """Index of the k-th most recently updated range (0 = the range
         holding the latest segment, which RFC 2018 requires as the first
         SACK block), or -1 if there are not that many ranges."""
-        n = self._n
+        n = self.n
         if k >= n or k < 0:
             return -1
         sp = self._stamp
