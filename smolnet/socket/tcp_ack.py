@@ -118,7 +118,7 @@ def on_ack(s, b, l4_off, now):
         r = rtt_sample(s, b, now)
         _ack_new(s, r, now)
         if s.sack_ok and SEG.sack_n and s.snd_max > s.snd_una and \
-                _sack_blocks(s, b, now) and not s.in_recovery and s.sb.is_lost(0):
+                _sack_blocks(s, b) and not s.in_recovery and s.sb.is_lost(0):
             _enter_recovery(s, now)      # the SACK blocks show a loss (RFC 6675 5)
     elif s.snd_max > s.snd_una:
         _ack_old(s, b, l4_off, now)     # nothing new ACKed while data is out
@@ -153,7 +153,7 @@ def _ack_old(s, b, l4_off, now):
     RFC 6675 2 counts too any that brings new SACK information, also one
     with data, both directions busy, or a new window); else its SACK blocks
     alone may show a loss."""
-    sacked = s.sack_ok and SEG.sack_n and _sack_blocks(s, b, now)
+    sacked = s.sack_ok and SEG.sack_n and _sack_blocks(s, b)
     if SEG.ack == s.snd_una and (sacked or (SEG.dlen == 0 and not b[l4_off + 13] & _FIN and
                                             s.snd_wnd and wnd_from(s, b, l4_off) == s.snd_wnd)):
         _dupack(s, now)
@@ -161,13 +161,13 @@ def _ack_old(s, b, l4_off, now):
         _enter_recovery(s, now)
 
 
-def _sack_blocks(s, b, now):
+def _sack_blocks(s, b):
     """Feed the SACK blocks into the scoreboard (RFC 6675 5), as offsets
-    from SND.UNA. Returns True if they told us something new."""
-    sb = s.sb
-    before = sb.sacked_bytes()
+    from SND.UNA, and into RACK's records (delivered at s.last_rx: now,
+    this segment's arrival). Returns True if they told us something new."""
+    before = s.sb.sacked_bytes()
     p = SEG.sack_off
-    for _ in range(SEG.sack_n):
+    while p < SEG.sack_off + (SEG.sack_n << 3):
         left = seq_get(b, p, s.snd_bhi, s.snd_blo)
         right = seq_get(b, p + 4, s.snd_bhi, s.snd_blo)
         p += 8
@@ -177,9 +177,9 @@ def _sack_blocks(s, b, now):
         if right > s.snd_max:
             right = s.snd_max
         if right > left:
-            sb.add(left - s.snd_una, right - s.snd_una)
-            s.rack.sacked(left, right, now)
-    return sb.sacked_bytes() > before
+            s.sb.add(left - s.snd_una, right - s.snd_una)
+            s.rack.sacked(left, right, s.last_rx)
+    return s.sb.sacked_bytes() > before
 
 
 def _ack_new(s, r, now):

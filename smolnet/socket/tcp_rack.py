@@ -217,21 +217,23 @@ class Rack:
 
     def sacked(self, left, right, now):
         """A SACK block [left, right): records wholly inside are delivered."""
-        for k in range(self._n):
-            e = self.end(k)
-            if e > right:
+        k = 0
+        while k < self._n:
+            i = self._h + k            # (_i inline: every record)
+            if i >= self.cap:
+                i -= self.cap
+            if self._end[i] > right:
                 return
-            i = self._i(k)
             f = self._fl[i]
-            if f & _SACKED or self.start(k) < left:
-                continue
-            if f & _LOST:
-                self.lost_n -= 1       # spurious: it arrived after all
-            if f & _WAS_LOST:
-                self.was_n -= 1
-            self._fl[i] = (f & _RTX) | _SACKED
-            self.sacked_n += 1
-            self._deliver(i, now)
+            if not f & _SACKED and self.start(k) >= left:
+                if f & _LOST:
+                    self.lost_n -= 1       # spurious: it arrived after all
+                if f & _WAS_LOST:
+                    self.was_n -= 1
+                self._fl[i] = (f & _RTX) | _SACKED
+                self.sacked_n += 1
+                self._deliver(i, now)
+            k += 1
 
     def _deliver(self, i, now):
         t = self._ts[i]
@@ -284,25 +286,26 @@ class Rack:
             return 0
         wait = 0
         lost = 0
-        xts = self.xmit_ts
-        xend = self.end_seq
-        allow = self.rtt + reo_wnd
-        for k in range(self._n):
-            i = self._i(k)
-            f = self._fl[i]
-            if f & (_SACKED | _LOST):
+        reo_wnd += self.rtt            # from here: the time a segment may take
+        k = 0
+        while k < self._n:
+            i = self._h + k            # (_i inline: every record)
+            if i >= self.cap:
+                i -= self.cap
+            k += 1
+            if self._fl[i] & (_SACKED | _LOST):
                 continue
-            t = self._ts[i]
-            d = ticks_diff(xts, t)
-            if d < 0 or (d == 0 and self._end[i] >= xend):
+            d = self._ts[i]
+            d = ticks_diff(self.xmit_ts, d)
+            if d < 0 or (d == 0 and self._end[i] >= self.end_seq):
                 continue                   # not sent before the delivered one
-            left = ticks_diff(t, now) + allow
-            if left <= 0:
-                self._fl[i] = f | _LOST
+            d = ticks_diff(self._ts[i], now) + reo_wnd      # the time left
+            if d <= 0:
+                self._fl[i] = self._fl[i] | _LOST
                 self.lost_n += 1
                 lost += 1
-            elif left > wait:
-                wait = left
+            elif d > wait:
+                wait = d
         if wait:
             self.timer_on = True
             self.timer_at = ticks_add(now, wait)

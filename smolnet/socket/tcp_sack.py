@@ -77,47 +77,41 @@ class Scoreboard:
             return True
         st = self._start
         en = self._end
-        n = self.n
         i = 0
-        while i < n and en[i] < start:     # first range touching or after
+        while i < self.n and en[i] < start:     # first range touching or after
             i += 1
-        j = i
-        while j < n and st[j] <= end:      # ranges i..j-1 touch the block
-            j += 1
-        if i < j:
-            # merge: the bytes already counted in i..j-1 are replaced
+        # every range touching the block merges into it: taken out (its
+        # bytes are counted again with the block's), the block grows over it
+        while i < self.n and st[i] <= end:
             if st[i] < start:
                 start = st[i]
-            if en[j - 1] > end:
-                end = en[j - 1]
-            for k in range(i, j):
-                self._sacked -= en[k] - st[k]
-            st[i] = start
-            en[i] = end
-            self._sacked += end - start
-            gone = j - i - 1
-            if gone:
-                for k in range(j, n):
-                    st[k - gone] = st[k]
-                    en[k - gone] = en[k]
-                self.n = n - gone
-            return True
-        kept = True
-        if n == self.max_blocks:
-            if i == n:
+            if en[i] > end:
+                end = en[i]
+            k = en[i] - st[i]
+            self._sacked -= k
+            self.n -= 1
+            k = i
+            while k < self.n:
+                st[k] = st[k + 1]
+                en[k] = en[k + 1]
+                k += 1
+        kept = self.n < self.max_blocks
+        if not kept:
+            if i == self.n:
                 return False               # the block is the highest: drop it
-            n -= 1                         # drop the highest range instead
-            self._sacked -= en[n] - st[n]
-            kept = False
-        k = n
-        while k > i:
+            self.n -= 1                    # drop the highest range instead
+            k = en[self.n] - st[self.n]
+            self._sacked -= k
+        k = self.n
+        while k > i:                       # open a slot at i
             st[k] = st[k - 1]
             en[k] = en[k - 1]
             k -= 1
         st[i] = start
         en[i] = end
-        self._sacked += end - start
-        self.n = n + 1
+        k = end - start
+        self._sacked += k
+        self.n += 1
         return kept
 
     def on_ack_advance(self, n):
@@ -158,11 +152,13 @@ class Scoreboard:
         st = self._start
         en = self._end
         total = 0
-        for i in range(self.n):
-            s = st[i] if st[i] > a else a
-            e = en[i] if en[i] < b else b
-            if e > s:
-                total += e - s
+        i = 0
+        while i < self.n:
+            k = en[i] if en[i] < b else b        # the overlap's end,
+            k -= st[i] if st[i] > a else a       # less its start
+            if k > 0:
+                total += k
+            i += 1
         return total
 
     def sacked_above(self, offset):
@@ -192,22 +188,16 @@ class Scoreboard:
         pos = a
         st = self._start
         en = self._end
-        for i in range(self.n):
-            if en[i] <= pos:
-                continue
-            if st[i] > pos:
-                break
-            pos = en[i]
+        i = 0
+        while i < self.n and st[i] <= pos:
+            if en[i] > pos:
+                pos = en[i]
+            i += 1
         if pos >= b:
             self.hole_len = 0
             return -1
-        e = b
-        for i in range(self.n):
-            if st[i] > pos:
-                if st[i] < e:
-                    e = st[i]
-                break
-        self.hole_len = e - pos
+        # (range i, if any, is the first above pos)
+        self.hole_len = (st[i] if i < self.n and st[i] < b else b) - pos
         return pos
 
     def lost_edge(self):

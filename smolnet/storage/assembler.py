@@ -70,41 +70,34 @@ class Assembler:
         end = offset + size
         st = self._start
         en = self._end
-        n = self.n
         i = 0
-        while i < n and en[i] < offset:    # first range touching or after
+        while i < self.n and en[i] < offset:     # first range touching or after
             i += 1
-        j = i
-        while j < n and st[j] <= end:      # ranges i..j-1 touch the new one
-            j += 1
-        if i == j:
-            if n == self.max_gaps:
-                return False
-            k = n
-            while k > i:                   # open a slot at i
-                st[k] = st[k - 1]
-                en[k] = en[k - 1]
-                self._stamp[k] = self._stamp[k - 1]
-                k -= 1
-            st[i] = offset
-            en[i] = end
-            self.n = n + 1
-        else:
+        # every range touching the new one merges into it: taken out, the
+        # new one grows over it
+        while i < self.n and st[i] <= end:
             if st[i] < offset:
                 offset = st[i]
-            if en[j - 1] > end:
-                end = en[j - 1]
-            st[i] = offset
-            en[i] = end
-            gone = j - i - 1               # ranges swallowed by the merge
-            if gone:
-                k = j
-                while k < n:
-                    st[k - gone] = st[k]
-                    en[k - gone] = en[k]
-                    self._stamp[k - gone] = self._stamp[k]
-                    k += 1
-                self.n = n - gone
+            if en[i] > end:
+                end = en[i]
+            self.n -= 1
+            k = i
+            while k < self.n:
+                st[k] = st[k + 1]
+                en[k] = en[k + 1]
+                self._stamp[k] = self._stamp[k + 1]
+                k += 1
+        if self.n == self.max_gaps:
+            return False                   # (nothing merged: nothing changed)
+        k = self.n
+        while k > i:                       # open a slot at i
+            st[k] = st[k - 1]
+            en[k] = en[k - 1]
+            self._stamp[k] = self._stamp[k - 1]
+            k -= 1
+        st[i] = offset
+        en[i] = end
+        self.n += 1
         # (a renumbering inside _tick may rank slot i's stale stamp; it is
         # overwritten right after)
         self._stamp[i] = self._tick()
@@ -141,12 +134,13 @@ class Assembler:
         st = self._start
         en = self._end
         sp = self._stamp
-        n = self.n - 1
-        for k in range(n):
+        self.n -= 1
+        k = 0
+        while k < self.n:
             st[k] = st[k + 1] - size
             en[k] = en[k + 1] - size
             sp[k] = sp[k + 1]
-        self.n = n
+            k += 1
 
     def _shift(self, size):
         st = self._start
@@ -186,8 +180,7 @@ class Assembler:
         """Index of the k-th most recently updated range (0 = the range
         holding the latest segment, which RFC 2018 requires as the first
         SACK block), or -1 if there are not that many ranges."""
-        n = self.n
-        if k >= n or k < 0:
+        if k >= self.n or k < 0:
             return -1
         sp = self._stamp
         bound = self._clock + 1
@@ -195,11 +188,12 @@ class Assembler:
         while k >= 0:
             best = -1
             top = 0
-            for i in range(n):
-                s = sp[i]
-                if top < s < bound:
-                    top = s
+            i = 0
+            while i < self.n:
+                if top < sp[i] < bound:
+                    top = sp[i]
                     best = i
+                i += 1
             bound = top
             k -= 1
         return best
