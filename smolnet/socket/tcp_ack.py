@@ -124,8 +124,9 @@ def on_ack(s, b, l4_off, now):
         _ack_old(s, b, l4_off, now)     # nothing new ACKed while data is out
     if s.sack_ok and s.rack.has and (s.rack.sacked_n or s.rack.rtx_n or s.rack.timer_on):
         rack_detect(s, now)          # only when time and sequence order differ
-    # window update, only from a segment newer than the last one used (SEG.WND
-    # as wnd_from() reads it, inline: every segment)
+    # the window update (RFC 9293 3.10.7.4 fifth), only from a segment newer
+    # than the last one used (SEG.WND as wnd_from() reads it, inline: every
+    # segment)
     if s.snd_wl1 < SEG.seq or (s.snd_wl1 == SEG.seq and s.snd_wl2 <= SEG.ack):
         win = (b[l4_off + 14] << 8) | b[l4_off + 15]
         if s.snd_ws:

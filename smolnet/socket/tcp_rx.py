@@ -180,7 +180,8 @@ def _synchronized(s, b, l4_off, now):
         challenge_ack(s, now)
         return
     # first: check the sequence number. Acceptable if it starts in an open
-    # window (every segment in sequence); the other cases in _check_seq
+    # window (every segment in sequence: the test inline); the acceptability
+    # test's other cases in _check_seq
     if not s.rcv_nxt <= g.seq < s.rcv_adv and not _check_seq(s, b, f, now):
         return
     # RFC 7323 4.3: remember the timestamp to echo
@@ -216,7 +217,7 @@ def _synchronized(s, b, l4_off, now):
     if f & _FIN or s.fin_ooo:
         _take_fin(s, f & _FIN, now)
     if s.rcv_nxt > REBASE:
-        _rebase_rcv(s)
+        _rebase_rcv(s)           # last: SEG.seq is relative to the old base
 
 
 def _check_seq(s, b, f, now):
