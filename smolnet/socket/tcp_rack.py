@@ -120,11 +120,9 @@ class Rack:
             return
         if self.start(k) < seq and self._split(k, seq):
             k += 1
-        n = self._n
-        while k < n and self.start(k) < end:
+        while k < self._n and self.start(k) < end:
             if self.end(k) > end:
                 self._split(k, end)
-                n = self._n
             i = self._i(k)
             f = self._fl[i]
             if f & _LOST:
@@ -150,20 +148,19 @@ class Rack:
     def _split(self, k, at):
         """Split record k at `at` (inside it): both halves keep its time and
         flags. False if the ring is full (the record stays whole)."""
-        n = self._n
-        if n == self.cap:
+        if self._n == self.cap:
             return False
-        j = n
-        while j > k:
+        j = self._n
+        while j > k:                   # records k+1.. move up one place
             a = self._i(j)
             b = self._i(j - 1)
             self._end[a] = self._end[b]
             self._ts[a] = self._ts[b]
             self._fl[a] = self._fl[b]
             j -= 1
-        i = self._i(k)
-        self._end[i] = at
-        f = self._fl[i]
+        j = self._i(k)                 # (from here: record k's place)
+        self._end[j] = at
+        f = self._fl[j]
         if f & _LOST:
             self.lost_n += 1
         if f & _SACKED:
@@ -172,7 +169,7 @@ class Rack:
             self.rtx_n += 1
         if f & _WAS_LOST:
             self.was_n += 1
-        self._n = n + 1
+        self._n += 1
         return True
 
     # --- deliveries (RFC 8985 6.2 steps 1-3) -------------------------------------
@@ -349,18 +346,18 @@ class Rack:
         in a record marked lost, its length in sb.hole_len; -1 if none."""
         if not self.lost_n:
             return -1
-        for k in range(self._n):
-            if not self.flags(k) & _LOST:
-                continue
-            a = self.start(k) - una
-            b = self.end(k) - una
-            if a < from_off:
-                a = from_off
-            if b <= a:
-                continue
-            p = sb.unsacked_in(a, b)
-            if p >= 0:
-                return p
+        k = 0
+        while k < self._n:
+            if self.flags(k) & _LOST:
+                a = self.start(k) - una
+                b = self.end(k) - una
+                if a < from_off:
+                    a = from_off
+                if b > a:
+                    a = sb.unsacked_in(a, b)     # the first unSACKed byte in it
+                    if a >= 0:
+                        return a
+            k += 1
         return -1
 
     def pipe_excess(self, sb, una, edge, hrx):
