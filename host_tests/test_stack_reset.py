@@ -24,6 +24,7 @@ SCRATCH = {
     ("smolnet.socket.tcp", "_OPT"),        # the options of the segment in process()
     ("smolnet.socket.tcp_ack", "SEG"),     # the segment in tcp_rx.process()
     ("smolnet.storage.ring", "_NEEDLE"),   # RingBuffer.find()'s needle
+    ("smolnet.fast.thumb", "_ARGS"),       # the arguments past four of an asm call
 }
 
 
