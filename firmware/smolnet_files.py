@@ -29,6 +29,22 @@ HOST_ONLY = (
 )
 
 
+# Modules only some architectures can compile or use (the mpy-cross -march
+# names): the Thumb-2 assembler twins of smolnet/fast (smolnet/fast/__init__.py
+# imports them on ARMv7-M and later only). A board's manifest freezes them
+# anyway (it does not know its architecture; an ARMv6 build compiles them
+# and never imports them); gen_mip.py and mpy_sizes.py leave them out of
+# other architectures' .mpy.
+ARCH_ONLY = {
+    "smolnet/fast/thumb.py": ("armv7m", "armv7em", "armv7emsp", "armv7emdp"),
+}
+
+
+def builds_for(path, arch):
+    """False if the file is only for other architectures than arch."""
+    return arch in ARCH_ONLY.get(path, (arch,))
+
+
 def _py_files(root, top):
     """Repo-relative .py files under root/top (a directory or one .py file)."""
     full = os.path.join(root, top)

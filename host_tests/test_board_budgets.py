@@ -32,6 +32,10 @@ BUDGETS = {
     "cm3_tcp_segment_send_side": (500, None),
     "cm3_tcp_segment_receive_side": (480, None),
     "cm3_tcp_segment_both_ends": (950, 300),
+    # the same transfer with the free heap full of small holes, and how far
+    # apart the layouts put it (heap call frames; issue 11 wants them gone)
+    "cm3_tcp_segment_both_ends_heap_holes": (1200, 300),
+    "cm3_tcp_segment_layout_spread": (650, 0),
     "cm3_idle_poll_1_socket": (15, None),
     "cm3_idle_poll_6_sockets": (22, 15),
     "cm3_heap_imports": (23500, 8000),
@@ -70,6 +74,7 @@ def test_every_budgeted_figure_is_measured(figures):
 def test_within_budget(figures, name):
     budget, target = BUDGETS[name]
     value = figures[name]
-    assert 0 < value <= budget, "%s = %s, over its budget %s (issue 11 target: %s)" % (
+    least = 0 if name.endswith("_spread") else 1     # a spread may be none at all
+    assert least <= value <= budget, "%s = %s, over its budget %s (issue 11 target: %s)" % (
         name, value, budget, target)
 

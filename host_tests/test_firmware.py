@@ -106,6 +106,11 @@ def test_core_manifest_defaults_to_the_board_profile_and_takes_options():
         assert sorted(with_it) == sorted(profile + files), name
     with pytest.raises(ValueError):
         smolnet_files.core_files(ipv7=False)
+    # lines=False: the same files, compiled without line numbers (-O3)
+    entries = manifest_files.evaluate(path, lines=False).entries
+    assert sorted(e.target_path for e in entries) == sorted(profile)
+    assert {e.opt for e in entries} == {3}
+    assert {e.opt for e in manifest_files.evaluate(path).entries} == {None}
 
 
 def test_board_profile_modules_import_no_left_out_part():

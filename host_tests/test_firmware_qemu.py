@@ -164,14 +164,12 @@ async def echo(reader, writer):
     await writer.wait_closed()
 
 async def main():
-    # backlog 2, not asyncio's 5: the socket module's listener makes every
-    # backlog slot up front, a TcpSocket with its 2 KB rings each (about 6 KB
-    # on the Cortex-M3), and each accept makes the next one; with five (and
-    # the LAN's mDNS responder) the 140 KiB board ran out of heap at listen
-    # or accept (ENOMEM, which asyncio's accept loop retries for ever) after
-    # some earlier tests, even though each test starts from a soft reset:
-    # not understood yet (issue 11's notes)
-    await asyncio.start_server(echo, "0.0.0.0", 7, backlog=2)
+    # asyncio's own backlog of 5: the socket module's listener makes a slot's
+    # TcpSocket (2 KB rings each, about 6 KB on the Cortex-M3) only when a
+    # SYN comes and accept() hands it out without making another, so five
+    # fit the 140 KiB board beside the LAN's mDNS responder (with every
+    # slot made up front they did not: ENOMEM, retried by asyncio for ever)
+    await asyncio.start_server(echo, "0.0.0.0", 7)
     gc.collect()
     print("ready", gc.mem_free())
     while served[0] < 4:

@@ -280,6 +280,31 @@ def test_idle_responder_allocates_nothing():
     assert heap_locked(idle_polls) == READY
 
 
+def _serve_5(p, r):
+    # _run(p, r, 50) without its range object
+    k = 5
+    while k:
+        p.step(10)
+        r.serve(p.clock.t)
+        k -= 1
+
+
+def test_answers_allocate_nothing():
+    # A, AAAA and ANY questions on the IPv4 group, answered with the
+    # addresses read in place: no allocation from question to answer
+    from support import heap_locked
+    p, r, lis = _setup()
+    _run(p, r, 3000)
+    _drain(lis)
+    for qtype, answers in ((1, 1), (28, 1), (255, 2)):
+        msg = _query(0, 1, qtype)
+        lis.send_to(msg, len(msg), ipaddr.parse4(GROUP), PORT)
+        heap_locked(lambda: _serve_5(p, r))
+        got = _drain(lis)
+        assert len(got) == 1 and dns.ancount(got[0], 0) == answers, qtype
+    assert r.queries >= 3
+
+
 def _frames_from_b(p, ms):
     # B runs alone; what it sends waits in A's receive queue: take it raw
     out = []

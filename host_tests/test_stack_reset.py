@@ -22,7 +22,9 @@ READ_ONLY = {
 # state survives a call, so there is nothing to put back
 SCRATCH = {
     ("smolnet.socket.tcp", "_OPT"),        # the options of the segment in process()
+    ("smolnet.socket.tcp_ack", "SEG"),     # the segment in tcp_rx.process()
     ("smolnet.storage.ring", "_NEEDLE"),   # RingBuffer.find()'s needle
+    ("smolnet.fast.thumb", "_ARGS"),       # the arguments past four of an asm call
 }
 
 

@@ -172,3 +172,48 @@ def test_listener_child_timeout_frees_slot():
     assert L.slots[0].state == tcp.CLOSED
     send(L, syn(5002), now=3001, iface=i)
     expect(L, [synack(5002)], now=3001, iface=i)
+
+
+def test_listener_without_prealloc_makes_slots_as_syns_come():
+    # prealloc=False: an idle listener holds no socket; each SYN makes one,
+    # up to backlog; accept() hands it out without making another
+    L, i = listener(backlog=2, syn_cookies=False, prealloc=False)
+    assert L.slots == []
+    handshake(L, i, 5001)
+    handshake(L, i, 5002)
+    assert len(L.slots) == 2
+    send(L, syn(5003), iface=i)          # backlog reached: dropped as before
+    expect_none(L, iface=i)
+    assert L.syn_dropped == 1 and L.syn_nomem == 0
+    s = L.accept()
+    assert s.remote_port == 5001 and s.state == tcp.ESTABLISHED
+    assert len(L.slots) == 1 and s not in L.slots
+    send(L, syn(5003), iface=i)          # room again: a new slot
+    expect(L, [synack(5003)], iface=i)
+    assert len(L.slots) == 2
+    send(L, SEG(sport=5003), iface=i)
+    assert [L.accept().remote_port for _ in range(2)] == [5002, 5003]
+    assert L.slots == [] and L.accept() is None
+
+
+def test_listener_without_prealloc_counts_a_syn_it_has_no_memory_for():
+    L, i = listener(backlog=2, prealloc=False)
+
+    def no_memory():
+        raise MemoryError
+
+    L._new = no_memory
+    send(L, syn(5001), iface=i)          # dropped (no slot for a cookie either)
+    expect_none(L, iface=i)
+    assert L.syn_nomem == 1 and L.slots == []
+    del L._new                           # memory again: the retry gets through
+    handshake(L, i, 5001)
+    assert L.pending() == 1
+
+
+def test_listener_without_prealloc_takes_a_spare():
+    L, i = listener(backlog=1, prealloc=False)
+    handshake(L, i, 5001)
+    spare = new_socket()
+    s = L.accept(spare)
+    assert s.remote_port == 5001 and L.slots == [spare] and spare.child

@@ -103,6 +103,8 @@ def compiled(out_dir, arch, root=ROOT):
     for name, files in packages(root).items():
         urls = []
         for p in files:
+            if not smolnet_files.builds_for(p, arch):
+                continue
             target = p[:-3] + ".mpy"
             if p not in done:
                 ok, msg = mpy_sizes.compile_mpy(cross, os.path.join(root, p),

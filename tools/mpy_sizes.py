@@ -84,11 +84,14 @@ def boards(root=ROOT):
                   if os.path.isfile(os.path.join(top, b, "manifest.py")))
 
 
-def compile_mpy(mpy_cross, src, out, arch, target_path):
+def compile_mpy(mpy_cross, src, out, arch, target_path, opt=0):
     """Compile one file; (ok, message). The source name embedded in the .mpy
-    is its path on the board, as the freeze build records it."""
+    is its path on the board, as the freeze build records it. opt: mpy-cross
+    -O level (3: no line numbers, a manifest's lines=False)."""
     os.makedirs(os.path.dirname(out), exist_ok=True)
     cmd = [mpy_cross, "-march=" + arch, "-s", target_path, "-o", out, src]
+    if opt:
+        cmd.append("-O%d" % opt)
     p = subprocess.run(cmd, capture_output=True, text=True)
     msg = (p.stdout + p.stderr).strip()
     return p.returncode == 0 and os.path.isfile(out), msg
@@ -103,11 +106,13 @@ class Sizer:
         self.cache = {}
         self.errors = []
 
-    def size(self, full_path, target_path, arch):
-        key = (full_path, arch)
+    def size(self, full_path, target_path, arch, opt=0):
+        key = (full_path, arch, opt)
+        if not smolnet_files.builds_for(target_path, arch):
+            return 0               # not on that architecture's boards
         if key not in self.cache:
-            out = os.path.join(self.workdir, arch, target_path[:-3] + ".mpy")
-            ok, msg = compile_mpy(self.mpy_cross, full_path, out, arch, target_path)
+            out = os.path.join(self.workdir, arch + "-O%d" % opt, target_path[:-3] + ".mpy")
+            ok, msg = compile_mpy(self.mpy_cross, full_path, out, arch, target_path, opt)
             if ok:
                 self.cache[key] = os.path.getsize(out)
             else:
@@ -115,12 +120,12 @@ class Sizer:
                 self.errors.append("%s (%s): %s" % (target_path, arch, msg))
         return self.cache[key]
 
-    def total(self, pairs, arch):
-        return sum(self.size(full, target, arch) for full, target in pairs)
+    def total(self, pairs, arch, opt=0):
+        return sum(self.size(full, target, arch, opt) for full, target in pairs)
 
     def prefetch(self, jobs):
         """Compile (full_path, target_path, arch) jobs on all cores first."""
-        todo = sorted(set(j for j in jobs if (j[0], j[2]) not in self.cache))
+        todo = sorted(set(j for j in jobs if (j[0], j[2], 0) not in self.cache))
         with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             list(pool.map(lambda j: self.size(*j), todo))
 
@@ -182,6 +187,9 @@ def report(arches, root=ROOT, out=sys.stdout):
         for label, pairs in confs:
             cells = [str(s.total(pairs, a)) for a in arches]
             w("| %s | %d | %s |\n" % (label, len(pairs), " | ".join(cells)))
+            if label == "board profile":
+                cells = [str(s.total(pairs, a, 3)) for a in arches]
+                w("| board profile, lines=False (-O3) | %d | %s |\n" % (len(pairs), " | ".join(cells)))
         w("\n### .mpy bytes per firmware board (smolnet + driver + example main.py)\n\n")
         w("| board | arch | files | bytes |\n|---|---|---:|---:|\n")
         for board, arch, pairs, note in brows:

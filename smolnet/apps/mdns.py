@@ -31,12 +31,13 @@
 # a random 0-250 ms delay; a board coming up alone rarely races another); no NSEC for a type we lack (6.1: an
 # AAAA question without IPv6 goes unanswered), no known-answer suppression, no
 # simultaneous-probe tiebreaking (8.2: a conflicting probe is ignored, only
-# answers count); at most _MAX6 IPv6 addresses are told. Idle, serve() allocates nothing; an answer
-# allocates a little (the address is looked up afresh each time).
+# answers count); at most _MAX6 IPv6 addresses are told. serve() allocates nothing, idle or
+# answering (the addresses are copied from the Interface's tables in place).
 from micropython import const
 from time import ticks_diff
 from ..socket.udp import UdpSocket
 from ..wire import dns
+from ..fast import copy
 from ..wire import ipaddr
 
 PORT = const(5353)
@@ -272,7 +273,7 @@ class MdnsResponder(UdpSocket):
             o[p] = _PTR0 >> 8
             o[p + 1] = _PTR0 & 0xFF
             return p + 2
-        o[p:p + self.qlen] = self.qname[:self.qlen]
+        copy(o, p, self.qname, 0, self.qlen)
         self._first = p
         return p + self.qlen
 
@@ -301,11 +302,13 @@ class MdnsResponder(UdpSocket):
         o[p + 8] = 0
         o[p + 9] = alen
         p += 10
-        o[p:p + alen] = a[aoff:aoff + alen]
+        copy(o, p, a, aoff, alen)
         return p + alen
 
     def _n4(self):
-        return 0 if self.iface.ip4() is None else 1
+        # the first IPv4 address only (what a DHCP lease gives); read in
+        # place: Interface.ip4() would make a bytes object per answer
+        return 1 if self.iface.n4 else 0
 
     def _n6(self):
         # usable (not tentative, RFC 4862 5.4) IPv6 addresses, at most _MAX6
@@ -328,10 +331,9 @@ class MdnsResponder(UdpSocket):
         """Our records of rtype (A, AAAA), written at p (as many as
         _n4()/_n6() count)."""
         if rtype == dns.TYPE_A:
-            a = self.iface.ip4()
-            if a is None:
+            if not self._n4():
                 return p
-            return self._put_rr(p, dns.TYPE_A, a, 0)
+            return self._put_rr(p, dns.TYPE_A, self.iface.addrs4, 0)
         left = self._n6()
         v6 = self.iface.ip6
         i = 0

@@ -118,8 +118,13 @@ def listen(so, backlog):
     # accepted connections the server closes first spend TIME-WAIT in the
     # listener's compact records: their sockets come back to the pool at once
     try:
+        # slots made as SYNs come (prealloc=False), as lwIP makes a PCB per
+        # SYN: an idle listener holds no buffers, and accept() allocates
+        # nothing (asyncio's start_server listens with a backlog of 5 and
+        # retries an accept() that fails with ENOMEM for ever)
         L = _Listener(16 if so._af == 10 else 4, backlog if backlog > 0 else 1,
-                      net.tcp_rx_size, net.tcp_tx_size, time_wait=net.tcp_time_wait, **opts)
+                      net.tcp_rx_size, net.tcp_tx_size, time_wait=net.tcp_time_wait,
+                      prealloc=False, **opts)
     except MemoryError:
         raise OSError(errno.ENOMEM)         # lwIP: tcp_listen()'s ERR_MEM
     L.listen(so._port, so._laddr)
@@ -136,7 +141,7 @@ def accept(so):
     if spare is not None and (spare.state != _CLOSED or spare.rst_pending):
         spare = None
     try:
-        s = L.accept(spare)      # allocates the slot's replacement first
+        s = L.accept(spare)      # the spare (if any) takes the slot: no allocation
     except MemoryError:
         raise OSError(errno.ENOMEM)         # the connection stays queued
     if s not in so._iface.sockets:

@@ -53,10 +53,15 @@
 #   rx_ip_off, rx_src_off, rx_dst_off, rx_alen, rx_cast
 #                        the context of the packet being delivered, set by
 #                        ipv4.rx() and ipv6.rx() (and by the reassemblers
-#                        for the error they send); rx_cast: _CAST_* below
+#                        for the error they send); rx_cast: _CAST_* below.
+#                        As in both headers, rx_dst_off is rx_src_off +
+#                        rx_alen (the pseudo-header sums them as one run)
 #   tx_dst, tx_alen      the destination and family (4 or 16) of the
 #                        packet in tx_buf: with tx_src and tx_room, set by
-#                        tx_begin() or a module's begin_reply()
+#                        tx_begin() or a module's begin_reply(). tx_begin()
+#                        copies its dst and src (zeros for None) there
+#                        first, then calls the family's tx_begin(iface,
+#                        now), which picks a source when tx_src is zeros
 #   tx_hops              the TTL / hop limit of the packet in tx_buf when
 #                        its socket sets one (set just before tx_finish(),
 #                        which reads it and puts it back to 0: the default,
@@ -75,9 +80,9 @@
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..config import Config
-from ..fast import copy, equal, fill
+from ..fast import copy, equal, fill, sum16
 from ..phy.device import MEDIUM_ETHERNET
-from ..wire import ethernet, udp, ipaddr, checksum
+from ..wire import udp, ipaddr
 from . import ipv4 as v4
 from .neighbor import NeighborCache
 from .route import Routes
@@ -85,6 +90,11 @@ from .stats import Stats
 
 _ETH = const(14)
 _MIN_FRAME = const(60)       # Ethernet minimum without FCS: pad short frames
+# copies of smolnet/wire/ethernet.py's EtherType field and values (_ETH_TYPE is TYPE there)
+_ETH_TYPE = const(12)
+_ETHERTYPE_IPV4 = const(0x0800)
+_ETHERTYPE_ARP = const(0x0806)
+_ETHERTYPE_IPV6 = const(0x86DD)
 # rx_cast: how the packet being delivered was addressed (ipv4.py, ipv6.py
 # and nd.py keep copies)
 _CAST_UNICAST = const(0)
@@ -93,6 +103,9 @@ _CAST_MULTICAST = const(2)
 # copies of smolnet/wire/ipv4.py's protocol numbers (inlined here; test_const_copies.py checks)
 _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
+# copies of smolnet/wire/udp.py's layout (_UDP_HLEN is HEADER_LEN there, _UDP_CHECKSUM is CHECKSUM there)
+_UDP_HLEN = const(8)
+_UDP_CHECKSUM = const(6)
 # timers_at, the protocol timers' next deadline (ND, MLD, IGMP, reassembly):
 # ticks, or one of these (ipv4.py and ipv6.py keep a copy of _TMR_RUN)
 _TMR_NONE = const(-1)      # nothing scheduled: skipped until something changes
@@ -459,75 +472,75 @@ class Interface:
         if not (b[0] & 1 or equal(b, 0, self.mac, 0, 6)):
             self.stats.drop_not_for_us += 1
             return
-        et = ethernet.ethertype(b, 0)
-        if et == ethernet.ETHERTYPE_IPV4:
+        et = (b[_ETH_TYPE] << 8) | b[_ETH_TYPE + 1]    # ethernet.ethertype(), inlined
+        if et == _ETHERTYPE_IPV4:
             v4.rx(self, _ETH, n - _ETH, now)
-        elif et == ethernet.ETHERTYPE_ARP:
+        elif et == _ETHERTYPE_ARP:
             v4.rx_arp(self, _ETH, n - _ETH, now)
-        elif et == ethernet.ETHERTYPE_IPV6 and self._v6 is not None:
+        elif et == _ETHERTYPE_IPV6 and self._v6 is not None:
             self._v6.rx(self, _ETH, n - _ETH, now)
         else:
             self.stats.drop_unknown_ethertype += 1
 
     # --- what both IP versions deliver through (the contract above) ------
     def find_socket(self, proto, l4):
+        # the first exact match (2), else the first wildcard (1); an index
+        # loop and no local for the list keep the frame within 11 words
         best = None
-        best_score = 0
-        for s in self.sockets:
+        i = 0
+        while i < len(self.sockets):
+            s = self.sockets[i]
             if s.proto == proto:
                 sc = s.accepts(self, l4)
-                if sc > best_score:
+                if sc == 2:
                     best = s
-                    best_score = sc
-                    if sc == 2:
-                        break
+                    break
+                if sc == 1 and best is None:
+                    best = s
+            i += 1
         if best is not None:
             best.due_at = _DUE_NOW      # the packet is for it: dispatch it next
         return best
 
-    def rx_udp(self, l4, l4len, now):
-        b = self.rx_buf
-        st = self.stats
-        if l4len < udp.HEADER_LEN:
-            st.drop_malformed += 1
+    def rx_udp(self, l4, n, now):
+        # n: the IP payload's length, then the datagram's (RFC 768: the
+        # payload may hold more). One local: four arguments and
+        # s.process()'s six words fill the rest of the frame's 11
+        if n < _UDP_HLEN:
+            self.stats.drop_malformed += 1
             return
-        ul = udp.length(b, l4)
-        if ul < udp.HEADER_LEN or ul > l4len:
-            st.drop_malformed += 1
+        s = udp.length(self.rx_buf, l4)     # s: the UDP length, then the socket
+        if s < _UDP_HLEN or s > n:
+            self.stats.drop_malformed += 1
             return
-        is4 = self.rx_alen == 4
-        # RFC 8200 8.1: the IPv6 pseudo-header, and a zero checksum is invalid
-        ps = checksum.pseudo(b, self.rx_src_off, b, self.rx_dst_off, self.rx_alen, _PROTO_UDP, ul)
-        if not udp.check(b, l4, l4len, ps, is4):
-            st.drop_bad_checksum += 1
+        n = s
+        if not _checksum_ok(self, l4, n, _PROTO_UDP):
+            self.stats.drop_bad_checksum += 1
             return
         s = self.find_socket(_PROTO_UDP, l4)
         if s is None:
-            st.drop_no_socket += 1
+            self.stats.drop_no_socket += 1
             # RFC 1122 4.1.3.1: port unreachable, but never for broadcast or
             # multicast datagrams (3.2.2; RFC 4443 2.4 (e.3) on IPv6)
             if self.rx_cast == _CAST_UNICAST:
-                if is4:
+                if self.rx_alen == 4:
                     v4.port_unreachable(self, now)
                 else:
                     self._v6.port_unreachable(self, now)
             return
-        s.process(self, l4, ul, now)
+        s.process(self, l4, n, now)
 
     def rx_tcp(self, l4, l4len, now):
-        b = self.rx_buf
-        st = self.stats
-        if l4len < 20 or (b[l4 + 12] >> 4) * 4 < 20 or (b[l4 + 12] >> 4) * 4 > l4len:
-            st.drop_malformed += 1
+        if l4len < 20 or (self.rx_buf[l4 + 12] >> 4) * 4 < 20 or \
+                (self.rx_buf[l4 + 12] >> 4) * 4 > l4len:
+            self.stats.drop_malformed += 1
             return
-        ps = checksum.pseudo(b, self.rx_src_off, b, self.rx_dst_off, self.rx_alen, _PROTO_TCP,
-                             l4len)
-        if not checksum.verify(b, l4, l4len, ps):
-            st.drop_bad_checksum += 1
+        if not _checksum_ok(self, l4, l4len, _PROTO_TCP):
+            self.stats.drop_bad_checksum += 1
             return
         s = self.find_socket(_PROTO_TCP, l4)
         if s is None:
-            st.drop_no_socket += 1
+            self.stats.drop_no_socket += 1
             if self.rx_cast == _CAST_UNICAST:
                 self._tcp_rst_reply(l4, l4len, now)
             return
@@ -570,10 +583,14 @@ class Interface:
 
     # --- transmit -------------------------------------------------------
     def tx_begin(self, dst, doff, alen, src, soff, now):
-        if alen == 4:
-            return v4.tx_begin(self, dst, doff, src, soff, now)
-        if alen == 16 and self._v6 is not None:
-            return self._v6.tx_begin(self, dst, doff, src, soff, now)
+        # seven arguments leave four words of the frame's 11: calls of at
+        # most three arguments, and no locals. So the addresses are copied
+        # to tx_dst and tx_src here, and the family's half works from them
+        if alen == 4 or (alen == 16 and self._v6 is not None):
+            self.tx_alen = alen
+            _take_dst(self, dst, doff)
+            _take_src(self, src, soff)
+            return (v4.tx_begin if alen == 4 else self._v6.tx_begin)(self, now)
         self.stats.tx_no_route += 1
         return -2  # no IPv6 in this Config
 
@@ -592,3 +609,30 @@ class Interface:
             return False
         self.stats.tx_frames += 1
         return True
+
+
+def _take_dst(iface, dst, doff):
+    # tx_begin's destination (tx_alen bytes) to tx_dst
+    copy(iface.tx_dst, 0, dst, doff, iface.tx_alen)
+
+
+def _take_src(iface, src, soff):
+    # tx_begin's source to tx_src; none asked for: the unspecified address
+    if src is None:
+        fill(iface.tx_src, 0, iface.tx_alen, 0)
+    else:
+        copy(iface.tx_src, 0, src, soff, iface.tx_alen)
+
+
+def _checksum_ok(iface, l4, n, proto):
+    # the UDP datagram or TCP segment of n bytes at l4 and its pseudo-header
+    # (RFC 768, RFC 9293 3.1, RFC 8200 8.1) sum to all ones. The pseudo-
+    # header's addresses are the IP header's, source then destination: one
+    # run in rx_buf (both families)
+    if proto == _PROTO_UDP and not (iface.rx_buf[l4 + _UDP_CHECKSUM] or
+                                    iface.rx_buf[l4 + _UDP_CHECKSUM + 1]):
+        # RFC 768: a zero checksum is none (IPv4); RFC 8200 8.1: on IPv6
+        # it is invalid
+        return iface.rx_alen == 4
+    proto = sum16(iface.rx_buf, iface.rx_src_off, 2 * iface.rx_alen, proto + n)
+    return sum16(iface.rx_buf, l4, n, proto) == 0xFFFF

@@ -6,9 +6,10 @@
 # this module (IPv6 has nd.py): it is two functions, and it shares the
 # address table walks with the rest. Nothing here allocates per packet.
 from micropython import const
-from ..fast import copy, equal, fill
+from ..fast import copy, equal, fill, sum16, swap16
 from ..wire import ethernet, arp, ipv4, icmpv4, udp, ipaddr, checksum
-from ..wire.ipaddr import is_subnet_broadcast4
+from ..wire.ipaddr import is_subnet_broadcast4, same_prefix
+from ..wire.ipv4 import fill_header
 
 _ETH = const(14)
 _ICMP_QUOTE_MAX = const(548)  # RFC 1812 4.3.2.3: error datagram <= 576 bytes
@@ -23,15 +24,40 @@ _PROTO_ICMP = const(1)
 _PROTO_IGMP = const(2)
 _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
+# the header fields read here on every packet: a getter would be a call,
+# ipv4.X a dict lookup
+# copies of smolnet/wire/ipv4.py's layout and check() results (_HLEN is HEADER_LEN there)
+_HLEN = const(20)
+_VER_IHL = const(0)
+_TOTAL_LEN = const(2)
+_FLAGS_FRAG = const(6)
+_FLAG_MF = const(0x20)
+_PROTO = const(9)
+_SRC = const(12)
+_DST = const(16)
+_OK = const(0)
+_ERR_VERSION = const(2)
+_ERR_CHECKSUM = const(4)
+# copies of smolnet/wire/icmpv4.py's message types and codes
+_TYPE_ECHO_REPLY = const(0)
+_TYPE_DEST_UNREACHABLE = const(3)
+_TYPE_ECHO_REQUEST = const(8)
+_CODE_PROTO_UNREACHABLE = const(2)
+_CODE_PORT_UNREACHABLE = const(3)
+# copy of smolnet/wire/ethernet.py's ETHERTYPE_IPV4
+_ETHERTYPE_IPV4 = const(0x0800)
 # copy of smolnet/wire/tcp.py's CHECKSUM (_TCP_CHECKSUM is CHECKSUM there)
 _TCP_CHECKSUM = const(16)
 
+# Every function on the per-packet path keeps its frame within the 11
+# words MicroPython keeps on the C stack (arguments + locals + the deepest
+# value stack; tools/frame_sizes.py): a larger one comes from the heap on
+# every call. Hence index loops (a range loop costs two words more), hot
+# functions imported by name (a call through a module costs one more),
+# few locals, and the rare branches in functions of their own.
+
 
 # --- the address table (Interface.addrs4, plens4, n4) ----------------------------
-# Both run for every IPv4 frame: index loops, not `for i in range()`, and
-# is_subnet_broadcast4 imported by name, not looked up on ipaddr, keep
-# their frames within 11 words, on the C stack (tools/frame_sizes.py: a
-# range loop costs two more, a call through a module one more)
 def _is_mine(iface, buf, off):
     i = 0
     while i < iface.n4:
@@ -59,105 +85,113 @@ def _is_joined(iface, buf, off):
 
 # --- receive ------------------------------------------------------------------
 def rx(iface, off, n, now):
+    """The IPv4 packet at off in rx_buf, n bytes with any link padding."""
     b = iface.rx_buf
-    st = iface.stats
-    r = ipv4.check(b, off, n)
-    if r != ipv4.OK:
-        if r == ipv4.ERR_CHECKSUM:
-            st.drop_bad_checksum += 1
-        elif r == ipv4.ERR_VERSION:
-            st.drop_bad_ip_version += 1
+    n = ipv4.check(b, off, n)           # n: the verdict, later the payload's length
+    if n != _OK:
+        if n == _ERR_CHECKSUM:
+            iface.stats.drop_bad_checksum += 1
+        elif n == _ERR_VERSION:
+            iface.stats.drop_bad_ip_version += 1
         else:
-            st.drop_bad_ip_length += 1
+            iface.stats.drop_bad_ip_length += 1
         return
-    src = off + ipv4.SRC
-    dst = off + ipv4.DST
-    if _is_mine(iface, b, dst):
-        cast = _CAST_UNICAST
-    elif ipaddr.is_broadcast4(b, dst) or _is_subnet_broadcast(iface, b, dst):
-        cast = _CAST_BROADCAST
-    elif ipaddr.is_multicast4(b, dst) and _is_joined(iface, b, dst):
-        cast = _CAST_MULTICAST
-    elif iface.config.any_ip and not ipaddr.is_multicast4(b, dst) and \
-            not ipaddr.is_unspecified4(b, dst):
-        cast = _CAST_UNICAST    # any-IP: every unicast destination is ours
-    else:
-        st.drop_not_for_us += 1
+    # the destination: one of ours first (the common case), then the rest
+    if _is_mine(iface, b, off + _DST):
+        iface.rx_cast = _CAST_UNICAST
+    elif not _rx_cast_other(iface, b, off + _DST):
         return
-    # RFC 1122 3.2.1.3: discard a source that is broadcast or multicast
-    if ipaddr.is_multicast4(b, src) or ipaddr.is_broadcast4(b, src) or \
-            _is_subnet_broadcast(iface, b, src):
-        st.drop_bad_src += 1
+    # RFC 1122 3.2.1.3: discard a source that is multicast or broadcast.
+    # The address table is walked only for a last byte ending in binary 11:
+    # every broadcast ends so (host bits all ones, two at least: RFC 3021)
+    if b[off + _SRC] & 0xF0 == 0xE0 or (b[off + _SRC + 3] & 3 == 3 and (
+            ipaddr.is_broadcast4(b, off + _SRC) or _is_subnet_broadcast(iface, b, off + _SRC))):
+        iface.stats.drop_bad_src += 1
         return
-    if ipv4.is_fragment(b, off):
-        # held until whole; the rebuilt datagram comes back through here
-        if iface.reasm4 is None:
-            st.drop_fragment += 1
-        else:
-            iface.timers_at = _TMR_RUN      # its expiry is one of poll()'s timers
-            iface.reasm4.rx(iface, off, cast, now)
+    if b[off + _FLAGS_FRAG] & (_FLAG_MF | 0x1F) or b[off + _FLAGS_FRAG + 1]:
+        _rx_fragment(iface, off, now)   # MF or an offset: RFC 791 3.1
         return
-    hl = ipv4.header_len(b, off)
-    l4 = off + hl
-    l4len = ipv4.total_len(b, off) - hl
     iface.rx_ip_off = off
-    iface.rx_src_off = src
-    iface.rx_dst_off = dst
+    iface.rx_src_off = off + _SRC
+    iface.rx_dst_off = off + _DST
     iface.rx_alen = 4
-    iface.rx_cast = cast
-    p = ipv4.protocol(b, off)
+    p = b[off + _PROTO]
+    # total length minus IHL (the header's 32-bit words), then past the header
+    n = ((b[off + _TOTAL_LEN] << 8) | b[off + _TOTAL_LEN + 1]) - ((b[off + _VER_IHL] & 0x0F) << 2)
+    off += (b[off + _VER_IHL] & 0x0F) << 2
     if p == _PROTO_UDP:
-        iface.rx_udp(l4, l4len, now)
-    elif p == _PROTO_ICMP:
-        _rx_icmp(iface, l4, l4len, now)
+        iface.rx_udp(off, n, now)
     elif p == _PROTO_TCP:
-        iface.rx_tcp(l4, l4len, now)
-    elif p == _PROTO_IGMP and iface.igmp is not None:
+        iface.rx_tcp(off, n, now)
+    elif p == _PROTO_ICMP:
+        _rx_icmp(iface, off, n, now)
+    else:
+        _rx_other(iface, off, n, now)
+
+
+def _rx_cast_other(iface, b, dst):
+    """Sets rx_cast for a destination that is none of our addresses; False
+    (counted) if the packet is not for us."""
+    if b[dst + 3] & 3 == 3 and (ipaddr.is_broadcast4(b, dst) or _is_subnet_broadcast(iface, b, dst)):
+        iface.rx_cast = _CAST_BROADCAST
+    elif b[dst] & 0xF0 == 0xE0 and _is_joined(iface, b, dst):      # 224.0.0.0/4
+        iface.rx_cast = _CAST_MULTICAST
+    elif iface.config.any_ip and b[dst] & 0xF0 != 0xE0 and not ipaddr.is_unspecified4(b, dst):
+        iface.rx_cast = _CAST_UNICAST    # any-IP: every unicast destination is ours
+    else:
+        iface.stats.drop_not_for_us += 1
+        return False
+    return True
+
+
+def _rx_fragment(iface, off, now):
+    # held until whole; the rebuilt datagram comes back through rx()
+    if iface.reasm4 is None:
+        iface.stats.drop_fragment += 1
+    else:
+        iface.timers_at = _TMR_RUN      # its expiry is one of poll()'s timers
+        iface.reasm4.rx(iface, off, iface.rx_cast, now)
+
+
+def _rx_other(iface, l4, l4len, now):
+    # neither UDP nor TCP nor ICMP: IGMP, or a protocol we do not speak
+    if iface.rx_buf[iface.rx_ip_off + _PROTO] == _PROTO_IGMP and iface.igmp is not None:
         iface.timers_at = _TMR_RUN          # a query schedules reports
         iface.igmp.rx(iface, l4, l4len, now)
-    else:
-        st.drop_unknown_protocol += 1
-        # RFC 1122 3.2.2.1: protocol unreachable for unknown transports
-        if cast == _CAST_UNICAST:
-            icmp_error(iface, icmpv4.TYPE_DEST_UNREACHABLE, icmpv4.CODE_PROTO_UNREACHABLE, now)
+        return
+    iface.stats.drop_unknown_protocol += 1
+    # RFC 1122 3.2.2.1: protocol unreachable for unknown transports
+    if iface.rx_cast == _CAST_UNICAST:
+        icmp_error(iface, _TYPE_DEST_UNREACHABLE, _CODE_PROTO_UNREACHABLE, now)
 
 
 def _rx_icmp(iface, l4, l4len, now):
-    b = iface.rx_buf
-    st = iface.stats
-    if not icmpv4.check(b, l4, l4len):
-        st.drop_bad_checksum += 1
+    if not icmpv4.check(iface.rx_buf, l4, l4len):
+        iface.stats.drop_bad_checksum += 1
         return
-    t = icmpv4.msg_type(b, l4)
-    if t == icmpv4.TYPE_ECHO_REQUEST:
+    if iface.rx_buf[l4] == _TYPE_ECHO_REQUEST:       # the type: the first byte
         if iface.rx_cast != _CAST_UNICAST:
-            st.drop_icmp_broadcast += 1  # RFC 1122 3.2.2.6 MAY discard
+            iface.stats.drop_icmp_broadcast += 1  # RFC 1122 3.2.2.6 MAY discard
             return
         _echo_reply(iface, l4, l4len)
         return
     s = iface.find_socket(_PROTO_ICMP, l4)
     if s is not None:
         s.process(iface, l4, l4len, now)
-    elif icmpv4.is_error(t):
-        st.icmp_errors_received += 1
+    elif icmpv4.is_error(iface.rx_buf[l4]):
+        iface.stats.icmp_errors_received += 1
     else:
-        st.drop_no_socket += 1
+        iface.stats.drop_no_socket += 1
 
 
 def _echo_reply(iface, l4, l4len):
-    # reply in place: swap addresses, flip the type, patch the checksum
+    # reply in place: flip the type, patch the checksum, a new IP header
+    # with the addresses swapped, the link addresses too
     b = iface.rx_buf
-    ip = iface.rx_ip_off
-    lh = iface.link_hlen
-    if l4 != ip + ipv4.HEADER_LEN:  # drop the request's IP options
-        copy(b, ip + ipv4.HEADER_LEN, b, l4, l4len)
-        l4 = ip + ipv4.HEADER_LEN
-    s = iface.scratch
-    copy(s, 0, b, iface.rx_src_off, 4)
-    copy(s, 4, b, iface.rx_dst_off, 4)
-    iface.ident4 = (iface.ident4 + 1) & 0xFFFF
-    ipv4.emit(b, ip, s, 4, s, 0, _PROTO_ICMP, l4len, iface.ttl, iface.ident4, False)
-    icmpv4.set_type(b, l4, icmpv4.TYPE_ECHO_REPLY)
+    if l4 != iface.rx_ip_off + _HLEN:  # drop the request's IP options
+        copy(b, iface.rx_ip_off + _HLEN, b, l4, l4len)
+        l4 = iface.rx_ip_off + _HLEN
+    b[l4] = _TYPE_ECHO_REPLY                         # icmpv4.set_type(), inlined
     # RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m = 0x0800 -> m' = 0
     c = (b[l4 + 2] << 8) | b[l4 + 3]
     c = (~c & 0xFFFF) + 0xF7FF
@@ -165,17 +199,29 @@ def _echo_reply(iface, l4, l4len):
     c = ~c & 0xFFFF
     b[l4 + 2] = c >> 8
     b[l4 + 3] = c & 0xFF
-    if lh:
+    _reply_header(iface, l4len)
+    if iface.link_hlen:
         copy(b, 0, b, 6, 6)
         copy(b, 6, iface.mac, 0, 6)
     iface.stats.icmp_echo_replies += 1
-    iface.send_frame(b, lh + ipv4.HEADER_LEN + l4len)
+    iface.send_frame(b, iface.link_hlen + _HLEN + l4len)
+
+
+def _reply_header(iface, l4len):
+    # the echo reply's IPv4 header, in place of the request's: the
+    # addresses swapped (through scratch), the rest new
+    b = iface.rx_buf
+    copy(iface.scratch, 0, b, iface.rx_ip_off + _SRC, 8)
+    copy(b, iface.rx_ip_off + _SRC, iface.scratch, 4, 4)
+    copy(b, iface.rx_ip_off + _DST, iface.scratch, 0, 4)
+    iface.ident4 = (iface.ident4 + 1) & 0xFFFF
+    fill_header(b, iface.rx_ip_off, _PROTO_ICMP, False, l4len, iface.ttl, iface.ident4)
 
 
 # --- ICMPv4 errors (RFC 1122 3.2.2) ------------------------------------------------
 def port_unreachable(iface, now):
     """RFC 1122 4.1.3.1, for a UDP datagram no socket wanted."""
-    icmp_error(iface, icmpv4.TYPE_DEST_UNREACHABLE, icmpv4.CODE_PORT_UNREACHABLE, now)
+    icmp_error(iface, _TYPE_DEST_UNREACHABLE, _CODE_PORT_UNREACHABLE, now)
 
 
 def icmp_error(iface, t, code, now):
@@ -220,80 +266,104 @@ def begin_reply(iface):
 
 
 # --- transmit ----------------------------------------------------------------
-def tx_begin(iface, dst, doff, src, soff, now):
-    """IPv4 half of Interface.tx_begin (same contract)."""
-    t = iface.tx_buf
-    lh = iface.link_hlen
-    on_link = _pick_source(iface, dst, doff, src, soff)
-    if lh:
-        if ipaddr.is_broadcast4(dst, doff) or _is_subnet_broadcast(iface, dst, doff):
-            copy(t, 0, ethernet.BROADCAST, 0, 6)
-        elif ipaddr.is_multicast4(dst, doff):
-            ethernet.ipv4_multicast_mac(t, 0, dst, doff)
+def tx_begin(iface, now):
+    """IPv4 half of Interface.tx_begin (same contract), which has put the
+    destination in tx_dst and the source asked for in tx_src (0.0.0.0:
+    none asked for)."""
+    k = _pick_source(iface)     # True if tx_dst is on a connected prefix
+    if iface.link_hlen:
+        nh = iface.tx_dst       # the next hop: nh at i
+        i = 0
+        # the table is walked only for a last byte ending in binary 11 (see rx())
+        if nh[3] & 3 == 3 and (ipaddr.is_broadcast4(nh, 0) or _is_subnet_broadcast(iface, nh, 0)):
+            copy(iface.tx_buf, 0, ethernet.BROADCAST, 0, 6)
+        elif nh[0] & 0xF0 == 0xE0:
+            ethernet.ipv4_multicast_mac(iface.tx_buf, 0, nh, 0)     # 224.0.0.0/4
         else:
-            nh, nhoff = dst, doff
-            if not on_link:
-                g = iface.routes.lookup(dst, doff)
-                if g < 0:
+            if not k:
+                i = iface.routes.lookup(nh, 0)
+                if i < 0:
                     iface.stats.tx_no_route += 1
                     return -2
-                nh, nhoff = iface.routes.gws, g
-            i = iface.neighbors.lookup(nh, nhoff, 4, now)
-            if i < 0:
+                nh = iface.routes.gws
+            k = iface.neighbors.lookup(nh, i, 4, now)     # k: its entry from here
+            if k < 0:
                 iface.stats.tx_neighbor_pending += 1
-                _arp_request(iface, nh, nhoff, now)
+                _arp_request(iface, nh, i, now)
                 return -1
-            copy(t, 0, iface.neighbors.macs, 6 * i, 6)
-        copy(t, 6, iface.mac, 0, 6)
-        ethernet.set_ethertype(t, 0, ethernet.ETHERTYPE_IPV4)
-    copy(iface.tx_dst, 0, dst, doff, 4)
-    iface.tx_alen = 4
-    iface.tx_room = iface.ip_mtu - ipv4.HEADER_LEN
-    return lh + ipv4.HEADER_LEN
+            copy(iface.tx_buf, 0, iface.neighbors.macs, 6 * k, 6)
+        copy(iface.tx_buf, 6, iface.mac, 0, 6)
+        iface.tx_buf[12] = _ETHERTYPE_IPV4 >> 8     # ethernet.set_ethertype, inlined
+        iface.tx_buf[13] = _ETHERTYPE_IPV4 & 0xFF
+    iface.tx_room = iface.ip_mtu - _HLEN
+    return iface.link_hlen + _HLEN
 
 
-def _pick_source(iface, dst, doff, src, soff):
-    """Sets tx_src; True if dst is on a connected prefix."""
-    on_link = -1
-    for i in range(iface.n4):
-        if ipaddr.same_prefix(dst, doff, iface.addrs4, 4 * i, iface.plens4[i]):
-            on_link = i
+def _pick_source(iface):
+    """Unless one was asked for, the source in tx_src: our address whose
+    prefix holds tx_dst, else the first, else 0.0.0.0 (no address yet:
+    DHCP). True if tx_dst is on a connected prefix."""
+    i = 0
+    while i < iface.n4:
+        if same_prefix(iface.tx_dst, 0, iface.addrs4, 4 * i, iface.plens4[i]):
             break
-    if src is not None and not ipaddr.is_unspecified4(src, soff):
-        copy(iface.tx_src, 0, src, soff, 4)
-    elif on_link >= 0:
-        copy(iface.tx_src, 0, iface.addrs4, 4 * on_link, 4)
-    elif iface.n4:
-        copy(iface.tx_src, 0, iface.addrs4, 0, 4)
-    else:
-        fill(iface.tx_src, 0, 4, 0)  # no address yet (DHCP): 0.0.0.0
-    return on_link >= 0
+        i += 1
+    s = iface.tx_src
+    if not (s[0] or s[1] or s[2] or s[3]):      # 0.0.0.0: none asked for
+        if i < iface.n4:
+            copy(s, 0, iface.addrs4, 4 * i, 4)
+        elif iface.n4:
+            copy(s, 0, iface.addrs4, 0, 4)
+    return i < iface.n4
 
 
 def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
     """IPv4 half of Interface.tx_finish: header, checksums, send."""
-    t = iface.tx_buf
-    ip = iface.link_hlen
-    l4 = ip + ipv4.HEADER_LEN
-    d = iface.tx_dst
+    # five arguments leave six words of the frame: no locals
+    _header(iface, proto, l4len)
+    if proto == _PROTO_UDP or proto == _PROTO_TCP:
+        _l4_checksum(iface, proto, l4len, payload_off, payload_sum)
+    elif proto == _PROTO_ICMP:
+        icmpv4.fill_checksum(iface.tx_buf, iface.link_hlen + _HLEN, l4len)
+    return iface.send_frame(iface.tx_buf, iface.link_hlen + _HLEN + l4len)
+
+
+def _header(iface, proto, l4len):
+    # the IPv4 header of the packet in tx_buf: tx_src and tx_dst copied in
+    # (tx_src may have changed since tx_begin: DHCP's 0.0.0.0), then the rest
+    copy(iface.tx_buf, iface.link_hlen + _SRC, iface.tx_src, 0, 4)
+    copy(iface.tx_buf, iface.link_hlen + _DST, iface.tx_dst, 0, 4)
     iface.ident4 = (iface.ident4 + 1) & 0xFFFF
     # RFC 1112 6.1: multicast leaves with TTL 1 unless asked otherwise
     # (a socket's hop_limit, e.g. mDNS's 255)
-    ttl = iface.tx_hops or (1 if d[0] & 0xF0 == 0xE0 else iface.ttl)
+    if not iface.tx_hops:
+        iface.tx_hops = 1 if iface.tx_dst[0] & 0xF0 == 0xE0 else iface.ttl
+    # DF on TCP, as Linux sends it (path MTU discovery, RFC 1191)
+    fill_header(iface.tx_buf, iface.link_hlen, proto, proto == _PROTO_TCP, l4len, iface.tx_hops,
+                iface.ident4)
     iface.tx_hops = 0
-    ipv4.emit(t, ip, iface.tx_src, 0, d, 0, proto, l4len, ttl, iface.ident4, proto == _PROTO_TCP)
+
+
+def _l4_checksum(iface, proto, l4len, part_at, part_sum):
+    # UDP's or TCP's checksum: the pseudo-header (RFC 768, RFC 9293 3.1),
+    # whose addresses are the IPv4 header's, one run of 8 bytes; the
+    # segment's bytes before part_at; and part_sum, what the bytes from
+    # part_at sum to (Interface.tx_finish's payload_off and payload_sum).
+    # No locals (five arguments): part_at and part_sum are reused
+    if part_at < 0:
+        part_at = l4len                 # nothing summed yet: all of it here
+    elif part_at & 1:
+        part_sum = swap16(part_sum)     # RFC 1071 2(B)
+    part_sum += proto + l4len
+    part_sum = (part_sum & 0xFFFF) + (part_sum >> 16)   # sum16 starts from 16 bits
+    part_sum = sum16(iface.tx_buf, iface.link_hlen + _SRC, 8, part_sum)
     if proto == _PROTO_UDP:
-        ps = checksum.pseudo4(iface.tx_src, 0, d, 0, _PROTO_UDP, l4len)
-        udp.fill_checksum(t, l4, l4len, ps)
-    elif proto == _PROTO_TCP:
-        ps = checksum.pseudo4(iface.tx_src, 0, d, 0, _PROTO_TCP, l4len)
-        t[l4 + _TCP_CHECKSUM] = 0
-        t[l4 + _TCP_CHECKSUM + 1] = 0
-        ps = checksum.sum_with_part(t, l4, l4len, ps, payload_off, payload_sum)
-        checksum.put(t, l4 + _TCP_CHECKSUM, checksum.finish(ps))
-    elif proto == _PROTO_ICMP:
-        icmpv4.fill_checksum(t, l4, l4len)
-    return iface.send_frame(t, l4 + l4len)
+        udp.fill_checksum(iface.tx_buf, iface.link_hlen + _HLEN, part_at, part_sum)
+        return
+    iface.tx_buf[iface.link_hlen + _HLEN + _TCP_CHECKSUM] = 0
+    iface.tx_buf[iface.link_hlen + _HLEN + _TCP_CHECKSUM + 1] = 0
+    part_sum = sum16(iface.tx_buf, iface.link_hlen + _HLEN, part_at, part_sum)
+    checksum.put(iface.tx_buf, iface.link_hlen + _HLEN + _TCP_CHECKSUM, ~part_sum & 0xFFFF)
 
 
 # --- ARP (RFC 826) -------------------------------------------------------------

@@ -4,7 +4,7 @@
 # interface.py only dispatches; Neighbor Discovery itself is in nd.py and
 # the address/route tables in addr6.py. Nothing here allocates per packet.
 from micropython import const
-from ..fast import copy, fill
+from ..fast import copy
 from ..wire import ethernet, ipv6, icmpv6, udp, checksum
 from . import nd, mld
 
@@ -350,23 +350,25 @@ def mtu(iface):
     return m if m else iface.ip_mtu
 
 
-def tx_begin(iface, dst, doff, src, soff, now):
-    """IPv6 half of Interface.tx_begin (same contract)."""
+def tx_begin(iface, now):
+    """IPv6 half of Interface.tx_begin (same contract), which has put the
+    destination in tx_dst and the source asked for in tx_src (:: if none)."""
     t = iface.tx_buf
     lh = iface.link_hlen
     v6 = iface.ip6
-    _pick_source(iface, dst, doff, src, soff)
+    dst = iface.tx_dst
+    _pick_source(iface)
     if lh:
-        if ipv6.is_multicast(dst, doff):
-            ethernet.ipv6_multicast_mac(t, 0, dst, doff)  # RFC 2464 7
+        if ipv6.is_multicast(dst, 0):
+            ethernet.ipv6_multicast_mac(t, 0, dst, 0)  # RFC 2464 7
         else:
             nh = dst
-            nhoff = doff
+            nhoff = 0
             # RFC 4861 5.2: on-link destinations directly, the rest through
             # a router; none: unreachable (RFC 4943: no on-link assumption)
-            if not v6.addrs.on_link(dst, doff):
+            if not v6.addrs.on_link(dst, 0):
                 r = v6.routes
-                i = r.lookup(dst, doff)
+                i = r.lookup(dst, 0)
                 if i < 0:
                     iface.stats.tx_no_route += 1
                     return -2
@@ -376,27 +378,28 @@ def tx_begin(iface, dst, doff, src, soff, now):
             j = iface.neighbors.lookup(nh, nhoff, 16, now)
             if j < 0:
                 iface.stats.tx_neighbor_pending += 1
+                if nh is dst:
+                    # solicit() puts the solicited-node group in tx_dst
+                    copy(iface.scratch, 0, dst, 0, 16)
+                    nh = iface.scratch
                 nd.solicit(iface, nh, nhoff, now)
                 return -1
             copy(t, 0, iface.neighbors.macs, 6 * j, 6)
         copy(t, 6, iface.mac, 0, 6)
         ethernet.set_ethertype(t, 0, ethernet.ETHERTYPE_IPV6)
-    copy(iface.tx_dst, 0, dst, doff, 16)
-    iface.tx_alen = 16
     iface.tx_room = mtu(iface) - _HLEN
     return lh + _HLEN
 
 
-def _pick_source(iface, dst, doff, src, soff):
-    if src is not None and not ipv6.is_unspecified(src, soff):
-        copy(iface.tx_src, 0, src, soff, 16)
+def _pick_source(iface):
+    # unless one was asked for (tx_src not ::), RFC 6724's choice for tx_dst
+    if not ipv6.is_unspecified(iface.tx_src, 0):
         return
     a = iface.ip6.addrs
-    i = a.select(dst, doff)
+    i = a.select(iface.tx_dst, 0)
     if i >= 0:
         copy(iface.tx_src, 0, a.addrs, 16 * i, 16)
-    else:
-        fill(iface.tx_src, 0, 16, 0)  # no usable address yet: ::
+    # else no usable address yet: tx_src stays ::
 
 
 def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):

@@ -31,10 +31,14 @@ class NeighborCache:
             self.state[i] = _FREE
 
     def _find(self, addr, aoff, alen):
-        for i in range(self.size):
+        # on every packet sent (lookup): an index loop, not range(), keeps
+        # the frame within the 11 words of the C stack (tools/frame_sizes.py)
+        i = 0
+        while i < self.size:
             if self.state[i] != _FREE and self.alen[i] == alen and \
                     equal(self.addrs, i * _ALEN, addr, aoff, alen):
                 return i
+            i += 1
         return -1
 
     def lookup(self, addr, aoff, alen, now):

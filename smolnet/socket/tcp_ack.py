@@ -3,14 +3,20 @@
 # congestion control and loss recovery (RFC 5681, RFC 6582 NewReno, RFC 6675
 # SACK), track the peer's window. All offsets are relative to the send base
 # (tcp_seq.py). Nothing here allocates.
+#
+# SEG, the segment being processed, is here too: tcp_rx fills it, both
+# modules read it.
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import seq_get
+from ..wire.tcp import Options
 from .tcp_seq import REBASE, WND_MAX, rebase_snd as _rebase_snd
 from .tcp_timers import SAMPLE_MAX
 
 # copy of smolnet/socket/tcp_sack.py's _DUPTHRESH (inlined here; test_const_copies.py checks)
 _DUPTHRESH = const(3)       # RFC 5681 3.2 / RFC 6675 DupThresh
+# copy of smolnet/wire/tcp.py's flags
+_FIN = const(0x01)
 _TS_LEN = const(12)
 # copy of smolnet/socket/tcp.py's ESTABLISHED state
 _ESTABLISHED = const(4)
@@ -18,8 +24,26 @@ _PTO_MIN = const(10)        # ms: a probe never sooner than this
 _WC_DELACK = const(200)     # RFC 8985 7.2: worst-case delayed ACK of one segment
 
 
-def _u16(b, off):
-    return (b[off] << 8) | b[off + 1]
+class Segment(Options):
+    """The segment being processed: RFC 9293 3.3.1's current segment
+    variables that the receive path reads more than once (SEG.SEQ and
+    SEG.ACK as offsets from the receive and send bases, tcp_seq.py; the
+    data's length and where it starts in the frame) and its options
+    (wire.tcp.parse). tcp_rx.process() fills it, and it holds until
+    process() returns; the Interface hands segments over one at a time, so
+    one serves every socket. The per-segment functions read it here rather
+    than take a long list of arguments: their call frames then fit the C
+    stack (11 words on a board; more come from the heap on every call)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seq = 0          # SEG.SEQ - the receive base
+        self.ack = 0          # SEG.ACK - the send base (ACK segments only)
+        self.dlen = 0         # data bytes (SEG.LEN without SYN and FIN)
+        self.doff = 0         # where the data starts in the frame
+
+
+SEG = Segment()
 
 
 def ts_now(s, now):
@@ -49,17 +73,17 @@ def set_mss(s):
         s.sb.set_mss(m)
 
 
-def rtt_sample(s, b, now, ack):
-    """One RTT measurement from an ACK that advances SND.UNA: from TSecr when
-    timestamps are on (RFC 7323 4.1), else from the one timed segment if it
-    was not retransmitted (Karn). Returns the sample in ms or -1."""
-    o = s.opt
-    if s.rtx_marked and ack >= s.rtx_mark:
+def rtt_sample(s, b, now):
+    """One RTT measurement from an ACK (SEG.ack) that advances SND.UNA: from
+    TSecr when timestamps are on (RFC 7323 4.1), else from the one timed
+    segment if it was not retransmitted (Karn). Returns the sample in ms or
+    -1."""
+    if s.rtx_marked and SEG.ack >= s.rtx_mark:
         s.rtx_marked = False
-    if s.ts_ok and o.ts:
+    if s.ts_ok and SEG.ts:
         ts_now(s, now)
-        d = seq_get(b, o.ts_off + 4, s.ts_hi, s.ts_lo)   # TSecr - now
-        if s.rtx_marked and seq_get(b, o.ts_off + 4, s.rtx_ts_hi, s.rtx_ts_lo) < 0:
+        d = seq_get(b, SEG.ts_off + 4, s.ts_hi, s.ts_lo)   # TSecr - now
+        if s.rtx_marked and seq_get(b, SEG.ts_off + 4, s.rtx_ts_hi, s.rtx_ts_lo) < 0:
             # the echo predates our last retransmission: the peer may be
             # acknowledging the original (a spurious retransmission, whose
             # duplicate it did not echo), so the time is unknown (Karn's
@@ -69,49 +93,44 @@ def rtt_sample(s, b, now, ack):
             s.rtt_on = False
             s.rtte.sample(-d)
             return -d
-    if s.rtt_on and ack > s.rtt_seq:
+    if s.rtt_on and SEG.ack > s.rtt_seq:
         s.rtt_on = False
-        r = ticks_diff(now, s.rtt_t0)
-        if r >= 0:
-            s.rtte.sample(r)
-            return r
+        d = ticks_diff(now, s.rtt_t0)
+        if d >= 0:
+            s.rtte.sample(d)
+            return d
     return -1
 
 
 def wnd_from(s, b, l4_off):
     """SEG.WND scaled (RFC 7323 2.3), clamped to WND_MAX."""
-    w = _u16(b, l4_off + 14)
-    sh = s.snd_ws
-    if sh and w > (WND_MAX >> sh):
+    w = (b[l4_off + 14] << 8) | b[l4_off + 15]
+    if s.snd_ws and w > (WND_MAX >> s.snd_ws):
         return WND_MAX
-    return w << sh
+    return w << s.snd_ws
 
 
-def on_ack(s, b, l4_off, seq, ack, dlen, fin, now):
-    """ACK processing for an acceptable segment in a synchronized state;
-    SND.UNA - MAX.SND.WND <= ack <= SND.MAX has been checked."""
-    win = wnd_from(s, b, l4_off)
-    o = s.opt
-    old_una = s.snd_una
-    if ack > old_una:
-        _ack_new(s, b, ack, now)
-    sacked = False
-    if s.sack_ok and o.sack_n and s.snd_max > s.snd_una:
-        sacked = _sack_blocks(s, b, o, now)
-    if ack == old_una and s.snd_max > s.snd_una and \
-            (sacked or (dlen == 0 and not fin and win and win == s.snd_wnd)):
-        # a duplicate ACK (RFC 5681 2). RFC 6675 2 counts any ACK bringing
-        # new SACK information, also one that carries data (both directions
-        # busy) or changes the window
-        _dupack(s, now)
-    elif sacked and not s.in_recovery and s.sb.is_lost(0):
-        _enter_recovery(s, now)
-    if s.sack_ok:
-        rk = s.rack
-        if rk.has and (rk.sacked_n or rk.rtx_n or rk.timer_on):
-            rack_detect(s, now)      # only when time and sequence order differ
-    # window update, only from a segment newer than the last one used
-    if s.snd_wl1 < seq or (s.snd_wl1 == seq and s.snd_wl2 <= ack):
+def on_ack(s, b, l4_off, now):
+    """ACK processing for the acceptable segment in SEG (its header at
+    b[l4_off]), in a synchronized state; SND.UNA - MAX.SND.WND <= SEG.ACK
+    <= SND.MAX has been checked."""
+    if SEG.ack > s.snd_una:
+        r = rtt_sample(s, b, now)
+        _ack_new(s, r, now)
+        if s.sack_ok and SEG.sack_n and s.snd_max > s.snd_una and \
+                _sack_blocks(s, b) and not s.in_recovery and s.sb.is_lost(0):
+            _enter_recovery(s, now)      # the SACK blocks show a loss (RFC 6675 5)
+    elif s.snd_max > s.snd_una:
+        _ack_old(s, b, l4_off, now)     # nothing new ACKed while data is out
+    if s.sack_ok and s.rack.has and (s.rack.sacked_n or s.rack.rtx_n or s.rack.timer_on):
+        rack_detect(s, now)          # only when time and sequence order differ
+    # the window update (RFC 9293 3.10.7.4 fifth), only from a segment newer
+    # than the last one used (SEG.WND as wnd_from() reads it, inline: every
+    # segment)
+    if s.snd_wl1 < SEG.seq or (s.snd_wl1 == SEG.seq and s.snd_wl2 <= SEG.ack):
+        win = (b[l4_off + 14] << 8) | b[l4_off + 15]
+        if s.snd_ws:
+            win = WND_MAX if win > (WND_MAX >> s.snd_ws) else win << s.snd_ws
         if win != s.snd_wnd:
             if win > s.snd_wnd:
                 s.persist_backoff = 0
@@ -123,80 +142,86 @@ def on_ack(s, b, l4_off, seq, ack, dlen, fin, now):
             s.snd_wnd = win
             if win > s.max_snd_wnd:
                 s.max_snd_wnd = win
-        s.snd_wl1 = seq
-        s.snd_wl2 = ack
+        s.snd_wl1 = SEG.seq
+        s.snd_wl2 = SEG.ack
     if s.snd_una > REBASE:
-        _rebase_snd(s)       # last: `ack` above is relative to the old base
+        _rebase_snd(s)       # last: SEG.ack above is relative to the old base
 
 
-def _sack_blocks(s, b, o, now):
+def _ack_old(s, b, l4_off, now):
+    """SEG.ACK <= SND.UNA with data out. A duplicate ACK (RFC 5681 2: it
+    acknowledges SND.UNA and carries no data, no FIN and the same window;
+    RFC 6675 2 counts too any that brings new SACK information, also one
+    with data, both directions busy, or a new window); else its SACK blocks
+    alone may show a loss."""
+    sacked = s.sack_ok and SEG.sack_n and _sack_blocks(s, b)
+    if SEG.ack == s.snd_una and (sacked or (SEG.dlen == 0 and not b[l4_off + 13] & _FIN and
+                                            s.snd_wnd and wnd_from(s, b, l4_off) == s.snd_wnd)):
+        _dupack(s, now)
+    elif sacked and not s.in_recovery and s.sb.is_lost(0):
+        _enter_recovery(s, now)
+
+
+def _sack_blocks(s, b):
     """Feed the SACK blocks into the scoreboard (RFC 6675 5), as offsets
-    from SND.UNA. Returns True if they told us something new."""
-    sb = s.sb
-    before = sb.sacked_bytes()
-    una = s.snd_una
-    top = s.snd_max
-    p = o.sack_off
-    bhi = s.snd_bhi
-    blo = s.snd_blo
-    for _ in range(o.sack_n):
-        left = seq_get(b, p, bhi, blo)
-        right = seq_get(b, p + 4, bhi, blo)
+    from SND.UNA, and into RACK's records (delivered at s.last_rx: now,
+    this segment's arrival). Returns True if they told us something new."""
+    before = s.sb.sacked_bytes()
+    p = SEG.sack_off
+    while p < SEG.sack_off + (SEG.sack_n << 3):
+        left = seq_get(b, p, s.snd_bhi, s.snd_blo)
+        right = seq_get(b, p + 4, s.snd_bhi, s.snd_blo)
         p += 8
         # RFC 2883 D-SACK blocks (below SND.UNA) and nonsense are ignored
-        if left < una:
-            left = una
-        if right > top:
-            right = top
-        if right <= left:
-            continue
-        sb.add(left - una, right - una)
-        s.rack.sacked(left, right, now)
-    return sb.sacked_bytes() > before
+        if left < s.snd_una:
+            left = s.snd_una
+        if right > s.snd_max:
+            right = s.snd_max
+        if right > left:
+            s.sb.add(left - s.snd_una, right - s.snd_una)
+            s.rack.sacked(left, right, s.last_rx)
+    return s.sb.sacked_bytes() > before
 
 
-def _ack_new(s, b, ack, now):
-    una = s.snd_una
-    acked = ack - una
-    flight = s.snd_max - una
-    r = rtt_sample(s, b, now, ack)
-    d = acked
+def _ack_new(s, r, now):
+    """SEG.ACK > SND.UNA: new data acknowledged (r: the RTT sample it gave,
+    ms, or -1). Frees the send buffer, moves SND.UNA, drives congestion
+    control and recovery, restarts the retransmission timer."""
+    acked = SEG.ack - s.snd_una
+    flight = s.snd_max - s.snd_una       # FlightSize before this ACK
     if s.syn_unacked:
         s.syn_unacked = 0
-        d -= 1
-    used = s.tx.used()
-    if d > used:
-        d = used                 # the rest acknowledges our FIN
-    if d > 0:
-        s.tx.discard(d)
-    s.snd_una = ack
-    if s.snd_nxt < ack:
-        s.snd_nxt = ack
+        s.tx.discard(acked - 1)          # one of them was our SYN
+    else:
+        s.tx.discard(acked)              # (it stops at the buffer's end: our FIN)
+    s.snd_una = SEG.ack
+    if s.snd_nxt < s.snd_una:
+        s.snd_nxt = s.snd_una
     s.una_since = now
     s.probing = False
     if s.sack_ok:
-        s.sb.on_ack_advance(acked)
-        s.rack.acked(ack, now)
-    cc = s.cc
+        if s.sb.n:
+            s.sb.on_ack_advance(acked)
+        s.rack.acked(s.snd_una, now)
     if s.in_recovery:
-        if ack >= s.recover:
+        if s.snd_una >= s.recover:
             # full ACK: recovery is over (RFC 6582 3.2 step 3)
             s.in_recovery = False
             s.dupacks = 0
-            cc.on_recovery_exit(s.snd_max - ack)
+            s.cc.on_recovery_exit(s.snd_max - s.snd_una)
         else:
             # partial ACK: the next hole is lost too; NewReno retransmits it
             # now and deflates by the amount acked (RFC 6582 3.2 step 3);
             # with SACK the scoreboard says what to resend (RFC 6675 5)
-            cc.on_recovery_ack(acked, True)
+            s.cc.on_recovery_ack(acked, True)
             if not s.sack_ok:
                 s.fast_rtx = True
     else:
         s.dupacks = 0
-        cc.on_ack(acked, now, r, flight)
+        s.cc.on_ack(acked, now, r, flight)
     # RFC 6298 5.2 / 5.3
     s.tlp_out = False
-    if ack >= s.snd_max:
+    if s.snd_una >= s.snd_max:
         s.rtx_on = False
         s.rtx_persist = False
     else:
@@ -210,8 +235,6 @@ def arm_rtx(s, now, keep_rto=False):
     SACK that starts fast recovery, where a timeout would reset cwnd.
     keep_rto: new data went out; a running RTO stays as it is (RFC 6298
     5.1) unless a probe timeout now applies."""
-    running_rto = s.rtx_on and not s.rtx_tlp and not s.rtx_persist
-    rto = s.rtte.rto
     if s.tlp and not s.tlp_out and not s.in_recovery and s.rtte.samples and \
             not s.rtte.backoff and s.state >= _ESTABLISHED:
         pto = s.rtte.srtt() << 1
@@ -219,18 +242,18 @@ def arm_rtx(s, now, keep_rto=False):
             pto += _WC_DELACK
         if pto < _PTO_MIN:
             pto = _PTO_MIN
-        if pto < rto:
+        if pto < s.rtte.rto:
             s.rtx_on = True
             s.rtx_persist = False
             s.rtx_tlp = True
             s.rtx_at = ticks_add(now, pto)
             return
-    if keep_rto and running_rto:
-        return
+    if keep_rto and s.rtx_on and not s.rtx_tlp and not s.rtx_persist:
+        return                   # the RTO runs
     s.rtx_on = True
     s.rtx_persist = False
     s.rtx_tlp = False
-    s.rtx_at = ticks_add(now, rto)
+    s.rtx_at = ticks_add(now, s.rtte.rto)
 
 
 def _dupack(s, now):

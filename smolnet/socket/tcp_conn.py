@@ -36,22 +36,18 @@ def choose_iss(s, now):
         _isn_compute(out, s.local_addr, s.remote_addr, s.alen, s.local_port,
                      s.remote_port, now)
     if s.fixed_iss is not None:
-        v = s.fixed_iss
-        s.snd_bhi = (v >> 16) & 0xFFFF
-        s.snd_blo = v & 0xFFFF
+        s.snd_bhi = (s.fixed_iss >> 16) & 0xFFFF
+        s.snd_blo = s.fixed_iss & 0xFFFF
     else:
         s.snd_bhi = (out[0] << 8) | out[1]
         s.snd_blo = (out[2] << 8) | out[3]
-    if s.fixed_ts_offset is not None:
-        v = s.fixed_ts_offset
-        thi = (v >> 16) & 0xFFFF
-        tlo = v & 0xFFFF
-    else:
-        thi = (out[4] << 8) | out[5]
-        tlo = (out[6] << 8) | out[7]
     # TSval = offset + now (ms); advanced by elapsed ms from here on
-    s.ts_hi = base_hi(thi, tlo, now)
-    s.ts_lo = base_lo(tlo, now)
+    if s.fixed_ts_offset is not None:
+        s.ts_hi = base_hi((s.fixed_ts_offset >> 16) & 0xFFFF, s.fixed_ts_offset & 0xFFFF, now)
+        s.ts_lo = base_lo(s.fixed_ts_offset & 0xFFFF, now)
+    else:
+        s.ts_hi = base_hi((out[4] << 8) | out[5], (out[6] << 8) | out[7], now)
+        s.ts_lo = base_lo((out[6] << 8) | out[7], now)
     s.ts_last = now
     s.iss_pending = False
     s.snd_una = 0

@@ -1,7 +1,12 @@
 # A listening socket with a bounded accept queue.
 #
 # TcpListener(backlog, rx_size, tx_size, **options) preallocates `backlog`
-# TcpSockets (each with its buffers). A SYN for the listening port takes a
+# TcpSockets (each with its buffers); with prealloc=False it makes them only
+# as SYNs need them, up to `backlog`, and accept() hands its slot's socket
+# out without making another (what a board short of RAM wants: an idle
+# listener then holds no buffers; lwIP's listening PCB does the same). A SYN
+# that finds no memory for a new slot is dropped and counted (syn_nomem;
+# the peer retries). A SYN for the listening port takes a
 # free one (it answers SYN-ACK and completes the handshake on its own); its
 # header and options are checked first, so a malformed SYN never holds a
 # slot. A SYN finding none free gets a SYN cookie (tcp_cookie.py, RFC 4987
@@ -12,8 +17,8 @@
 # frees its slot after the neighbor timeout (3 s). accept() hands out the oldest
 # established connection and puts a fresh socket in its slot: the one the
 # caller passes (recycled, no allocation) or a new one (allocates, which is
-# fine at connection setup). Memory never grows beyond backlog sockets plus
-# those the user holds.
+# fine at connection setup; none with prealloc=False). Memory never grows
+# beyond backlog sockets plus those the user holds.
 #
 # The Interface sees only the listener: it forwards segments for pending
 # connections (exact 4-tuple match) and emits for them. An accepted socket
@@ -52,7 +57,7 @@ class TcpListener:
     proto = PROTO
 
     def __init__(self, backlog=4, rx_size=4096, tx_size=4096, time_wait=0,
-                 syn_cookies=True, **options):
+                 syn_cookies=True, prealloc=True, **options):
         if backlog < 1:
             raise ValueError("backlog")
         self.tw = TimeWaitTable(time_wait) if time_wait > 0 else None
@@ -62,17 +67,31 @@ class TcpListener:
         self.rx_size = rx_size
         self.tx_size = tx_size
         self.options = options
-        self.slots = [self._new() for _ in range(backlog)]
+        self.backlog = backlog
+        self.prealloc = prealloc
+        self.slots = []
         self.port = 0
         self.any_port = False       # listen(0, any_port=True): every port
         self.addr = None
         self.syn_dropped = 0        # SYNs that found the queue full
         self.syn_bad = 0            # SYNs with a bad header or options
+        self.syn_nomem = 0          # SYNs that found no memory for a slot (prealloc=False)
         self.evicted = 0            # half-open slots given to a cookie ACK
         self.opt = wire.Options()   # scratch for checking a SYN's options
         self.accepted = 0
         self.iface = None
         self._next = 0              # round-robin start for dispatch
+        self._first_slots()
+
+    def _first_slots(self):
+        if self.prealloc:
+            while len(self.slots) < self.backlog:
+                self.slots.append(self._new())
+        elif self.options.get("sack", True):
+            # slots will be made inside Interface.poll(), where importing
+            # the SACK modules failed on the Cortex-M3 firmware (_new): now
+            from .tcp_sack import Scoreboard  # noqa: F401
+            from .tcp_rack import Rack  # noqa: F401
 
     def _new(self):
         s = TcpSocket(self.rx_size, self.tx_size, **self.options)
@@ -126,7 +145,8 @@ class TcpListener:
     def accept(self, spare=None):
         """The oldest established connection, or None. `spare` (a CLOSED
         TcpSocket with the listener's buffer sizes) takes its slot; without
-        it a new socket is allocated."""
+        it a new socket is allocated, or with prealloc=False the slot goes
+        (the next SYN makes one)."""
         best = -1
         for i in range(len(self.slots)):
             s = self.slots[i]
@@ -136,13 +156,15 @@ class TcpListener:
         if best < 0:
             return None
         s = self.slots[best]
-        if spare is None:
-            spare = self._new()
+        if spare is None and not self.prealloc:
+            self.slots.pop(best)
         else:
-            if spare.state != _CLOSED or spare.rst_pending:
+            if spare is None:
+                spare = self._new()
+            elif spare.state != _CLOSED or spare.rst_pending:
                 raise OSError(EINVAL)
             spare.child = True
-        self.slots[best] = spare
+            self.slots[best] = spare
         self.due_at = -2     # what dispatch() has to do changed (interface.py)
         s.child = False
         s.passive = False
@@ -200,19 +222,19 @@ class TcpListener:
         if f == _ACK:
             self._cookie_ack(iface, l4_off, l4_len, now)
             return
-        for s in self.slots:
-            if s.state == _CLOSED and not s.rst_pending:
-                p = self.port
-                if self.any_port:   # the SYN's own destination port
-                    p = (iface.rx_buf[l4_off + 2] << 8) | iface.rx_buf[l4_off + 3]
-                s.listen(p, self.addr)
-                s.process(iface, l4_off, l4_len, now)
-                if s.state == _LISTEN:
-                    # the socket dropped the SYN after all: the slot is free
-                    # again (a slot left in LISTEN would be lost for good)
-                    s._reset()
-                return
-        if self.cookies is not None:
+        s = self._closed_slot()
+        if s is not None:
+            p = self.port
+            if self.any_port:   # the SYN's own destination port
+                p = (iface.rx_buf[l4_off + 2] << 8) | iface.rx_buf[l4_off + 3]
+            s.listen(p, self.addr)
+            s.process(iface, l4_off, l4_len, now)
+            if s.state == _LISTEN:
+                # the socket dropped the SYN after all: the slot is free
+                # again (a slot left in LISTEN would be lost for good)
+                s._reset()
+            return
+        if self.cookies is not None and self.slots:
             # every slot taken: answer statelessly (RFC 4987 3.6)
             self.cookies.syn(self.slots[0], iface, l4_off, self.opt, now)
             return
@@ -243,17 +265,34 @@ class TcpListener:
     def _free_slot(self):
         """A CLOSED slot, else the oldest SYN-RECEIVED one (evicted), else
         None."""
+        s = self._closed_slot()
+        if s is not None:
+            return s
         old = None
         for s in self.slots:
-            st = s.state
-            if st == _CLOSED and not s.rst_pending:
-                return s
-            if st == _SYN_RECEIVED and (old is None or ticks_diff(s.last_rx, old.last_rx) < 0):
+            if s.state == _SYN_RECEIVED and (old is None or ticks_diff(s.last_rx, old.last_rx) < 0):
                 old = s
         if old is not None:
             _close(old, 0)           # silently: its peer is likely spoofed
             self.evicted += 1
         return old
+
+    def _closed_slot(self):
+        """A CLOSED slot; with prealloc=False a new one while fewer than
+        backlog exist (None when memory is short: counted, the SYN
+        dropped)."""
+        for s in self.slots:
+            if s.state == _CLOSED and not s.rst_pending:
+                return s
+        if len(self.slots) >= self.backlog:
+            return None
+        try:
+            s = self._new()
+            self.slots.append(s)
+        except MemoryError:
+            self.syn_nomem += 1
+            return None
+        return s
 
     def _syn_ok(self, b, l4_off, l4_len):
         """The header length and options of a SYN (or cookie ACK) parse

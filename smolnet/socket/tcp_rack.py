@@ -80,40 +80,39 @@ class Rack:
     # --- transmissions (RFC 8985 6.1) ------------------------------------------
     def sent(self, seq, end, now):
         """[seq, end) went out at `now` (new data, or sent again)."""
-        n = self._n
-        cap = self.cap
-        i = self._h + n - 1            # the last record (inline: per segment)
-        if i >= cap:
-            i -= cap
-        if n:
+        i = self._h + self._n - 1      # the last record (_i inline: per segment)
+        if i >= self.cap:
+            i -= self.cap
+        if self._n:
             top = self._end[i]
         else:
             self.base = seq
             top = seq
         if seq < top:
-            self._resent(seq, end if end < top else top, now)
+            self._resent(seq, end, now)
         if end > top:
-            if n == cap:
+            if self._n == self.cap:
                 # full: the last record grows and takes the newer time; it
                 # now holds bytes in flight, so it is neither SACKed nor lost
-                f = self._fl[i]
-                if f & _SACKED:
+                if self._fl[i] & _SACKED:
                     self.sacked_n -= 1
-                if f & _LOST:
+                if self._fl[i] & _LOST:
                     self.lost_n -= 1
-                self._fl[i] = f & (_RTX | _WAS_LOST)
+                self._fl[i] &= _RTX | _WAS_LOST
                 self._end[i] = end
                 self._ts[i] = now
                 return
             i += 1
-            if i >= cap:
-                i -= cap
+            if i >= self.cap:
+                i -= self.cap
             self._end[i] = end
             self._ts[i] = now
             self._fl[i] = 0
-            self._n = n + 1
+            self._n += 1
 
     def _resent(self, seq, end, now):
+        # [seq, end) sent again (what lies past the last record, new data,
+        # sent() records after this)
         if seq < self.base:
             seq = self.base
         k = self._find(seq)
@@ -121,11 +120,9 @@ class Rack:
             return
         if self.start(k) < seq and self._split(k, seq):
             k += 1
-        n = self._n
-        while k < n and self.start(k) < end:
+        while k < self._n and self.start(k) < end:
             if self.end(k) > end:
                 self._split(k, end)
-                n = self._n
             i = self._i(k)
             f = self._fl[i]
             if f & _LOST:
@@ -151,20 +148,19 @@ class Rack:
     def _split(self, k, at):
         """Split record k at `at` (inside it): both halves keep its time and
         flags. False if the ring is full (the record stays whole)."""
-        n = self._n
-        if n == self.cap:
+        if self._n == self.cap:
             return False
-        j = n
-        while j > k:
+        j = self._n
+        while j > k:                   # records k+1.. move up one place
             a = self._i(j)
             b = self._i(j - 1)
             self._end[a] = self._end[b]
             self._ts[a] = self._ts[b]
             self._fl[a] = self._fl[b]
             j -= 1
-        i = self._i(k)
-        self._end[i] = at
-        f = self._fl[i]
+        j = self._i(k)                 # (from here: record k's place)
+        self._end[j] = at
+        f = self._fl[j]
         if f & _LOST:
             self.lost_n += 1
         if f & _SACKED:
@@ -173,7 +169,7 @@ class Rack:
             self.rtx_n += 1
         if f & _WAS_LOST:
             self.was_n += 1
-        self._n = n + 1
+        self._n += 1
         return True
 
     # --- deliveries (RFC 8985 6.2 steps 1-3) -------------------------------------
@@ -183,15 +179,10 @@ class Rack:
         the last one can move RACK.xmit_ts (and has the smallest RTT):
         one update for the lot keeps the per-ACK cost flat."""
         n = self._n
-        end = self._end
-        fl = self._fl
         h = self._h
         last = -1
-        while n:
-            e = end[h]
-            if e > una:
-                break
-            f = fl[h]
+        while n and self._end[h] <= una:
+            f = self._fl[h]
             if f:
                 if f & _SACKED:
                     self.sacked_n -= 1
@@ -205,7 +196,7 @@ class Rack:
                     self.was_n -= 1
             else:
                 last = h
-            self.base = e
+            self.base = self._end[h]
             h += 1
             if h == self.cap:
                 h = 0
@@ -223,21 +214,23 @@ class Rack:
 
     def sacked(self, left, right, now):
         """A SACK block [left, right): records wholly inside are delivered."""
-        for k in range(self._n):
-            e = self.end(k)
-            if e > right:
+        k = 0
+        while k < self._n:
+            i = self._h + k            # (_i inline: every record)
+            if i >= self.cap:
+                i -= self.cap
+            if self._end[i] > right:
                 return
-            i = self._i(k)
             f = self._fl[i]
-            if f & _SACKED or self.start(k) < left:
-                continue
-            if f & _LOST:
-                self.lost_n -= 1       # spurious: it arrived after all
-            if f & _WAS_LOST:
-                self.was_n -= 1
-            self._fl[i] = (f & _RTX) | _SACKED
-            self.sacked_n += 1
-            self._deliver(i, now)
+            if not f & _SACKED and self.start(k) >= left:
+                if f & _LOST:
+                    self.lost_n -= 1       # spurious: it arrived after all
+                if f & _WAS_LOST:
+                    self.was_n -= 1
+                self._fl[i] = (f & _RTX) | _SACKED
+                self.sacked_n += 1
+                self._deliver(i, now)
+            k += 1
 
     def _deliver(self, i, now):
         t = self._ts[i]
@@ -290,25 +283,26 @@ class Rack:
             return 0
         wait = 0
         lost = 0
-        xts = self.xmit_ts
-        xend = self.end_seq
-        allow = self.rtt + reo_wnd
-        for k in range(self._n):
-            i = self._i(k)
-            f = self._fl[i]
-            if f & (_SACKED | _LOST):
+        reo_wnd += self.rtt            # from here: the time a segment may take
+        k = 0
+        while k < self._n:
+            i = self._h + k            # (_i inline: every record)
+            if i >= self.cap:
+                i -= self.cap
+            k += 1
+            if self._fl[i] & (_SACKED | _LOST):
                 continue
-            t = self._ts[i]
-            d = ticks_diff(xts, t)
-            if d < 0 or (d == 0 and self._end[i] >= xend):
+            d = self._ts[i]
+            d = ticks_diff(self.xmit_ts, d)
+            if d < 0 or (d == 0 and self._end[i] >= self.end_seq):
                 continue                   # not sent before the delivered one
-            left = ticks_diff(t, now) + allow
-            if left <= 0:
-                self._fl[i] = f | _LOST
+            d = ticks_diff(self._ts[i], now) + reo_wnd      # the time left
+            if d <= 0:
+                self._fl[i] = self._fl[i] | _LOST
                 self.lost_n += 1
                 lost += 1
-            elif left > wait:
-                wait = left
+            elif d > wait:
+                wait = d
         if wait:
             self.timer_on = True
             self.timer_at = ticks_add(now, wait)
@@ -352,18 +346,18 @@ class Rack:
         in a record marked lost, its length in sb.hole_len; -1 if none."""
         if not self.lost_n:
             return -1
-        for k in range(self._n):
-            if not self.flags(k) & _LOST:
-                continue
-            a = self.start(k) - una
-            b = self.end(k) - una
-            if a < from_off:
-                a = from_off
-            if b <= a:
-                continue
-            p = sb.unsacked_in(a, b)
-            if p >= 0:
-                return p
+        k = 0
+        while k < self._n:
+            if self.flags(k) & _LOST:
+                a = self.start(k) - una
+                b = self.end(k) - una
+                if a < from_off:
+                    a = from_off
+                if b > a:
+                    a = sb.unsacked_in(a, b)     # the first unSACKed byte in it
+                    if a >= 0:
+                        return a
+            k += 1
         return -1
 
     def pipe_excess(self, sb, una, edge, hrx):

@@ -8,13 +8,15 @@
 # and challenge_due() at the end serve the TIME-WAIT records
 # (tcp_timewait.py) too.
 #
-# Sequence numbers: `seq` is SEG.SEQ relative to the receive base, `ack`
-# SEG.ACK relative to the send base (tcp_seq.py).
+# What the segment says is read once into _SEG (tcp_ack.SEG: its options,
+# SEG.SEQ relative to the receive base, SEG.ACK relative to the send base,
+# tcp_seq.py; the data's length and offset), where the steps below read it:
+# few arguments keep their call frames on a board's C stack.
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy, seq_get
-from ..wire import tcp as wire
-from .tcp_ack import on_ack, rtt_sample
+from ..wire.tcp import parse as _parse
+from .tcp_ack import SEG as _SEG, on_ack, rtt_sample
 from .tcp_conn import (sack_state, syn_received, establish, fin_acked, fin_received, reset_received,
                        back_to_listen)
 from .tcp_seq import REBASE, rebase_rcv as _rebase_rcv
@@ -49,39 +51,31 @@ def _u16(b, off):
 
 
 def process(s, iface, l4_off, l4_len, now):
-    b = iface.rx_buf
-    hlen = (b[l4_off + 12] >> 4) << 2
-    o = s.opt
-    if hlen < 20 or hlen > l4_len:
-        s.drops += 1
+    n = _parse(iface.rx_buf, l4_off, l4_len, _SEG)      # the data's length
+    if n < 0:
+        s.drops += 1             # a bad data offset or option length
         return
-    if hlen > 20:
-        if not wire.parse_options(b, l4_off, hlen, o):
-            s.drops += 1
-            return
-    else:
-        o.clear()
+    _SEG.dlen = n
+    _SEG.doff = l4_off + l4_len - n
     # counters wrap below 2**30: a larger int would be a heap object
     s.rx_segments = s.rx_segments + 1 if s.rx_segments < 0x3FFFFFFF else 0
-    f = b[l4_off + 13]
-    st = s.state
-    if st == _LISTEN:
-        _listen(s, iface, b, l4_off, f, now)
-    elif st == _SYN_SENT:
-        _syn_sent(s, b, l4_off, f, now)
-    elif st != _CLOSED:
-        _synchronized(s, b, l4_off, hlen, l4_len, f, now)
+    if s.state >= _SYN_RECEIVED:
+        _synchronized(s, iface.rx_buf, l4_off, now)
+    elif s.state == _LISTEN:
+        _listen(s, iface, l4_off, now)
+    elif s.state == _SYN_SENT:
+        _syn_sent(s, iface.rx_buf, l4_off, now)
 
 
 # --- LISTEN (3.10.7.2) -------------------------------------------------------
-def _listen(s, iface, b, l4_off, f, now):
-    if f & (_RST | _ACK) or not f & _SYN:
+def _listen(s, iface, l4_off, now):
+    b = iface.rx_buf
+    if b[l4_off + 13] & (_RST | _ACK | _SYN) != _SYN:
         return          # RST ignored; ACKs never get here (accepts() said no)
-    a = iface.rx_alen
-    s.alen = a
-    copy(s.remote_addr, 0, b, iface.rx_src_off, a)
+    s.alen = iface.rx_alen
+    copy(s.remote_addr, 0, b, iface.rx_src_off, s.alen)
     if not s.bound_addr:
-        copy(s.local_addr, 0, b, iface.rx_dst_off, a)
+        copy(s.local_addr, 0, b, iface.rx_dst_off, s.alen)
     s.local_set = True
     s.remote_port = _u16(b, l4_off)
     s.passive = True
@@ -94,7 +88,7 @@ def _listen(s, iface, b, l4_off, f, now):
 
 def _take_syn(s, b, l4_off):
     """Record IRS and the options of a SYN or SYN-ACK."""
-    o = s.opt
+    o = _SEG
     s.rcv_bhi = _u16(b, l4_off + 4)
     s.rcv_blo = _u16(b, l4_off + 6)
     s.rcv_nxt = 1
@@ -130,39 +124,38 @@ def _take_syn(s, b, l4_off):
 
 def _take_ts(s, b):
     """TS.Recent = the segment's TSval (RFC 7323 4.3)."""
-    p = s.opt.ts_off
-    s.ts_recent_hi = _u16(b, p)
-    s.ts_recent_lo = _u16(b, p + 2)
+    p = _SEG.ts_off
+    s.ts_recent_hi = (b[p] << 8) | b[p + 1]
+    s.ts_recent_lo = (b[p + 2] << 8) | b[p + 3]
 
 
 # --- SYN-SENT (3.10.7.3) -----------------------------------------------------
-def _syn_sent(s, b, l4_off, f, now):
-    ack_ok = False
-    ack = 0
+def _syn_sent(s, b, l4_off, now):
+    f = b[l4_off + 13]
+    g = _SEG
     if f & _ACK:
-        ack = seq_get(b, l4_off + 8, s.snd_bhi, s.snd_blo)
-        if ack <= 0 or ack > s.snd_max:
+        g.ack = seq_get(b, l4_off + 8, s.snd_bhi, s.snd_blo)
+        if g.ack <= 0 or g.ack > s.snd_max:
             if not f & _RST:
                 rst_reply(s, b, l4_off)
             s.drops += 1
             return
-        ack_ok = True
     if f & _RST:
         # RFC 5961 3.2: in SYN-SENT a RST is believed only if it ACKs our SYN
-        if ack_ok:
+        if f & _ACK:
             reset_received(s)
         return
     if not f & _SYN:
         return
     _take_syn(s, b, l4_off)
     s.last_rx = now
-    if ack_ok:
-        rtt_sample(s, b, now, ack)
-        s.snd_una = ack
+    if f & _ACK:
+        rtt_sample(s, b, now)
+        s.snd_una = g.ack
         s.syn_unacked = 0
-        if s.snd_nxt < ack:
-            s.snd_nxt = ack
-        s.snd_wl2 = ack
+        if s.snd_nxt < g.ack:
+            s.snd_nxt = g.ack
+        s.snd_wl2 = g.ack
         establish(s, now)
         s.rtx_on = False
         s.ack_now = True
@@ -171,96 +164,96 @@ def _syn_sent(s, b, l4_off, f, now):
 
 
 # --- the synchronized states (3.10.7.4) --------------------------------------
-def _synchronized(s, b, l4_off, hlen, l4_len, f, now):
+def _synchronized(s, b, l4_off, now):
     """RFC 9293 3.10.7.4's steps in its order (the third, security, and
     the sixth, URG, have nothing to do here)."""
-    seq = seq_get(b, l4_off + 4, s.rcv_bhi, s.rcv_blo)
-    dlen = l4_len - hlen
+    g = _SEG
+    f = b[l4_off + 13]
+    g.seq = seq_get(b, l4_off + 4, s.rcv_bhi, s.rcv_blo)
     s.last_rx = now
     s.ka_probes = 0
-    o = s.opt
     # PAWS (RFC 7323 5.3), ahead of the sequence number check: an old
     # timestamp means an old duplicate
-    if s.ts_ok and o.ts and not f & _RST and paws_old(b, o.ts_off, s.ts_recent_hi,
-                                                      s.ts_recent_lo):
+    if s.ts_ok and g.ts and not f & _RST and \
+            seq_get(b, g.ts_off, s.ts_recent_hi, s.ts_recent_lo) < 0:
         s.drops += 1
         challenge_ack(s, now)
         return
-    # first: check the sequence number
-    seglen = dlen + (1 if f & _SYN else 0) + (1 if f & _FIN else 0)
-    take = _check_seq(s, b, seq, seglen, f, now)
-    if take < 0:
+    # first: check the sequence number. Acceptable if it starts in an open
+    # window (every segment in sequence: the test inline); the acceptability
+    # test's other cases in _check_seq
+    if not s.rcv_nxt <= g.seq < s.rcv_adv and not _check_seq(s, b, f, now):
         return
+    # RFC 7323 4.3: remember the timestamp to echo
+    if s.ts_ok and g.ts and g.seq <= s.last_ack_sent:
+        s.ts_recent_hi = (b[g.ts_off] << 8) | b[g.ts_off + 1]
+        s.ts_recent_lo = (b[g.ts_off + 2] << 8) | b[g.ts_off + 3]
     # second and fourth: RST, SYN
     if f & (_RST | _SYN):
-        _rst_or_syn(s, seq, f, now)
+        _rst_or_syn(s, g.seq, f, now)
         return
     # fifth: ACK
     if not f & _ACK:
         s.drops += 1
         return
-    ack = seq_get(b, l4_off + 8, s.snd_bhi, s.snd_blo)
-    if not _check_ack(s, b, l4_off, seq, ack, now):
-        return
-    fin = f & _FIN
-    on_ack(s, b, l4_off, seq, ack, dlen, fin, now)
+    g.ack = seq_get(b, l4_off + 8, s.snd_bhi, s.snd_blo)
+    if s.state == _SYN_RECEIVED or g.ack > s.snd_max or g.ack < s.snd_una - s.max_snd_wnd:
+        if not _check_ack(s, b, l4_off, now):
+            return
+    on_ack(s, b, l4_off, now)
     if s.fin_sent and s.snd_una > s.fin_seq and fin_acked(s, now):
         return                   # TIME-WAIT or CLOSED: nothing more to take
-    # seventh: text
-    if dlen > 0:
-        st = s.state
-        if take and (st == _ESTABLISHED or st == _FIN_WAIT_1 or st == _FIN_WAIT_2):
-            fin = _data(s, b, l4_off + hlen, seq, dlen, fin, now)
+    # seventh: text (after the peer's FIN, in CLOSE-WAIT and on, there is
+    # none to take)
+    if g.dlen > 0:
+        if _ESTABLISHED <= s.state <= _FIN_WAIT_2:
+            if not _data(s, b):
+                f = 0            # the FIN went with what the window did not hold
         else:
-            if not take:
-                s.ack_now = True     # zero window: the data is dropped
-            fin = 0              # (or it came after the peer's FIN: nothing to take)
+            if s.rcv_adv <= s.rcv_nxt:
+                s.ack_now = True     # its data came to a zero window: say so
+            f = 0
     # eighth: FIN (its place is after the data; front trimming kept it)
-    _take_fin(s, seq + dlen, fin, now)
+    if f & _FIN or s.fin_ooo:
+        _take_fin(s, f & _FIN, now)
+    if s.rcv_nxt > REBASE:
+        _rebase_rcv(s)           # last: SEG.seq is relative to the old base
 
 
-def _check_seq(s, b, seq, seglen, f, now):
-    """RFC 9293 3.10.7.4 first: is the segment acceptable? 1: yes; 0: yes
-    for its ACK and FIN, its data is dropped (a zero window's "special
-    allowance"); -1: no, it was dropped (or answered)."""
-    if _in_window(s, seq, seglen):
-        take = 1
-    elif f & _RST:
+def _check_seq(s, b, f, now):
+    """RFC 9293 3.10.7.4 first, for a segment that does not start inside an
+    open window: True if it is acceptable all the same (an empty one at
+    RCV.NXT in a zero window; one that ends in the window; a zero window's
+    "special allowance": its ACK and FIN count, _data drops its data),
+    else it was dropped (or answered)."""
+    seq = _SEG.seq
+    rn = s.rcv_nxt
+    n = _SEG.dlen + (1 if f & _SYN else 0) + (1 if f & _FIN else 0)     # SEG.LEN
+    if n == 0:
+        if seq == rn and s.rcv_adv <= rn:
+            return True
+    elif rn < s.rcv_adv and rn <= seq + n - 1 < s.rcv_adv:
+        return True
+    if f & _RST:
         s.drops += 1
-        return -1
-    elif seq == s.rcv_nxt and s.rcv_adv <= s.rcv_nxt:
-        take = 0                 # the zero window's special allowance
-    elif s.state == _SYN_RECEIVED and f & _SYN and seq == s.rcv_nxt - 1:
+        return False
+    if seq == rn and s.rcv_adv <= rn:
+        return True              # the zero window's special allowance
+    if s.state == _SYN_RECEIVED and f & _SYN and seq == rn - 1:
         # the peer's SYN again: our SYN-ACK was lost. Answer now, echoing
         # this SYN's timestamp (else the peer measures the lost time)
-        if s.ts_ok and s.opt.ts:
+        if s.ts_ok and _SEG.ts:
             _take_ts(s, b)
         s.ack_now = True
-        return -1
+        return False
+    if s.state == _TIME_WAIT and f & _FIN:
+        s.tw_at = ticks_add(now, s.time_wait_ms)   # FIN again: restart 2MSL
+    if n == 0 or f & _SYN:
+        challenge_ack(s, now)    # rate-limited (RFC 5961 5, 7)
     else:
-        if s.state == _TIME_WAIT and f & _FIN:
-            s.tw_at = ticks_add(now, s.time_wait_ms)   # FIN again: restart 2MSL
-        if seglen == 0 or f & _SYN:
-            challenge_ack(s, now)    # rate-limited (RFC 5961 5, 7)
-        else:
-            s.ack_now = True         # duplicate data: tell where we are
-        s.drops += 1
-        return -1
-    # RFC 7323 4.3: remember the timestamp to echo
-    if s.ts_ok and s.opt.ts and seq <= s.last_ack_sent:
-        _take_ts(s, b)
-    return take
-
-
-def _in_window(s, seq, seglen):
-    """The acceptability test's four cases (3.10.7.4 first)."""
-    rn = s.rcv_nxt
-    wnd = s.rcv_adv - rn
-    if wnd < 0:
-        wnd = 0
-    if seglen == 0:
-        return seq == rn if wnd == 0 else rn <= seq < rn + wnd
-    return wnd > 0 and (rn <= seq < rn + wnd or rn <= seq + seglen - 1 < rn + wnd)
+        s.ack_now = True         # duplicate data: tell where we are
+    s.drops += 1
+    return False
 
 
 def _rst_or_syn(s, seq, f, now):
@@ -278,14 +271,15 @@ def _rst_or_syn(s, seq, f, now):
         challenge_ack(s, now)
 
 
-def _check_ack(s, b, l4_off, seq, ack, now):
-    """Fifth, before the ACK counts: in SYN-RECEIVED one that ACKs our SYN
-    completes the handshake, any other gets a RST; an ACK of what was
-    never sent, or older than the largest window, a challenge ACK (RFC 5961
-    5.2). True if on_ack() may take it."""
+def _check_ack(s, b, l4_off, now):
+    """Fifth, when SEG.ACK is not plainly acceptable: in SYN-RECEIVED one
+    that ACKs our SYN completes the handshake, any other gets a RST; an ACK
+    of what was never sent, or older than the largest window, a challenge
+    ACK (RFC 5961 5.2). True if on_ack() may take it."""
+    ack = _SEG.ack
     if s.state == _SYN_RECEIVED:
         if 0 < ack <= s.snd_max:
-            s.snd_wl1 = seq
+            s.snd_wl1 = _SEG.seq
             s.snd_wl2 = ack
             establish(s, now)
         else:
@@ -297,41 +291,46 @@ def _check_ack(s, b, l4_off, seq, ack, now):
     return True
 
 
-def _data(s, b, doff, seq, dlen, fin, now):
-    """Take the segment's data (RFC 9293 3.10.7.4 seventh). Returns the FIN
-    flag, cleared if the FIN fell outside what was kept."""
-    rn = s.rcv_nxt
-    if seq < rn:                 # starts before RCV.NXT: trim the old part
-        k = rn - seq
-        doff += k
-        dlen -= k
-        seq = rn
-    edge = s.rcv_adv
-    room = rn + s.rx.free()
-    if edge > room:
-        edge = room
-    if seq + dlen > edge:        # beyond the window: trim, and the FIN with it
-        dlen = edge - seq
-        fin = 0
-    if dlen <= 0:
+def _data(s, b):
+    """Take the segment's data (RFC 9293 3.10.7.4 seventh), trimmed to the
+    window: SEG.seq, .dlen and .doff narrow to what is kept, which is
+    parked in the receive ring at its place and readable once in order.
+    Returns False if the FIN fell outside the window."""
+    g = _SEG
+    k = s.rcv_nxt - g.seq
+    if k > 0:                    # starts before RCV.NXT: trim the old part
+        g.seq += k
+        g.doff += k
+        g.dlen -= k
+    # the right edge: the window we advertised, or the ring's room if less
+    k = s.rcv_nxt + s.rx.free()
+    if k > s.rcv_adv:
+        k = s.rcv_adv
+    fin = True
+    if g.seq + g.dlen > k:       # beyond the window: trim, and the FIN with it
+        g.dlen = k - g.seq
+        fin = False
+    if g.dlen <= 0:
         s.ack_now = True
         return fin
-    at = seq - rn
-    k = s.asm.add_then_remove_front(at, dlen)
+    if g.seq == s.rcv_nxt and not s.asm.n:
+        k = g.dlen               # in order, nothing parked: all of it readable
+    else:
+        k = s.asm.add_then_remove_front(g.seq - s.rcv_nxt, g.dlen)
     if k < 0:
         s.drops += 1             # too many holes to track: the peer resends
         s.ack_now = True
-        return 0
-    s.rx.write_at(at, b, doff, dlen)
+        return False
+    s.rx.write_at(g.seq - s.rcv_nxt, b, g.doff, g.dlen)
     if k:
         s.rx.commit(k)
-        s.rcv_nxt = rn + k
-    if dlen > s.rcv_mss:
-        s.rcv_mss = dlen if dlen <= s.mss_adv else s.mss_adv
-    # RFC 5681 4.2 / RFC 9293 3.8.6.3: ACK at once when out of order or when
-    # a hole was filled; otherwise every second full segment or after the
-    # delayed-ACK time
-    if at > 0 or k > dlen:
+        s.rcv_nxt += k
+    if g.dlen > s.rcv_mss:
+        s.rcv_mss = g.dlen if g.dlen <= s.mss_adv else s.mss_adv
+    # RFC 5681 4.2 / RFC 9293 3.8.6.3: ACK at once when out of order (none
+    # of it in order: k == 0) or when a hole was filled (more than it is);
+    # otherwise every second full segment or after the delayed-ACK time
+    if k != g.dlen:
         s.ack_now = True
         s.quickack = _QUICKACK
     elif s.ack_delay_ms <= 0:
@@ -346,23 +345,21 @@ def _data(s, b, doff, seq, dlen, fin, now):
         s.ack_now = True
     elif not s.ack_pending:
         s.ack_pending = True
-        s.ack_at = ticks_add(now, s.ack_delay_ms)
+        s.ack_at = ticks_add(s.last_rx, s.ack_delay_ms)    # (last_rx: now)
     return fin
 
 
-def _take_fin(s, end, fin, now):
-    """Eighth: the peer's FIN (`end`: where the segment's data ends), taken
+def _take_fin(s, fin, now):
+    """Eighth: the peer's FIN (fin: this segment's, after its data), taken
     at once if in sequence, else once the hole before it is filled."""
     if fin and not s.fin_rcvd:
-        if end <= s.rcv_nxt:
+        if _SEG.seq + _SEG.dlen <= s.rcv_nxt:
             fin_received(s, now)
         elif not s.fin_ooo:
             s.fin_ooo = True     # out of order: taken once the hole is filled
-            s.fin_ooo_at = end
+            s.fin_ooo_at = _SEG.seq + _SEG.dlen
     if s.fin_ooo and s.rcv_nxt == s.fin_ooo_at and not s.fin_rcvd:
         fin_received(s, now)
-    if s.rcv_nxt > REBASE:
-        _rebase_rcv(s)
 
 
 def rst_reply(s, b, l4_off):

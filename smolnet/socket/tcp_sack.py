@@ -33,13 +33,13 @@ class Scoreboard:
         self.dupthresh = _DUPTHRESH
         self._start = [0] * max_blocks
         self._end = [0] * max_blocks
-        self._n = 0
+        self.n = 0            # ranges held (read it, never write it)
         self._sacked = 0      # total SACKed bytes
         self.hole_len = 0     # set by next_hole / next_lost
 
     def clear(self):
         """Forget all SACK information (e.g. after an RTO, RFC 6675 5.1)."""
-        self._n = 0
+        self.n = 0
         self._sacked = 0
         self.hole_len = 0
 
@@ -47,10 +47,10 @@ class Scoreboard:
         self.mss = mss
 
     def is_empty(self):
-        return self._n == 0
+        return self.n == 0
 
     def count(self):
-        return self._n
+        return self.n
 
     def start(self, i):
         return self._start[i]
@@ -64,7 +64,7 @@ class Scoreboard:
     def high_sacked(self):
         """Offset one past the highest SACKed byte (0 if none): RFC 6675's
         HighSACK + 1."""
-        n = self._n
+        n = self.n
         return self._end[n - 1] if n else 0
 
     # --- updates -------------------------------------------------------------
@@ -77,47 +77,41 @@ class Scoreboard:
             return True
         st = self._start
         en = self._end
-        n = self._n
         i = 0
-        while i < n and en[i] < start:     # first range touching or after
+        while i < self.n and en[i] < start:     # first range touching or after
             i += 1
-        j = i
-        while j < n and st[j] <= end:      # ranges i..j-1 touch the block
-            j += 1
-        if i < j:
-            # merge: the bytes already counted in i..j-1 are replaced
+        # every range touching the block merges into it: taken out (its
+        # bytes are counted again with the block's), the block grows over it
+        while i < self.n and st[i] <= end:
             if st[i] < start:
                 start = st[i]
-            if en[j - 1] > end:
-                end = en[j - 1]
-            for k in range(i, j):
-                self._sacked -= en[k] - st[k]
-            st[i] = start
-            en[i] = end
-            self._sacked += end - start
-            gone = j - i - 1
-            if gone:
-                for k in range(j, n):
-                    st[k - gone] = st[k]
-                    en[k - gone] = en[k]
-                self._n = n - gone
-            return True
-        kept = True
-        if n == self.max_blocks:
-            if i == n:
+            if en[i] > end:
+                end = en[i]
+            k = en[i] - st[i]
+            self._sacked -= k
+            self.n -= 1
+            k = i
+            while k < self.n:
+                st[k] = st[k + 1]
+                en[k] = en[k + 1]
+                k += 1
+        kept = self.n < self.max_blocks
+        if not kept:
+            if i == self.n:
                 return False               # the block is the highest: drop it
-            n -= 1                         # drop the highest range instead
-            self._sacked -= en[n] - st[n]
-            kept = False
-        k = n
-        while k > i:
+            self.n -= 1                    # drop the highest range instead
+            k = en[self.n] - st[self.n]
+            self._sacked -= k
+        k = self.n
+        while k > i:                       # open a slot at i
             st[k] = st[k - 1]
             en[k] = en[k - 1]
             k -= 1
         st[i] = start
         en[i] = end
-        self._sacked += end - start
-        self._n = n + 1
+        k = end - start
+        self._sacked += k
+        self.n += 1
         return kept
 
     def on_ack_advance(self, n):
@@ -127,25 +121,26 @@ class Scoreboard:
             return
         st = self._start
         en = self._end
-        cnt = self._n
-        drop = 0
-        while drop < cnt and en[drop] <= n:
+        drop = 0                       # ranges wholly ACKed now
+        while drop < self.n and en[drop] <= n:
             self._sacked -= en[drop] - st[drop]
             drop += 1
-        if drop < cnt and st[drop] < n:
+        if drop < self.n and st[drop] < n:
             self._sacked -= n - st[drop]
             st[drop] = n
-        for k in range(drop, cnt):
+        k = drop
+        while k < self.n:
             st[k - drop] = st[k] - n
             en[k - drop] = en[k] - n
-        self._n = cnt - drop
+            k += 1
+        self.n -= drop
 
     # --- queries ---------------------------------------------------------------
     def is_sacked(self, offset, size):
         """True if all of [offset, offset+size) has been SACKed."""
         st = self._start
         en = self._end
-        for i in range(self._n):
+        for i in range(self.n):
             if st[i] > offset:
                 return False
             if offset + size <= en[i]:
@@ -157,11 +152,13 @@ class Scoreboard:
         st = self._start
         en = self._end
         total = 0
-        for i in range(self._n):
-            s = st[i] if st[i] > a else a
-            e = en[i] if en[i] < b else b
-            if e > s:
-                total += e - s
+        i = 0
+        while i < self.n:
+            k = en[i] if en[i] < b else b        # the overlap's end,
+            k -= st[i] if st[i] > a else a       # less its start
+            if k > 0:
+                total += k
+            i += 1
         return total
 
     def sacked_above(self, offset):
@@ -175,7 +172,7 @@ class Scoreboard:
         pos = from_offset if from_offset > 0 else 0
         st = self._start
         en = self._end
-        for i in range(self._n):
+        for i in range(self.n):
             if en[i] <= pos:
                 continue
             if st[i] > pos:
@@ -191,22 +188,16 @@ class Scoreboard:
         pos = a
         st = self._start
         en = self._end
-        for i in range(self._n):
-            if en[i] <= pos:
-                continue
-            if st[i] > pos:
-                break
-            pos = en[i]
+        i = 0
+        while i < self.n and st[i] <= pos:
+            if en[i] > pos:
+                pos = en[i]
+            i += 1
         if pos >= b:
             self.hole_len = 0
             return -1
-        e = b
-        for i in range(self._n):
-            if st[i] > pos:
-                if st[i] < e:
-                    e = st[i]
-                break
-        self.hole_len = e - pos
+        # (range i, if any, is the first above pos)
+        self.hole_len = (st[i] if i < self.n and st[i] < b else b) - pos
         return pos
 
     def lost_edge(self):
@@ -216,10 +207,10 @@ class Scoreboard:
         en = self._end
         limit = (self.dupthresh - 1) * self.mss
         above = 0
-        k = self._n - 1
+        k = self.n - 1
         while k >= 0:
             above += en[k] - st[k]
-            if self._n - k >= self.dupthresh or above > limit:
+            if self.n - k >= self.dupthresh or above > limit:
                 return st[k]
             k -= 1
         return 0

@@ -24,18 +24,18 @@ class Assembler:
         self._start = [0] * max_gaps
         self._end = [0] * max_gaps
         self._stamp = [0] * max_gaps
-        self._n = 0
+        self.n = 0                 # ranges held (read it, never write it)
         self._clock = 0
 
     def clear(self):
-        self._n = 0
+        self.n = 0
         self._clock = 0
 
     def is_empty(self):
-        return self._n == 0
+        return self.n == 0
 
     def count(self):
-        return self._n
+        return self.n
 
     def start(self, i):
         """Offset of the first byte of range i (ranges sorted by offset)."""
@@ -49,7 +49,7 @@ class Assembler:
         """True if [offset, offset+size) is already held (a duplicate)."""
         st = self._start
         en = self._end
-        for i in range(self._n):
+        for i in range(self.n):
             if st[i] <= offset:
                 if offset + size <= en[i]:
                     return True
@@ -70,41 +70,34 @@ class Assembler:
         end = offset + size
         st = self._start
         en = self._end
-        n = self._n
         i = 0
-        while i < n and en[i] < offset:    # first range touching or after
+        while i < self.n and en[i] < offset:     # first range touching or after
             i += 1
-        j = i
-        while j < n and st[j] <= end:      # ranges i..j-1 touch the new one
-            j += 1
-        if i == j:
-            if n == self.max_gaps:
-                return False
-            k = n
-            while k > i:                   # open a slot at i
-                st[k] = st[k - 1]
-                en[k] = en[k - 1]
-                self._stamp[k] = self._stamp[k - 1]
-                k -= 1
-            st[i] = offset
-            en[i] = end
-            self._n = n + 1
-        else:
+        # every range touching the new one merges into it: taken out, the
+        # new one grows over it
+        while i < self.n and st[i] <= end:
             if st[i] < offset:
                 offset = st[i]
-            if en[j - 1] > end:
-                end = en[j - 1]
-            st[i] = offset
-            en[i] = end
-            gone = j - i - 1               # ranges swallowed by the merge
-            if gone:
-                k = j
-                while k < n:
-                    st[k - gone] = st[k]
-                    en[k - gone] = en[k]
-                    self._stamp[k - gone] = self._stamp[k]
-                    k += 1
-                self._n = n - gone
+            if en[i] > end:
+                end = en[i]
+            self.n -= 1
+            k = i
+            while k < self.n:
+                st[k] = st[k + 1]
+                en[k] = en[k + 1]
+                self._stamp[k] = self._stamp[k + 1]
+                k += 1
+        if self.n == self.max_gaps:
+            return False                   # (nothing merged: nothing changed)
+        k = self.n
+        while k > i:                       # open a slot at i
+            st[k] = st[k - 1]
+            en[k] = en[k - 1]
+            self._stamp[k] = self._stamp[k - 1]
+            k -= 1
+        st[i] = offset
+        en[i] = end
+        self.n += 1
         # (a renumbering inside _tick may rank slot i's stale stamp; it is
         # overwritten right after)
         self._stamp[i] = self._tick()
@@ -114,7 +107,7 @@ class Assembler:
         """If data at offset 0 is present, forget that leading range and
         return its size (the caller advances rcv_nxt and commits that many
         ring bytes); the remaining offsets shift down by it. Else 0."""
-        if self._n == 0 or self._start[0] != 0:
+        if self.n == 0 or self._start[0] != 0:
             return 0
         size = self._end[0]
         self._drop_first(size)
@@ -128,7 +121,9 @@ class Assembler:
         the assembler is full."""
         if offset <= 0 and offset + size > 0:
             end = offset + size
-            if self._n == 0 or self._start[0] > end:
+            if self.n == 0:
+                return end                 # (every segment of an in-order stream)
+            if self._start[0] > end:
                 self._shift(end)
                 return end
         if not self.add(offset, size):
@@ -139,17 +134,18 @@ class Assembler:
         st = self._start
         en = self._end
         sp = self._stamp
-        n = self._n - 1
-        for k in range(n):
+        self.n -= 1
+        k = 0
+        while k < self.n:
             st[k] = st[k + 1] - size
             en[k] = en[k + 1] - size
             sp[k] = sp[k + 1]
-        self._n = n
+            k += 1
 
     def _shift(self, size):
         st = self._start
         en = self._end
-        for k in range(self._n):
+        for k in range(self.n):
             st[k] -= size
             en[k] -= size
 
@@ -164,7 +160,7 @@ class Assembler:
         # rewrite stamps as ranks 1..n keeping their order (oldest first);
         # a rank is stored negated until the pass ends. Returns n + 1.
         sp = self._stamp
-        n = self._n
+        n = self.n
         for r in range(1, n + 1):
             best = -1
             low = _CLOCK_LIMIT
@@ -184,8 +180,7 @@ class Assembler:
         """Index of the k-th most recently updated range (0 = the range
         holding the latest segment, which RFC 2018 requires as the first
         SACK block), or -1 if there are not that many ranges."""
-        n = self._n
-        if k >= n or k < 0:
+        if k >= self.n or k < 0:
             return -1
         sp = self._stamp
         bound = self._clock + 1
@@ -193,11 +188,12 @@ class Assembler:
         while k >= 0:
             best = -1
             top = 0
-            for i in range(n):
-                s = sp[i]
-                if top < s < bound:
-                    top = s
+            i = 0
+            while i < self.n:
+                if top < sp[i] < bound:
+                    top = sp[i]
                     best = i
+                i += 1
             bound = top
             k -= 1
         return best

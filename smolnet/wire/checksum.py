@@ -6,28 +6,30 @@ from ..fast import sum16, swap16
 
 def pseudo4(src, soff, dst, doff, proto, length):
     """Folded sum of the IPv4 pseudo-header."""
-    s = sum16(src, soff, 4, 0)
-    s = sum16(dst, doff, 4, s)
-    s += proto + length
-    while s > 0xFFFF:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
+    # (no locals: six arguments and sum16's five words are the 11 a frame
+    # keeps on the C stack, tools/frame_sizes.py; the same for the others)
+    proto += length
+    proto = (proto & 0xFFFF) + (proto >> 16)    # sum16 takes a 16-bit start
+    proto = sum16(src, soff, 4, proto)
+    return sum16(dst, doff, 4, proto)
 
 
 def pseudo6(src, soff, dst, doff, proto, length):
     """Folded sum of the IPv6 pseudo-header (upper-layer length < 2**16 here)."""
-    s = sum16(src, soff, 16, 0)
-    s = sum16(dst, doff, 16, s)
-    s += proto + length
-    while s > 0xFFFF:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
+    proto += length
+    proto = (proto & 0xFFFF) + (proto >> 16)
+    proto = sum16(src, soff, 16, proto)
+    return sum16(dst, doff, 16, proto)
 
 
 def pseudo(src, soff, dst, doff, alen, proto, length):
-    if alen == 4:
-        return pseudo4(src, soff, dst, doff, proto, length)
-    return pseudo6(src, soff, dst, doff, proto, length)
+    # seven arguments: a frame of 12 words, one past the C stack's 11 (no
+    # way under with sum16's five); the Interface's receive path sums the
+    # header's addresses itself (one run: src, then dst)
+    proto += length
+    proto = (proto & 0xFFFF) + (proto >> 16)
+    proto = sum16(src, soff, alen, proto)
+    return sum16(dst, doff, alen, proto)
 
 
 def sum_with_part(buf, off, n, initial, part_at, part_sum):
@@ -38,9 +40,11 @@ def sum_with_part(buf, off, n, initial, part_at, part_sum):
     byte-swapped, RFC 1071 2(B))."""
     if part_at < 0:
         return sum16(buf, off, n, initial)
-    s = sum16(buf, off, part_at, initial)
-    s += swap16(part_sum) if part_at & 1 else part_sum
-    return (s & 0xFFFF) + (s >> 16)
+    # the part first (one's complement addition is commutative), folded to
+    # the 16 bits sum16 starts from; no locals, as above
+    initial += swap16(part_sum) if part_at & 1 else part_sum
+    initial = (initial & 0xFFFF) + (initial >> 16)
+    return sum16(buf, off, part_at, initial)
 
 
 def finish(s):

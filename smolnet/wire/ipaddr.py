@@ -140,16 +140,14 @@ def is_subnet_broadcast4(buf, off, net, noff, plen):
     """buf[off:] is the directed broadcast address of net/plen (RFC 919)."""
     if plen >= 31:  # RFC 3021: /31 and /32 have no broadcast address
         return False
-    if not same_prefix(buf, off, net, noff, plen):
-        return False
-    bits = 32 - plen
-    i = 3
-    while bits >= 8:
-        if buf[off + i] != 0xFF:
+    # one pass, no call (same_prefix's would take the frame past the 11
+    # words a frame keeps on the C stack): the network's whole bytes as
+    # net's, then in each byte its host bits (m) all ones and the rest as net's
+    i = 0
+    while i < 4:
+        m = 0 if plen >= 8 else 0xFF >> plen
+        if buf[off + i] & m != m or (buf[off + i] ^ net[noff + i]) | m != m:
             return False
-        i -= 1
-        bits -= 8
-    if bits:
-        m = (1 << bits) - 1
-        return buf[off + i] & m == m
+        plen = plen - 8 if plen > 8 else 0
+        i += 1
     return True

@@ -2,7 +2,7 @@
 # are skipped using IHL. Fragments are recognised (is_fragment) and put back
 # together by iface/reasm4.py.
 from micropython import const
-from ..fast import sum16
+from ..fast import copy, sum16
 
 HEADER_LEN = const(20)
 _VER_IHL = const(0)
@@ -41,7 +41,7 @@ def check(buf, off, n):
     if vi >> 4 != 4:
         return ERR_VERSION
     hl = (vi & 0x0F) << 2
-    tl = total_len(buf, off)
+    tl = (buf[off + _TOTAL_LEN] << 8) | buf[off + _TOTAL_LEN + 1]  # total_len(), inlined
     if hl < HEADER_LEN or tl < hl or tl > n or hl > n:
         return ERR_LENGTH
     if sum16(buf, off, hl, 0) != 0xFFFF:
@@ -84,21 +84,30 @@ def dont_fragment(buf, off):
 
 
 def emit(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, ident_, df):
-    """Write a 20-byte header (no options) with its checksum."""
-    tl = HEADER_LEN + payload_len
+    """Write a 20-byte header (no options) with its checksum. Off the packet
+    path (ping's raw socket, IGMP): eleven arguments take a frame from the
+    heap (tools/frame_sizes.py); the Interface calls fill_header."""
+    copy(buf, off + SRC, src, soff, 4)
+    copy(buf, off + DST, dst, doff, 4)
+    fill_header(buf, off, proto, df, payload_len, ttl_, ident_ & 0xFFFF)
+
+
+def fill_header(buf, off, proto, df, payload_len, ttl_, ident_):
+    """emit() around the addresses already at off + SRC and off + DST (the
+    Interface copies them in, or swaps them for an answer in place), in
+    seven arguments: its frame and its callers' stay on the C stack.
+    ident_: 0..0xFFFF."""
+    payload_len += HEADER_LEN           # the total length from here on
     buf[off + _VER_IHL] = 0x45
     buf[off + _TOS] = 0
-    buf[off + _TOTAL_LEN] = tl >> 8
-    buf[off + _TOTAL_LEN + 1] = tl & 0xFF
-    buf[off + _IDENT] = (ident_ >> 8) & 0xFF
+    buf[off + _TOTAL_LEN] = payload_len >> 8
+    buf[off + _TOTAL_LEN + 1] = payload_len & 0xFF
+    buf[off + _IDENT] = ident_ >> 8
     buf[off + _IDENT + 1] = ident_ & 0xFF
     buf[off + _FLAGS_FRAG] = _FLAG_DF if df else 0
     buf[off + _FLAGS_FRAG + 1] = 0
     buf[off + _TTL] = ttl_
     buf[off + _PROTO] = proto
-    for i in range(4):
-        buf[off + SRC + i] = src[soff + i]
-        buf[off + DST + i] = dst[doff + i]
     fill_checksum(buf, off)
 
 
@@ -111,8 +120,8 @@ def emit_router_alert(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, 
     type 148, length 4, value 0 "routers shall examine"), DF set, with its
     checksum. For IGMP (RFC 3376 4), which Linux also sends with tos 0xc0."""
     # emit's fixed fields, the 4 option bytes counted in the total length;
-    # then the longer IHL, the TOS and the option (not emit's job: emit is
-    # on every packet's path, this on a few reports a minute)
+    # then the longer IHL, the TOS and the option (not fill_header's job:
+    # it is on every packet's path, this on a few reports a minute)
     emit(buf, off, src, soff, dst, doff, proto, payload_len + 4, ttl_, ident_, True)
     buf[off + _VER_IHL] = 0x46
     buf[off + _TOS] = tos
@@ -124,10 +133,9 @@ def emit_router_alert(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, 
 
 
 def fill_checksum(buf, off):
-    hl = header_len(buf, off)
     buf[off + _CHECKSUM] = 0
     buf[off + _CHECKSUM + 1] = 0
-    c = ~sum16(buf, off, hl, 0) & 0xFFFF
+    c = ~sum16(buf, off, (buf[off + _VER_IHL] & 0x0F) << 2, 0) & 0xFFFF
     buf[off + _CHECKSUM] = c >> 8
     buf[off + _CHECKSUM + 1] = c & 0xFF
 

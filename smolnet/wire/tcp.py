@@ -6,9 +6,10 @@
 # relative to a base with smolnet.fast.seq_get (see socket/tcp_seq.py for
 # why), or copy them byte by byte.
 #
-# Options are parsed into a preallocated Options object: parse_options() only
-# records which options were present and where their values are, so a SACK
-# block or a timestamp is read later straight from the frame.
+# Options are parsed into a preallocated Options object: parse() (a socket's
+# segments: data offset checked too) and parse_options() only record which
+# options were present and where their values are, so a SACK block or a
+# timestamp is read later straight from the frame.
 from micropython import const
 from ..fast import sum16
 
@@ -93,12 +94,16 @@ def urgent(buf, off):
 def put_header(buf, off, sport, dport, flg, hlen, win):
     """Write everything but the sequence and acknowledgment numbers (the
     caller writes those with fast.seq_put, or copy32). Checksum and
-    urgent pointer are zeroed; the Interface fills the checksum."""
-    _put16(buf, off, sport)
-    _put16(buf, off + DST_PORT, dport)
+    urgent pointer are zeroed; the Interface fills the checksum. (Every
+    segment sent: _put16 inline.)"""
+    buf[off] = (sport >> 8) & 0xFF
+    buf[off + 1] = sport & 0xFF
+    buf[off + DST_PORT] = (dport >> 8) & 0xFF
+    buf[off + DST_PORT + 1] = dport & 0xFF
     buf[off + DOFF] = (hlen >> 2) << 4
     buf[off + FLAGS] = flg
-    _put16(buf, off + WINDOW, win)
+    buf[off + WINDOW] = (win >> 8) & 0xFF
+    buf[off + WINDOW + 1] = win & 0xFF
     buf[off + CHECKSUM] = 0
     buf[off + CHECKSUM + 1] = 0
     buf[off + URGENT] = 0
@@ -143,9 +148,10 @@ def verify_checksum(buf, off, l4_len, psum):
 
 # --- options ----------------------------------------------------------------
 class Options:
-    """What parse_options found. One per socket (or per parser), reused for
-    every segment. Values stay in the frame: ts_off / sack_off are offsets
-    into the buffer that was parsed."""
+    """What parse / parse_options found. One per socket (or per parser),
+    reused for every segment. Values stay in the frame: ts_off / sack_off
+    are offsets into the buffer that was parsed, meaningful while ts /
+    sack_n say the option is there."""
 
     def __init__(self):
         self.clear()
@@ -160,15 +166,45 @@ class Options:
         self.sack_off = 0     # left edge of block i at sack_off + 8*i, right at +4
 
 
+def parse(buf, off, l4_len, o):
+    """Check the data offset of the segment at off (l4_len bytes long) and
+    parse its options into o. Returns the data's length, or -1 if the
+    segment must be dropped: a data offset under 5 words or past the
+    segment (RFC 9293 3.1), or an illegal option length (parse_options).
+    For every segment a socket takes: the options of a segment after a
+    handshake with timestamps (RFC 7323 Appendix A's NOP, NOP, TS) are
+    recognized without the walk."""
+    hlen = (buf[off + DOFF] >> 4) << 2
+    if hlen < HEADER_LEN or hlen > l4_len:
+        return -1
+    i = off + HEADER_LEN
+    if hlen == HEADER_LEN + LEN_TS and buf[i + 2] == OPT_TS and buf[i + 3] == 10 and \
+            buf[i] == OPT_NOP and buf[i + 1] == OPT_NOP:
+        o.mss = 0
+        o.ws = -1
+        o.sack_perm = False
+        o.ts = True
+        o.ts_off = i + 4
+        o.sack_n = 0
+    elif hlen == HEADER_LEN:
+        o.clear()
+    elif not _options(buf, i, off + hlen, o):
+        return -1
+    return l4_len - hlen
+
+
 def parse_options(buf, off, hlen, o):
     """Parse the options of the header at off (hlen from header_len()).
     Unknown options are skipped by their length (RFC 9293 3.2); a known
     option with a wrong length is ignored. Returns False for an illegal
     length (0, 1, or running past the header), which RFC 9293 3.2 asks us to
     survive: the caller drops the segment."""
+    return _options(buf, off + HEADER_LEN, off + hlen, o)
+
+
+def _options(buf, i, end, o):
+    # the walk over the options in buf[i:end]
     o.clear()
-    i = off + HEADER_LEN
-    end = off + hlen
     while i < end:
         kind = buf[i]
         if kind == OPT_EOL:
@@ -183,12 +219,11 @@ def parse_options(buf, off, hlen, o):
             return False
         if kind == OPT_MSS:
             if n == 4:
-                o.mss = _u16(buf, i + 2)
+                o.mss = (buf[i + 2] << 8) | buf[i + 3]
         elif kind == OPT_WS:
             if n == 3:
-                s = buf[i + 2]
                 # RFC 7323 2.3: a shift above 14 is treated as 14
-                o.ws = s if s <= WS_MAX else WS_MAX
+                o.ws = buf[i + 2] if buf[i + 2] <= WS_MAX else WS_MAX
         elif kind == OPT_SACK_PERM:
             if n == 2:
                 o.sack_perm = True

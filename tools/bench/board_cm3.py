@@ -139,6 +139,37 @@ def idle_poll_us(nsockets, n=200):
     return diff(ticks_us(), t0) // n
 
 
+def holes(n, size):
+    """Leave n holes of `size` bytes of data and the bytearray's own block
+    (GC blocks are 16 bytes) at the bottom of the
+    free heap, each between two live blocks, where the allocator's search
+    for more than one block starts: an allocation that fits none of them
+    (a heap call frame) walks past them all, about 7 virtual us for 250."""
+    gc.collect()
+    keep = [None] * (2 * n)
+    for k in range(2 * n):
+        keep[k] = bytearray(size if k % 2 == 0 else 12)
+    for k in range(0, 2 * n, 2):
+        keep[k] = None
+    gc.collect()
+    return keep
+
+
+def tcp_layouts(total):
+    """The TCP figure (both ends) on the heap as the scripts leave it, then
+    with 250 holes of two and of three blocks below the free space
+    (holes()): the same work, so any spread is the allocator's (heap call
+    frames)."""
+    gc.collect()
+    figures = [tcp_per_segment(total)[2]]
+    for size in (16, 32):
+        keep = holes(250, size)
+        figures.append(tcp_per_segment(total)[2])
+        del keep
+        gc.collect()
+    return figures
+
+
 def heap_of(make):
     gc.collect()
     m0 = gc.mem_alloc()
@@ -191,6 +222,10 @@ def main():
     emit("cm3_tcp_segment_send_side", tx, "virtual us")
     emit("cm3_tcp_segment_receive_side", rx, "virtual us")
     emit("cm3_tcp_segment_both_ends", both, "virtual us")
+    layouts = tcp_layouts(146000)
+    emit("cm3_tcp_segment_both_ends_heap_holes", max(layouts), "virtual us")
+    emit("cm3_tcp_segment_layout_spread", (max(layouts) - min(layouts)) * 1000 // min(layouts),
+         "per mille")
     gc.collect()
     emit("cm3_idle_poll_1_socket", idle_poll_us(1), "virtual us")
     gc.collect()

@@ -1,0 +1,109 @@
+"""The per-packet path keeps its call frames off the heap (issue 11).
+
+tools/packet_path.py runs ping, UDP echo and a TCP bulk transfer over a
+Loopback pair with a profiler hook and counts the smolnet functions each
+packet calls; tools/frame_sizes.py reads each one's state size from the
+bytecode the board's own mpy-cross makes. A function over 11 words takes its
+frame from the GC heap on every call: time that depends on the heap's
+layout, and that heap_lock cannot see (the VM falls back to the C stack
+under it). This is the check that sees them.
+
+- No function on these paths takes a heap frame, except those named in
+  HEAP_FRAMES (each with why; the list only shrinks).
+- Calls per packet stay within CALLS (the interpreter's call is the
+  largest single cost left on a Cortex-M3; lower a budget when a change
+  brings its figure down).
+
+CPython only (the profiler hook); needs `make firmware-qemu`'s mpy-cross.
+"""
+import os
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+import frame_sizes
+import packet_path
+
+# scenario -> Python calls per packet into smolnet (fast/ twins aside), both
+# ends: a ping round trip, a UDP echo (request and reply), a TCP segment
+CALLS = {"ping": 104, "udp64": 181, "udp1472": 181, "tcp": 159}
+
+# (module, function) on a packet path allowed a heap frame, and why
+HEAP_FRAMES = {
+    ("smolnet/socket/datagram.py", "DatagramSocket._begin"): "not reworked yet",
+    ("smolnet/socket/datagram.py", "DatagramSocket._deliver"): "not reworked yet",
+    ("smolnet/socket/datagram.py", "DatagramSocket._queue"): "not reworked yet",
+    ("smolnet/socket/datagram.py", "DatagramSocket.recv_into"): "not reworked yet",
+    ("smolnet/socket/icmp.py", "IcmpSocket.dispatch"): "not reworked yet",
+    ("smolnet/socket/icmp.py", "IcmpSocket.send_echo"): "not reworked yet",
+    ("smolnet/socket/tcp.py", "TcpSocket.recv_into"): "not reworked yet",
+    ("smolnet/socket/tcp.py", "TcpSocket.send"): "not reworked yet",
+    ("smolnet/socket/tcp_emit.py", "emit"): "not reworked yet",
+    ("smolnet/socket/tcp_sack_tx.py", "put_blocks"): "not reworked yet",
+    ("smolnet/socket/tcp_tx.py", "_plan"): "not reworked yet",
+    ("smolnet/socket/tcp_tx.py", "_send_at"): "not reworked yet",
+    ("smolnet/socket/udp.py", "UdpSocket.dispatch"): "not reworked yet",
+    ("smolnet/socket/udp.py", "UdpSocket.process"): "not reworked yet",
+    ("smolnet/socket/udp.py", "UdpSocket.recv_into"): "not reworked yet",
+    ("smolnet/socket/udp.py", "UdpSocket.send_to"): "not reworked yet",
+    ("smolnet/storage/packet_ring.py", "PacketRing.push"): "not reworked yet",
+    ("smolnet/storage/packet_ring.py", "PacketRing.reserve"): "not reworked yet",
+    ("smolnet/storage/ring.py", "RingBuffer._get"): "not reworked yet",
+    ("smolnet/storage/ring.py", "RingBuffer._put"): "not reworked yet",
+    ("smolnet/storage/ring.py", "RingBuffer.peek_sum"): "not reworked yet",
+    ("smolnet/storage/ring.py", "RingBuffer.write_at"): "not reworked yet",
+}
+
+
+@pytest.fixture(scope="module")
+def tool():
+    try:
+        return frame_sizes._mpy_tool()
+    except frame_sizes.FrameError as e:
+        pytest.fail(str(e), pytrace=False)
+
+
+@pytest.fixture(scope="module", params=sorted(packet_path.SCENARIOS))
+def scenario(request, tool):
+    calls = packet_path.per_packet(request.param)
+    return request.param, packet_path.with_frames(calls, tool)
+
+
+def test_the_scenarios_reach_the_packet_path(scenario):
+    name, rows = scenario
+    called = {(m, f) for m, f, _, _ in rows}
+    assert ("smolnet/iface/interface.py", "Interface._rx_frame") in called
+    assert ("smolnet/iface/ipv4.py", "rx") in called
+    if name == "tcp":
+        assert ("smolnet/socket/tcp_rx.py", "process") in called
+    # every function called was found in the board's compiled modules
+    unknown = [(m, f) for m, f, _, row in rows if row is None and "<" not in f]
+    assert not unknown, unknown
+
+
+def test_no_heap_frames_on_the_packet_path(scenario):
+    name, rows = scenario
+    heap = sorted("%s: %s (%d bytes, %.2f calls per packet)" % (m, f, row["bytes"], n)
+                  for m, f, n, row in rows
+                  if row and row["bytes"] > frame_sizes.LIMIT_BYTES and (m, f) not in HEAP_FRAMES)
+    assert not heap, "%s: heap frames on the packet path:\n%s" % (name, "\n".join(heap))
+
+
+def test_calls_per_packet_within_budget(scenario):
+    name, rows = scenario
+    total = sum(n for _, _, n, _ in rows)
+    assert total <= CALLS[name], "%s: %.1f calls per packet, budget %d" % (name, total, CALLS[name])
+
+
+def test_listed_heap_frames_are_still_on_a_path(tool):
+    called = set()
+    for name in packet_path.SCENARIOS:
+        for m, f, _, row in packet_path.with_frames(packet_path.per_packet(name), tool):
+            if row and row["bytes"] > frame_sizes.LIMIT_BYTES:
+                called.add((m, f))
+    stale = sorted(set(HEAP_FRAMES) - called)
+    assert not stale, "no longer heap frames on a packet path: drop them from HEAP_FRAMES: %s" % stale
