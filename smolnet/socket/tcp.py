@@ -31,8 +31,8 @@
 #                   high_rxt probing persist_backoff eff_mss seg_mss ts_hi
 #                   ts_lo ts_last
 #   tcp_tx.py     what to send next, timers (RTO, persist, TLP, keepalive)
-#                   snd_nxt snd_max fin_sent fin_seq plan_fin seg_flags
-#                   seg_n rtx_* rtt_*
+#                   snd_nxt snd_max fin_sent fin_seq seg_flags seg_n
+#                   rtx_* rtt_*
 #                   tlp_* tlps probe_due probing persist_backoff una_since
 #                   last_tx dupacks fast_rtx in_recovery recover high_rxt
 #                   retransmits timeouts hold ka_probes ack_now wnd_check
@@ -214,7 +214,7 @@ class TcpSocket:
         # MicroPython grows an object's attribute table only once it is full
         # (then by about a third), and a lookup that misses the table -- a
         # method call on the socket -- probes it up to a free slot. The names
-        # above come to 130, past its table size of 127 slots, so the
+        # above come to 129, past its table size of 127 slots, so the
         # table already moved to 167; this one keeps a free slot even if
         # names above go (at 127 names, none would be free), which takes
         # some 3% off the instructions per segment (callgrind, Loopback).
@@ -256,7 +256,6 @@ class TcpSocket:
         self.fin_sent = False
         self.fin_seq = 0
         self.high_rxt = 0
-        self.plan_fin = False               # _plan(): the FIN goes with the data
         # the segment tcp_tx asks tcp_emit for: flags, data bytes, first
         # sequence number (what went out once emit() returns)
         self.seg_flags = 0

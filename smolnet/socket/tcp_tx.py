@@ -189,7 +189,7 @@ def _send_tlp(s, iface, now):
             n = s.eff_mss
         if n > 0:
             s.seg_n = n
-            s.plan_fin = s.fin_queued and s.snd_max + n == end
+            s.seg_flags = _ACK | _FIN if s.fin_queued and s.snd_max + n == end else _ACK
             sent = _send_at(s, iface, now)
     if not sent:
         # the last segment sent (never beyond SND.MAX: that is new data)
@@ -304,9 +304,10 @@ def _keepalive(s, iface, now):
 # --- what data to send -----------------------------------------------------
 def _plan(s):
     """Decide the next data/FIN segment from SND.NXT: True if one should go
-    out now, its size then in s.seg_n and s.plan_fin. Applies the window,
-    the congestion window, Nagle (RFC 896) and sender SWS avoidance
-    (RFC 1122 4.2.3.4)."""
+    out now, its size then in s.seg_n and its flags in s.seg_flags (ACK,
+    and FIN if the FIN goes with it; _send_at adds PSH). Applies the
+    window, the congestion window, Nagle (RFC 896) and sender SWS
+    avoidance (RFC 1122 4.2.3.4)."""
     nxt = s.snd_nxt
     avail = s.snd_una + s.syn_unacked + s.tx.length - nxt     # queued, unsent
     if avail <= 0 and not s.fin_queued:
@@ -336,11 +337,14 @@ def _plan(s):
     s.seg_n = n
     # the FIN goes with the last data byte, once (and again only from
     # before it, after a timeout)
-    s.plan_fin = s.fin_queued and n == avail and (not s.fin_sent or nxt <= s.fin_seq)
+    if s.fin_queued and n == avail and (not s.fin_sent or nxt <= s.fin_seq):
+        s.seg_flags = _ACK | _FIN
+        return True              # closing: the FIN (and the last data) now
+    s.seg_flags = _ACK
     if n == 0:
-        return s.plan_fin
-    if n == mss or s.plan_fin or nxt < s.snd_max:
-        return True              # full segment, closing, or a retransmission
+        return False
+    if n == mss or nxt < s.snd_max:
+        return True              # full segment, or a retransmission
     if n < avail:
         # window-limited: only if a decent share of the largest window seen
         return nxt == s.snd_una and n >= (s.max_snd_wnd >> 1)
@@ -360,14 +364,12 @@ def _send_data(s, iface, now):
 
 
 def _send_at(s, iface, now):
-    """Send s.seg_n bytes from SND.NXT, and the FIN if s.plan_fin, and
-    advance SND.NXT / SND.MAX."""
-    flags = _ACK | _FIN if s.plan_fin else _ACK
+    """Send s.seg_n bytes from SND.NXT with the flags in s.seg_flags (as
+    _plan() set them: ACK, maybe FIN), and advance SND.NXT / SND.MAX."""
     if s.seg_n and s.snd_nxt + s.seg_n == s.snd_una + s.syn_unacked + s.tx.length:
-        flags |= _PSH              # the last byte queued
+        s.seg_flags |= _PSH        # the last byte queued
     if s.snd_una == s.snd_max and ticks_diff(now, s.last_tx) > s.rtte.rto:
         s.cc.on_idle()             # restart window after idleness (RFC 5681 4.1)
-    s.seg_flags = flags
     k = _emit(s, iface, now, s.snd_nxt)
     if k < 0:
         return False
@@ -458,7 +460,7 @@ def _send_probe(s, iface, now):
         if n > s.eff_mss:
             n = s.eff_mss
         s.seg_n = n
-        s.plan_fin = False
+        s.seg_flags = _ACK
         return _send_at(s, iface, now)
     # zero window: one byte of new data at SND.UNA, kept "in flight" so
     # an ACK covering it is acceptable
