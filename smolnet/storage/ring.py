@@ -182,20 +182,17 @@ class RingBuffer:
     def find(self, byte, limit):
         """Index (relative to the read head) of the first `byte` among the
         first `limit` readable bytes, or -1. For readline()."""
-        n = self.length
-        if limit < n:
-            n = limit
-        if n <= 0:
+        if limit > self.length:
+            limit = self.length      # from here: the bytes to search
+        if limit <= 0:
             return -1
-        needle = _NEEDLE
-        needle[0] = byte
-        head = self._head
-        first = self.size - head
-        if first >= n:
-            i = self.buf.find(needle, head, head + n)
-            return i - head if i >= 0 else -1
-        i = self.buf.find(needle, head, self.size)
+        _NEEDLE[0] = byte
+        first = self.size - self._head
+        if first >= limit:
+            i = self.buf.find(_NEEDLE, self._head, self._head + limit)
+            return i - self._head if i >= 0 else -1
+        i = self.buf.find(_NEEDLE, self._head, self.size)
         if i >= 0:
-            return i - head
-        i = self.buf.find(needle, 0, n - first)
+            return i - self._head
+        i = self.buf.find(_NEEDLE, 0, limit - first)
         return i + first if i >= 0 else -1
