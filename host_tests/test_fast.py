@@ -157,6 +157,18 @@ def test_copy_sum16_every_length_0_to_1500():
             assert d[doff + n] == fill_val, (name, n)
 
 
+def test_copy_sum_is_copy_sum16_from_zero():
+    r = Prng(31)
+    src = r.fill(bytearray(1504))
+    for name, m in _twins():
+        for n in (0, 1, 2, 3, 4, 5, 63, 64, 1460, 1501):
+            a, b = bytearray(1510), bytearray(1510)
+            soff, doff = n & 3, (n >> 1) & 3
+            assert m.copy_sum(a, doff, src, soff, n) == m.copy_sum16(b, doff, src, soff, n, 0), \
+                (name, n)
+            assert a == b, (name, n)
+
+
 def test_copy_sum16_large_buffers_fold():
     src = bytearray(b"\xff" * BIG)
     for soff, n, acc in ((0, BIG - 1, 0), (0, BIG, 0xFFFF), (1, BIG * 2 // 3, 1), (3, 9001, 0x8000)):

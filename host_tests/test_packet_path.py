@@ -46,10 +46,6 @@ HEAP_FRAMES = {
     ("smolnet/socket/udp.py", "UdpSocket.send_to"): "not reworked yet",
     ("smolnet/storage/packet_ring.py", "PacketRing.push"): "not reworked yet",
     ("smolnet/storage/packet_ring.py", "PacketRing.reserve"): "not reworked yet",
-    # its call of fast.copy_sum16 (6 arguments, 7 words of stack) leaves
-    # room for 4 locals in 11 words: the ring, the frame, its offset, the
-    # ring position and the count are 5
-    ("smolnet/storage/ring.py", "RingBuffer.peek_sum"): "copy_sum16's 6 arguments",
 }
 
 

@@ -3,7 +3,7 @@
 # Four twins give the same answers (host_tests/test_fast.py checks that;
 # test_firmware_qemu.py checks thumb.py against pure.py on the Cortex-M3):
 #   viper.py  MicroPython with the viper emitter (unix port, Cortex-M, ...)
-#   thumb.py  sum16, copy and copy_sum16 in Thumb-2 assembler, on ARMv7-M and
+#   thumb.py  sum16, copy, copy_sum16, copy_sum in Thumb-2 assembler, on ARMv7-M and
 #             later (Cortex-M3/M4/M7): 6 to 8 times viper's speed there
 #   pure.py   MicroPython without viper (webassembly port): plain loops
 #   host.py   CPython: slices and int.from_bytes, fast where allocation is free
@@ -20,6 +20,8 @@
 #       summed (e.g. the part after a ring buffer wraps) gives a byte-swapped
 #       sum: swap16() it before adding (RFC 1071 2(B)), or make every chunk
 #       but the last of even length.
+#   copy_sum(dst, doff, src, soff, n) -> copy_sum16(..., 0): five arguments,
+#                              which leave a caller room in an 11-word frame
 #   swap16(s) -> s with its two bytes exchanged (plain Python, no allocation)
 #   equal(a, aoff, b, boff, n) -> bool
 #   fill(buf, off, n, value)
@@ -37,26 +39,26 @@ import sys
 
 IMPL = "pure"
 if sys.implementation.name != "micropython":
-    from .host import sum16, copy, copy_sum16, equal, fill, seq_get, seq_put
+    from .host import sum16, copy, copy_sum16, copy_sum, equal, fill, seq_get, seq_put
     IMPL = "host"
 else:
     try:
-        from .viper import sum16, copy, copy_sum16, equal, fill, seq_get, seq_put
+        from .viper import sum16, copy, copy_sum16, copy_sum, equal, fill, seq_get, seq_put
         IMPL = "viper"
         # sys.implementation._mpy's bits 10-13: the native code this
         # MicroPython runs; 5-8 are ARMv7-M and ARMv7E-M (py/persistentcode.h)
         if 5 <= (getattr(sys.implementation, "_mpy", 0) >> 10) & 0xF <= 8:
             try:
-                from .thumb import sum16, copy, copy_sum16
+                from .thumb import sum16, copy, copy_sum16, copy_sum
                 IMPL = "thumb"
             except (SyntaxError, ImportError):
                 pass            # a build without the inline assembler: viper's
     except (SyntaxError, ImportError):
         # webassembly (and other builds without native emitters) reject
         # @micropython.viper at compile time
-        from .pure import sum16, copy, copy_sum16, equal, fill, seq_get, seq_put
+        from .pure import sum16, copy, copy_sum16, copy_sum, equal, fill, seq_get, seq_put
 
-__all__ = ("sum16", "copy", "copy_sum16", "equal", "fill", "seq_get", "seq_put",
+__all__ = ("sum16", "copy", "copy_sum16", "copy_sum", "equal", "fill", "seq_get", "seq_put",
            "swap16", "IMPL")
 
 

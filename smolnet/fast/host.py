@@ -32,6 +32,10 @@ def copy_sum16(dst, doff, src, soff, n, acc):
     return sum16(dst, doff, n, acc)
 
 
+def copy_sum(dst, doff, src, soff, n):
+    return copy_sum16(dst, doff, src, soff, n, 0)
+
+
 def equal(a, aoff, b, boff, n):
     return a[aoff:aoff + n] == b[boff:boff + n]
 

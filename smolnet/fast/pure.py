@@ -66,6 +66,10 @@ def copy_sum16(dst, doff, src, soff, n, acc):
     return s
 
 
+def copy_sum(dst, doff, src, soff, n):
+    return copy_sum16(dst, doff, src, soff, n, 0)
+
+
 def equal(a, aoff, b, boff, n):
     for i in range(n):
         if a[aoff + i] != b[boff + i]:

@@ -1,4 +1,4 @@
-# Thumb-2 inline assembler twins of sum16, copy and copy_sum16, for
+# Thumb-2 inline assembler twins of sum16, copy, copy_sum16 and copy_sum, for
 # ARMv7-M and later (Cortex-M3/M4/M7): smolnet/fast/__init__.py picks them
 # there, viper.py elsewhere. The viper loops cost 25 to 60 Cortex-M3
 # instructions a word (the emitter keeps most locals in memory); these take
@@ -241,4 +241,13 @@ def copy_sum16(dst, doff: int, src, soff: int, n: int, acc: int) -> int:
     a[0] = soff
     a[1] = n
     a[2] = acc
+    return int(_copy_sum(dst, doff, src, _ARGS))
+
+
+@micropython.viper
+def copy_sum(dst, doff: int, src, soff: int, n: int) -> int:
+    a = ptr32(_ARGS)
+    a[0] = soff
+    a[1] = n
+    a[2] = 0
     return int(_copy_sum(dst, doff, src, _ARGS))

@@ -217,6 +217,11 @@ def copy_sum16(dst, doff: int, src, soff: int, n: int, acc: int) -> int:
 
 
 @micropython.viper
+def copy_sum(dst, doff: int, src, soff: int, n: int) -> int:
+    return int(copy_sum16(dst, doff, src, soff, n, 0))
+
+
+@micropython.viper
 def _equal(a: ptr8, aoff: int, b: ptr8, boff: int, n: int) -> int:
     pa = uint(a) + uint(aoff)
     pb = uint(b) + uint(boff)

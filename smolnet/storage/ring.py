@@ -21,7 +21,7 @@
 #
 # The read head is never moved back to 0 when the ring empties: bytes parked
 # by write_at() sit at positions relative to the head and would be lost.
-from ..fast import copy, copy_sum16, swap16
+from ..fast import copy, copy_sum, swap16
 
 # find()'s needle, one for every ring (find() runs to its end before any
 # other can start: nothing here is interrupt-safe anyway)
@@ -146,25 +146,30 @@ class RingBuffer:
         """peek_into() that also sums what it copies: returns the folded
         16-bit one's-complement sum of the copied bytes (0 if none), as
         fast.sum16(dst, doff, copied, 0) would give. TCP's segment payload
-        is summed this way while it goes into the frame. (No running sum
-        to add to: one argument fewer keeps TCP's caller, tcp_emit._build,
-        in 11 words; this frame is over them whatever its shape, as a call
-        of fast.copy_sum16, 6 arguments, leaves room for 4 locals.)"""
+        is summed this way while it goes into the frame. (No running sum to
+        add to, and fast.copy_sum's five arguments: this frame and TCP's
+        caller, tcp_emit._build, each fit 11 words.)"""
         if n > self.length - at:
             n = self.length - at
         if n <= 0 or at < 0:
             return 0
-        first = self.size - self._head - at
-        if first <= 0:
-            first += self.size
-        if first >= n:
-            return copy_sum16(dst, doff, self.buf, self.size - first, n, 0)
-        s = copy_sum16(dst, doff, self.buf, self.size - first, first, 0)
-        t = copy_sum16(dst, doff + first, self.buf, 0, n - first, 0)
+        at = self.size - self._head - at      # bytes from there to the end
+        if at <= 0:
+            at += self.size
+        if at >= n:
+            return copy_sum(dst, doff, self.buf, self.size - at, n)
+        return self._sum_wrapped(dst, doff, at, n)
+
+    def _sum_wrapped(self, dst, doff, first, n):
+        # peek_sum() across the end of the buffer: `first` bytes up to it,
+        # then the rest from its start (summed first; the names are reused
+        # so that the frame keeps to 11 words: this runs once a lap)
+        n -= first
+        n = copy_sum(dst, doff + first, self.buf, 0, n)
         if first & 1:
-            t = swap16(t)      # the second part starts at an odd offset
-        s += t
-        return (s & 0xFFFF) + (s >> 16)
+            n = swap16(n)      # that part starts at an odd offset
+        doff = copy_sum(dst, doff, self.buf, self.size - first, first) + n
+        return (doff & 0xFFFF) + (doff >> 16)
 
     def discard(self, n):
         """Drop up to n readable bytes (e.g. acknowledged data); returns how
