@@ -9,12 +9,15 @@
 # nothing.
 from micropython import const
 from ..wire import icmpv4
+from ..wire.icmpv4 import emit_header
 from ..fast import copy
 from .datagram import DatagramSocket
 from . import errno
 from .span import span, address
 
 PROTO = const(1)
+# copy of smolnet/wire/icmpv4.py's header length (_HDR is HEADER_LEN there)
+_HDR = const(8)
 
 
 class IcmpSocket(DatagramSocket):
@@ -26,6 +29,7 @@ class IcmpSocket(DatagramSocket):
     def __init__(self, rx_slots=4, rx_bytes=1536, tx_slots=4, tx_bytes=1536):
         super().__init__(rx_slots, rx_bytes, tx_slots, tx_bytes)
         self.ident = -1
+        self._q_seq = 0      # send_echo()'s sequence number, parked for _queue_echo
 
     def bind(self, ident):
         if not 0 <= ident < 65536:
@@ -43,25 +47,36 @@ class IcmpSocket(DatagramSocket):
 
     def send_to(self, buf, n, addr, aoff=0):
         """Queue a whole ICMP message (checksum field is filled on send)."""
-        if span(buf, 0, n) < icmpv4.HEADER_LEN:
+        if span(buf, 0, n) < _HDR:
             raise OSError(errno.EINVAL)
-        return self._queue(buf, n, addr, aoff, self.alen, 0)
+        self._q_buf = buf
+        self._q_n = n
+        self._q_addr = addr
+        self._q_aoff = aoff
+        self._q_alen = self.alen
+        return self._queue()
 
     def send_echo(self, addr, seq, payload, n, aoff=0):
         """Queue an echo request with the bound identifier and n bytes of
         payload. Allocation-free; raises OSError(EAGAIN) when full."""
         if self.ident < 0:
             raise OSError(errno.EINVAL)
+        # six parameters leave five words of the frame: a call with three
+        # arguments, so two of them are parked for _queue_echo
+        self._q_aoff = aoff
+        self._q_seq = seq & 0xFFFF
+        return self._queue_echo(addr, payload, n)
+
+    def _queue_echo(self, addr, payload, n):
         n = span(payload, 0, n)
-        address(addr, aoff, self.alen)
-        off = self.tx.reserve(icmpv4.HEADER_LEN + n, addr, aoff, self.alen, 0)
-        if off < 0:
+        address(addr, self._q_aoff, self.alen)
+        if self.tx.reserve(_HDR + n, 0, self.alen) < 0:
             raise OSError(errno.EAGAIN)
         self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
-        d = self.tx.data
+        copy(self.tx.addr, self.tx.tail_addr, addr, self._q_aoff, self.alen)
         # the echo header has the same layout in ICMPv4 and ICMPv6
-        icmpv4.emit_header(d, off, self.echo_request, 0, self.ident, seq & 0xFFFF)
-        copy(d, off + icmpv4.HEADER_LEN, payload, 0, n)
+        emit_header(self.tx.data, self.tx.tail_off, self.echo_request, 0, self.ident, self._q_seq)
+        copy(self.tx.data, self.tx.tail_off + _HDR, payload, 0, n)
         return n
 
     # --- Interface hooks ------------------------------------------------
@@ -72,21 +87,26 @@ class IcmpSocket(DatagramSocket):
         return 2 if icmpv4.ident(b, l4_off) == self.ident else 0
 
     def process(self, iface, l4_off, l4_len, now):
-        self._deliver(iface, l4_off, l4_len, 0)
+        # queued whole, header included, with its source (port 0)
+        if self.rx.reserve(l4_len, 0, iface.rx_alen) < 0:
+            self._rx_full(iface)
+            return
+        copy(self.rx.data, self.rx.tail_off, iface.rx_buf, l4_off, l4_len)
+        copy(self.rx.addr, self.rx.tail_addr, iface.rx_buf, iface.rx_src_off, iface.rx_alen)
 
     def dispatch(self, iface, now):
-        t = self.tx
-        if t.is_empty():
+        if not self.tx.count:
             return False
-        off = self._begin(iface, None, now)
+        off = self._begin(iface, now)
         if off < 0:
-            return off == -2
-        n = t.head_len()
+            return self._not_sent(iface, off, now)
+        self._waiting_since = -1
+        n = self.tx.head_len
         if n > iface.tx_room:
             self._drop_head(errno.EMSGSIZE)
             return True
-        copy(iface.tx_buf, off, t.data, t.head_off(), n)
-        t.pop()
+        copy(iface.tx_buf, off, self.tx.data, self.tx.head_off, n)
+        self.tx.pop()
         iface.tx_finish(self.proto, n)
         return True
 
