@@ -9,7 +9,10 @@
 # per-datagram functions here and in udp.py/icmp.py keep within them: they
 # read the rings' fields in place (packet_ring.py), and send_to() (nine
 # parameters, two words to spare: no call with arguments fits) parks its
-# datagram in the _q_* fields for _queue() instead of passing it on.
+# datagram in `parked` for _queue() instead of passing it on.
+#
+# A socket has few instance attributes: a method call (or a class
+# attribute read through self) looks through all of them first.
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..storage.packet_ring import PacketRing
@@ -18,6 +21,19 @@ from . import errno
 from .span import span, writable, address
 
 _GIVE_UP_MS = const(3000)
+
+
+class _Parked:
+    """The datagram being queued, from send_to() (or send_echo()) to
+    _queue(): one for every socket (`parked`), as _queue() runs to its end
+    before another send_to() can start. (An instance: storing into a
+    class's attributes costs four times as much.)"""
+    def __init__(self):
+        self.buf = self.addr = self.src = None
+        self.n = self.aoff = self.alen = self.port = self.sport = self.seq = 0
+
+
+parked = _Parked()
 
 
 class DatagramSocket:
@@ -40,10 +56,6 @@ class DatagramSocket:
         # the subclass writes and reads (UdpSocket's any-port mode)
         self._meta = 0
         self._from = None        # the source address to send from; None: the Interface's
-        # the datagram being queued (send_to() to _queue()); the buffers
-        # are let go once it is queued
-        self._q_buf = self._q_addr = None
-        self._q_n = self._q_aoff = self._q_alen = self._q_port = 0
 
     def can_recv(self):
         return self.rx.count > 0
@@ -77,24 +89,23 @@ class DatagramSocket:
         return n
 
     def _queue(self):
-        """Queue the datagram parked in _q_*: _q_n bytes of _q_buf for
-        _q_port at _q_alen bytes of _q_addr[_q_aoff:] (checked here), behind
-        the _meta bytes of header the subclass writes (_write_meta).
-        Returns the byte count."""
-        n = span(self._q_buf, 0, self._q_n)
-        alen = address(self._q_addr, self._q_aoff, self._q_alen)
+        """Queue the datagram in `parked`: n bytes of buf for port at
+        alen bytes of addr[aoff:] (checked here), behind the _meta bytes of
+        header the subclass writes (_write_meta). Returns the byte count."""
+        q = parked
+        n = span(q.buf, 0, q.n)
+        alen = address(q.addr, q.aoff, q.alen)
         t = self.tx
         if n + self._meta > t.size:
             raise OSError(errno.EMSGSIZE)
-        off = t.reserve(n + self._meta, self._q_port, alen)
-        if off < 0:
+        if t.reserve(n + self._meta, q.port, alen) < 0:
             raise OSError(errno.EAGAIN)
         self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
-        copy(t.addr, t.tail_addr, self._q_addr, self._q_aoff, alen)
-        copy(t.data, off + self._meta, self._q_buf, 0, n)
+        copy(t.addr, t.tail_addr, q.addr, q.aoff, alen)
+        copy(t.data, t.tail_off + self._meta, q.buf, 0, n)
         if self._meta:
-            self._write_meta(off, alen)
-        self._q_buf = self._q_addr = None
+            self._write_meta(t.tail_off, alen)
+        q.buf = q.addr = None    # queued: no hold on the caller's buffers
         return n
 
     def _rx_full(self, iface):

@@ -11,7 +11,7 @@ from micropython import const
 from ..wire import icmpv4
 from ..wire.icmpv4 import emit_header
 from ..fast import copy
-from .datagram import DatagramSocket
+from .datagram import DatagramSocket, parked
 from . import errno
 from .span import span, address
 
@@ -29,7 +29,6 @@ class IcmpSocket(DatagramSocket):
     def __init__(self, rx_slots=4, rx_bytes=1536, tx_slots=4, tx_bytes=1536):
         super().__init__(rx_slots, rx_bytes, tx_slots, tx_bytes)
         self.ident = -1
-        self._q_seq = 0      # send_echo()'s sequence number, parked for _queue_echo
 
     def bind(self, ident):
         if not 0 <= ident < 65536:
@@ -49,11 +48,12 @@ class IcmpSocket(DatagramSocket):
         """Queue a whole ICMP message (checksum field is filled on send)."""
         if span(buf, 0, n) < _HDR:
             raise OSError(errno.EINVAL)
-        self._q_buf = buf
-        self._q_n = n
-        self._q_addr = addr
-        self._q_aoff = aoff
-        self._q_alen = self.alen
+        parked.buf = buf
+        parked.n = n
+        parked.addr = addr
+        parked.aoff = aoff
+        parked.alen = self.alen
+        parked.port = 0
         return self._queue()
 
     def send_echo(self, addr, seq, payload, n, aoff=0):
@@ -63,19 +63,19 @@ class IcmpSocket(DatagramSocket):
             raise OSError(errno.EINVAL)
         # six parameters leave five words of the frame: a call with three
         # arguments, so two of them are parked for _queue_echo
-        self._q_aoff = aoff
-        self._q_seq = seq & 0xFFFF
+        parked.aoff = aoff
+        parked.seq = seq & 0xFFFF
         return self._queue_echo(addr, payload, n)
 
     def _queue_echo(self, addr, payload, n):
         n = span(payload, 0, n)
-        address(addr, self._q_aoff, self.alen)
+        address(addr, parked.aoff, self.alen)
         if self.tx.reserve(_HDR + n, 0, self.alen) < 0:
             raise OSError(errno.EAGAIN)
         self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
-        copy(self.tx.addr, self.tx.tail_addr, addr, self._q_aoff, self.alen)
+        copy(self.tx.addr, self.tx.tail_addr, addr, parked.aoff, self.alen)
         # the echo header has the same layout in ICMPv4 and ICMPv6
-        emit_header(self.tx.data, self.tx.tail_off, self.echo_request, 0, self.ident, self._q_seq)
+        emit_header(self.tx.data, self.tx.tail_off, self.echo_request, 0, self.ident, parked.seq)
         copy(self.tx.data, self.tx.tail_off + _HDR, payload, 0, n)
         return n
 

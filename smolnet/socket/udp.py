@@ -17,7 +17,7 @@ from micropython import const
 from ..wire import ipaddr
 from ..wire.udp import src_port, dst_port, emit
 from ..fast import copy, equal
-from .datagram import DatagramSocket
+from .datagram import DatagramSocket, parked
 from . import errno
 from .errno import EINVAL
 from .span import address
@@ -47,16 +47,9 @@ class UdpSocket(DatagramSocket):
         self.local = bytearray(16)   # bound local address
         self.local_alen = 0          # 0: bound to any address
         self.any_port = False
-        # any-port mode: the destination of the last datagram read (one of
-        # two preallocated buffers, so len() is the family, like peer_addr)
-        self._local4 = bytearray(4)
-        self._local6 = bytearray(16)
-        self.local_addr = self._local4
+        # any-port mode: the destination of the last datagram read
+        self.local_addr = bytearray(4)
         self.local_port = 0
-        self._src = bytearray(16)    # source of the datagram being sent
-        self._sport = 0              # and its port
-        self._q_src = None           # send_to()'s src and sport, parked for _write_meta
-        self._q_sport = 0
 
     # --- user API -------------------------------------------------------
     def bind(self, port, addr=None, any_port=False):
@@ -80,6 +73,14 @@ class UdpSocket(DatagramSocket):
         self.port = port
         self.any_port = any_port
         self._meta = _META if any_port else 0
+        if any_port:
+            # what only this mode uses: local_addr is one of two buffers,
+            # so len() is the family, like peer_addr; the source and port
+            # of the datagram being sent
+            self._local4 = self.local_addr = bytearray(4)
+            self._local6 = bytearray(16)
+            self._src = bytearray(16)
+            self._sport = 0
 
     def is_open(self):
         return self.port != 0 or self.any_port
@@ -115,16 +116,16 @@ class UdpSocket(DatagramSocket):
                     alen = len(addr) - aoff
                 if len(src) != alen:
                     raise OSError(EINVAL)
-            self._q_src = src
-            self._q_sport = sport
+            parked.src = src
+            parked.sport = sport
         elif src is not None or sport:
             raise OSError(EINVAL)  # only in any-port mode
-        self._q_buf = buf
-        self._q_n = n
-        self._q_addr = addr
-        self._q_aoff = aoff
-        self._q_alen = alen
-        self._q_port = port
+        parked.buf = buf
+        parked.n = n
+        parked.addr = addr
+        parked.aoff = aoff
+        parked.alen = alen
+        parked.port = port
         return self._queue()
 
     # conveniences (allocate)
@@ -144,15 +145,15 @@ class UdpSocket(DatagramSocket):
     def _write_meta(self, off, alen):
         # (from _queue) where the datagram is sent from
         d = self.tx.data
-        src = self._q_src
+        src = parked.src
         if src is None:
             d[off + _M_ALEN] = 0
         else:
             d[off + _M_ALEN] = alen
             copy(d, off + _M_ADDR, src, 0, alen)
-            self._q_src = None
-        d[off + _M_PORT] = self._q_sport >> 8
-        d[off + _M_PORT + 1] = self._q_sport & 0xFF
+            parked.src = None
+        d[off + _M_PORT] = parked.sport >> 8
+        d[off + _M_PORT + 1] = parked.sport & 0xFF
 
     def _read_meta(self, r):
         # (from recv_into) where the datagram was sent to

@@ -7,14 +7,16 @@
 #
 # The owner (smolnet/socket/datagram.py) works in place, reading attributes
 # rather than calling accessors (a call costs about as much as the rest of a
-# small datagram's bookkeeping on a board):
+# small datagram's bookkeeping on a board; and a method call looks through
+# the instance's names first, so there are few: 16, in a table of 17):
 #   count                   packets queued
 #   data, size              the payload ring and its length
 #   addr                    every slot's address, _ADDR_MAX bytes apart
 #   head_off, head_len, head_port, head_alen, head_addr
 #                           the oldest packet (while count > 0): payload
 #                           at data[head_off:head_off + head_len], address
-#                           at addr[head_addr:head_addr + head_alen]
+#                           at addr[head_addr:head_addr + head_alen] (its
+#                           slot: head_addr // _ADDR_MAX)
 #   reserve(n, port, alen)  queues a packet; its owner then writes the
 #   tail_off, tail_addr     payload at data[tail_off:] and the address at
 #                           addr[tail_addr:]
@@ -33,6 +35,20 @@ _PORT = const(3)  # peer port
 _ALEN = const(4)  # address length
 
 
+def _place(r, n):
+    # the payload offset for n bytes in ring r, or -1; no state change. An
+    # empty ring has _rd = _wr = _used = 0 (pop() and clear() see to it),
+    # so its packet goes to 0. (A function: cheaper to call than a method.)
+    if r.count == r._nslots or n > r.size:
+        return -1
+    if r._wr > r._rd or r._used == 0:
+        if r.size - r._wr >= n:
+            return r._wr
+        return 0 if n <= r._rd else -1
+    # the write position has wrapped behind the read position
+    return r._wr if r._rd - r._wr >= n else -1
+
+
 class PacketRing:
     def __init__(self, slots, payload_bytes):
         if slots < 1 or payload_bytes < 1:
@@ -43,11 +59,11 @@ class PacketRing:
         self.count = 0
         self._nslots = slots
         self._meta = array("i", [0] * (_FIELDS * slots))
-        self._head = 0   # oldest slot
         self._rd = 0     # payload read position
         self._wr = 0     # payload write position
         self._used = 0   # payload bytes in use, padding included
         # copies of the oldest packet's slot (set when it becomes the head)
+        # and where it is
         self.head_off = self.head_len = self.head_port = self.head_alen = self.head_addr = 0
         self.tail_off = self.tail_addr = 0   # the packet reserve() queued last
 
@@ -61,27 +77,14 @@ class PacketRing:
         return self.count == self._nslots
 
     def clear(self):
-        self._head = self.count = self._rd = self._wr = self._used = 0
+        self.head_addr = self.count = self._rd = self._wr = self._used = 0
 
     def capacity(self):
         return self.size
 
     def fits(self, n):
         """True if a packet of n payload bytes could be enqueued now."""
-        return self._place(n) >= 0
-
-    def _place(self, n):
-        # returns the payload offset for n bytes, or -1; no state change.
-        # An empty ring has _rd = _wr = _used = 0 (pop() and clear() see to
-        # it), so its packet goes to 0.
-        if self.count == self._nslots or n > self.size:
-            return -1
-        if self._wr > self._rd or self._used == 0:
-            if self.size - self._wr >= n:
-                return self._wr
-            return 0 if n <= self._rd else -1
-        # the write position has wrapped behind the read position
-        return self._wr if self._rd - self._wr >= n else -1
+        return _place(self, n) >= 0
 
     def reserve(self, n, port, alen):
         """Enqueue a packet of n bytes to or from port at an address of
@@ -90,11 +93,11 @@ class PacketRing:
         addr[tail_addr:]. -1 if there is no room (nothing changes).
         (port before alen: a caller that reads it from a header in the
         call has the stack words for that before alen is pushed.)"""
-        w = self._place(n)
+        w = _place(self, n)
         if w < 0:
             return -1
         # the new slot
-        k = self._head + self.count
+        k = self.head_addr // _ADDR_MAX + self.count
         if k >= self._nslots:
             k -= self._nslots
         self.tail_addr = k * _ADDR_MAX
@@ -128,14 +131,13 @@ class PacketRing:
             self.count = self._rd = self._wr = self._used = 0
             return
         self.count -= 1
-        h = self._head
+        h = self.head_addr // _ADDR_MAX
         m = self._meta
         self._used -= m[h * _FIELDS + _PAD] + self.head_len
         self._rd = self.head_off + self.head_len
         if self._rd == self.size:
             self._rd = 0
         h = h + 1 if h + 1 < self._nslots else 0
-        self._head = h
         self.head_addr = h * _ADDR_MAX
         h *= _FIELDS
         self.head_off = m[h + _OFF]
