@@ -9,7 +9,7 @@
 # per-datagram functions here and in udp.py/icmp.py keep within them: they
 # read the rings' fields in place (packet_ring.py), and send_to() (nine
 # parameters, two words to spare: no call with arguments fits) parks its
-# datagram in `parked` for _queue() instead of passing it on.
+# datagram in `parked` for queue_parked() instead of passing it on.
 #
 # A socket has few instance attributes: a method call (or a class
 # attribute read through self) looks through all of them first.
@@ -25,8 +25,8 @@ _GIVE_UP_MS = const(3000)
 
 class _Parked:
     """The datagram being queued, from send_to() (or send_echo()) to
-    _queue(): one for every socket (`parked`), as _queue() runs to its end
-    before another send_to() can start. (An instance: storing into a
+    queue_parked(): one for every socket (`parked`), as that runs to its
+    end before another send_to() can start. (An instance: storing into a
     class's attributes costs four times as much.)"""
     def __init__(self):
         self.buf = self.addr = self.src = None
@@ -88,39 +88,12 @@ class DatagramSocket:
         r.pop()
         return n
 
-    def _queue(self):
-        """Queue the datagram in `parked`: n bytes of buf for port at
-        alen bytes of addr[aoff:] (checked here), behind the _meta bytes of
-        header the subclass writes (_write_meta). Returns the byte count."""
-        q = parked
-        n = span(q.buf, 0, q.n)
-        alen = address(q.addr, q.aoff, q.alen)
-        t = self.tx
-        if n + self._meta > t.size:
-            raise OSError(errno.EMSGSIZE)
-        if t.reserve(n + self._meta, q.port, alen) < 0:
-            raise OSError(errno.EAGAIN)
-        self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
-        copy(t.addr, t.tail_addr, q.addr, q.aoff, alen)
-        copy(t.data, t.tail_off + self._meta, q.buf, 0, n)
-        if self._meta:
-            self._write_meta(t.tail_off, alen)
-        q.buf = q.addr = None    # queued: no hold on the caller's buffers
-        return n
-
     def _rx_full(self, iface):
         self.rx_dropped += 1
         iface.stats.drop_socket_full += 1
 
-    def _begin(self, iface, now):
-        """tx_begin for the head datagram, from _from: its L4 offset in
-        iface.tx_buf, or -1/-2 (_not_sent). (Apart from dispatch(): its
-        frame has no word left for tx_begin's eight.)"""
-        return iface.tx_begin(self.tx.addr, self.tx.head_addr, self.tx.head_alen, self._from,
-                              0, now)
-
     def _not_sent(self, iface, off, now):
-        """The head datagram could not begin (off from _begin): -1, its
+        """The head datagram could not begin (off from begin_head): -1, its
         neighbor is being resolved: it stays queued and is tried again
         after neighbor_retry_ms, until _GIVE_UP_MS; -2, no route: dropped.
         Returns dispatch()'s answer: True when it was dropped."""
@@ -148,3 +121,34 @@ class DatagramSocket:
             d = ticks_diff(self._retry_at, now)
             return d if d > 0 else 0
         return 0
+
+
+# The per-datagram helpers of the subclasses' send_to() and dispatch():
+# functions of the socket rather than methods, as a function costs half a
+# method call to call (which looks through the socket's attributes first).
+def queue_parked(s):
+    """Queue the datagram in `parked` on socket s: n bytes of buf for port
+    at alen bytes of addr[aoff:] (checked here), behind the s._meta bytes
+    of header s writes (_write_meta). Returns the byte count."""
+    q = parked
+    n = span(q.buf, 0, q.n)
+    alen = address(q.addr, q.aoff, q.alen)
+    t = s.tx
+    if n + s._meta > t.size:
+        raise OSError(errno.EMSGSIZE)
+    if t.reserve(n + s._meta, q.port, alen) < 0:
+        raise OSError(errno.EAGAIN)
+    s.due_at = -2     # the Interface's next poll dispatches it (interface.py)
+    copy(t.addr, t.tail_addr, q.addr, q.aoff, alen)
+    copy(t.data, t.tail_off + s._meta, q.buf, 0, n)
+    if s._meta:
+        s._write_meta(t.tail_off, alen)
+    q.buf = q.addr = None    # queued: no hold on the caller's buffers
+    return n
+
+
+def begin_head(s, iface, now):
+    """tx_begin for socket s's head datagram, from s._from: its L4 offset
+    in iface.tx_buf, or -1/-2 (s._not_sent). (Apart from dispatch(): its
+    frame has no word left for tx_begin's eight.)"""
+    return iface.tx_begin(s.tx.addr, s.tx.head_addr, s.tx.head_alen, s._from, 0, now)

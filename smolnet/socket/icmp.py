@@ -11,7 +11,7 @@ from micropython import const
 from ..wire import icmpv4
 from ..wire.icmpv4 import emit_header
 from ..fast import copy
-from .datagram import DatagramSocket, parked
+from .datagram import DatagramSocket, parked, queue_parked, begin_head
 from . import errno
 from .span import span, address
 
@@ -54,7 +54,7 @@ class IcmpSocket(DatagramSocket):
         parked.aoff = aoff
         parked.alen = self.alen
         parked.port = 0
-        return self._queue()
+        return queue_parked(self)
 
     def send_echo(self, addr, seq, payload, n, aoff=0):
         """Queue an echo request with the bound identifier and n bytes of
@@ -97,7 +97,7 @@ class IcmpSocket(DatagramSocket):
     def dispatch(self, iface, now):
         if not self.tx.count:
             return False
-        off = self._begin(iface, now)
+        off = begin_head(self, iface, now)
         if off < 0:
             return self._not_sent(iface, off, now)
         self._waiting_since = -1

@@ -15,9 +15,9 @@
 # hot path.
 from micropython import const
 from ..wire import ipaddr
-from ..wire.udp import src_port, dst_port, emit
+from ..wire.udp import src_port, emit
 from ..fast import copy, equal
-from .datagram import DatagramSocket, parked
+from .datagram import DatagramSocket, parked, queue_parked, begin_head
 from . import errno
 from .errno import EINVAL
 from .span import address
@@ -103,7 +103,7 @@ class UdpSocket(DatagramSocket):
         check can_send(n) first on the hot path. Returns n (-1: all of buf).
         n past buf, or an address not of 4/16 bytes there: OSError(EINVAL)."""
         # the checks that need no call here (nine parameters leave two
-        # words of the frame), the rest in _queue() (datagram.py)
+        # words of the frame), the rest in queue_parked() (datagram.py)
         if not self.port and not self.any_port:
             raise OSError(EINVAL)  # bind() first
         if port <= 0 or port > 65535:
@@ -126,7 +126,7 @@ class UdpSocket(DatagramSocket):
         parked.aoff = aoff
         parked.alen = alen
         parked.port = port
-        return self._queue()
+        return queue_parked(self)
 
     # conveniences (allocate)
     def sendto(self, data, address):
@@ -143,7 +143,7 @@ class UdpSocket(DatagramSocket):
 
     # --- any-port mode: the header in front of each queued payload ------
     def _write_meta(self, off, alen):
-        # (from _queue) where the datagram is sent from
+        # (from queue_parked) where the datagram is sent from
         d = self.tx.data
         src = parked.src
         if src is None:
@@ -190,10 +190,9 @@ class UdpSocket(DatagramSocket):
 
     # --- Interface hooks ------------------------------------------------
     def accepts(self, iface, l4_off):
-        if self.any_port:
-            if not dst_port(iface.rx_buf, l4_off):
-                return 0
-        elif not self.port or dst_port(iface.rx_buf, l4_off) != self.port:
+        b = iface.rx_buf
+        p = (b[l4_off + 2] << 8) | b[l4_off + 3]    # the destination port
+        if not p or (p != self.port and not self.any_port):
             return 0
         if self.local_alen == 0:
             return 1
@@ -220,7 +219,7 @@ class UdpSocket(DatagramSocket):
             return False
         if self._meta:
             self._dispatch_meta()
-        off = self._begin(iface, now)
+        off = begin_head(self, iface, now)
         if off < 0:
             return self._not_sent(iface, off, now)
         self._waiting_since = -1
