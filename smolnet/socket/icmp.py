@@ -65,26 +65,15 @@ class IcmpSocket(DatagramSocket):
         # arguments, so two of them are parked for _queue_echo
         parked.aoff = aoff
         parked.seq = seq & 0xFFFF
-        return self._queue_echo(addr, payload, n)
-
-    def _queue_echo(self, addr, payload, n):
-        n = span(payload, 0, n)
-        address(addr, parked.aoff, self.alen)
-        if self.tx.reserve(_HDR + n, 0, self.alen) < 0:
-            raise OSError(errno.EAGAIN)
-        self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
-        copy(self.tx.addr, self.tx.tail_addr, addr, parked.aoff, self.alen)
-        # the echo header has the same layout in ICMPv4 and ICMPv6
-        emit_header(self.tx.data, self.tx.tail_off, self.echo_request, 0, self.ident, parked.seq)
-        copy(self.tx.data, self.tx.tail_off + _HDR, payload, 0, n)
-        return n
+        return _queue_echo(self, addr, payload, n)
 
     # --- Interface hooks ------------------------------------------------
     def accepts(self, iface, l4_off):
+        # an echo reply (the type, byte 0) with our identifier (bytes 4-5)
         b = iface.rx_buf
-        if self.ident < 0 or icmpv4.msg_type(b, l4_off) != self.echo_reply:
+        if self.ident < 0 or b[l4_off] != self.echo_reply:
             return 0
-        return 2 if icmpv4.ident(b, l4_off) == self.ident else 0
+        return 2 if (b[l4_off + 4] << 8) | b[l4_off + 5] == self.ident else 0
 
     def process(self, iface, l4_off, l4_len, now):
         # queued whole, header included, with its source (port 0)
@@ -109,6 +98,20 @@ class IcmpSocket(DatagramSocket):
         self.tx.pop()
         iface.tx_finish(self.proto, n)
         return True
+
+
+def _queue_echo(s, addr, payload, n):
+    # (from send_echo, a function: half a method call's cost)
+    n = span(payload, 0, n)
+    address(addr, parked.aoff, s.alen)
+    if s.tx.reserve(_HDR + n, 0, s.alen) < 0:
+        raise OSError(errno.EAGAIN)
+    s.due_at = -2     # the Interface's next poll dispatches it (interface.py)
+    copy(s.tx.addr, s.tx.tail_addr, addr, parked.aoff, s.alen)
+    # the echo header has the same layout in ICMPv4 and ICMPv6
+    emit_header(s.tx.data, s.tx.tail_off, s.echo_request, 0, s.ident, parked.seq)
+    copy(s.tx.data, s.tx.tail_off + _HDR, payload, 0, n)
+    return n
 
 
 class Icmpv6Socket(IcmpSocket):
