@@ -23,6 +23,7 @@ READ_ONLY = {
 SCRATCH = {
     ("smolnet.socket.tcp", "_OPT"),        # the options of the segment in process()
     ("smolnet.storage.ring", "_NEEDLE"),   # RingBuffer.find()'s needle
+    ("smolnet.socket.datagram", "parked"),  # the datagram send_to() hands to queue_parked()
 }
 
 

@@ -27,7 +27,7 @@ class IcmpSocket(DatagramSocket):
     alen = 4
 
     def __init__(self, rx_slots=4, rx_bytes=1536, tx_slots=4, tx_bytes=1536):
-        super().__init__(rx_slots, rx_bytes, tx_slots, tx_bytes)
+        DatagramSocket.__init__(self, rx_slots, rx_bytes, tx_slots, tx_bytes)
         self.ident = -1
 
     def bind(self, ident):

@@ -42,7 +42,7 @@ class UdpSocket(DatagramSocket):
     hop_limit = 0
 
     def __init__(self, rx_slots=4, rx_bytes=1536, tx_slots=4, tx_bytes=1536):
-        super().__init__(rx_slots, rx_bytes, tx_slots, tx_bytes)
+        DatagramSocket.__init__(self, rx_slots, rx_bytes, tx_slots, tx_bytes)
         self.port = 0
         self.local = bytearray(16)   # bound local address
         self.local_alen = 0          # 0: bound to any address
@@ -66,9 +66,8 @@ class UdpSocket(DatagramSocket):
             raise OSError(EINVAL)  # already bound
         if addr is not None:
             a = ipaddr.parse(addr) if isinstance(addr, str) else addr
-            address(a, 0, -1)
-            copy(self.local, 0, a, 0, len(a))
-            self.local_alen = len(a)
+            self.local_alen = address(a, 0, -1)
+            copy(self.local, 0, a, 0, self.local_alen)
             self._from = self.local
         self.port = port
         self.any_port = any_port
@@ -130,9 +129,8 @@ class UdpSocket(DatagramSocket):
 
     # conveniences (allocate)
     def sendto(self, data, address):
-        host, port = address
-        a = ipaddr.parse(host) if isinstance(host, str) else host
-        return self.send_to(data, len(data), a, port)
+        a = ipaddr.parse(address[0]) if isinstance(address[0], str) else address[0]
+        return self.send_to(data, -1, a, address[1])
 
     def recvfrom(self, bufsize=1536):
         b = bytearray(bufsize)
