@@ -2,7 +2,7 @@
 # PacketRing: unit cases, a random run against a model (the placement rule
 # written plainly, with a list of the packets queued), and the per-packet
 # calls under the heap lock.
-from smolnet.storage.packet_ring import PacketRing
+from smolnet.storage.packet_ring import PacketRing, reserve, pop
 from smolnet.fast import copy
 
 from support import heap_locked as _locked
@@ -56,7 +56,7 @@ def _payload(rng, n):
 
 
 def _push(r, n, port, addr, payload):
-    off = r.reserve(n, port, len(addr))
+    off = reserve(r, n, port, len(addr))
     if off >= 0:
         assert r.tail_off == off
         copy(r.data, off, payload, 0, n)
@@ -91,19 +91,19 @@ def test_fifo_head_fields_and_wrap():
     assert _push(r, 3, 54, a16, b"ghi") == 6
     assert r.count == 2 and not r.fits(2)       # 1 byte left at the end, 0 before the head
     _check_head(r, (0, 0, 6, 53, 4, a4, b"abcdef"))
-    r.pop()
+    pop(r)
     _check_head(r, (6, 6, 3, 54, 16, a16, b"ghi"))
     assert r.fits(6) and not r.fits(7)          # wraps to 0: 6 bytes before the head
     assert _push(r, 5, 55, a4, b"jklmn") == 0   # the 1 byte at the end is padding
-    assert r.reserve(2, 0, 4) == -1             # 1 byte between them: no room
-    r.pop()
+    assert reserve(r, 2, 0, 4) == -1             # 1 byte between them: no room
+    pop(r)
     _check_head(r, (9, 0, 5, 55, 4, a4, b"jklmn"))
     assert _push(r, 0, 56, a4, b"") == 5        # an empty datagram takes a slot
     assert r.count == 2
-    r.pop()
-    r.pop()
+    pop(r)
+    pop(r)
     assert r.count == 0 and r.is_empty()
-    r.pop()                                     # popping an empty ring does nothing
+    pop(r)                                     # popping an empty ring does nothing
     assert r.count == 0
     assert _push(r, 10, 57, a16, b"0123456789") == 0   # empty again: from 0, all of it
     assert not r.is_full() and not r.fits(1) and r.fits(0)   # bytes full, slots not
@@ -114,10 +114,10 @@ def test_fifo_head_fields_and_wrap():
 def test_slots_limit_and_too_big():
     r = PacketRing(2, 64)
     a = bytes(4)
-    assert r.reserve(65, 1, 4) == -1 and r.count == 0
+    assert reserve(r, 65, 1, 4) == -1 and r.count == 0
     assert _push(r, 1, 1, a, b"x") == 0
     assert _push(r, 1, 2, a, b"y") == 1
-    assert r.is_full() and r.reserve(1, 3, 4) == -1 and r.count == 2
+    assert r.is_full() and reserve(r, 1, 3, 4) == -1 and r.count == 2
 
 
 def test_random_against_model():
@@ -141,7 +141,7 @@ def test_random_against_model():
                     m.push(got, n, port, len(addr), addr, payload)
             elif m.q:
                 _check_head(r, m.q[0])
-                r.pop()
+                pop(r)
                 m.q.pop(0)
             assert r.count == len(m.q)
             # every packet queued is still intact, where it was put
@@ -153,11 +153,11 @@ def test_reserve_and_pop_allocate_nothing():
     r = PacketRing(4, 256)
     addr = bytearray(16)
     for k in range(3):
-        _locked(lambda: r.reserve(100, 7, 16))
+        _locked(lambda: reserve(r, 100, 7, 16))
         _locked(lambda: copy(r.addr, r.tail_addr, addr, 0, 16))
-        _locked(r.pop)
-    _locked(lambda: r.reserve(10, 7, 4))
-    _locked(lambda: r.reserve(10, 7, 4))
-    _locked(r.pop)
-    _locked(r.pop)
+        _locked(lambda: pop(r))
+    _locked(lambda: reserve(r, 10, 7, 4))
+    _locked(lambda: reserve(r, 10, 7, 4))
+    _locked(lambda: pop(r))
+    _locked(lambda: pop(r))
     assert r.count == 0

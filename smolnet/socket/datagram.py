@@ -15,7 +15,7 @@
 # attribute read through self) looks through all of them first.
 from micropython import const
 from time import ticks_add, ticks_diff
-from ..storage.packet_ring import PacketRing
+from ..storage.packet_ring import PacketRing, reserve, pop
 from ..fast import copy
 from . import errno
 from .span import span, writable, address
@@ -85,7 +85,7 @@ class DatagramSocket:
         self.peer_addr = self._peer4 if r.head_alen == 4 else self._peer6
         copy(self.peer_addr, 0, r.addr, r.head_addr, r.head_alen)
         self.peer_port = r.head_port
-        r.pop()
+        pop(r)
         return n
 
     def _rx_full(self, iface):
@@ -109,7 +109,7 @@ class DatagramSocket:
         return True
 
     def _drop_head(self, err):
-        self.tx.pop()
+        pop(self.tx)
         self.tx_dropped += 1
         self.error = err
         self._waiting_since = -1
@@ -136,7 +136,7 @@ def queue_parked(s):
     t = s.tx
     if n + s._meta > t.size:
         raise OSError(errno.EMSGSIZE)
-    if t.reserve(n + s._meta, q.port, alen) < 0:
+    if reserve(t, n + s._meta, q.port, alen) < 0:
         raise OSError(errno.EAGAIN)
     s.due_at = -2     # the Interface's next poll dispatches it (interface.py)
     copy(t.addr, t.tail_addr, q.addr, q.aoff, alen)

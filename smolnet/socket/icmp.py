@@ -11,6 +11,7 @@ from micropython import const
 from ..wire import icmpv4
 from ..wire.icmpv4 import emit_header
 from ..fast import copy
+from ..storage.packet_ring import reserve, pop
 from .datagram import DatagramSocket, parked, queue_parked, begin_head
 from . import errno
 from .span import span, address
@@ -77,7 +78,7 @@ class IcmpSocket(DatagramSocket):
 
     def process(self, iface, l4_off, l4_len, now):
         # queued whole, header included, with its source (port 0)
-        if self.rx.reserve(l4_len, 0, iface.rx_alen) < 0:
+        if reserve(self.rx, l4_len, 0, iface.rx_alen) < 0:
             self._rx_full(iface)
             return
         copy(self.rx.data, self.rx.tail_off, iface.rx_buf, l4_off, l4_len)
@@ -95,7 +96,7 @@ class IcmpSocket(DatagramSocket):
             self._drop_head(errno.EMSGSIZE)
             return True
         copy(iface.tx_buf, off, self.tx.data, self.tx.head_off, n)
-        self.tx.pop()
+        pop(self.tx)
         iface.tx_finish(self.proto, n)
         return True
 
@@ -104,7 +105,7 @@ def _queue_echo(s, addr, payload, n):
     # (from send_echo, a function: half a method call's cost)
     n = span(payload, 0, n)
     address(addr, parked.aoff, s.alen)
-    if s.tx.reserve(_HDR + n, 0, s.alen) < 0:
+    if reserve(s.tx, _HDR + n, 0, s.alen) < 0:
         raise OSError(errno.EAGAIN)
     s.due_at = -2     # the Interface's next poll dispatches it (interface.py)
     copy(s.tx.addr, s.tx.tail_addr, addr, parked.aoff, s.alen)

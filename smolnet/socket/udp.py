@@ -17,6 +17,7 @@ from micropython import const
 from ..wire import ipaddr
 from ..wire.udp import src_port, emit
 from ..fast import copy, equal
+from ..storage.packet_ring import reserve, pop
 from .datagram import DatagramSocket, parked, queue_parked, begin_head
 from . import errno
 from .errno import EINVAL
@@ -166,7 +167,7 @@ class UdpSocket(DatagramSocket):
         # (from process) the destination goes in the header
         l4_len -= _HDR
         r = self.rx
-        if r.reserve(l4_len + _META, src_port(iface.rx_buf, l4_off), iface.rx_alen) < 0:
+        if reserve(r, l4_len + _META, src_port(iface.rx_buf, l4_off), iface.rx_alen) < 0:
             self._rx_full(iface)
             return
         copy(r.addr, r.tail_addr, iface.rx_buf, iface.rx_src_off, iface.rx_alen)
@@ -206,7 +207,7 @@ class UdpSocket(DatagramSocket):
             self._process_meta(iface, l4_off, l4_len)
             return
         l4_len -= _HDR
-        if self.rx.reserve(l4_len, src_port(iface.rx_buf, l4_off), iface.rx_alen) < 0:
+        if reserve(self.rx, l4_len, src_port(iface.rx_buf, l4_off), iface.rx_alen) < 0:
             self._rx_full(iface)
             return
         copy(self.rx.data, self.rx.tail_off, iface.rx_buf, l4_off + _HDR, l4_len)
@@ -228,7 +229,7 @@ class UdpSocket(DatagramSocket):
         # from the bound port, or in any-port mode (port 0) the datagram's
         emit(iface.tx_buf, off, self.port or self._sport, self.tx.head_port, n)
         copy(iface.tx_buf, off + _HDR, self.tx.data, self.tx.head_off + self._meta, n)
-        self.tx.pop()
+        pop(self.tx)
         iface.tx_hops = self.hop_limit
         iface.tx_finish(PROTO, n + _HDR)
         return True

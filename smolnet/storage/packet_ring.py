@@ -2,13 +2,14 @@
 #
 # Each packet's payload is stored contiguously (like smoltcp's PacketBuffer):
 # when it does not fit before the end of the payload ring, the tail is left
-# as padding and the packet starts at 0. Every method is allocation-free;
-# the metadata (peer address and port) lives in preallocated arrays.
+# as padding and the packet starts at 0. Nothing here allocates; the
+# metadata (peer address and port) lives in preallocated arrays.
 #
 # The owner (smolnet/socket/datagram.py) works in place, reading attributes
-# rather than calling accessors (a call costs about as much as the rest of a
-# small datagram's bookkeeping on a board; and a method call looks through
-# the instance's names first, so there are few: 16, in a table of 17):
+# rather than calling accessors: a call costs about as much as the rest of a
+# small datagram's bookkeeping on a board. The two calls every packet makes
+# are module functions, which cost half a method call (a method is looked
+# for among the instance's names first: there are 16, in a table of 17):
 #   count                   packets queued
 #   data, size              the payload ring and its length
 #   addr                    every slot's address, _ADDR_MAX bytes apart
@@ -17,10 +18,10 @@
 #                           at data[head_off:head_off + head_len], address
 #                           at addr[head_addr:head_addr + head_alen] (its
 #                           slot: head_addr // _ADDR_MAX)
-#   reserve(n, port, alen)  queues a packet; its owner then writes the
+#   reserve(r, n, port, alen)   queues a packet; its owner then writes the
 #   tail_off, tail_addr     payload at data[tail_off:] and the address at
 #                           addr[tail_addr:]
-#   pop()                   drops the oldest packet
+#   pop(r)                  drops the oldest packet
 from array import array
 from micropython import const
 
@@ -86,61 +87,63 @@ class PacketRing:
         """True if a packet of n payload bytes could be enqueued now."""
         return _place(self, n) >= 0
 
-    def reserve(self, n, port, alen):
-        """Enqueue a packet of n bytes to or from port at an address of
-        alen bytes. Returns its payload offset in data, also left in
-        tail_off; its owner writes the payload there and the address at
-        addr[tail_addr:]. -1 if there is no room (nothing changes).
-        (port before alen: a caller that reads it from a header in the
-        call has the stack words for that before alen is pushed.)"""
-        w = _place(self, n)
-        if w < 0:
-            return -1
-        # the new slot
-        k = self.head_addr // _ADDR_MAX + self.count
-        if k >= self._nslots:
-            k -= self._nslots
-        self.tail_addr = k * _ADDR_MAX
-        k *= _FIELDS
-        m = self._meta
-        m[k + _OFF] = w
-        m[k + _LEN] = n
-        m[k + _PAD] = 0
-        if w < self._wr:
-            # wrapped to 0: the ring's end is padding, freed with this packet
-            m[k + _PAD] = self.size - self._wr
-            self._used += self.size - self._wr
-        m[k + _PORT] = port
-        m[k + _ALEN] = alen
-        if not self.count:
-            self.head_off = w
-            self.head_len = n
-            self.head_port = port
-            self.head_alen = alen
-            self.head_addr = self.tail_addr
-        self.tail_off = w
-        self._wr = w + n if w + n < self.size else 0
-        self._used += n
-        self.count += 1
-        return w
 
-    def pop(self):
-        """Drop the oldest packet."""
-        if self.count <= 1:
-            # empty now (or already): the next packet starts at 0
-            self.count = self._rd = self._wr = self._used = 0
-            return
-        self.count -= 1
-        h = self.head_addr // _ADDR_MAX
-        m = self._meta
-        self._used -= m[h * _FIELDS + _PAD] + self.head_len
-        self._rd = self.head_off + self.head_len
-        if self._rd == self.size:
-            self._rd = 0
-        h = h + 1 if h + 1 < self._nslots else 0
-        self.head_addr = h * _ADDR_MAX
-        h *= _FIELDS
-        self.head_off = m[h + _OFF]
-        self.head_len = m[h + _LEN]
-        self.head_port = m[h + _PORT]
-        self.head_alen = m[h + _ALEN]
+def reserve(r, n, port, alen):
+    """Enqueue in ring r a packet of n bytes to or from port at an
+    address of alen bytes. Returns its payload offset in data, also left in
+    tail_off; its owner writes the payload there and the address at
+    addr[tail_addr:]. -1 if there is no room (nothing changes).
+    (port before alen: a caller that reads it from a header in the
+    call has the stack words for that before alen is pushed.)"""
+    w = _place(r, n)
+    if w < 0:
+        return -1
+    # the new slot
+    k = r.head_addr // _ADDR_MAX + r.count
+    if k >= r._nslots:
+        k -= r._nslots
+    r.tail_addr = k * _ADDR_MAX
+    k *= _FIELDS
+    m = r._meta
+    m[k + _OFF] = w
+    m[k + _LEN] = n
+    m[k + _PAD] = 0
+    if w < r._wr:
+        # wrapped to 0: the ring's end is padding, freed with this packet
+        m[k + _PAD] = r.size - r._wr
+        r._used += r.size - r._wr
+    m[k + _PORT] = port
+    m[k + _ALEN] = alen
+    if not r.count:
+        r.head_off = w
+        r.head_len = n
+        r.head_port = port
+        r.head_alen = alen
+        r.head_addr = r.tail_addr
+    r.tail_off = w
+    r._wr = w + n if w + n < r.size else 0
+    r._used += n
+    r.count += 1
+    return w
+
+
+def pop(r):
+    """Drop ring r's oldest packet."""
+    if r.count <= 1:
+        # empty now (or already): the next packet starts at 0
+        r.count = r._rd = r._wr = r._used = 0
+        return
+    r.count -= 1
+    h = r.head_addr // _ADDR_MAX
+    m = r._meta
+    r._used -= m[h * _FIELDS + _PAD] + r.head_len
+    r._rd = r.head_off + r.head_len
+    if r._rd == r.size:
+        r._rd = 0
+    h = h + 1 if h + 1 < r._nslots else 0
+    r.head_addr = h * _ADDR_MAX
+    h *= _FIELDS
+    r.head_off = m[h + _OFF]
+    r.head_len = m[h + _LEN]
+    r.head_port = m[h + _PORT]
+    r.head_alen = m[h + _ALEN]
