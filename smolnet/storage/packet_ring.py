@@ -95,7 +95,8 @@ def reserve(r, n, port, alen):
     addr[tail_addr:]. -1 if there is no room (nothing changes).
     (port before alen: a caller that reads it from a header in the
     call has the stack words for that before alen is pushed.)"""
-    w = _place(r, n)
+    # (an empty ring, the usual case, takes it at 0 without asking _place)
+    w = 0 if not r.count and n <= r.size else _place(r, n)
     if w < 0:
         return -1
     # the new slot
