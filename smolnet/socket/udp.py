@@ -177,11 +177,12 @@ class UdpSocket(DatagramSocket):
         copy(r.data, r.tail_off + _META, iface.rx_buf, l4_off + _HDR, l4_len)
 
     def _dispatch_meta(self):
-        # (from dispatch) the head datagram's source: _from and _sport
+        # (from dispatch) the head datagram's source: _from (else the bound
+        # address, if any) and _sport
         d = self.tx.data
         h = self.tx.head_off
         a = d[h + _M_ALEN]
-        self._from = None
+        self._from = self.local if self.local_alen else None
         if a:
             copy(self._src, 0, d, h + _M_ADDR, a)
             self._from = self._src
