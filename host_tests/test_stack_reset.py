@@ -25,6 +25,7 @@ SCRATCH = {
     ("smolnet.socket.tcp_ack", "SEG"),     # the segment in tcp_rx.process()
     ("smolnet.storage.ring", "_NEEDLE"),   # RingBuffer.find()'s needle
     ("smolnet.fast.thumb", "_ARGS"),       # the arguments past four of an asm call
+    ("smolnet.socket.datagram", "parked"),  # the datagram send_to() hands to queue_parked()
 }
 
 

@@ -3,14 +3,37 @@
 # is not resolved yet: keep it at the head of the queue, retry once per
 # neighbor_retry_ms, give up after _GIVE_UP_MS (three ARP/ND tries one second
 # apart, as Linux does) with EHOSTUNREACH. Nothing here allocates.
+#
+# Frames: a MicroPython function whose locals and value stack pass 11 words
+# takes its frame from the heap on every call (tools/frame_sizes.py). The
+# per-datagram functions here and in udp.py/icmp.py keep within them: they
+# read the rings' fields in place (packet_ring.py), and send_to() (nine
+# parameters, two words to spare: no call with arguments fits) parks its
+# datagram in `parked` for queue_parked() instead of passing it on.
+#
+# A socket has few instance attributes: a method call (or a class
+# attribute read through self) looks through all of them first.
 from micropython import const
 from time import ticks_add, ticks_diff
-from ..storage.packet_ring import PacketRing
+from ..storage.packet_ring import PacketRing, reserve, pop
 from ..fast import copy
 from . import errno
 from .span import span, writable, address
 
 _GIVE_UP_MS = const(3000)
+
+
+class _Parked:
+    """The datagram being queued, from send_to() (or send_echo()) to
+    queue_parked(): one for every socket (`parked`), as that runs to its
+    end before another send_to() can start. (An instance: storing into a
+    class's attributes costs four times as much.)"""
+    def __init__(self):
+        self.buf = self.addr = self.src = None
+        self.n = self.aoff = self.alen = self.port = self.sport = self.seq = 0
+
+
+parked = _Parked()
 
 
 class DatagramSocket:
@@ -28,88 +51,104 @@ class DatagramSocket:
         self.tx_dropped = 0      # datagrams given up (no route, unresolved, too big)
         self.error = 0           # last asynchronous error (errno), 0 if none
         self._waiting_since = -1  # ticks when the head met an unresolved neighbor
-        self._retry_at = -1
+        self._retry_at = -1      # then: when dispatch() tries it again
+        # bytes of a header in front of every payload in both rings, which
+        # the subclass writes and reads (UdpSocket's any-port mode)
+        self._meta = 0
+        self._from = None        # the source address to send from; None: the Interface's
 
     def can_recv(self):
-        return not self.rx.is_empty()
+        return self.rx.count > 0
 
     def can_send(self, n=0):
-        return self.tx.fits(n)
+        return self.tx.fits(n + self._meta)
 
     def recv_into(self, buf, off=0, n=-1):
         """Copy the oldest datagram into buf[off:] (at most n bytes, or all
         that fit if n is -1); the rest of a longer one is discarded. Sets
-        peer_addr, peer_alen and peer_port. Returns the number of bytes
-        copied (0 for an empty datagram), or -1 if none waits: the signature
-        and the -1 of TcpSocket.recv_into. off/n past buf: OSError(EINVAL);
-        a read-only buf: TypeError (span.py)."""
+        peer_addr, peer_alen and peer_port (and, in UdpSocket's any-port
+        mode, local_addr and local_port: where it was sent to). Returns
+        the number of bytes copied (0 for an empty datagram), or -1 if none
+        waits: the signature and the -1 of TcpSocket.recv_into. off/n past
+        buf: OSError(EINVAL); a read-only buf: TypeError (span.py)."""
         n = writable(buf, off, n)
         r = self.rx
-        if r.is_empty():
+        if not r.count:
             return -1
-        k = r.head_len()
-        if k > n:
-            k = n
-        copy(buf, off, r.data, r.head_off(), k)
-        self._pop_peer(r)
-        return k
-
-    def _pop_peer(self, r):
-        """Take the sender of the oldest datagram (peer_*), and drop it."""
-        self.peer_alen = r.head_alen()
-        self.peer_addr = self._peer4 if self.peer_alen == 4 else self._peer6
-        copy(self.peer_addr, 0, r.addr_buf(), r.head_addr_off(), self.peer_alen)
-        self.peer_port = r.head_port()
-        r.pop()
-
-    def _queue(self, buf, n, addr, aoff, alen, port):
-        n = span(buf, 0, n)
-        alen = address(addr, aoff, alen)
-        if n > self.tx.capacity():
-            raise OSError(errno.EMSGSIZE)
-        if not self.tx.push(buf, 0, n, addr, aoff, alen, port):
-            raise OSError(errno.EAGAIN)
-        self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
+        if self._meta:
+            self._read_meta(r)
+        if n > r.head_len - self._meta:
+            n = r.head_len - self._meta
+        copy(buf, off, r.data, r.head_off + self._meta, n)
+        # its sender
+        self.peer_alen = r.head_alen
+        self.peer_addr = self._peer4 if r.head_alen == 4 else self._peer6
+        copy(self.peer_addr, 0, r.addr, r.head_addr, r.head_alen)
+        self.peer_port = r.head_port
+        pop(r)
         return n
 
-    def _deliver(self, iface, off, n, port):
-        """Queue n bytes of the packet being received (iface context)."""
-        b = iface.rx_buf
-        if not self.rx.push(b, off, n, b, iface.rx_src_off, iface.rx_alen, port):
-            self.rx_dropped += 1
-            iface.stats.drop_socket_full += 1
+    def _rx_full(self, iface):
+        self.rx_dropped += 1
+        iface.stats.drop_socket_full += 1
 
-    def _begin(self, iface, src, now):
-        """tx_begin for the head datagram: its L4 offset, or -1 to wait
-        (the head stays queued), or -2 when it was dropped (the caller
-        returns True: something changed)."""
-        t = self.tx
-        off = iface.tx_begin(t.addr_buf(), t.head_addr_off(), t.head_alen(), src, 0, now)
+    def _not_sent(self, iface, off, now):
+        """The head datagram could not begin (off from begin_head): -1, its
+        neighbor is being resolved: it stays queued and is tried again
+        after neighbor_retry_ms, until _GIVE_UP_MS; -2, no route: dropped.
+        Returns dispatch()'s answer: True when it was dropped."""
         if off == -1:
             if self._waiting_since < 0:
                 self._waiting_since = now
             elif ticks_diff(now, self._waiting_since) >= _GIVE_UP_MS:
                 self._drop_head(errno.EHOSTUNREACH)
-                return -2
+                return True
             self._retry_at = ticks_add(now, iface.neighbor_retry_ms)
-            return -1
-        self._waiting_since = -1
-        self._retry_at = -1
-        if off < 0:
-            self._drop_head(errno.EHOSTUNREACH)
-            return -2
-        return off
+            return False
+        self._drop_head(errno.EHOSTUNREACH)
+        return True
 
     def _drop_head(self, err):
-        self.tx.pop()
+        pop(self.tx)
         self.tx_dropped += 1
         self.error = err
         self._waiting_since = -1
 
     def poll_at(self, now):
-        if self.tx.is_empty():
+        if not self.tx.count:
             return -1
-        if self._retry_at >= 0:
+        if self._waiting_since >= 0:
             d = ticks_diff(self._retry_at, now)
             return d if d > 0 else 0
         return 0
+
+
+# The per-datagram helpers of the subclasses' send_to() and dispatch():
+# functions of the socket rather than methods, as a function costs half a
+# method call to call (which looks through the socket's attributes first).
+def queue_parked(s):
+    """Queue the datagram in `parked` on socket s: n bytes of buf for port
+    at alen bytes of addr[aoff:] (checked here), behind the s._meta bytes
+    of header s writes (_write_meta). Returns the byte count."""
+    q = parked
+    n = span(q.buf, 0, q.n)
+    alen = address(q.addr, q.aoff, q.alen)
+    t = s.tx
+    if n + s._meta > t.size:
+        raise OSError(errno.EMSGSIZE)
+    if reserve(t, n + s._meta, q.port, alen) < 0:
+        raise OSError(errno.EAGAIN)
+    s.due_at = -2     # the Interface's next poll dispatches it (interface.py)
+    copy(t.addr, t.tail_addr, q.addr, q.aoff, alen)
+    copy(t.data, t.tail_off + s._meta, q.buf, 0, n)
+    if s._meta:
+        s._write_meta(t.tail_off, alen)
+    q.buf = q.addr = None    # queued: no hold on the caller's buffers
+    return n
+
+
+def begin_head(s, iface, now):
+    """tx_begin for socket s's head datagram, from s._from: its L4 offset
+    in iface.tx_buf, or -1/-2 (s._not_sent). (Apart from dispatch(): its
+    frame has no word left for tx_begin's eight.)"""
+    return iface.tx_begin(s.tx.addr, s.tx.head_addr, s.tx.head_alen, s._from, 0, now)

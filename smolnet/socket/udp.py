@@ -14,13 +14,18 @@
 # conveniences that allocate (bytes and address tuples) and are not for the
 # hot path.
 from micropython import const
-from ..wire import udp, ipaddr
+from ..wire import ipaddr
+from ..wire.udp import src_port, emit
 from ..fast import copy, equal
-from .datagram import DatagramSocket
+from ..storage.packet_ring import reserve, pop
+from .datagram import DatagramSocket, parked, queue_parked, begin_head
 from . import errno
-from .span import span, writable, address
+from .errno import EINVAL
+from .span import address
 
 PROTO = const(17)
+# copy of smolnet/wire/udp.py's header length (_HDR is HEADER_LEN there)
+_HDR = const(8)
 # any-port header in front of each queued payload: address length, port
 # (big-endian), address (4 or 16 bytes), padding
 _META = const(20)
@@ -38,19 +43,14 @@ class UdpSocket(DatagramSocket):
     hop_limit = 0
 
     def __init__(self, rx_slots=4, rx_bytes=1536, tx_slots=4, tx_bytes=1536):
-        super().__init__(rx_slots, rx_bytes, tx_slots, tx_bytes)
+        DatagramSocket.__init__(self, rx_slots, rx_bytes, tx_slots, tx_bytes)
         self.port = 0
         self.local = bytearray(16)   # bound local address
         self.local_alen = 0          # 0: bound to any address
         self.any_port = False
-        self._meta = 0               # _META in any-port mode, else 0
-        # any-port mode: the destination of the last datagram read (one of
-        # two preallocated buffers, so len() is the family, like peer_addr)
-        self._local4 = bytearray(4)
-        self._local6 = bytearray(16)
-        self.local_addr = self._local4
+        # any-port mode: the destination of the last datagram read
+        self.local_addr = bytearray(4)
         self.local_port = 0
-        self._src = bytearray(16)    # source of the datagram being sent
 
     # --- user API -------------------------------------------------------
     def bind(self, port, addr=None, any_port=False):
@@ -60,19 +60,27 @@ class UdpSocket(DatagramSocket):
         was added to the Interface first (both score as wildcards)."""
         if any_port:
             if port:
-                raise OSError(errno.EINVAL)
+                raise OSError(EINVAL)
         elif not 0 < port < 65536:
-            raise OSError(errno.EINVAL)
+            raise OSError(EINVAL)
         if self.port or self.any_port:
-            raise OSError(errno.EINVAL)  # already bound
+            raise OSError(EINVAL)  # already bound
         if addr is not None:
             a = ipaddr.parse(addr) if isinstance(addr, str) else addr
-            address(a, 0, -1)
-            copy(self.local, 0, a, 0, len(a))
-            self.local_alen = len(a)
+            self.local_alen = address(a, 0, -1)
+            copy(self.local, 0, a, 0, self.local_alen)
+            self._from = self.local
         self.port = port
         self.any_port = any_port
         self._meta = _META if any_port else 0
+        if any_port:
+            # what only this mode uses: local_addr is one of two buffers,
+            # so len() is the family, like peer_addr; the source and port
+            # of the datagram being sent
+            self._local4 = self.local_addr = bytearray(4)
+            self._local6 = bytearray(16)
+            self._src = bytearray(16)
+            self._sport = 0
 
     def is_open(self):
         return self.port != 0 or self.any_port
@@ -82,12 +90,10 @@ class UdpSocket(DatagramSocket):
         self.any_port = False
         self._meta = 0
         self.local_alen = 0
+        self._from = None
         self.rx.clear()
         self.tx.clear()
         self.due_at = -2     # what dispatch() has to do changed (interface.py)
-
-    def can_send(self, n=0):
-        return self.tx.fits(n + self._meta)
 
     def send_to(self, buf, n, addr, port, aoff=0, alen=-1, src=None, sport=0):
         """Queue n bytes of buf for addr:port (addr: 4 or 16 bytes at aoff).
@@ -96,63 +102,36 @@ class UdpSocket(DatagramSocket):
         e.g. local_port). Raises OSError(EAGAIN) if the tx ring has no room:
         check can_send(n) first on the hot path. Returns n (-1: all of buf).
         n past buf, or an address not of 4/16 bytes there: OSError(EINVAL)."""
+        # the checks that need no call here (nine parameters leave two
+        # words of the frame), the rest in queue_parked() (datagram.py)
         if not self.port and not self.any_port:
-            raise OSError(errno.EINVAL)  # bind() first
-        if not 0 < port < 65536:
-            raise OSError(errno.EINVAL)
-        if not self.any_port:
-            if src is not None or sport:
-                raise OSError(errno.EINVAL)  # only in any-port mode
-            return self._queue(buf, n, addr, aoff, alen, port)  # checks n, addr
-        alen = address(addr, aoff, alen)
-        n = span(buf, 0, n)
-        if not 0 < sport < 65536 or (src is not None and len(src) != alen):
-            raise OSError(errno.EINVAL)
-        if n + _META > self.tx.capacity():
-            raise OSError(errno.EMSGSIZE)
-        t = self.tx
-        off = t.reserve(n + _META, addr, aoff, alen, port)
-        if off < 0:
-            raise OSError(errno.EAGAIN)
-        self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
-        d = t.data
-        if src is None:
-            d[off + _M_ALEN] = 0
-        else:
-            d[off + _M_ALEN] = alen
-            copy(d, off + _M_ADDR, src, 0, alen)
-        d[off + _M_PORT] = sport >> 8
-        d[off + _M_PORT + 1] = sport & 0xFF
-        copy(d, off + _META, buf, 0, n)
-        return n
-
-    def recv_into(self, buf, off=0, n=-1):
-        """As DatagramSocket.recv_into; in any-port mode it also sets
-        local_addr and local_port to where the datagram was sent."""
-        if not self._meta:
-            return DatagramSocket.recv_into(self, buf, off, n)
-        n = writable(buf, off, n)
-        r = self.rx
-        if r.is_empty():
-            return -1
-        h = r.head_off()
-        d = r.data
-        a = d[h + _M_ALEN]
-        self.local_addr = self._local4 if a == 4 else self._local6
-        copy(self.local_addr, 0, d, h + _M_ADDR, a)
-        self.local_port = (d[h + _M_PORT] << 8) | d[h + _M_PORT + 1]
-        k = r.head_len() - _META
-        if k > n:
-            k = n
-        copy(buf, off, d, h + _META, k)
-        self._pop_peer(r)
-        return k
+            raise OSError(EINVAL)  # bind() first
+        if port <= 0 or port > 65535:
+            raise OSError(EINVAL)
+        if self.any_port:
+            if sport <= 0 or sport > 65535:
+                raise OSError(EINVAL)
+            if src is not None:
+                if alen == -1:
+                    alen = len(addr) - aoff
+                if len(src) != alen:
+                    raise OSError(EINVAL)
+            parked.src = src
+            parked.sport = sport
+        elif src is not None or sport:
+            raise OSError(EINVAL)  # only in any-port mode
+        parked.buf = buf
+        parked.n = n
+        parked.addr = addr
+        parked.aoff = aoff
+        parked.alen = alen
+        parked.port = port
+        return queue_parked(self)
 
     # conveniences (allocate)
     def sendto(self, data, address):
-        host, port = address
-        a = ipaddr.parse(host) if isinstance(host, str) else host
-        return self.send_to(data, len(data), a, port)
+        a = ipaddr.parse(address[0]) if isinstance(address[0], str) else address[0]
+        return self.send_to(data, -1, a, address[1])
 
     def recvfrom(self, bufsize=1536):
         b = bytearray(bufsize)
@@ -161,12 +140,59 @@ class UdpSocket(DatagramSocket):
             return None
         return bytes(b[:n]), (ipaddr.fmt(self.peer_addr, 0, self.peer_alen), self.peer_port)
 
+    # --- any-port mode: the header in front of each queued payload ------
+    def _write_meta(self, off, alen):
+        # (from queue_parked) where the datagram is sent from
+        d = self.tx.data
+        src = parked.src
+        if src is None:
+            d[off + _M_ALEN] = 0
+        else:
+            d[off + _M_ALEN] = alen
+            copy(d, off + _M_ADDR, src, 0, alen)
+            parked.src = None
+        d[off + _M_PORT] = parked.sport >> 8
+        d[off + _M_PORT + 1] = parked.sport & 0xFF
+
+    def _read_meta(self, r):
+        # (from recv_into) where the datagram was sent to
+        d = r.data
+        h = r.head_off
+        a = d[h + _M_ALEN]
+        self.local_addr = self._local4 if a == 4 else self._local6
+        copy(self.local_addr, 0, d, h + _M_ADDR, a)
+        self.local_port = (d[h + _M_PORT] << 8) | d[h + _M_PORT + 1]
+
+    def _process_meta(self, iface, l4_off, l4_len):
+        # (from process) the destination goes in the header
+        l4_len -= _HDR
+        r = self.rx
+        if reserve(r, l4_len + _META, src_port(iface.rx_buf, l4_off), iface.rx_alen) < 0:
+            self._rx_full(iface)
+            return
+        copy(r.addr, r.tail_addr, iface.rx_buf, iface.rx_src_off, iface.rx_alen)
+        r.data[r.tail_off + _M_ALEN] = iface.rx_alen
+        copy(r.data, r.tail_off + _M_PORT, iface.rx_buf, l4_off + 2, 2)   # the UDP destination port
+        copy(r.data, r.tail_off + _M_ADDR, iface.rx_buf, iface.rx_dst_off, iface.rx_alen)
+        copy(r.data, r.tail_off + _META, iface.rx_buf, l4_off + _HDR, l4_len)
+
+    def _dispatch_meta(self):
+        # (from dispatch) the head datagram's source: _from (else the bound
+        # address, if any) and _sport
+        d = self.tx.data
+        h = self.tx.head_off
+        a = d[h + _M_ALEN]
+        self._from = self.local if self.local_alen else None
+        if a:
+            copy(self._src, 0, d, h + _M_ADDR, a)
+            self._from = self._src
+        self._sport = (d[h + _M_PORT] << 8) | d[h + _M_PORT + 1]
+
     # --- Interface hooks ------------------------------------------------
     def accepts(self, iface, l4_off):
-        if self.any_port:
-            if not udp.dst_port(iface.rx_buf, l4_off):
-                return 0
-        elif not self.port or udp.dst_port(iface.rx_buf, l4_off) != self.port:
+        b = iface.rx_buf
+        p = (b[l4_off + 2] << 8) | b[l4_off + 3]    # the destination port
+        if not p or (p != self.port and not self.any_port):
             return 0
         if self.local_alen == 0:
             return 1
@@ -176,50 +202,35 @@ class UdpSocket(DatagramSocket):
         return 0
 
     def process(self, iface, l4_off, l4_len, now):
-        b = iface.rx_buf
-        n = udp.length(b, l4_off) - udp.HEADER_LEN
-        if not self._meta:
-            self._deliver(iface, l4_off + udp.HEADER_LEN, n, udp.src_port(b, l4_off))
+        # l4_len is the UDP length (Interface.rx_udp checked it against the
+        # IP payload); the payload is queued with its source address and port
+        if self._meta:
+            self._process_meta(iface, l4_off, l4_len)
             return
-        # any-port: the destination goes in a header before the payload
-        a = iface.rx_alen
-        off = self.rx.reserve(n + _META, b, iface.rx_src_off, a, udp.src_port(b, l4_off))
-        if off < 0:
-            self.rx_dropped += 1
-            iface.stats.drop_socket_full += 1
+        l4_len -= _HDR
+        if reserve(self.rx, l4_len, src_port(iface.rx_buf, l4_off), iface.rx_alen) < 0:
+            self._rx_full(iface)
             return
-        d = self.rx.data
-        d[off + _M_ALEN] = a
-        copy(d, off + _M_PORT, b, l4_off + 2, 2)   # the UDP destination port
-        copy(d, off + _M_ADDR, b, iface.rx_dst_off, a)
-        copy(d, off + _META, b, l4_off + udp.HEADER_LEN, n)
+        copy(self.rx.data, self.rx.tail_off, iface.rx_buf, l4_off + _HDR, l4_len)
+        copy(self.rx.addr, self.rx.tail_addr, iface.rx_buf, iface.rx_src_off, iface.rx_alen)
 
     def dispatch(self, iface, now):
-        t = self.tx
-        if t.is_empty():
+        if not self.tx.count:
             return False
-        m = self._meta
-        h = t.head_off()
-        src = self.local if self.local_alen else None
-        sport = self.port
-        if m:
-            d = t.data
-            a = d[h + _M_ALEN]
-            if a:
-                copy(self._src, 0, d, h + _M_ADDR, a)
-                src = self._src
-            sport = (d[h + _M_PORT] << 8) | d[h + _M_PORT + 1]
-        off = self._begin(iface, src, now)
+        if self._meta:
+            self._dispatch_meta()
+        off = begin_head(self, iface, now)
         if off < 0:
-            return off == -2
-        n = t.head_len() - m
-        if n > iface.tx_room - udp.HEADER_LEN:
+            return self._not_sent(iface, off, now)
+        self._waiting_since = -1
+        n = self.tx.head_len - self._meta
+        if n > iface.tx_room - _HDR:
             self._drop_head(errno.EMSGSIZE)
             return True
-        buf = iface.tx_buf
-        udp.emit(buf, off, sport, t.head_port(), n)
-        copy(buf, off + udp.HEADER_LEN, t.data, h + m, n)
-        t.pop()
+        # from the bound port, or in any-port mode (port 0) the datagram's
+        emit(iface.tx_buf, off, self.port or self._sport, self.tx.head_port, n)
+        copy(iface.tx_buf, off + _HDR, self.tx.data, self.tx.head_off + self._meta, n)
+        pop(self.tx)
         iface.tx_hops = self.hop_limit
-        iface.tx_finish(PROTO, n + udp.HEADER_LEN)
+        iface.tx_finish(PROTO, n + _HDR)
         return True

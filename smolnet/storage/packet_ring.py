@@ -2,19 +2,52 @@
 #
 # Each packet's payload is stored contiguously (like smoltcp's PacketBuffer):
 # when it does not fit before the end of the payload ring, the tail is left
-# as padding and the packet starts at 0. Every method is allocation-free;
-# the metadata (peer address and port) lives in preallocated arrays.
+# as padding and the packet starts at 0. Nothing here allocates; the
+# metadata (peer address and port) lives in preallocated arrays.
+#
+# The owner (smolnet/socket/datagram.py) works in place, reading attributes
+# rather than calling accessors: a call costs about as much as the rest of a
+# small datagram's bookkeeping on a board. The two calls every packet makes
+# are module functions, which cost half a method call (a method is looked
+# for among the instance's names first: there are 16, in a table of 17):
+#   count                   packets queued
+#   data, size              the payload ring and its length
+#   addr                    every slot's address, _ADDR_MAX bytes apart
+#   head_off, head_len, head_port, head_alen, head_addr
+#                           the oldest packet (while count > 0): payload
+#                           at data[head_off:head_off + head_len], address
+#                           at addr[head_addr:head_addr + head_alen] (its
+#                           slot: head_addr // _ADDR_MAX)
+#   reserve(r, n, port, alen)   queues a packet; its owner then writes the
+#   tail_off, tail_addr     payload at data[tail_off:] and the address at
+#                           addr[tail_addr:]
+#   pop(r)                  drops the oldest packet
 from array import array
 from micropython import const
-from ..fast import copy
 
-_ADDR_MAX = 16  # room for an IPv6 address per slot
-# a slot's ints in _meta, at 4 * slot + field: one array rather than four
-# (each array is two heap blocks and a name in the instance's table)
+_ADDR_MAX = const(16)  # room for an IPv6 address per slot
+# a slot's ints in _meta, at _FIELDS * slot + field: one array rather than
+# five (each array is two heap blocks and a name in the instance's table)
+_FIELDS = const(5)
 _OFF = const(0)   # payload offset in data
 _LEN = const(1)   # payload length
 _PAD = const(2)   # padding skipped before it (the payload wrapped to 0)
 _PORT = const(3)  # peer port
+_ALEN = const(4)  # address length
+
+
+def _place(r, n):
+    # the payload offset for n bytes in ring r, or -1; no state change. An
+    # empty ring has _rd = _wr = _used = 0 (pop() and clear() see to it),
+    # so its packet goes to 0. (A function: cheaper to call than a method.)
+    if r.count == r._nslots or n > r.size:
+        return -1
+    if r._wr > r._rd or r._used == 0:
+        if r.size - r._wr >= n:
+            return r._wr
+        return 0 if n <= r._rd else -1
+    # the write position has wrapped behind the read position
+    return r._wr if r._rd - r._wr >= n else -1
 
 
 class PacketRing:
@@ -22,119 +55,96 @@ class PacketRing:
         if slots < 1 or payload_bytes < 1:
             raise ValueError("PacketRing needs at least one slot and one byte")
         self.data = bytearray(payload_bytes)
-        self._cap = payload_bytes
+        self.size = payload_bytes
+        self.addr = bytearray(slots * _ADDR_MAX)
+        self.count = 0
         self._nslots = slots
-        self._meta = array("i", [0] * (4 * slots))
-        self._alen = bytearray(slots)
-        self._addr = bytearray(slots * _ADDR_MAX)
-        self._head = 0   # oldest slot
-        self._count = 0
+        self._meta = array("i", [0] * (_FIELDS * slots))
         self._rd = 0     # payload read position
         self._wr = 0     # payload write position
         self._used = 0   # payload bytes in use, padding included
+        # copies of the oldest packet's slot (set when it becomes the head)
+        # and where it is
+        self.head_off = self.head_len = self.head_port = self.head_alen = self.head_addr = 0
+        self.tail_off = self.tail_addr = 0   # the packet reserve() queued last
 
     def __len__(self):
-        return self._count
+        return self.count
 
     def is_empty(self):
-        return self._count == 0
+        return self.count == 0
 
     def is_full(self):
-        return self._count == self._nslots
+        return self.count == self._nslots
 
     def clear(self):
-        self._head = self._count = self._rd = self._wr = self._used = 0
+        self.head_addr = self.count = self._rd = self._wr = self._used = 0
 
     def capacity(self):
-        return self._cap
+        return self.size
 
     def fits(self, n):
         """True if a packet of n payload bytes could be enqueued now."""
-        return self._place(n) >= 0
+        return _place(self, n) >= 0
 
-    def _place(self, n):
-        # returns the payload offset for n bytes, or -1; no state change
-        if self._count == self._nslots or n > self._cap:
-            return -1
-        if self._count == 0:
-            return 0
-        if self._wr > self._rd or self._used == 0:
-            if self._cap - self._wr >= n:
-                return self._wr
-            return 0 if n <= self._rd else -1
-        # the write position has wrapped behind the read position
-        return self._wr if self._rd - self._wr >= n else -1
 
-    def push(self, src, soff, n, addr, aoff, alen, port):
-        """Enqueue n bytes of src[soff:]; False if there is no room."""
-        off = self.reserve(n, addr, aoff, alen, port)
-        if off < 0:
-            return False
-        copy(self.data, off, src, soff, n)
-        return True
+def reserve(r, n, port, alen):
+    """Enqueue in ring r a packet of n bytes to or from port at an
+    address of alen bytes. Returns its payload offset in data, also left in
+    tail_off; its owner writes the payload there and the address at
+    addr[tail_addr:]. -1 if there is no room (nothing changes).
+    (port before alen: a caller that reads it from a header in the
+    call has the stack words for that before alen is pushed.)"""
+    # (an empty ring, the usual case, takes it at 0 without asking _place)
+    w = 0 if not r.count and n <= r.size else _place(r, n)
+    if w < 0:
+        return -1
+    # the new slot
+    k = r.head_addr // _ADDR_MAX + r.count
+    if k >= r._nslots:
+        k -= r._nslots
+    r.tail_addr = k * _ADDR_MAX
+    k *= _FIELDS
+    m = r._meta
+    m[k + _OFF] = w
+    m[k + _LEN] = n
+    m[k + _PAD] = 0
+    if w < r._wr:
+        # wrapped to 0: the ring's end is padding, freed with this packet
+        m[k + _PAD] = r.size - r._wr
+        r._used += r.size - r._wr
+    m[k + _PORT] = port
+    m[k + _ALEN] = alen
+    if not r.count:
+        r.head_off = w
+        r.head_len = n
+        r.head_port = port
+        r.head_alen = alen
+        r.head_addr = r.tail_addr
+    r.tail_off = w
+    r._wr = w + n if w + n < r.size else 0
+    r._used += n
+    r.count += 1
+    return w
 
-    def reserve(self, n, addr, aoff, alen, port):
-        """Enqueue a packet of n bytes whose payload the caller then writes
-        in place at data[offset:offset+n]. Returns that offset, or -1 if
-        there is no room (nothing changes)."""
-        off = self._place(n)
-        if off < 0:
-            return -1
-        if self._count == 0:
-            self._rd = self._wr = self._used = 0
-        pad = 0
-        if off == 0 and self._count and self._wr != 0:
-            pad = self._cap - self._wr
-        slot = self._head + self._count
-        if slot >= self._nslots:
-            slot -= self._nslots
-        m = self._meta
-        k = slot << 2
-        m[k + _OFF] = off
-        m[k + _LEN] = n
-        m[k + _PAD] = pad
-        m[k + _PORT] = port
-        self._alen[slot] = alen
-        copy(self._addr, slot * _ADDR_MAX, addr, aoff, alen)
-        self._wr = off + n
-        if self._wr == self._cap:
-            self._wr = 0
-        self._used += pad + n
-        self._count += 1
-        return off
 
-    # the oldest packet, read in place by the owner
-    def head_off(self):
-        return self._meta[(self._head << 2) + _OFF]
-
-    def head_len(self):
-        return self._meta[(self._head << 2) + _LEN]
-
-    def head_port(self):
-        return self._meta[(self._head << 2) + _PORT]
-
-    def head_alen(self):
-        return self._alen[self._head]
-
-    def head_addr_off(self):
-        """Offset of the head packet's address in addr_buf()."""
-        return self._head * _ADDR_MAX
-
-    def addr_buf(self):
-        return self._addr
-
-    def pop(self):
-        if self._count == 0:
-            return
-        h = self._head
-        m = self._meta
-        k = h << 2
-        n = m[k + _LEN]
-        self._used -= m[k + _PAD] + n
-        self._rd = m[k + _OFF] + n
-        if self._rd == self._cap:
-            self._rd = 0
-        self._head = h + 1 if h + 1 < self._nslots else 0
-        self._count -= 1
-        if self._count == 0:
-            self._rd = self._wr = self._used = 0
+def pop(r):
+    """Drop ring r's oldest packet."""
+    if r.count <= 1:
+        # empty now (or already): the next packet starts at 0
+        r.count = r._rd = r._wr = r._used = 0
+        return
+    r.count -= 1
+    h = r.head_addr // _ADDR_MAX
+    m = r._meta
+    r._used -= m[h * _FIELDS + _PAD] + r.head_len
+    r._rd = r.head_off + r.head_len
+    if r._rd == r.size:
+        r._rd = 0
+    h = h + 1 if h + 1 < r._nslots else 0
+    r.head_addr = h * _ADDR_MAX
+    h *= _FIELDS
+    r.head_off = m[h + _OFF]
+    r.head_len = m[h + _LEN]
+    r.head_port = m[h + _PORT]
+    r.head_alen = m[h + _ALEN]
