@@ -8,8 +8,9 @@ frame from the GC heap on every call: time that depends on the heap's
 layout, and that heap_lock cannot see (the VM falls back to the C stack
 under it). This is the check that sees them.
 
-- No function on these paths takes a heap frame, except those named in
-  HEAP_FRAMES (each with why; the list only shrinks).
+- No function on these paths takes a heap frame (with none, the figures no
+  longer move with the heap's layout: board_cm3.py's TCP figure with the
+  heap full of holes, held to a budget in test_board_budgets.py).
 - Calls per packet stay within CALLS (the interpreter's call is the
   largest single cost left on a Cortex-M3; lower a budget when a change
   brings its figure down).
@@ -30,24 +31,7 @@ import packet_path
 
 # scenario -> Python calls per packet into smolnet (fast/ twins aside), both
 # ends: a ping round trip, a UDP echo (request and reply), a TCP segment
-CALLS = {"ping": 104, "udp64": 181, "udp1472": 181, "tcp": 123}
-
-# (module, function) on a packet path allowed a heap frame, and why
-HEAP_FRAMES = {
-    ("smolnet/socket/datagram.py", "DatagramSocket._begin"): "not reworked yet",
-    ("smolnet/socket/datagram.py", "DatagramSocket._deliver"): "not reworked yet",
-    ("smolnet/socket/datagram.py", "DatagramSocket._queue"): "not reworked yet",
-    ("smolnet/socket/datagram.py", "DatagramSocket.recv_into"): "not reworked yet",
-    ("smolnet/socket/icmp.py", "IcmpSocket.dispatch"): "not reworked yet",
-    ("smolnet/socket/icmp.py", "IcmpSocket.send_echo"): "not reworked yet",
-    ("smolnet/socket/udp.py", "UdpSocket.dispatch"): "not reworked yet",
-    ("smolnet/socket/udp.py", "UdpSocket.process"): "not reworked yet",
-    ("smolnet/socket/udp.py", "UdpSocket.recv_into"): "not reworked yet",
-    ("smolnet/socket/udp.py", "UdpSocket.send_to"): "not reworked yet",
-    ("smolnet/storage/packet_ring.py", "PacketRing.push"): "not reworked yet",
-    ("smolnet/storage/packet_ring.py", "PacketRing.reserve"): "not reworked yet",
-}
-
+CALLS = {"ping": 81, "udp64": 125, "udp1472": 124, "tcp": 124}
 
 @pytest.fixture(scope="module")
 def tool():
@@ -79,7 +63,7 @@ def test_no_heap_frames_on_the_packet_path(scenario):
     name, rows = scenario
     heap = sorted("%s: %s (%d bytes, %.2f calls per packet)" % (m, f, row["bytes"], n)
                   for m, f, n, row in rows
-                  if row and row["bytes"] > frame_sizes.LIMIT_BYTES and (m, f) not in HEAP_FRAMES)
+                  if row and row["bytes"] > frame_sizes.LIMIT_BYTES)
     assert not heap, "%s: heap frames on the packet path:\n%s" % (name, "\n".join(heap))
 
 
@@ -87,13 +71,3 @@ def test_calls_per_packet_within_budget(scenario):
     name, rows = scenario
     total = sum(n for _, _, n, _ in rows)
     assert total <= CALLS[name], "%s: %.1f calls per packet, budget %d" % (name, total, CALLS[name])
-
-
-def test_listed_heap_frames_are_still_on_a_path(tool):
-    called = set()
-    for name in packet_path.SCENARIOS:
-        for m, f, _, row in packet_path.with_frames(packet_path.per_packet(name), tool):
-            if row and row["bytes"] > frame_sizes.LIMIT_BYTES:
-                called.add((m, f))
-    stale = sorted(set(HEAP_FRAMES) - called)
-    assert not stale, "no longer heap frames on a packet path: drop them from HEAP_FRAMES: %s" % stale
