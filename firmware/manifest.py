@@ -23,6 +23,10 @@
 #   all=True         every option
 #   lines=False      no line numbers in tracebacks (mpy-cross -O3): about 8%
 #                    less flash (make mpy-sizes); functions still named
+#   arch="armv7emsp" the mpy-cross -march of the build: with an ARMv7-M one,
+#                    the Thumb-2 fast paths (smolnet/fast/thumb.py) are
+#                    frozen too; left out otherwise. The board manifests in
+#                    boards/ pass their board.mk's SMOLNET_ARCH.
 # smolnet.config.Config's defaults follow what was frozen. Within a part,
 # every .py is frozen, so new modules need no edit here, except the host-only
 # ones listed in smolnet_files.py (the CPython shim, AF_PACKET, TAP). A
@@ -36,10 +40,11 @@ import sys
 sys.path.insert(0, os.path.abspath("."))
 import smolnet_files  # firmware/smolnet_files.py
 
-options.defaults(all=False, lines=True, **{name: False for name in smolnet_files.OPTIONS})
+options.defaults(all=False, lines=True, arch=None,
+                 **{name: False for name in smolnet_files.OPTIONS})
 _parts = {name: bool(options.all or getattr(options, name)) for name in smolnet_files.OPTIONS}
 
 _ROOT = ".."
-package("smolnet", files=[p[len("smolnet/"):]
-                          for p in smolnet_files.core_files(os.path.abspath(_ROOT), **_parts)],
+_files = smolnet_files.core_files(os.path.abspath(_ROOT), **_parts)
+package("smolnet", files=[p[len("smolnet/"):] for p in smolnet_files.for_arch(_files, options.arch)],
         base_path=_ROOT, opt=None if options.lines else 3)

@@ -31,18 +31,33 @@ HOST_ONLY = (
 
 # Modules only some architectures can compile or use (the mpy-cross -march
 # names): the Thumb-2 assembler twins of smolnet/fast (smolnet/fast/__init__.py
-# imports them on ARMv7-M and later only). A board's manifest freezes them
-# anyway (it does not know its architecture; an ARMv6 build compiles them
-# and never imports them); gen_mip.py and mpy_sizes.py leave them out of
-# other architectures' .mpy.
+# imports them on ARMv7-M and later only; mpy-cross for another architecture
+# rejects them). mip's source packages carry them (a board compiles only what
+# it imports); frozen and .mpy builds keep them for those architectures only
+# (firmware/manifest.py's arch option, gen_mip.py --mpy, mpy_sizes.py).
 ARCH_ONLY = {
     "smolnet/fast/thumb.py": ("armv7m", "armv7em", "armv7emsp", "armv7emdp"),
 }
 
 
 def builds_for(path, arch):
-    """False if the file is only for other architectures than arch."""
+    """False if the file is only for other architectures than arch (None:
+    an architecture not known, so none of ARCH_ONLY)."""
     return arch in ARCH_ONLY.get(path, (arch,))
+
+
+def for_arch(paths, arch):
+    """The paths that build for arch (builds_for)."""
+    return [p for p in paths if builds_for(p, arch)]
+
+
+def board_arch(board_dir):
+    """SMOLNET_ARCH of a firmware/boards/<BOARD> directory's board.mk."""
+    with open(os.path.join(board_dir, "board.mk")) as f:
+        for line in f:
+            if line.startswith("SMOLNET_ARCH"):
+                return line.split("=", 1)[1].strip()
+    raise ValueError("no SMOLNET_ARCH in %s/board.mk" % board_dir)
 
 
 def _py_files(root, top):

@@ -75,8 +75,9 @@ PROFILE = {name: False for name in smolnet_files.OPTIONS}   # the board profile
 
 
 def test_core_manifest_freezes_the_stack_and_no_host_code():
-    # all=True: every module but the host-only ones
-    res = manifest_files.evaluate(os.path.join(ROOT, "firmware", "manifest.py"), all=True)
+    # all=True on an ARMv7-M build: every module but the host-only ones
+    res = manifest_files.evaluate(os.path.join(ROOT, "firmware", "manifest.py"), all=True,
+                                  arch="armv7m")
     targets = res.targets()
     on_disk = sorted(_rel(os.path.join(d, f))
                      for d, _, fs in os.walk(os.path.join(ROOT, "smolnet"))
@@ -93,7 +94,8 @@ def test_core_manifest_freezes_the_stack_and_no_host_code():
 def test_core_manifest_defaults_to_the_board_profile_and_takes_options():
     path = os.path.join(ROOT, "firmware", "manifest.py")
     profile = manifest_files.evaluate(path).targets()
-    assert sorted(profile) == sorted(smolnet_files.core_files(**PROFILE))
+    # no arch given: the architecture-only modules (the Thumb-2 twins) left out
+    assert sorted(profile) == sorted(smolnet_files.for_arch(smolnet_files.core_files(**PROFILE), None))
     for must in ("smolnet/iface/interface.py", "smolnet/socket/tcp.py", "smolnet/socket/udp.py",
                  "smolnet/socket/dhcpv4.py", "smolnet/socket/dns.py", "smolnet/compat/socket.py",
                  "smolnet/aio.py", "smolnet/compat/network.py"):
@@ -104,6 +106,10 @@ def test_core_manifest_defaults_to_the_board_profile_and_takes_options():
         assert not set(files) & set(profile), name
         with_it = manifest_files.evaluate(path, **{name: True}).targets()
         assert sorted(with_it) == sorted(profile + files), name
+    # an ARMv7-M build adds them; another leaves them out
+    assert sorted(manifest_files.evaluate(path, arch="armv7m").targets()) == \
+        sorted(profile + list(smolnet_files.ARCH_ONLY))
+    assert sorted(manifest_files.evaluate(path, arch="xtensawin").targets()) == sorted(profile)
     with pytest.raises(ValueError):
         smolnet_files.core_files(ipv7=False)
     # lines=False: the same files, compiled without line numbers (-O3)
@@ -184,8 +190,11 @@ def test_board_manifest_lists_existing_files_that_compile_for_its_arch(board, tm
     # the board profile elsewhere), the driver (with what it imports from
     # boards/), the app
     qemu = cfg["SMOLNET_PORT"] == "qemu"
-    for p in smolnet_files.core_files(**({} if qemu else PROFILE)):
+    for p in smolnet_files.for_arch(smolnet_files.core_files(**({} if qemu else PROFILE)),
+                                    cfg["SMOLNET_ARCH"]):
         assert p in targets
+    for p in smolnet_files.ARCH_ONLY:       # the Thumb-2 twins: on ARMv7-M boards only
+        assert (p in targets) == smolnet_files.builds_for(p, cfg["SMOLNET_ARCH"]), p
     if not qemu:
         assert "smolnet/iface/ipv6.py" not in targets
     for p in smolnet_files.driver_files(cfg["SMOLNET_DRIVER"]):
@@ -531,7 +540,7 @@ def test_mip_install_of_precompiled_packages_on_unix_port(tmp_path):
         assert "Done" in p.stdout and "not found" not in p.stdout.lower(), p.stdout + p.stderr
     finally:
         server.stop()
-    want = sorted(f[:-3] + ".mpy" for f in gen_mip.packages()[name])
+    want = sorted(f[:-3] + ".mpy" for f in smolnet_files.for_arch(gen_mip.packages()[name], "x64"))
     got = sorted(_rel_to(target, d, f) for d, _, fs in os.walk(target) for f in fs)
     assert got == want
     r = _run_check(upy, target, CHECK_CORE + "from smolnet.fast import IMPL\nprint(IMPL)\n",

@@ -27,7 +27,7 @@ import smolnet_files  # noqa: E402
 
 # smolnet itself, with the parts asked for (the qemu port's own default
 # manifest freezes only its test modules: nothing to keep)
-include("../../manifest.py", all=options.all,
+include("../../manifest.py", all=options.all, arch=smolnet_files.board_arch(os.path.abspath(".")),
         **{name: getattr(options, name) for name in smolnet_files.OPTIONS})
 
 # the driver and the parts of boards/ it imports (firmware/smolnet_files.py);

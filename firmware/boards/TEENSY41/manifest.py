@@ -23,7 +23,7 @@ import smolnet_files  # noqa: E402
 
 # smolnet itself: the board profile, and the parts a manifest including this
 # one asks for (ipv6=True, ...: ../../manifest.py)
-include("../../manifest.py", all=options.all,
+include("../../manifest.py", all=options.all, arch=smolnet_files.board_arch(os.path.abspath(".")),
         **{name: getattr(options, name) for name in smolnet_files.OPTIONS})
 
 # the driver and the parts of boards/ it imports (firmware/smolnet_files.py);
