@@ -30,9 +30,10 @@ PATH = {
         "rx", "_rx_cast_other", "_rx_icmp6", "_echo_reply", "begin_reply", "tx_begin",
         "_solicit", "tx_finish", "_l4_checksum"),
     "smolnet/iface/addr6.py": (
-        "Addrs6.mine", "Addrs6.joined", "Addrs6.on_link", "Addrs6.select", "_key"),
+        "Addrs6.mine", "Addrs6.joined", "Addrs6.on_link", "Addrs6.select", "_common_bits"),
     "smolnet/iface/neighbor.py": ("NeighborCache.lookup", "NeighborCache._find"),
-    "smolnet/wire/ipv6.py": ("fill_header", "is_unspecified", "is_loopback"),
+    "smolnet/wire/ipv6.py": ("fill_header", "is_unspecified", "is_loopback", "is_all_nodes",
+                              "is_solicited_node"),
     "smolnet/wire/icmpv6.py": ("fill_checksum",),
     "smolnet/wire/udp.py": ("fill_checksum",),
     "smolnet/wire/ipaddr.py": ("same_prefix",),

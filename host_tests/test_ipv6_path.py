@@ -8,7 +8,7 @@
 # RFC 6724 ranking it replaced.
 from smolnet.phy.loopback import Loopback
 from smolnet.iface.interface import Interface
-from smolnet.iface.addr6 import Addrs6, TENTATIVE, PREFERRED, DEPRECATED, MANUAL
+from smolnet.iface.addr6 import Addrs6, TENTATIVE, PREFERRED, DEPRECATED, MANUAL, SLAAC
 from smolnet.config import Config
 from smolnet.socket.udp import UdpSocket
 from smolnet.wire import ipaddr, ipv6, icmpv6, udp, checksum
@@ -86,6 +86,7 @@ def test_destinations_ours_groups_or_not_for_us():
                            ("ff02::1:ff00:2", True),     # our solicited-node group
                            ("ff02::1:ff00:3", False), ("ff05::1:3", False),
                            ("2001:db8::3", False), ("::", False),
+                           ("2001:db8:1::2", False),     # our last byte, not our address
                            ("fe80::ff:fe00:2", False)):  # another MAC's link-local
         i, u, peer = _one()
         _feed(i, peer, _udp_frame(KERNEL_IP6, ipaddr.parse6(dst)))
@@ -277,3 +278,26 @@ def test_addrs6_size_fits_select():
             continue
         raise AssertionError(bad)
     assert Addrs6(255).size == 255
+
+
+def test_on_link_as_same_prefix_says():
+    # on_link compares a prefix's whole bytes natively, the partial byte
+    # through same_prefix: every length against same_prefix alone
+    rnd = Prng(606)
+    for k in range(400):
+        a = Addrs6(3)
+        plen = rnd.below(129)
+        addr = rnd.fill(bytearray(16))
+        addr[0] = 0x20
+        a.add(addr, 0, plen, MANUAL, PREFERRED)
+        dst = bytearray(addr)
+        if rnd.below(3):
+            bit = rnd.below(128)
+            dst[bit >> 3] ^= 0x80 >> (bit & 7)
+        want = plen < 128 and ipaddr.same_prefix(dst, 0, addr, 0, plen)
+        assert a.on_link(dst, 0) == want, (k, plen, list(addr), list(dst))
+    # link-local destinations always; other origins' prefixes never
+    a = Addrs6(2)
+    a.add(ipaddr.parse6("2001:db8::1"), 0, 64, SLAAC, PREFERRED)   # RFC 5942
+    assert a.on_link(ipaddr.parse6("fe80::9"), 0)
+    assert not a.on_link(ipaddr.parse6("2001:db8::9"), 0)

@@ -79,9 +79,12 @@ class Addrs6:
     # two words more) and no more locals than their calls leave room for.
     def mine(self, buf, off):
         """Index of a usable (not tentative) address equal to buf[off:], or -1."""
+        # the last bytes compared first: most addresses differ there, and
+        # that costs no call
         i = 0
         while i < self.n:
-            if self.state[i] != TENTATIVE and equal(self.addrs, 16 * i, buf, off, 16):
+            if self.state[i] != TENTATIVE and self.addrs[16 * i + 15] == buf[off + 15] and \
+                    equal(self.addrs, 16 * i, buf, off, 16):
                 return i
             i += 1
         return -1
@@ -107,10 +110,14 @@ class Addrs6:
         make their prefix on-link (RFC 5942): the RA's L flag does."""
         if buf[off] == 0xFE and buf[off + 1] & 0xC0 == 0x80:    # ipv6.is_link_local, inlined
             return True
+        # the prefix's whole bytes in one native compare; same_prefix only
+        # for a prefix that ends inside a byte
         i = 0
         while i < self.n:
             if self.origin[i] == MANUAL and self.plens[i] < 128 and \
-                    same_prefix(buf, off, self.addrs, 16 * i, self.plens[i]):
+                    equal(buf, off, self.addrs, 16 * i, self.plens[i] >> 3) and \
+                    (not self.plens[i] & 7 or
+                     same_prefix(buf, off, self.addrs, 16 * i, self.plens[i])):
                 return True
             i += 1
         return False
@@ -121,13 +128,27 @@ class Addrs6:
         link-local for link-local and link-scope multicast destinations
         (rule 2, scope); preferred before deprecated (rule 3); then the
         longest matching prefix (rule 8). Returns an index or -1."""
-        best = -1               # the best key so far << 8 | its index
+        # the rules in two steps: scope and preference for each address,
+        # the common prefix only between addresses they tie (with a
+        # link-local and a global address, never)
+        best = -1               # the best rank so far << 8 | its index
         i = 0
         while i < self.n:
             if self.state[i] != TENTATIVE:
-                k = _key(self, i, dst, doff)
-                if k > best >> 8:   # the first of equal keys wins
+                # rule 3, then rule 2: the address is link-local exactly
+                # when dst is link-local or link-scope multicast
+                k = 256 if self.state[i] == PREFERRED else 0
+                if (self.addrs[16 * i] == 0xFE and self.addrs[16 * i + 1] & 0xC0 == 0x80) == (
+                        (dst[doff] == 0xFE and dst[doff + 1] & 0xC0 == 0x80) or
+                        (dst[doff] == 0xFF and dst[doff + 1] & 0x0F <= 2)):
+                    k += 512
+                if k > best >> 8:
                     best = (k << 8) | i
+                elif k == best >> 8:
+                    # a tie: the longer common prefix wins, else the first
+                    k = _common_bits(self.addrs, 16 * (best & 0xFF), dst, doff)
+                    if _common_bits(self.addrs, 16 * i, dst, doff) > k:
+                        best = (best & ~0xFF) | i
             i += 1
         return best & 0xFF if best >= 0 else -1
 
@@ -183,30 +204,20 @@ class Addrs6:
         return out
 
 
-def _key(addrs, i, dst, doff):
-    # Addrs6.select's rank of address i for dst (RFC 6724 rules 2, 3, 8):
-    # 512 if its scope is the one dst asks for (link-local for link-local
-    # and link-scope multicast destinations), 256 if preferred, plus the
-    # bits of prefix they share (at most 128, below the 256). Four locals
-    # only (x: whether dst asks for link scope, then the bits that differ)
-    a = addrs.addrs
-    k = 256 if addrs.state[i] == PREFERRED else 0
-    i *= 16                     # from here the address's offset in a
-    x = (dst[doff] == 0xFE and dst[doff + 1] & 0xC0 == 0x80) or \
-        (dst[doff] == 0xFF and dst[doff + 1] & 0x0F <= 2)
-    if (a[i] == 0xFE and a[i + 1] & 0xC0 == 0x80) == x:
-        k += 512
-    while k & 0xFF < 128:
-        x = a[i] ^ dst[doff]
+def _common_bits(a, aoff, b, boff):
+    # rule 8's measure: the bits of prefix a[aoff:] and b[boff:] share
+    n = 0
+    while n < 128:
+        x = a[aoff] ^ b[boff]
         if x:
             while not x & 0x80:
-                k += 1
+                n += 1
                 x <<= 1
-            return k
-        k += 8
-        i += 1
-        doff += 1
-    return k
+            return n
+        n += 8
+        aoff += 1
+        boff += 1
+    return n
 
 
 class Routes6:
