@@ -9,10 +9,11 @@ a TCP bulk transfer, all over a Loopback pair), over IPv4 and over IPv6
 profiler hook, past their start-up (ARP or ND, handshake), and counts each
 Python-level call per packet. Every counted round must have exchanged its
 packets (a scenario that only queued them, e.g. waiting for a neighbor,
-raises instead of reporting a path that never ran). The functions are then looked up in the frame table of
-tools/frame_sizes.py (the board's own compiler): any of them over 11 words
-of state allocates its frame from the GC heap on every packet, which costs
-time that depends on the heap's layout and which heap_lock cannot see.
+raises instead of reporting a path that never ran). The functions are then
+looked up in the frame table of tools/frame_sizes.py (the board's own
+compiler): any of them over 11 words of state allocates its frame from the
+GC heap on every packet, which costs time that depends on the heap's
+layout and which heap_lock cannot see.
 
 The fast/ twins are left out: on CPython they are host.py's, on a board
 viper.py's, which run on the C stack.
