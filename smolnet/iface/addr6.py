@@ -13,6 +13,7 @@ from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy, equal
 from ..wire import ipv6, ipaddr
+from ..wire.ipaddr import same_prefix
 from .mld import Mld
 
 TENTATIVE = const(1)   # DAD running: not usable yet (RFC 4862 5.4)
@@ -46,6 +47,8 @@ def deadline(now_s, life):
 
 class Addrs6:
     def __init__(self, size):
+        if not 0 < size < 256:
+            raise ValueError("Config.addrs6: 1 to 255")  # select() packs an index in 8 bits
         self.size = size
         self.n = 0
         self.addrs = bytearray(16 * size)
@@ -69,12 +72,21 @@ class Addrs6:
                 return i
         return -1
 
+    # The lookups below run for every packet (mine on receive, on_link and
+    # select on transmit, Routes6.lookup for packets through a router):
+    # each keeps its frame within the 11 words MicroPython keeps on the C
+    # stack (tools/frame_sizes.py), with index loops (a range loop costs
+    # two words more) and no more locals than their calls leave room for.
     def mine(self, buf, off):
         """Index of a usable (not tentative) address equal to buf[off:], or -1."""
-        a = self.addrs
-        for i in range(self.n):
-            if self.state[i] != TENTATIVE and equal(a, 16 * i, buf, off, 16):
+        # the last bytes compared first: most addresses differ there, and
+        # that costs no call
+        i = 0
+        while i < self.n:
+            if self.state[i] != TENTATIVE and self.addrs[16 * i + 15] == buf[off + 15] and \
+                    equal(self.addrs, 16 * i, buf, off, 16):
                 return i
+            i += 1
         return -1
 
     def joined(self, buf, off):
@@ -85,24 +97,29 @@ class Addrs6:
         if ipv6.is_all_nodes(buf, off):
             return True
         if ipv6.is_solicited_node(buf, off):
-            a = self.addrs
-            for i in range(self.n):
-                if equal(a, 16 * i + 13, buf, off + 13, 3):
+            i = 0
+            while i < self.n:
+                if equal(self.addrs, 16 * i + 13, buf, off + 13, 3):
                     return True
-        g = self.groups
-        return g is not None and g.listening(buf, off)
+                i += 1
+        return self.groups is not None and self.groups.listening(buf, off)
 
     def on_link(self, buf, off):
         """dst is link-local, or in the prefix of an address given with
         add_ip (as Linux adds a prefix route for it). SLAAC addresses do not
         make their prefix on-link (RFC 5942): the RA's L flag does."""
-        if ipv6.is_link_local(buf, off):
+        if buf[off] == 0xFE and buf[off + 1] & 0xC0 == 0x80:    # ipv6.is_link_local, inlined
             return True
-        a = self.addrs
-        for i in range(self.n):
+        # the prefix's whole bytes in one native compare; same_prefix only
+        # for a prefix that ends inside a byte
+        i = 0
+        while i < self.n:
             if self.origin[i] == MANUAL and self.plens[i] < 128 and \
-                    ipaddr.same_prefix(buf, off, a, 16 * i, self.plens[i]):
+                    equal(buf, off, self.addrs, 16 * i, self.plens[i] >> 3) and \
+                    (not self.plens[i] & 7 or
+                     same_prefix(buf, off, self.addrs, 16 * i, self.plens[i])):
                 return True
+            i += 1
         return False
 
     def select(self, dst, doff):
@@ -111,25 +128,29 @@ class Addrs6:
         link-local for link-local and link-scope multicast destinations
         (rule 2, scope); preferred before deprecated (rule 3); then the
         longest matching prefix (rule 8). Returns an index or -1."""
-        link = ipv6.is_link_local(dst, doff) or \
-            (ipv6.is_multicast(dst, doff) and ipv6.multicast_scope(dst, doff) <= 2)
-        a = self.addrs
-        best = -1
-        best_key = -1
-        for i in range(self.n):
-            st = self.state[i]
-            if st == TENTATIVE:
-                continue
-            ll = ipv6.is_link_local(a, 16 * i)
-            key = 0
-            if ll == link:
-                key = 512                       # matching scope first
-            if st == PREFERRED:
-                key += 256
-            key += _common_bits(a, 16 * i, dst, doff)
-            if key > best_key:
-                best, best_key = i, key
-        return best
+        # the rules in two steps: scope and preference for each address,
+        # the common prefix only between addresses they tie (with a
+        # link-local and a global address, never)
+        best = -1               # the best rank so far << 8 | its index
+        i = 0
+        while i < self.n:
+            if self.state[i] != TENTATIVE:
+                # rule 3, then rule 2: the address is link-local exactly
+                # when dst is link-local or link-scope multicast
+                k = 256 if self.state[i] == PREFERRED else 0
+                if (self.addrs[16 * i] == 0xFE and self.addrs[16 * i + 1] & 0xC0 == 0x80) == (
+                        (dst[doff] == 0xFE and dst[doff + 1] & 0xC0 == 0x80) or
+                        (dst[doff] == 0xFF and dst[doff + 1] & 0x0F <= 2)):
+                    k += 512
+                if k > best >> 8:
+                    best = (k << 8) | i
+                elif k == best >> 8:
+                    # a tie: the longer common prefix wins, else the first
+                    k = _common_bits(self.addrs, 16 * (best & 0xFF), dst, doff)
+                    if _common_bits(self.addrs, 16 * i, dst, doff) > k:
+                        best = (best & ~0xFF) | i
+            i += 1
+        return best & 0xFF if best >= 0 else -1
 
     def add(self, buf, off, plen, origin, state):
         """Add (or update the prefix of) an address; its index, or -1 when
@@ -184,15 +205,18 @@ class Addrs6:
 
 
 def _common_bits(a, aoff, b, boff):
+    # rule 8's measure: the bits of prefix a[aoff:] and b[boff:] share
     n = 0
-    for i in range(16):
-        x = a[aoff + i] ^ b[boff + i]
+    while n < 128:
+        x = a[aoff] ^ b[boff]
         if x:
             while not x & 0x80:
                 n += 1
                 x <<= 1
             return n
         n += 8
+        aoff += 1
+        boff += 1
     return n
 
 

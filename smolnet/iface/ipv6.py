@@ -4,9 +4,12 @@
 # interface.py only dispatches; Neighbor Discovery itself is in nd.py and
 # the address/route tables in addr6.py. Nothing here allocates per packet.
 from micropython import const
-from ..fast import copy
-from ..wire import ethernet, ipv6, icmpv6, udp, checksum
-from . import nd, mld
+from ..fast import copy, equal, sum16, swap16
+from ..wire import ethernet, ipv6, icmpv6, udp
+from ..wire.ipv6 import fill_header
+from . import nd
+from .nd import rx as nd_rx
+from .mld import rx as mld_rx
 
 # copies of smolnet/iface/interface.py's rx_cast values (inlined here; test_const_copies.py checks)
 _CAST_UNICAST = const(0)
@@ -19,57 +22,105 @@ _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
 # copy of smolnet/wire/ipv6.py's NH_ICMPV6 (_PROTO_ICMPV6 is NH_ICMPV6 there)
 _PROTO_ICMPV6 = const(58)
+# the header fields read here on every packet: a getter would be a call,
+# ipv6.X a dict lookup
+# copies of smolnet/wire/ipv6.py's layout (_HLEN is HEADER_LEN there)
 _HLEN = const(40)
+_PAYLOAD_LEN = const(4)
+_NEXT_HEADER = const(6)
+_SRC = const(8)
+_DST = const(24)
+# copies of smolnet/wire/icmpv6.py's message types
+_TYPE_ECHO_REQUEST = const(128)
+_TYPE_ECHO_REPLY = const(129)
+_TYPE_MLD_QUERY = const(130)
+_TYPE_MLD_DONE = const(132)
+_TYPE_ROUTER_SOLICIT = const(133)
+_TYPE_REDIRECT = const(137)
+_TYPE_MLD2_REPORT = const(143)
+# copy of smolnet/wire/icmpv6.py's HEADER_LEN (_ICMP_HLEN is HEADER_LEN there)
+_ICMP_HLEN = const(8)
 # copy of smolnet/wire/tcp.py's CHECKSUM (_TCP_CHECKSUM is CHECKSUM there)
 _TCP_CHECKSUM = const(16)
+_ICMP_CHECKSUM = const(2)   # RFC 4443 2.1: the checksum's place in an ICMPv6 message
 _MCAST_HOPS = const(1)   # RFC 3493 5.2: multicast leaves with hop limit 1
 # copy of smolnet/wire/ipv6.py's _FRAG_OFF
 _FRAG_OFF = const(2)     # RFC 8200 4.5: the Fragment header's offset and M flag
+# copy of smolnet/wire/ethernet.py's ETHERTYPE_IPV6
+_ETHERTYPE_IPV6 = const(0x86DD)
+_UNSPECIFIED = b"\0" * 16    # ::, for fast.equal (one native call, not a loop of 16)
+
+# Every function on the per-packet path keeps its frame within the 11
+# words MicroPython keeps on the C stack (arguments + locals + the deepest
+# value stack; tools/frame_sizes.py): a larger one comes from the heap on
+# every call. Hence hot functions imported by name (a call through a
+# module costs one more word), few locals, cheap byte tests before the
+# address walks, and the rare branches (multicast, extension headers,
+# errors) in functions of their own.
 
 
 # --- receive ------------------------------------------------------------------
 def rx(iface, off, n, now):
+    """The IPv6 packet at off in rx_buf, n bytes with any link padding."""
     b = iface.rx_buf
-    st = iface.stats
-    r = ipv6.check(b, off, n)
-    if r != ipv6.OK:
-        if r == ipv6.ERR_VERSION:
-            st.drop_bad_ip_version += 1
+    # RFC 8200 3: version 6, the payload within what came (n from here on:
+    # the payload's length)
+    if n < _HLEN or b[off] >> 4 != 6 or \
+            _HLEN + ((b[off + _PAYLOAD_LEN] << 8) | b[off + _PAYLOAD_LEN + 1]) > n:
+        if n >= _HLEN and b[off] >> 4 != 6:
+            iface.stats.drop_bad_ip_version += 1
         else:
-            st.drop_bad_ip_length += 1
+            iface.stats.drop_bad_ip_length += 1
         return
-    src = off + ipv6.SRC
-    dst = off + ipv6.DST
-    addrs = iface.ip6.addrs
-    if ipv6.is_multicast(b, dst):
-        if not addrs.joined(b, dst):
-            st.drop_not_for_us += 1
-            return
-        cast = _CAST_MULTICAST
-    elif addrs.mine(b, dst) >= 0:
-        cast = _CAST_UNICAST
-    elif iface.config.any_ip and not ipv6.is_unspecified(b, dst):
-        cast = _CAST_UNICAST    # any-IP: every unicast destination is ours
-    else:
-        # includes our tentative addresses: RFC 4862 5.4 drops what is sent
-        # to them (DAD's own messages go to the solicited-node group)
-        st.drop_not_for_us += 1
+    n = (b[off + _PAYLOAD_LEN] << 8) | b[off + _PAYLOAD_LEN + 1]
+    # the destination: one of our addresses first (the common case; our
+    # tentative ones are not, RFC 4862 5.4: DAD's own messages go to the
+    # solicited-node group), then groups and any-IP
+    if b[off + _DST] != 0xFF and iface.ip6.addrs.mine(b, off + _DST) >= 0:
+        iface.rx_cast = _CAST_UNICAST
+    elif not _rx_cast_other(iface, b, off + _DST):
         return
     # RFC 4291 2.7: a multicast address is never a source; 2.5.3: nor is
-    # the loopback address on a link
-    if ipv6.is_multicast(b, src) or ipv6.is_loopback(b, src):
-        st.drop_bad_src += 1
+    # the loopback address on a link (::1: walked only when it starts 0, ends 1)
+    if b[off + _SRC] == 0xFF or (b[off + _SRC] == 0 and b[off + _SRC + 15] == 1 and
+                                ipv6.is_loopback(b, off + _SRC)):
+        iface.stats.drop_bad_src += 1
         return
     iface.rx_ip_off = off
-    iface.rx_src_off = src
-    iface.rx_dst_off = dst
+    iface.rx_src_off = off + _SRC
+    iface.rx_dst_off = off + _DST
     iface.rx_alen = 16
-    iface.rx_cast = cast
-    _walk(iface, off, off + _HLEN + ipv6.payload_len(b, off), cast, now)
+    # the upper layer right after the header (the common case), else the
+    # extension headers first
+    p = b[off + _NEXT_HEADER]
+    if p == _PROTO_UDP:
+        iface.rx_udp(off + _HLEN, n, now)
+    elif p == _PROTO_TCP:
+        iface.rx_tcp(off + _HLEN, n, now)
+    elif p == _PROTO_ICMPV6:
+        _rx_icmp6(iface, off + _HLEN, n, now)
+    else:
+        _walk(iface, off, off + _HLEN + n, now)
 
 
-def _walk(iface, off, end, cast, now):
-    """Follow the next-header chain (RFC 8200 4.1) to the upper layer."""
+def _rx_cast_other(iface, b, dst):
+    """Sets rx_cast for a destination that is none of our addresses; False
+    (counted) if the packet is not for us."""
+    if b[dst] == 0xFF:
+        if iface.ip6.addrs.joined(b, dst):
+            iface.rx_cast = _CAST_MULTICAST
+            return True
+    elif iface.config.any_ip and not ipv6.is_unspecified(b, dst):
+        iface.rx_cast = _CAST_UNICAST    # any-IP: every unicast destination is ours
+        return True
+    iface.stats.drop_not_for_us += 1
+    return False
+
+
+def _walk(iface, off, end, now):
+    """Follow the next-header chain (RFC 8200 4.1) to the upper layer: for
+    a packet whose IPv6 header names an extension header (or a protocol
+    we do not speak)."""
     b = iface.rx_buf
     st = iface.stats
     nhp = off + ipv6.NEXT_HEADER   # where the current next-header value sits
@@ -112,7 +163,7 @@ def _walk(iface, off, end, cast, now):
                     st.drop_ext_header += 1
                     act = r >> 16
                     if act == ipv6.OPT_ERROR or (act == ipv6.OPT_ERROR_UNICAST and
-                                                 cast == _CAST_UNICAST):
+                                                 iface.rx_cast == _CAST_UNICAST):
                         icmp_error(iface, icmpv6.TYPE_PARAM_PROBLEM, icmpv6.CODE_UNKNOWN_OPTION,
                                    p - off + (r & 0xFFFF), now)
                     return
@@ -128,7 +179,7 @@ def _walk(iface, off, end, cast, now):
                     st.drop_fragment += 1
                 else:
                     iface.timers_at = _TMR_RUN  # its expiry is one of poll()'s timers
-                    r.rx(iface, off, nhp, p, end, cast, now)
+                    r.rx(iface, off, nhp, p, end, iface.rx_cast, now)
                 return
             hl = ipv6.FRAG_LEN         # RFC 6946: an atomic fragment is whole
         else:
@@ -145,89 +196,105 @@ def _walk(iface, off, end, cast, now):
         p += hl
 
 
-def _rx_icmp6(iface, l4, l4len, now):
-    b = iface.rx_buf
-    st = iface.stats
-    ps = checksum.pseudo6(b, iface.rx_src_off, b, iface.rx_dst_off, _PROTO_ICMPV6, l4len)
-    if not icmpv6.check(b, l4, l4len, ps):
-        st.drop_bad_checksum += 1
+def _rx_icmp6(iface, l4, n, now):
+    # RFC 4443 2.3: the pseudo-header (the addresses, one run in the IPv6
+    # header; the length; 58) and the message sum to all ones. The 58 is
+    # left out of the sums (sum16 starts below 2**16, and with n it may
+    # not): without it they sum to 0xFFFF - 58. One local (four arguments
+    # and t.process()'s six words fill the frame's 11): t is the sum, then
+    # the type, then the socket
+    t = sum16(iface.rx_buf, iface.rx_src_off, 32, n)
+    if n < 4 or sum16(iface.rx_buf, l4, n, t) != 0xFFFF - _PROTO_ICMPV6:
+        iface.stats.drop_bad_checksum += 1
         return
-    t = icmpv6.msg_type(b, l4)
-    if t == icmpv6.TYPE_ECHO_REQUEST:
-        if l4len < icmpv6.HEADER_LEN:
-            st.drop_malformed += 1
-            return
-        _echo_reply(iface, l4, l4len)
+    t = iface.rx_buf[l4]
+    if t == _TYPE_ECHO_REQUEST:
+        if n < _ICMP_HLEN:
+            iface.stats.drop_malformed += 1
+        else:
+            _echo_reply(iface, l4, n)
         return
-    if t >= icmpv6.TYPE_ROUTER_SOLICIT and t <= icmpv6.TYPE_REDIRECT:
+    if t >= _TYPE_ROUTER_SOLICIT and t <= _TYPE_REDIRECT:
         iface.timers_at = _TMR_RUN          # DAD, router discovery, lifetimes
-        nd.rx(iface, t, l4, l4len, now)
+        nd_rx(iface, t, l4, n, now)
         return
-    if (t >= icmpv6.TYPE_MLD_QUERY and t <= icmpv6.TYPE_MLD_DONE) or \
-            t == icmpv6.TYPE_MLD2_REPORT:
+    if (t >= _TYPE_MLD_QUERY and t <= _TYPE_MLD_DONE) or t == _TYPE_MLD2_REPORT:
         iface.timers_at = _TMR_RUN          # a query schedules reports
-        mld.rx(iface, t, l4, l4len, now)
+        mld_rx(iface, t, l4, n, now)
         return
-    s = iface.find_socket(_PROTO_ICMPV6, l4)
-    if s is not None:
-        s.process(iface, l4, l4len, now)
-    elif icmpv6.is_error(t):
-        st.icmp_errors_received += 1
-    elif t == icmpv6.TYPE_ECHO_REPLY:
-        st.drop_no_socket += 1
+    t = iface.find_socket(_PROTO_ICMPV6, l4)
+    if t is not None:
+        t.process(iface, l4, n, now)
+        return
+    t = iface.rx_buf[l4]
+    if t < 128:                 # RFC 4443 2.1: an error (icmpv6.is_error)
+        iface.stats.icmp_errors_received += 1
+    elif t == _TYPE_ECHO_REPLY:
+        iface.stats.drop_no_socket += 1
     else:
         # unknown informational messages: RFC 4443 2.4 (b) says discard them
-        st.drop_icmp6_unhandled += 1
+        iface.stats.drop_icmp6_unhandled += 1
 
 
-def _echo_reply(iface, l4, l4len):
+def _echo_reply(iface, l4, n):
     """Answer in place (RFC 4443 4.2): drop any extension headers, swap the
     addresses, flip the type. To a multicast request (4.1: SHOULD answer)
     the source is one of our unicast addresses, chosen for the requester."""
     b = iface.rx_buf
-    ip = iface.rx_ip_off
-    src = ip + ipv6.SRC
-    dst = ip + ipv6.DST
-    if ipv6.is_unspecified(b, src):
-        iface.stats.drop_bad_src += 1  # nobody to answer
+    # nobody to answer from :: (walked only when it starts with 0)
+    if b[iface.rx_src_off] == 0 and ipv6.is_unspecified(b, iface.rx_src_off):
+        iface.stats.drop_bad_src += 1
         return
-    if _HLEN + l4len > iface.ip_mtu:
+    if _HLEN + n > iface.ip_mtu:
         # reassembled past the link MTU: the reply would need fragmenting,
         # which smolnet does not do on transmit
         iface.stats.drop_too_big_to_answer += 1
         return
-    if l4 != ip + _HLEN:
-        copy(b, ip + _HLEN, b, l4, l4len)
-        l4 = ip + _HLEN
+    if l4 != iface.rx_ip_off + _HLEN:
+        copy(b, iface.rx_ip_off + _HLEN, b, l4, n)
+        l4 = iface.rx_ip_off + _HLEN
+    b[l4] = _TYPE_ECHO_REPLY                       # icmpv6.set_type(), inlined
     if iface.rx_cast == _CAST_UNICAST:
-        s = iface.scratch
-        copy(s, 0, b, src, 16)
-        copy(b, src, b, dst, 16)
-        copy(b, dst, s, 0, 16)
-    else:
-        copy(b, dst, b, src, 16)
-        i = iface.ip6.addrs.select(b, dst)
-        if i < 0:
-            iface.stats.drop_bad_src += 1
-            return
-        copy(b, src, iface.ip6.addrs.addrs, 16 * i, 16)
-    v6 = iface.ip6
-    b[ip] = 0x60
-    b[ip + 1] = 0
-    b[ip + 2] = 0
-    b[ip + 3] = 0
-    b[ip + 4] = l4len >> 8
-    b[ip + 5] = l4len & 0xFF
-    b[ip + ipv6.NEXT_HEADER] = _PROTO_ICMPV6
-    b[ip + ipv6.NEXT_HEADER + 1] = v6.hop_limit
-    icmpv6.set_type(b, l4, icmpv6.TYPE_ECHO_REPLY)
-    icmpv6.fill_checksum(b, l4, l4len, checksum.pseudo6(b, src, b, dst, _PROTO_ICMPV6, l4len))
-    lh = iface.link_hlen
-    if lh:
+        # the addresses swapped (through scratch), which leaves the
+        # pseudo-header's sum as it was: the checksum is patched for the
+        # type alone. RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m = 0x80cc ->
+        # m' = 0x81cc (type 128 -> 129, cc the code): ~m + m' is 0x0100
+        copy(iface.scratch, 0, b, iface.rx_src_off, 16)
+        copy(b, iface.rx_src_off, b, iface.rx_dst_off, 16)
+        copy(b, iface.rx_dst_off, iface.scratch, 0, 16)
+        c = (b[l4 + _ICMP_CHECKSUM] << 8) | b[l4 + _ICMP_CHECKSUM + 1]
+        c = (~c & 0xFFFF) + 0x0100
+        c = (c & 0xFFFF) + (c >> 16)
+        c = ~c & 0xFFFF
+        b[l4 + _ICMP_CHECKSUM] = c >> 8
+        b[l4 + _ICMP_CHECKSUM + 1] = c & 0xFF
+    elif not _reply_from_group(iface, l4, n):
+        return
+    fill_header(b, iface.rx_ip_off, _PROTO_ICMPV6, n, iface.ip6.hop_limit)
+    if iface.link_hlen:
         copy(b, 0, b, 6, 6)
         copy(b, 6, iface.mac, 0, 6)
     iface.stats.icmp_echo_replies += 1
-    iface.send_frame(b, lh + _HLEN + l4len)
+    iface.send_frame(b, iface.link_hlen + _HLEN + n)
+
+
+def _reply_from_group(iface, l4, n):
+    """A multicast echo request's reply: to the requester, from the address
+    source selection picks for it, the checksum summed anew (the
+    pseudo-header changed). False (counted) if we have no usable address."""
+    b = iface.rx_buf
+    copy(b, iface.rx_dst_off, b, iface.rx_src_off, 16)
+    i = iface.ip6.addrs.select(b, iface.rx_dst_off)
+    if i < 0:
+        iface.stats.drop_bad_src += 1
+        return False
+    copy(b, iface.rx_src_off, iface.ip6.addrs.addrs, 16 * i, 16)
+    # the pseudo-header's sum (RFC 8200 8.1): the addresses, one run, 58
+    # and the length
+    i = sum16(b, iface.rx_src_off, 32, _PROTO_ICMPV6) + n
+    i = (i & 0xFFFF) + (i >> 16)
+    icmpv6.fill_checksum(b, l4, n, i)
+    return True
 
 
 # --- multicast groups (Interface.join_multicast and friends) -------------------
@@ -325,81 +392,70 @@ def begin_reply(iface):
     its address, from the address it was sent to (or, if that was a group,
     the address source selection picks). The L4 offset, or -1 if we have no
     usable source address."""
-    b = iface.rx_buf
-    t = iface.tx_buf
-    lh = iface.link_hlen
-    copy(iface.tx_dst, 0, b, iface.rx_src_off, 16)
+    copy(iface.tx_dst, 0, iface.rx_buf, iface.rx_src_off, 16)
     if iface.rx_cast == _CAST_UNICAST:
-        copy(iface.tx_src, 0, b, iface.rx_dst_off, 16)
+        copy(iface.tx_src, 0, iface.rx_buf, iface.rx_dst_off, 16)
     else:
-        a = iface.ip6.addrs
-        i = a.select(b, iface.rx_src_off)
+        i = iface.ip6.addrs.select(iface.rx_buf, iface.rx_src_off)
         if i < 0:
             return -1
-        copy(iface.tx_src, 0, a.addrs, 16 * i, 16)
-    if lh:
-        ethernet.emit(t, 0, b, 6, iface.mac, 0, ethernet.ETHERTYPE_IPV6)
+        copy(iface.tx_src, 0, iface.ip6.addrs.addrs, 16 * i, 16)
+    if iface.link_hlen:
+        ethernet.emit(iface.tx_buf, 0, iface.rx_buf, 6, iface.mac, 0, _ETHERTYPE_IPV6)
     iface.tx_alen = 16
-    iface.tx_room = mtu(iface) - _HLEN
-    return lh + _HLEN
+    iface.tx_room = (iface.ip6.mtu or iface.ip_mtu) - _HLEN
+    return iface.link_hlen + _HLEN
 
 
 # --- transmit ----------------------------------------------------------------
-def mtu(iface):
-    m = iface.ip6.mtu
-    return m if m else iface.ip_mtu
-
-
 def tx_begin(iface, now):
     """IPv6 half of Interface.tx_begin (same contract), which has put the
     destination in tx_dst and the source asked for in tx_src (:: if none)."""
-    t = iface.tx_buf
-    lh = iface.link_hlen
-    v6 = iface.ip6
-    dst = iface.tx_dst
-    _pick_source(iface)
-    if lh:
-        if ipv6.is_multicast(dst, 0):
-            ethernet.ipv6_multicast_mac(t, 0, dst, 0)  # RFC 2464 7
+    # the source: unless one was asked for, RFC 6724's choice for tx_dst
+    # (none usable yet: tx_src stays ::)
+    if equal(iface.tx_src, 0, _UNSPECIFIED, 0, 16):
+        k = iface.ip6.addrs.select(iface.tx_dst, 0)
+        if k >= 0:
+            copy(iface.tx_src, 0, iface.ip6.addrs.addrs, 16 * k, 16)
+    if iface.link_hlen:
+        nh = iface.tx_dst       # the next hop: nh at i
+        i = 0
+        if nh[0] == 0xFF:
+            ethernet.ipv6_multicast_mac(iface.tx_buf, 0, nh, 0)  # RFC 2464 7
         else:
-            nh = dst
-            nhoff = 0
             # RFC 4861 5.2: on-link destinations directly, the rest through
             # a router; none: unreachable (RFC 4943: no on-link assumption)
-            if not v6.addrs.on_link(dst, 0):
-                r = v6.routes
-                i = r.lookup(dst, 0)
+            if not iface.ip6.addrs.on_link(nh, 0):
+                i = iface.ip6.routes.lookup(nh, 0)
                 if i < 0:
                     iface.stats.tx_no_route += 1
                     return -2
-                if not r.is_onlink(i):
-                    nh = r.gws
-                    nhoff = 16 * i
-            j = iface.neighbors.lookup(nh, nhoff, 16, now)
-            if j < 0:
+                if iface.ip6.routes.is_onlink(i):
+                    i = 0
+                else:
+                    nh = iface.ip6.routes.gws
+                    i *= 16
+            k = iface.neighbors.lookup(nh, i, 16, now)
+            if k < 0:
                 iface.stats.tx_neighbor_pending += 1
-                if nh is dst:
-                    # solicit() puts the solicited-node group in tx_dst
-                    copy(iface.scratch, 0, dst, 0, 16)
-                    nh = iface.scratch
-                nd.solicit(iface, nh, nhoff, now)
+                _solicit(iface, nh, i, now)
                 return -1
-            copy(t, 0, iface.neighbors.macs, 6 * j, 6)
-        copy(t, 6, iface.mac, 0, 6)
-        ethernet.set_ethertype(t, 0, ethernet.ETHERTYPE_IPV6)
-    iface.tx_room = mtu(iface) - _HLEN
-    return lh + _HLEN
+            copy(iface.tx_buf, 0, iface.neighbors.macs, 6 * k, 6)
+        copy(iface.tx_buf, 6, iface.mac, 0, 6)
+        iface.tx_buf[12] = _ETHERTYPE_IPV6 >> 8     # ethernet.set_ethertype, inlined
+        iface.tx_buf[13] = _ETHERTYPE_IPV6 & 0xFF
+    iface.tx_room = (iface.ip6.mtu or iface.ip_mtu) - _HLEN
+    return iface.link_hlen + _HLEN
 
 
-def _pick_source(iface):
-    # unless one was asked for (tx_src not ::), RFC 6724's choice for tx_dst
-    if not ipv6.is_unspecified(iface.tx_src, 0):
-        return
-    a = iface.ip6.addrs
-    i = a.select(iface.tx_dst, 0)
-    if i >= 0:
-        copy(iface.tx_src, 0, a.addrs, 16 * i, 16)
-    # else no usable address yet: tx_src stays ::
+def _solicit(iface, nh, i, now):
+    # resolve the next hop (the held packet stays with its socket):
+    # nd.solicit() puts the solicited-node group in tx_dst, so a next hop
+    # that is tx_dst itself is handed over as a copy
+    if nh is iface.tx_dst:
+        copy(iface.scratch, 0, nh, 0, 16)
+        nh = iface.scratch
+    nd.solicit(iface, nh, i, now)
 
 
 def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
@@ -407,23 +463,42 @@ def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
     (RFC 8200 8.1: mandatory for UDP too), send. An ICMP socket's proto 1
     means ICMPv6 here. payload_off/payload_sum: a TCP payload summed already
     (see Interface.tx_finish)."""
-    t = iface.tx_buf
-    ip = iface.link_hlen
-    l4 = ip + _HLEN
+    # five arguments leave six words of the frame: no locals
     if proto == _PROTO_ICMP:
         proto = _PROTO_ICMPV6
-    d = iface.tx_dst
-    hl = iface.tx_hops or (_MCAST_HOPS if ipv6.is_multicast(d, 0) else iface.ip6.hop_limit)
+    # the header: tx_src and tx_dst copied in, then the rest; multicast
+    # leaves with hop limit 1 unless asked otherwise (a socket's hop_limit)
+    copy(iface.tx_buf, iface.link_hlen + _SRC, iface.tx_src, 0, 16)
+    copy(iface.tx_buf, iface.link_hlen + _DST, iface.tx_dst, 0, 16)
+    if not iface.tx_hops:
+        iface.tx_hops = _MCAST_HOPS if iface.tx_dst[0] == 0xFF else iface.ip6.hop_limit
+    fill_header(iface.tx_buf, iface.link_hlen, proto, l4len, iface.tx_hops)
     iface.tx_hops = 0
-    ipv6.emit(t, ip, iface.tx_src, 0, d, 0, proto, l4len, hl)
-    ps = checksum.pseudo6(iface.tx_src, 0, d, 0, proto, l4len)
+    if proto == _PROTO_UDP or proto == _PROTO_TCP or proto == _PROTO_ICMPV6:
+        _l4_checksum(iface, proto, l4len, payload_off, payload_sum)
+    return iface.send_frame(iface.tx_buf, iface.link_hlen + _HLEN + l4len)
+
+
+def _l4_checksum(iface, proto, l4len, part_at, part_sum):
+    # UDP's, TCP's or ICMPv6's checksum: the pseudo-header (RFC 8200 8.1),
+    # whose addresses are the IPv6 header's, one run of 32 bytes; the
+    # message's bytes before part_at; and part_sum, what the bytes from
+    # part_at sum to (Interface.tx_finish's payload_off and payload_sum).
+    # No locals (five arguments): part_at, part_sum and proto are reused
+    if part_at < 0:
+        part_at = l4len                 # nothing summed yet: all of it here
+    elif part_at & 1:
+        part_sum = swap16(part_sum)     # RFC 1071 2(B)
+    part_sum += proto + l4len
+    part_sum = (part_sum & 0xFFFF) + (part_sum >> 16)   # sum16 starts from 16 bits
+    part_sum = sum16(iface.tx_buf, iface.link_hlen + _SRC, 32, part_sum)
     if proto == _PROTO_UDP:
-        udp.fill_checksum(t, l4, l4len, ps)
-    elif proto == _PROTO_TCP:
-        t[l4 + _TCP_CHECKSUM] = 0
-        t[l4 + _TCP_CHECKSUM + 1] = 0
-        ps = checksum.sum_with_part(t, l4, l4len, ps, payload_off, payload_sum)
-        checksum.put(t, l4 + _TCP_CHECKSUM, checksum.finish(ps))
-    elif proto == _PROTO_ICMPV6:
-        icmpv6.fill_checksum(t, l4, l4len, ps)
-    return iface.send_frame(t, l4 + l4len)
+        udp.fill_checksum(iface.tx_buf, iface.link_hlen + _HLEN, part_at, part_sum)
+        return
+    # TCP's or ICMPv6's: the field zeroed, the message summed, the field set
+    proto = iface.link_hlen + _HLEN + (_TCP_CHECKSUM if proto == _PROTO_TCP else _ICMP_CHECKSUM)
+    iface.tx_buf[proto] = 0
+    iface.tx_buf[proto + 1] = 0
+    part_sum = ~sum16(iface.tx_buf, iface.link_hlen + _HLEN, part_at, part_sum) & 0xFFFF
+    iface.tx_buf[proto] = part_sum >> 8
+    iface.tx_buf[proto + 1] = part_sum & 0xFF

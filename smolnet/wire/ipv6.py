@@ -3,7 +3,7 @@
 # Like ipv4.py: plain functions over (buf, off), nothing allocates except
 # parse_cidr6 (configuration only).
 from micropython import const
-from ..fast import equal
+from ..fast import copy, equal
 from . import ipaddr
 
 HEADER_LEN = const(40)
@@ -62,7 +62,18 @@ def hop_limit(buf, off):
 
 def emit(buf, off, src, soff, dst, doff, nh, plen, hlim):
     """Write a 40-byte header: traffic class and flow label 0 (RFC 6437
-    allows a zero flow label from a host that does not label flows)."""
+    allows a zero flow label from a host that does not label flows). Off
+    the packet path (ND, MLD): nine arguments take a frame from the heap
+    (tools/frame_sizes.py); the Interface calls fill_header."""
+    copy(buf, off + SRC, src, soff, 16)
+    copy(buf, off + DST, dst, doff, 16)
+    fill_header(buf, off, nh, plen, hlim)
+
+
+def fill_header(buf, off, nh, plen, hlim):
+    """emit() around the addresses already at off + SRC and off + DST (the
+    Interface copies them in, or swaps them for an answer in place), in
+    five arguments: its frame and its callers' stay on the C stack."""
     buf[off] = 0x60
     buf[off + 1] = 0
     buf[off + 2] = 0
@@ -71,9 +82,6 @@ def emit(buf, off, src, soff, dst, doff, nh, plen, hlim):
     buf[off + _PAYLOAD_LEN + 1] = plen & 0xFF
     buf[off + NEXT_HEADER] = nh
     buf[off + _HOP_LIMIT] = hlim
-    for i in range(16):
-        buf[off + SRC + i] = src[soff + i]
-        buf[off + DST + i] = dst[doff + i]
 
 
 # --- extension headers (RFC 8200 4) ----------------------------------------
