@@ -29,9 +29,11 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import frame_sizes
 import packet_path
 
-# scenario -> Python calls per packet into smolnet (fast/ twins aside), both
-# ends: a ping round trip, a UDP echo (request and reply), a TCP segment
-CALLS = {"ping": 81, "udp64": 125, "udp1472": 124, "tcp": 124}
+# scenario -> Python calls per packet into smolnet (fast/ twins and the
+# CPython shim aside), both ends: a ping round trip, a UDP echo (request and
+# reply), a TCP segment; over IPv4 and over IPv6
+CALLS = {"ping": 80, "udp64": 123, "udp1472": 122, "tcp": 113,
+         "ping6": 72, "udp6_64": 117, "tcp6": 105}
 
 @pytest.fixture(scope="module")
 def tool():
@@ -51,8 +53,9 @@ def test_the_scenarios_reach_the_packet_path(scenario):
     name, rows = scenario
     called = {(m, f) for m, f, _, _ in rows}
     assert ("smolnet/iface/interface.py", "Interface._rx_frame") in called
-    assert ("smolnet/iface/ipv4.py", "rx") in called
-    if name == "tcp":
+    ip = "ipv6" if name.endswith("6") or "6_" in name else "ipv4"
+    assert ("smolnet/iface/%s.py" % ip, "rx") in called
+    if name.startswith("tcp"):
         assert ("smolnet/socket/tcp_rx.py", "process") in called
     # every function called was found in the board's compiled modules
     unknown = [(m, f) for m, f, _, row in rows if row is None and "<" not in f]

@@ -16,7 +16,8 @@ GC heap on every packet, which costs time that depends on the heap's
 layout and which heap_lock cannot see.
 
 The fast/ twins are left out: on CPython they are host.py's, on a board
-viper.py's, which run on the C stack.
+viper.py's or thumb.py's, which run on the C stack; and so is the CPython
+shim (smolnet/_cpython.py: ticks_diff and the like are built-ins on a board).
 
 host_tests/test_packet_path.py holds the packet path to it.
 """
@@ -183,7 +184,8 @@ def per_packet(name, rounds=200):
     packet is a ping round trip, a UDP echo or a TCP segment, both ends."""
     counter = Counter()
     n = SCENARIOS[name](counter, rounds)
-    return {k: v / n for k, v in counter.calls.items() if not k[0].startswith("smolnet/fast/")}
+    return {k: v / n for k, v in counter.calls.items()
+            if not k[0].startswith("smolnet/fast/") and k[0] != "smolnet/_cpython.py"}
 
 
 def with_frames(calls, tool=None):
