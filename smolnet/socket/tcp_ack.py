@@ -237,7 +237,7 @@ def arm_rtx(s, now, keep_rto=False):
     5.1) unless a probe timeout now applies."""
     if s.tlp and not s.tlp_out and not s.in_recovery and s.rtte.samples and \
             not s.rtte.backoff and s.state >= _ESTABLISHED:
-        pto = s.rtte.srtt() << 1
+        pto = (s.rtte.srtt8 >> 3) << 1
         if s.snd_max - s.snd_una <= s.eff_mss:
             pto += _WC_DELACK
         if pto < _PTO_MIN:
@@ -284,7 +284,7 @@ def rack_detect(s, now):
     reordering timer fires): a segment found lost starts recovery (RFC 8985
     9.3; RFC 6675 section 5 does the retransmitting)."""
     rk = s.rack
-    if rk.detect(now, rk.reo_wnd(s.in_recovery, s.rtte.srtt())) and \
+    if rk.detect(now, rk.reo_wnd(s.in_recovery, (s.rtte.srtt8 >> 3))) and \
             not s.in_recovery and s.snd_max > s.snd_una:
         _enter_recovery(s, now)
 

@@ -51,7 +51,7 @@ def wnd_update_due(s):
     edge = rn + s.rx.size - s.rx.length      # the free space's right edge
     if edge - adv < s.rx.size >> 1 and edge - adv < s.mss_adv:
         return False             # moved by less than min(buffer/2, MSS)
-    if adv - s.last_ack_sent < (s.rcv_mss << 1) or s.quickack or s.asm.count():
+    if adv - s.last_ack_sent < (s.rcv_mss << 1) or s.quickack or s.asm.n:
         return True              # the peer may stall, or is recovering a loss
     return edge - rn >= (adv - rn) << 1
 
@@ -163,7 +163,7 @@ def _head(s, iface, off):
             seq_put(buf, off + 24, s.ts_hi, s.ts_lo, 0)
             seq_put(buf, off + 28, s.ts_recent_hi, s.ts_recent_lo, 0)
             hlen = 32
-        if s.sack_ok and s.seg_flags & _ACK and s.asm.count():
+        if s.sack_ok and s.seg_flags & _ACK and s.asm.n:
             # SACK blocks only while data is out of order (RFC 2018 4)
             hlen = put_blocks(s, buf, off, hlen)
     if s.seg_n > iface.tx_room - hlen or s.seg_n > s.seg_mss + 20 - hlen:

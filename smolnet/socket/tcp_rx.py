@@ -303,7 +303,7 @@ def _data(s, b):
         g.doff += k
         g.dlen -= k
     # the right edge: the window we advertised, or the ring's room if less
-    k = s.rcv_nxt + s.rx.free()
+    k = s.rcv_nxt + s.rx.size - s.rx.length     # + the ring's room
     if k > s.rcv_adv:
         k = s.rcv_adv
     fin = True

@@ -14,7 +14,7 @@ def put_blocks(s, buf, off, hlen):
     many as fit in 60 bytes of header. Returns the new header length.
     tcp_emit calls it only while there are blocks: it runs in loss
     recovery, not on every segment."""
-    n = s.asm.count()
+    n = s.asm.n
     if n > (56 - hlen) >> 3:
         n = (56 - hlen) >> 3       # 4 bytes of option head, then 8 a block
     if n <= 0:
