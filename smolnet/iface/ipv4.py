@@ -9,7 +9,8 @@ from micropython import const
 from ..fast import copy, equal, fill, sum16, swap16
 from ..wire import ethernet, arp, ipv4, icmpv4, udp, ipaddr, checksum
 from ..wire.ipaddr import is_subnet_broadcast4, same_prefix
-from ..wire.ipv4 import fill_header
+from ..wire.ipv4 import fill_header, fill_checksum
+from .neighbor import lookup as neighbor_lookup
 
 _ETH = const(14)
 _ICMP_QUOTE_MAX = const(548)  # RFC 1812 4.3.2.3: error datagram <= 576 bytes
@@ -29,8 +30,11 @@ _PROTO_UDP = const(17)
 # copies of smolnet/wire/ipv4.py's layout and check() results (_HLEN is HEADER_LEN there)
 _HLEN = const(20)
 _VER_IHL = const(0)
+_TOS = const(1)
 _TOTAL_LEN = const(2)
+_IDENT = const(4)
 _FLAGS_FRAG = const(6)
+_TTL = const(8)
 _FLAG_MF = const(0x20)
 _PROTO = const(9)
 _SRC = const(12)
@@ -44,6 +48,7 @@ _TYPE_DEST_UNREACHABLE = const(3)
 _TYPE_ECHO_REQUEST = const(8)
 _CODE_PROTO_UNREACHABLE = const(2)
 _CODE_PORT_UNREACHABLE = const(3)
+_ICMP_HLEN = const(8)     # HEADER_LEN there
 # copy of smolnet/wire/ethernet.py's ETHERTYPE_IPV4
 _ETHERTYPE_IPV4 = const(0x0800)
 # copy of smolnet/wire/tcp.py's CHECKSUM (_TCP_CHECKSUM is CHECKSUM there)
@@ -87,17 +92,19 @@ def _is_joined(iface, buf, off):
 def rx(iface, off, n, now):
     """The IPv4 packet at off in rx_buf, n bytes with any link padding."""
     b = iface.rx_buf
-    n = ipv4.check(b, off, n)           # n: the verdict, later the payload's length
-    if n != _OK:
-        if n == _ERR_CHECKSUM:
-            iface.stats.drop_bad_checksum += 1
-        elif n == _ERR_VERSION:
-            iface.stats.drop_bad_ip_version += 1
-        else:
-            iface.stats.drop_bad_ip_length += 1
-        return
-    # the destination: one of ours first (the common case), then the rest
-    if _is_mine(iface, b, off + _DST):
+    # the usual header (20 bytes: no options) is checked here, anything
+    # else by ipv4.check (its verdict counted); n: the payload's length
+    # from here on (total length minus the header's)
+    if n >= _HLEN and b[off + _VER_IHL] == 0x45 and sum16(b, off, _HLEN, 0) == 0xFFFF and \
+            _HLEN <= (b[off + _TOTAL_LEN] << 8) | b[off + _TOTAL_LEN + 1] <= n:
+        n = ((b[off + _TOTAL_LEN] << 8) | b[off + _TOTAL_LEN + 1]) - _HLEN
+    else:
+        n = _rx_check(iface, off, n)
+        if n < 0:
+            return
+    # the destination: our first address (the common case), then the
+    # others, broadcasts and groups
+    if iface.n4 and equal(iface.addrs4, 0, b, off + _DST, 4) or _is_mine(iface, b, off + _DST):
         iface.rx_cast = _CAST_UNICAST
     elif not _rx_cast_other(iface, b, off + _DST):
         return
@@ -115,18 +122,34 @@ def rx(iface, off, n, now):
     iface.rx_src_off = off + _SRC
     iface.rx_dst_off = off + _DST
     iface.rx_alen = 4
-    p = b[off + _PROTO]
-    # total length minus IHL (the header's 32-bit words), then past the header
-    n = ((b[off + _TOTAL_LEN] << 8) | b[off + _TOTAL_LEN + 1]) - ((b[off + _VER_IHL] & 0x0F) << 2)
-    off += (b[off + _VER_IHL] & 0x0F) << 2
-    if p == _PROTO_UDP:
+    # past the header (IHL: its 32-bit words); b: the protocol from here on
+    b = b[off + _PROTO]
+    off += (iface.rx_buf[off + _VER_IHL] & 0x0F) << 2
+    if b == _PROTO_UDP:
         iface.rx_udp(off, n, now)
-    elif p == _PROTO_TCP:
+    elif b == _PROTO_TCP:
         iface.rx_tcp(off, n, now)
-    elif p == _PROTO_ICMP:
+    elif b == _PROTO_ICMP:
         _rx_icmp(iface, off, n, now)
     else:
         _rx_other(iface, off, n, now)
+
+
+def _rx_check(iface, off, n):
+    """A header with options, or a bad one: the payload's length, or -1
+    (counted) when ipv4.check rejects it."""
+    b = iface.rx_buf
+    n = ipv4.check(b, off, n)
+    if n == _OK:
+        return ((b[off + _TOTAL_LEN] << 8) | b[off + _TOTAL_LEN + 1]) - \
+            ((b[off + _VER_IHL] & 0x0F) << 2)
+    if n == _ERR_CHECKSUM:
+        iface.stats.drop_bad_checksum += 1
+    elif n == _ERR_VERSION:
+        iface.stats.drop_bad_ip_version += 1
+    else:
+        iface.stats.drop_bad_ip_length += 1
+    return -1
 
 
 def _rx_cast_other(iface, b, dst):
@@ -166,7 +189,8 @@ def _rx_other(iface, l4, l4len, now):
 
 
 def _rx_icmp(iface, l4, l4len, now):
-    if not icmpv4.check(iface.rx_buf, l4, l4len):
+    # the checksum covers the whole message (RFC 792; icmpv4.check, inlined)
+    if l4len < _ICMP_HLEN or sum16(iface.rx_buf, l4, l4len, 0) != 0xFFFF:
         iface.stats.drop_bad_checksum += 1
         return
     if iface.rx_buf[l4] == _TYPE_ECHO_REQUEST:       # the type: the first byte
@@ -185,21 +209,37 @@ def _rx_icmp(iface, l4, l4len, now):
 
 
 def _echo_reply(iface, l4, l4len):
-    # reply in place: flip the type, patch the checksum, a new IP header
-    # with the addresses swapped, the link addresses too
+    # reply in place: flip the type, patch the checksum, the IP header
+    # patched into the reply's, the link addresses swapped
     b = iface.rx_buf
-    if l4 != iface.rx_ip_off + _HLEN:  # drop the request's IP options
-        copy(b, iface.rx_ip_off + _HLEN, b, l4, l4len)
-        l4 = iface.rx_ip_off + _HLEN
+    ip = iface.rx_ip_off
+    if l4 != ip + _HLEN:
+        _drop_options(iface, l4, l4len)     # the request's IP options
+        l4 = ip + _HLEN
     b[l4] = _TYPE_ECHO_REPLY                         # icmpv4.set_type(), inlined
-    # RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m = 0x0800 -> m' = 0
-    c = (b[l4 + 2] << 8) | b[l4 + 3]
-    c = (~c & 0xFFFF) + 0xF7FF
-    c = (c & 0xFFFF) + (c >> 16)
-    c = ~c & 0xFFFF
-    b[l4 + 2] = c >> 8
-    b[l4 + 3] = c & 0xFF
-    _reply_header(iface, l4len)
+    # RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') with m = 0x0800, m' = 0,
+    # which is HC + 0x0800 with the carry added back, but for the one HC
+    # (0xF7FF) where that gives 0xFFFF and eqn. 3 gives 0
+    l4 = ((b[l4 + 2] << 8) | b[l4 + 3]) + 0x0800     # l4: the checksum from here on
+    l4 = (l4 & 0xFFFF) + (l4 >> 16)
+    if l4 == 0xFFFF:
+        l4 = 0
+    b[ip + _HLEN + 2] = l4 >> 8
+    b[ip + _HLEN + 3] = l4 & 0xFF
+    # the IP header as ipv4.fill_header writes one: the addresses swapped
+    # (through scratch), TOS 0, a new identification, no flags (it was no
+    # fragment: RFC 791's offset is 0 already), our TTL; the version, the
+    # length (no options) and the protocol stay
+    copy(iface.scratch, 0, b, ip + _SRC, 8)
+    copy(b, ip + _SRC, iface.scratch, 4, 4)
+    copy(b, ip + _DST, iface.scratch, 0, 4)
+    iface.ident4 = l4 = (iface.ident4 + 1) & 0xFFFF
+    b[ip + _TOS] = 0
+    b[ip + _IDENT] = l4 >> 8
+    b[ip + _IDENT + 1] = l4 & 0xFF
+    b[ip + _FLAGS_FRAG] = 0
+    b[ip + _TTL] = iface.ttl
+    fill_checksum(b, ip)
     if iface.link_hlen:
         copy(b, 0, b, 6, 6)
         copy(b, 6, iface.mac, 0, 6)
@@ -207,15 +247,16 @@ def _echo_reply(iface, l4, l4len):
     iface.send_frame(b, iface.link_hlen + _HLEN + l4len)
 
 
-def _reply_header(iface, l4len):
-    # the echo reply's IPv4 header, in place of the request's: the
-    # addresses swapped (through scratch), the rest new
+def _drop_options(iface, l4, l4len):
+    # (the rare echo request with IP options) its message moved up to
+    # follow a 20-byte header, whose length fields say so
     b = iface.rx_buf
-    copy(iface.scratch, 0, b, iface.rx_ip_off + _SRC, 8)
-    copy(b, iface.rx_ip_off + _SRC, iface.scratch, 4, 4)
-    copy(b, iface.rx_ip_off + _DST, iface.scratch, 0, 4)
-    iface.ident4 = (iface.ident4 + 1) & 0xFFFF
-    fill_header(b, iface.rx_ip_off, _PROTO_ICMP, False, l4len, iface.ttl, iface.ident4)
+    ip = iface.rx_ip_off
+    copy(b, ip + _HLEN, b, l4, l4len)
+    b[ip + _VER_IHL] = 0x45
+    l4len += _HLEN
+    b[ip + _TOTAL_LEN] = l4len >> 8
+    b[ip + _TOTAL_LEN + 1] = l4len & 0xFF
 
 
 # --- ICMPv4 errors (RFC 1122 3.2.2) ------------------------------------------------
@@ -266,11 +307,11 @@ def begin_reply(iface):
 
 
 # --- transmit ----------------------------------------------------------------
-def tx_begin(iface, now):
+def tx_begin(iface, now, pick):
     """IPv4 half of Interface.tx_begin (same contract), which has put the
-    destination in tx_dst and the source asked for in tx_src (0.0.0.0:
-    none asked for)."""
-    k = _pick_source(iface)     # True if tx_dst is on a connected prefix
+    destination in tx_dst and, unless pick, the source asked for in tx_src
+    (0.0.0.0: none asked for after all)."""
+    pick = _pick_source(iface, pick)    # pick: True if tx_dst is on a connected prefix
     if iface.link_hlen:
         nh = iface.tx_dst       # the next hop: nh at i
         i = 0
@@ -280,18 +321,18 @@ def tx_begin(iface, now):
         elif nh[0] & 0xF0 == 0xE0:
             ethernet.ipv4_multicast_mac(iface.tx_buf, 0, nh, 0)     # 224.0.0.0/4
         else:
-            if not k:
+            if not pick:
                 i = iface.routes.lookup(nh, 0)
                 if i < 0:
                     iface.stats.tx_no_route += 1
                     return -2
                 nh = iface.routes.gws
-            k = iface.neighbors.lookup(nh, i, 4, now)     # k: its entry from here
-            if k < 0:
+            pick = neighbor_lookup(iface.neighbors, nh, i, 4, now)    # pick: its entry from here
+            if pick < 0:
                 iface.stats.tx_neighbor_pending += 1
                 _arp_request(iface, nh, i, now)
                 return -1
-            copy(iface.tx_buf, 0, iface.neighbors.macs, 6 * k, 6)
+            copy(iface.tx_buf, 0, iface.neighbors.macs, 6 * pick, 6)
         copy(iface.tx_buf, 6, iface.mac, 0, 6)
         iface.tx_buf[12] = _ETHERTYPE_IPV4 >> 8     # ethernet.set_ethertype, inlined
         iface.tx_buf[13] = _ETHERTYPE_IPV4 & 0xFF
@@ -299,21 +340,29 @@ def tx_begin(iface, now):
     return iface.link_hlen + _HLEN
 
 
-def _pick_source(iface):
-    """Unless one was asked for, the source in tx_src: our address whose
-    prefix holds tx_dst, else the first, else 0.0.0.0 (no address yet:
-    DHCP). True if tx_dst is on a connected prefix."""
+def _pick_source(iface, pick):
+    """The source in tx_src if pick (or tx_src is 0.0.0.0: none asked for):
+    our address whose prefix holds tx_dst, else the first, else 0.0.0.0 (no
+    address yet: DHCP). True if tx_dst is on a connected prefix."""
+    # the prefix's whole bytes in one native compare; same_prefix only for
+    # a prefix that ends inside a byte
     i = 0
     while i < iface.n4:
-        if same_prefix(iface.tx_dst, 0, iface.addrs4, 4 * i, iface.plens4[i]):
+        if equal(iface.tx_dst, 0, iface.addrs4, 4 * i, iface.plens4[i] >> 3) and \
+                (not iface.plens4[i] & 7 or
+                 same_prefix(iface.tx_dst, 0, iface.addrs4, 4 * i, iface.plens4[i])):
             break
         i += 1
-    s = iface.tx_src
-    if not (s[0] or s[1] or s[2] or s[3]):      # 0.0.0.0: none asked for
+    if not pick:
+        s = iface.tx_src
+        pick = not (s[0] or s[1] or s[2] or s[3])
+    if pick:
         if i < iface.n4:
-            copy(s, 0, iface.addrs4, 4 * i, 4)
+            copy(iface.tx_src, 0, iface.addrs4, 4 * i, 4)
         elif iface.n4:
-            copy(s, 0, iface.addrs4, 0, 4)
+            copy(iface.tx_src, 0, iface.addrs4, 0, 4)
+        else:
+            fill(iface.tx_src, 0, 4, 0)
     return i < iface.n4
 
 

@@ -10,6 +10,7 @@ from ..wire.ipv6 import fill_header
 from . import nd
 from .nd import rx as nd_rx
 from .mld import rx as mld_rx
+from .neighbor import lookup as neighbor_lookup
 
 # copies of smolnet/iface/interface.py's rx_cast values (inlined here; test_const_copies.py checks)
 _CAST_UNICAST = const(0)
@@ -435,7 +436,7 @@ def tx_begin(iface, now):
                 else:
                     nh = iface.ip6.routes.gws
                     i *= 16
-            k = iface.neighbors.lookup(nh, i, 16, now)
+            k = neighbor_lookup(iface.neighbors, nh, i, 16, now)
             if k < 0:
                 iface.stats.tx_neighbor_pending += 1
                 _solicit(iface, nh, i, now)

@@ -8,6 +8,8 @@ from .device import MEDIUM_ETHERNET, ETHERNET_MTU
 
 
 class _Queue:
+    # a ring of frame slots: the Loopback ends read and write it in place
+    # (a method call for each frame would cost more than the rest)
     def __init__(self, slots, mtu):
         self.data = bytearray(slots * mtu)
         self.lens = array("i", [0] * slots)
@@ -16,32 +18,6 @@ class _Queue:
         self.head = 0
         self.count = 0
         self.dropped = 0
-
-    def put(self, buf, n):
-        if self.count == self.slots or n > self.mtu:
-            self.dropped += 1
-            return False
-        i = self.head + self.count
-        if i >= self.slots:
-            i -= self.slots
-        copy(self.data, i * self.mtu, buf, 0, n)
-        self.lens[i] = n
-        self.count += 1
-        return True
-
-    def get(self, buf):
-        if self.count == 0:
-            return 0
-        i = self.head
-        n = self.lens[i]
-        if n > len(buf):
-            n = 0  # caller's buffer too small: drop, never truncate
-            self.dropped += 1
-        else:
-            copy(buf, 0, self.data, i * self.mtu, n)
-        self.head = i + 1 if i + 1 < self.slots else 0
-        self.count -= 1
-        return n
 
 
 class Loopback:
@@ -73,17 +49,31 @@ class Loopback:
     def recv_into(self, buf):
         q = self.rxq
         if q.count == 0:
-            return 0         # the common case of a poll: no call for it
-        n = q.get(buf)
-        if n:
-            self.rx_count += 1
+            return 0         # the common case of a poll
+        i = q.head
+        n = q.lens[i]
+        q.head = i + 1 if i + 1 < q.slots else 0
+        q.count -= 1
+        if n > len(buf):
+            q.dropped += 1   # the caller's buffer is too small: drop, never truncate
+            return 0
+        copy(buf, 0, q.data, i * q.mtu, n)
+        self.rx_count += 1
         return n
 
     def send(self, buf, n):
-        if self.peer_q.put(buf, n):
-            self.tx_count += 1
-            return True
-        return False
+        q = self.peer_q
+        if q.count == q.slots or n > q.mtu:
+            q.dropped += 1
+            return False
+        i = q.head + q.count
+        if i >= q.slots:
+            i -= q.slots
+        copy(q.data, i * q.mtu, buf, 0, n)
+        q.lens[i] = n
+        q.count += 1
+        self.tx_count += 1
+        return True
 
     def pending(self):
         return self.rxq.count

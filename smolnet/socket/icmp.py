@@ -78,6 +78,10 @@ class IcmpSocket(DatagramSocket):
 
     def process(self, iface, l4_off, l4_len, now):
         # queued whole, header included, with its source (port 0)
+        # a packet in gives dispatch() no work: unless datagrams wait to go,
+        # the Interface need not dispatch it (its contract, interface.py)
+        if not self.tx.count:
+            self.due_at = -1
         if reserve(self.rx, l4_len, 0, iface.rx_alen) < 0:
             self._rx_full(iface)
             return

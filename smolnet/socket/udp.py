@@ -204,6 +204,10 @@ class UdpSocket(DatagramSocket):
     def process(self, iface, l4_off, l4_len, now):
         # l4_len is the UDP length (Interface.rx_udp checked it against the
         # IP payload); the payload is queued with its source address and port
+        # a packet in gives dispatch() no work: unless datagrams wait to go,
+        # the Interface need not dispatch it (its contract, interface.py)
+        if not self.tx.count:
+            self.due_at = -1
         if self._meta:
             self._process_meta(iface, l4_off, l4_len)
             return
