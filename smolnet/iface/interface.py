@@ -27,7 +27,9 @@
 #       on its own, a timer, must show in poll_at(). A socket whose
 #       process() knows that the packet gave dispatch() nothing to do and
 #       that nothing else waits (a datagram socket with an empty tx ring)
-#       may put it back to _DUE_NEVER: `self.due_at = -1`.
+#       may put it back to _DUE_NEVER: `self.due_at = -1`; so may a
+#       dispatch() that sent the last packet it had (it is then asked
+#       neither again nor poll_at() in that poll).
 # and, to transmit from dispatch() (or from process() for a stateless
 # answer to the packet in hand, as the Interface answers a closed port: a
 # TcpListener's SYN cookie SYN-ACK, which a queue for dispatch() would let a
@@ -107,7 +109,7 @@ _CAST_MULTICAST = const(2)
 # copies of smolnet/wire/ipv4.py's protocol numbers (inlined here; test_const_copies.py checks)
 _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
-# copies of smolnet/wire/udp.py's layout (_UDP_HLEN is HEADER_LEN there, _UDP_CHECKSUM is CHECKSUM there)
+# copies of smolnet/wire/udp.py's layout (_UDP_HLEN is HEADER_LEN there, _UDP_LENGTH is _LENGTH there, _UDP_CHECKSUM is CHECKSUM there)
 _UDP_HLEN = const(8)
 _UDP_LENGTH = const(4)
 _UDP_CHECKSUM = const(6)
@@ -614,6 +616,8 @@ def _dispatch_one(iface, s, now):
     burst = iface.config.tx_burst
     while k < burst and s.dispatch(iface, now):
         k += 1
+        if s.due_at == _DUE_NEVER:
+            return True     # that was its last packet (the contract above)
     if k == burst:
         # more may wait: the next poll dispatches it again
         s.due_at = _DUE_NOW

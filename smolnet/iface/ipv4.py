@@ -7,9 +7,9 @@
 # address table walks with the rest. Nothing here allocates per packet.
 from micropython import const
 from ..fast import copy, equal, fill, sum16, swap16
-from ..wire import ethernet, arp, ipv4, icmpv4, udp, ipaddr, checksum
+from ..wire import ethernet, arp, ipv4, icmpv4, ipaddr
 from ..wire.ipaddr import is_subnet_broadcast4, same_prefix
-from ..wire.ipv4 import fill_header, fill_checksum
+from ..wire.ipv4 import fill_checksum
 from .neighbor import lookup as neighbor_lookup
 
 _ETH = const(14)
@@ -34,25 +34,31 @@ _TOS = const(1)
 _TOTAL_LEN = const(2)
 _IDENT = const(4)
 _FLAGS_FRAG = const(6)
-_TTL = const(8)
+_FLAG_DF = const(0x40)
 _FLAG_MF = const(0x20)
+_TTL = const(8)
 _PROTO = const(9)
+_CHECKSUM = const(10)
 _SRC = const(12)
 _DST = const(16)
 _OK = const(0)
 _ERR_VERSION = const(2)
 _ERR_CHECKSUM = const(4)
-# copies of smolnet/wire/icmpv4.py's message types and codes
+# copies of smolnet/wire/icmpv4.py's message types and codes (_ICMP_HLEN is HEADER_LEN there)
 _TYPE_ECHO_REPLY = const(0)
 _TYPE_DEST_UNREACHABLE = const(3)
 _TYPE_ECHO_REQUEST = const(8)
 _CODE_PROTO_UNREACHABLE = const(2)
 _CODE_PORT_UNREACHABLE = const(3)
-_ICMP_HLEN = const(8)     # HEADER_LEN there
+_ICMP_HLEN = const(8)
 # copy of smolnet/wire/ethernet.py's ETHERTYPE_IPV4
 _ETHERTYPE_IPV4 = const(0x0800)
 # copy of smolnet/wire/tcp.py's CHECKSUM (_TCP_CHECKSUM is CHECKSUM there)
 _TCP_CHECKSUM = const(16)
+# copy of smolnet/wire/udp.py's CHECKSUM (_UDP_CHECKSUM is CHECKSUM there)
+_UDP_CHECKSUM = const(6)
+# copy of smolnet/wire/icmpv4.py's _CHECKSUM (_ICMP_CHECKSUM is _CHECKSUM there)
+_ICMP_CHECKSUM = const(2)
 
 # Every function on the per-packet path keeps its frame within the 11
 # words MicroPython keeps on the C stack (arguments + locals + the deepest
@@ -370,49 +376,73 @@ def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
     """IPv4 half of Interface.tx_finish: header, checksums, send."""
     # five arguments leave six words of the frame: no locals
     _header(iface, proto, l4len)
-    if proto == _PROTO_UDP or proto == _PROTO_TCP:
+    if proto == _PROTO_UDP or proto == _PROTO_TCP or proto == _PROTO_ICMP:
         _l4_checksum(iface, proto, l4len, payload_off, payload_sum)
-    elif proto == _PROTO_ICMP:
-        icmpv4.fill_checksum(iface.tx_buf, iface.link_hlen + _HLEN, l4len)
     return iface.send_frame(iface.tx_buf, iface.link_hlen + _HLEN + l4len)
 
 
 def _header(iface, proto, l4len):
-    # the IPv4 header of the packet in tx_buf: tx_src and tx_dst copied in
-    # (tx_src may have changed since tx_begin: DHCP's 0.0.0.0), then the rest
-    copy(iface.tx_buf, iface.link_hlen + _SRC, iface.tx_src, 0, 4)
-    copy(iface.tx_buf, iface.link_hlen + _DST, iface.tx_dst, 0, 4)
-    iface.ident4 = (iface.ident4 + 1) & 0xFFFF
-    # RFC 1112 6.1: multicast leaves with TTL 1 unless asked otherwise
-    # (a socket's hop_limit, e.g. mDNS's 255)
-    if not iface.tx_hops:
-        iface.tx_hops = 1 if iface.tx_dst[0] & 0xF0 == 0xE0 else iface.ttl
+    # the IPv4 header of the packet in tx_buf (ipv4.fill_header's, written
+    # here with the buffer and the offset in locals: every packet sent has
+    # one): tx_src and tx_dst copied in (tx_src may have changed since
+    # tx_begin: DHCP's 0.0.0.0), then the rest. l4len: the total length,
+    # then the identification, then the TTL, then the checksum
+    b = iface.tx_buf
+    o = iface.link_hlen
+    copy(b, o + _SRC, iface.tx_src, 0, 4)
+    copy(b, o + _DST, iface.tx_dst, 0, 4)
+    b[o + _VER_IHL] = 0x45
+    b[o + _TOS] = 0
+    l4len += _HLEN
+    b[o + _TOTAL_LEN] = l4len >> 8
+    b[o + _TOTAL_LEN + 1] = l4len & 0xFF
+    iface.ident4 = l4len = (iface.ident4 + 1) & 0xFFFF
+    b[o + _IDENT] = l4len >> 8
+    b[o + _IDENT + 1] = l4len & 0xFF
     # DF on TCP, as Linux sends it (path MTU discovery, RFC 1191)
-    fill_header(iface.tx_buf, iface.link_hlen, proto, proto == _PROTO_TCP, l4len, iface.tx_hops,
-                iface.ident4)
-    iface.tx_hops = 0
+    b[o + _FLAGS_FRAG] = _FLAG_DF if proto == _PROTO_TCP else 0
+    b[o + _FLAGS_FRAG + 1] = 0
+    # the socket's TTL (tx_hops, put back to 0 here), else ours; RFC 1112
+    # 6.1: multicast leaves with TTL 1 unless asked otherwise (mDNS: 255)
+    l4len = iface.tx_hops
+    if l4len:
+        iface.tx_hops = 0
+    else:
+        l4len = 1 if b[o + _DST] & 0xF0 == 0xE0 else iface.ttl
+    b[o + _TTL] = l4len
+    b[o + _PROTO] = proto
+    b[o + _CHECKSUM] = 0
+    b[o + _CHECKSUM + 1] = 0
+    l4len = ~sum16(b, o, _HLEN, 0) & 0xFFFF
+    b[o + _CHECKSUM] = l4len >> 8
+    b[o + _CHECKSUM + 1] = l4len & 0xFF
 
 
 def _l4_checksum(iface, proto, l4len, part_at, part_sum):
-    # UDP's or TCP's checksum: the pseudo-header (RFC 768, RFC 9293 3.1),
-    # whose addresses are the IPv4 header's, one run of 8 bytes; the
-    # segment's bytes before part_at; and part_sum, what the bytes from
-    # part_at sum to (Interface.tx_finish's payload_off and payload_sum).
-    # No locals (five arguments): part_at and part_sum are reused
+    # the ICMP, UDP or TCP checksum: for UDP and TCP over the pseudo-header
+    # (RFC 768, RFC 9293 3.1), whose addresses are the IPv4 header's, one
+    # run of 8 bytes; then the message's bytes before part_at; and
+    # part_sum, what the bytes from part_at sum to (Interface.tx_finish's
+    # payload_off and payload_sum). No locals (five arguments): the
+    # arguments are reused
     if part_at < 0:
         part_at = l4len                 # nothing summed yet: all of it here
     elif part_at & 1:
         part_sum = swap16(part_sum)     # RFC 1071 2(B)
-    part_sum += proto + l4len
-    part_sum = (part_sum & 0xFFFF) + (part_sum >> 16)   # sum16 starts from 16 bits
-    part_sum = sum16(iface.tx_buf, iface.link_hlen + _SRC, 8, part_sum)
-    if proto == _PROTO_UDP:
-        udp.fill_checksum(iface.tx_buf, iface.link_hlen + _HLEN, part_at, part_sum)
-        return
-    iface.tx_buf[iface.link_hlen + _HLEN + _TCP_CHECKSUM] = 0
-    iface.tx_buf[iface.link_hlen + _HLEN + _TCP_CHECKSUM + 1] = 0
-    part_sum = sum16(iface.tx_buf, iface.link_hlen + _HLEN, part_at, part_sum)
-    checksum.put(iface.tx_buf, iface.link_hlen + _HLEN + _TCP_CHECKSUM, ~part_sum & 0xFFFF)
+    if proto != _PROTO_ICMP:
+        part_sum += proto + l4len
+        part_sum = (part_sum & 0xFFFF) + (part_sum >> 16)   # sum16 starts from 16 bits
+        part_sum = sum16(iface.tx_buf, iface.link_hlen + _SRC, 8, part_sum)
+    # l4len: the checksum's offset in tx_buf from here on
+    l4len = iface.link_hlen + _HLEN + (_UDP_CHECKSUM if proto == _PROTO_UDP else
+                                       _TCP_CHECKSUM if proto == _PROTO_TCP else _ICMP_CHECKSUM)
+    iface.tx_buf[l4len] = 0
+    iface.tx_buf[l4len + 1] = 0
+    part_sum = ~sum16(iface.tx_buf, iface.link_hlen + _HLEN, part_at, part_sum) & 0xFFFF
+    if part_sum == 0 and proto == _PROTO_UDP:
+        part_sum = 0xFFFF               # RFC 768: a computed zero is sent as all ones
+    iface.tx_buf[l4len] = part_sum >> 8
+    iface.tx_buf[l4len + 1] = part_sum & 0xFF
 
 
 # --- ARP (RFC 826) -------------------------------------------------------------

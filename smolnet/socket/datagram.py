@@ -37,6 +37,16 @@ parked = _Parked()
 
 
 class DatagramSocket:
+    # counters and the last error: class defaults, which an instance
+    # shadows from its first drop or error on. Every method call looks
+    # through the instance's names first, in a table that only grows when
+    # full: with these three out, an IcmpSocket has 13 names in a table of
+    # 17 and a UdpSocket 18 in one of 23 (due_at included), not 16 of 17
+    # and 21 of 23, and a method call finds an empty slot sooner
+    rx_dropped = 0      # datagrams that found the rx ring full
+    tx_dropped = 0      # datagrams given up (no route, unresolved, too big)
+    error = 0           # last asynchronous error (errno), 0 if none
+
     def __init__(self, rx_slots, rx_bytes, tx_slots, tx_bytes):
         self.rx = PacketRing(rx_slots, rx_bytes)
         self.tx = PacketRing(tx_slots, tx_bytes)
@@ -47,9 +57,6 @@ class DatagramSocket:
         self.peer_addr = self._peer4
         self.peer_alen = 4
         self.peer_port = 0
-        self.rx_dropped = 0      # datagrams that found the rx ring full
-        self.tx_dropped = 0      # datagrams given up (no route, unresolved, too big)
-        self.error = 0           # last asynchronous error (errno), 0 if none
         self._waiting_since = -1  # ticks when the head met an unresolved neighbor
         self._retry_at = -1      # then: when dispatch() tries it again
         # bytes of a header in front of every payload in both rings, which

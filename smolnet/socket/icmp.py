@@ -101,6 +101,8 @@ class IcmpSocket(DatagramSocket):
             return True
         copy(iface.tx_buf, off, self.tx.data, self.tx.head_off, n)
         pop(self.tx)
+        if not self.tx.count:
+            self.due_at = -1     # its last: not dispatched again (interface.py)
         iface.tx_finish(self.proto, n)
         return True
 

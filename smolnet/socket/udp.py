@@ -235,6 +235,8 @@ class UdpSocket(DatagramSocket):
         emit(iface.tx_buf, off, self.port or self._sport, self.tx.head_port, n)
         copy(iface.tx_buf, off + _HDR, self.tx.data, self.tx.head_off + self._meta, n)
         pop(self.tx)
+        if not self.tx.count:
+            self.due_at = -1     # its last: not dispatched again (interface.py)
         iface.tx_hops = self.hop_limit
         iface.tx_finish(PROTO, n + _HDR)
         return True
