@@ -449,14 +449,14 @@ class Interface:
             return
         # s: the UDP length (udp.length(), inlined), then the pseudo-
         # header's sum, then the socket
-        s = (self.rx_buf[l4 + _UDP_LENGTH] << 8) | self.rx_buf[l4 + _UDP_LENGTH + 1]
+        s = (self.rx_buf[l4 + _UDP_LENGTH] << 8) | self.rx_buf[l4 + (_UDP_LENGTH + 1)]
         if s < _UDP_HLEN or s > n:
             self.stats.drop_malformed += 1
             return
         n = s
         # the checksum (as _checksum_ok(), inlined): the pseudo-header's
         # addresses are the IP header's, source then destination, one run
-        if self.rx_buf[l4 + _UDP_CHECKSUM] or self.rx_buf[l4 + _UDP_CHECKSUM + 1]:
+        if self.rx_buf[l4 + _UDP_CHECKSUM] or self.rx_buf[l4 + (_UDP_CHECKSUM + 1)]:
             s = sum16(self.rx_buf, self.rx_src_off, 2 * self.rx_alen, _PROTO_UDP + n)
             if sum16(self.rx_buf, l4, n, s) != 0xFFFF:
                 self.stats.drop_bad_checksum += 1
@@ -668,7 +668,7 @@ def _checksum_ok(iface, l4, n, proto):
     # header's addresses are the IP header's, source then destination: one
     # run in rx_buf (both families)
     if proto == _PROTO_UDP and not (iface.rx_buf[l4 + _UDP_CHECKSUM] or
-                                    iface.rx_buf[l4 + _UDP_CHECKSUM + 1]):
+                                    iface.rx_buf[l4 + (_UDP_CHECKSUM + 1)]):
         # RFC 768: a zero checksum is none (IPv4); RFC 8200 8.1: on IPv6
         # it is invalid
         return iface.rx_alen == 4

@@ -65,7 +65,9 @@ _ICMP_CHECKSUM = const(2)
 # value stack; tools/frame_sizes.py): a larger one comes from the heap on
 # every call. Hence index loops (a range loop costs two words more), hot
 # functions imported by name (a call through a module costs one more),
-# few locals, and the rare branches in functions of their own.
+# few locals, and the rare branches in functions of their own. A field's
+# second byte is at off + (FIELD + 1): MicroPython folds constants only
+# when they are grouped (off + FIELD + 1 is two additions at run time).
 
 
 # --- the address table (Interface.addrs4, plens4, n4) ----------------------------
@@ -98,12 +100,12 @@ def _is_joined(iface, buf, off):
 def rx(iface, off, n, now):
     """The IPv4 packet at off in rx_buf, n bytes with any link padding."""
     b = iface.rx_buf
-    # the usual header (20 bytes: no options) is checked here, anything
-    # else by ipv4.check (its verdict counted); n: the payload's length
-    # from here on (total length minus the header's)
-    if n >= _HLEN and b[off + _VER_IHL] == 0x45 and sum16(b, off, _HLEN, 0) == 0xFFFF and \
-            _HLEN <= (b[off + _TOTAL_LEN] << 8) | b[off + _TOTAL_LEN + 1] <= n:
-        n = ((b[off + _TOTAL_LEN] << 8) | b[off + _TOTAL_LEN + 1]) - _HLEN
+    # the usual header (version 4, IHL 5: 20 bytes, no options) is
+    # checked here, anything else by ipv4.check (its verdict counted); n:
+    # the payload's length from here on (total length minus the header's)
+    if n >= _HLEN and b[off] == 0x45 and sum16(b, off, _HLEN, 0) == 0xFFFF and \
+            _HLEN <= (b[off + _TOTAL_LEN] << 8) | b[off + (_TOTAL_LEN + 1)] <= n:
+        n = ((b[off + _TOTAL_LEN] << 8) | b[off + (_TOTAL_LEN + 1)]) - _HLEN
     else:
         n = _rx_check(iface, off, n)
         if n < 0:
@@ -117,11 +119,11 @@ def rx(iface, off, n, now):
     # RFC 1122 3.2.1.3: discard a source that is multicast or broadcast.
     # The address table is walked only for a last byte ending in binary 11:
     # every broadcast ends so (host bits all ones, two at least: RFC 3021)
-    if b[off + _SRC] & 0xF0 == 0xE0 or (b[off + _SRC + 3] & 3 == 3 and (
+    if b[off + _SRC] & 0xF0 == 0xE0 or (b[off + (_SRC + 3)] & 3 == 3 and (
             ipaddr.is_broadcast4(b, off + _SRC) or _is_subnet_broadcast(iface, b, off + _SRC))):
         iface.stats.drop_bad_src += 1
         return
-    if b[off + _FLAGS_FRAG] & (_FLAG_MF | 0x1F) or b[off + _FLAGS_FRAG + 1]:
+    if b[off + _FLAGS_FRAG] & (_FLAG_MF | 0x1F) or b[off + (_FLAGS_FRAG + 1)]:
         _rx_fragment(iface, off, now)   # MF or an offset: RFC 791 3.1
         return
     iface.rx_ip_off = off
@@ -130,7 +132,7 @@ def rx(iface, off, n, now):
     iface.rx_alen = 4
     # past the header (IHL: its 32-bit words); b: the protocol from here on
     b = b[off + _PROTO]
-    off += (iface.rx_buf[off + _VER_IHL] & 0x0F) << 2
+    off += (iface.rx_buf[off] & 0x0F) << 2
     if b == _PROTO_UDP:
         iface.rx_udp(off, n, now)
     elif b == _PROTO_TCP:
@@ -147,7 +149,7 @@ def _rx_check(iface, off, n):
     b = iface.rx_buf
     n = ipv4.check(b, off, n)
     if n == _OK:
-        return ((b[off + _TOTAL_LEN] << 8) | b[off + _TOTAL_LEN + 1]) - \
+        return ((b[off + _TOTAL_LEN] << 8) | b[off + (_TOTAL_LEN + 1)]) - \
             ((b[off + _VER_IHL] & 0x0F) << 2)
     if n == _ERR_CHECKSUM:
         iface.stats.drop_bad_checksum += 1
@@ -230,8 +232,8 @@ def _echo_reply(iface, l4, l4len):
     l4 = (l4 & 0xFFFF) + (l4 >> 16)
     if l4 == 0xFFFF:
         l4 = 0
-    b[ip + _HLEN + 2] = l4 >> 8
-    b[ip + _HLEN + 3] = l4 & 0xFF
+    b[ip + (_HLEN + 2)] = l4 >> 8
+    b[ip + (_HLEN + 3)] = l4 & 0xFF
     # the IP header as ipv4.fill_header writes one: the addresses swapped
     # (through scratch), TOS 0, a new identification, no flags (it was no
     # fragment: RFC 791's offset is 0 already), our TTL; the version, the
@@ -242,7 +244,7 @@ def _echo_reply(iface, l4, l4len):
     iface.ident4 = l4 = (iface.ident4 + 1) & 0xFFFF
     b[ip + _TOS] = 0
     b[ip + _IDENT] = l4 >> 8
-    b[ip + _IDENT + 1] = l4 & 0xFF
+    b[ip + (_IDENT + 1)] = l4 & 0xFF
     b[ip + _FLAGS_FRAG] = 0
     b[ip + _TTL] = iface.ttl
     fill_checksum(b, ip)
@@ -262,7 +264,7 @@ def _drop_options(iface, l4, l4len):
     b[ip + _VER_IHL] = 0x45
     l4len += _HLEN
     b[ip + _TOTAL_LEN] = l4len >> 8
-    b[ip + _TOTAL_LEN + 1] = l4len & 0xFF
+    b[ip + (_TOTAL_LEN + 1)] = l4len & 0xFF
 
 
 # --- ICMPv4 errors (RFC 1122 3.2.2) ------------------------------------------------
@@ -391,17 +393,17 @@ def _header(iface, proto, l4len):
     o = iface.link_hlen
     copy(b, o + _SRC, iface.tx_src, 0, 4)
     copy(b, o + _DST, iface.tx_dst, 0, 4)
-    b[o + _VER_IHL] = 0x45
+    b[o] = 0x45                  # version 4, IHL 5 (_VER_IHL is 0)
     b[o + _TOS] = 0
     l4len += _HLEN
     b[o + _TOTAL_LEN] = l4len >> 8
-    b[o + _TOTAL_LEN + 1] = l4len & 0xFF
+    b[o + (_TOTAL_LEN + 1)] = l4len & 0xFF
     iface.ident4 = l4len = (iface.ident4 + 1) & 0xFFFF
     b[o + _IDENT] = l4len >> 8
-    b[o + _IDENT + 1] = l4len & 0xFF
+    b[o + (_IDENT + 1)] = l4len & 0xFF
     # DF on TCP, as Linux sends it (path MTU discovery, RFC 1191)
     b[o + _FLAGS_FRAG] = _FLAG_DF if proto == _PROTO_TCP else 0
-    b[o + _FLAGS_FRAG + 1] = 0
+    b[o + (_FLAGS_FRAG + 1)] = 0
     # the socket's TTL (tx_hops, put back to 0 here), else ours; RFC 1112
     # 6.1: multicast leaves with TTL 1 unless asked otherwise (mDNS: 255)
     l4len = iface.tx_hops
@@ -412,10 +414,10 @@ def _header(iface, proto, l4len):
     b[o + _TTL] = l4len
     b[o + _PROTO] = proto
     b[o + _CHECKSUM] = 0
-    b[o + _CHECKSUM + 1] = 0
+    b[o + (_CHECKSUM + 1)] = 0
     l4len = ~sum16(b, o, _HLEN, 0) & 0xFFFF
     b[o + _CHECKSUM] = l4len >> 8
-    b[o + _CHECKSUM + 1] = l4len & 0xFF
+    b[o + (_CHECKSUM + 1)] = l4len & 0xFF
 
 
 def _l4_checksum(iface, proto, l4len, part_at, part_sum):

@@ -152,7 +152,7 @@ class UdpSocket(DatagramSocket):
             copy(d, off + _M_ADDR, src, 0, alen)
             parked.src = None
         d[off + _M_PORT] = parked.sport >> 8
-        d[off + _M_PORT + 1] = parked.sport & 0xFF
+        d[off + (_M_PORT + 1)] = parked.sport & 0xFF
 
     def _read_meta(self, r):
         # (from recv_into) where the datagram was sent to
@@ -161,7 +161,7 @@ class UdpSocket(DatagramSocket):
         a = d[h + _M_ALEN]
         self.local_addr = self._local4 if a == 4 else self._local6
         copy(self.local_addr, 0, d, h + _M_ADDR, a)
-        self.local_port = (d[h + _M_PORT] << 8) | d[h + _M_PORT + 1]
+        self.local_port = (d[h + _M_PORT] << 8) | d[h + (_M_PORT + 1)]
 
     def _process_meta(self, iface, l4_off, l4_len):
         # (from process) the destination goes in the header
@@ -186,7 +186,7 @@ class UdpSocket(DatagramSocket):
         if a:
             copy(self._src, 0, d, h + _M_ADDR, a)
             self._from = self._src
-        self._sport = (d[h + _M_PORT] << 8) | d[h + _M_PORT + 1]
+        self._sport = (d[h + _M_PORT] << 8) | d[h + (_M_PORT + 1)]
 
     # --- Interface hooks ------------------------------------------------
     def accepts(self, iface, l4_off):
