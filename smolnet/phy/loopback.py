@@ -1,7 +1,8 @@
 # Loopback devices: frames sent on one end are received on the other (or on
 # the same device, for Loopback()). Each end has a fixed queue of frame slots;
 # a send into a full queue drops the frame and counts it, like a real link.
-# send/recv_into copy and allocate nothing.
+# send/recv_into copy and allocate nothing; they count nothing else (the
+# Interface counts frames: its stats.rx_frames and tx_frames).
 from array import array
 from ..fast import copy
 from .device import MEDIUM_ETHERNET, ETHERNET_MTU
@@ -48,8 +49,6 @@ class Loopback:
         self.medium = medium
         self.rxq = _Queue(slots, mtu) if _queue is None else _queue
         self.peer_q = self.rxq
-        self.tx_count = 0
-        self.rx_count = 0
 
     @staticmethod
     def pair(mac_a=b"\x02\x00\x00\x00\x00\x01", mac_b=b"\x02\x00\x00\x00\x00\x02",
@@ -72,7 +71,6 @@ class Loopback:
             q.dropped += 1   # the caller's buffer is too small: drop, never truncate
             return 0
         copy(buf, 0, q.data, i * q.mtu, n)
-        self.rx_count += 1
         return n
 
     def send(self, buf, n):
@@ -87,7 +85,6 @@ class Loopback:
         copy(q.data, i * q.mtu, buf, 0, n)
         q.lens[i] = n
         q.count += 1
-        self.tx_count += 1
         return True
 
     def pending(self):
