@@ -9,7 +9,6 @@ from micropython import const
 from ..fast import copy, equal, fill, sum16, swap16
 from ..wire import ethernet, arp, ipv4, icmpv4, ipaddr
 from ..wire.ipaddr import is_subnet_broadcast4, same_prefix
-from ..wire.ipv4 import fill_checksum
 from .neighbor import lookup as neighbor_lookup
 
 _ETH = const(14)
@@ -247,7 +246,11 @@ def _echo_reply(iface, l4, l4len):
     b[ip + (_IDENT + 1)] = l4 & 0xFF
     b[ip + _FLAGS_FRAG] = 0
     b[ip + _TTL] = iface.ttl
-    fill_checksum(b, ip)
+    b[ip + _CHECKSUM] = 0                            # ipv4.fill_checksum(), inlined
+    b[ip + (_CHECKSUM + 1)] = 0
+    l4 = ~sum16(b, ip, _HLEN, 0) & 0xFFFF
+    b[ip + _CHECKSUM] = l4 >> 8
+    b[ip + (_CHECKSUM + 1)] = l4 & 0xFF
     if iface.link_hlen:
         copy(b, 0, b, 6, 6)
         copy(b, 6, iface.mac, 0, 6)

@@ -14,7 +14,7 @@ from ..fast import copy
 from ..storage.packet_ring import reserve, pop
 from .datagram import DatagramSocket, parked, queue_parked, begin_head
 from . import errno
-from .span import span, address
+from .span import span
 
 PROTO = const(1)
 # copy of smolnet/wire/icmpv4.py's header length (_HDR is HEADER_LEN there)
@@ -62,6 +62,14 @@ class IcmpSocket(DatagramSocket):
         payload. Allocation-free; raises OSError(EAGAIN) when full."""
         if self.ident < 0:
             raise OSError(errno.EINVAL)
+        # span() and address() written out (two calls fewer a datagram): n
+        # bytes of payload, alen bytes of addr at aoff
+        if n == -1:
+            n = len(payload)
+        elif n < 0 or n > len(payload):
+            raise OSError(errno.EINVAL)
+        if aoff < 0 or aoff + self.alen > len(addr):
+            raise OSError(errno.EINVAL)
         # six parameters leave five words of the frame: a call with three
         # arguments, so two of them are parked for _queue_echo
         parked.aoff = aoff
@@ -108,9 +116,8 @@ class IcmpSocket(DatagramSocket):
 
 
 def _queue_echo(s, addr, payload, n):
-    # (from send_echo, a function: half a method call's cost)
-    n = span(payload, 0, n)
-    address(addr, parked.aoff, s.alen)
+    # (from send_echo, which checked the numbers; a function: half a
+    # method call's cost)
     if reserve(s.tx, _HDR + n, 0, s.alen) < 0:
         raise OSError(errno.EAGAIN)
     s.due_at = -2     # the Interface's next poll dispatches it (interface.py)

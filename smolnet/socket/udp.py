@@ -212,7 +212,10 @@ class UdpSocket(DatagramSocket):
             self._process_meta(iface, l4_off, l4_len)
             return
         l4_len -= _HDR
-        if reserve(self.rx, l4_len, src_port(iface.rx_buf, l4_off), iface.rx_alen) < 0:
+        # now (not needed here): the source port (src_port(), inlined; no
+        # word of the frame is left for a local)
+        now = (iface.rx_buf[l4_off] << 8) | iface.rx_buf[l4_off + 1]
+        if reserve(self.rx, l4_len, now, iface.rx_alen) < 0:
             self._rx_full(iface)
             return
         copy(self.rx.data, self.rx.tail_off, iface.rx_buf, l4_off + _HDR, l4_len)
