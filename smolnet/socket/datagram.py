@@ -40,9 +40,9 @@ class DatagramSocket:
     # counters and the last error: class defaults, which an instance
     # shadows from its first drop or error on. Every method call looks
     # through the instance's names first, in a table that only grows when
-    # full: with these three out, an IcmpSocket has 13 names in a table of
-    # 17 and a UdpSocket 18 in one of 23 (due_at included), not 16 of 17
-    # and 21 of 23, and a method call finds an empty slot sooner
+    # full: with these three out, an IcmpSocket has 14 names in a table of
+    # 17 and a UdpSocket 19 in one of 23 (due_at included), not 17 of 17
+    # and 22 of 23, and a method call finds an empty slot sooner
     rx_dropped = 0      # datagrams that found the rx ring full
     tx_dropped = 0      # datagrams given up (no route, unresolved, too big)
     error = 0           # last asynchronous error (errno), 0 if none
@@ -63,6 +63,15 @@ class DatagramSocket:
         # the subclass writes and reads (UdpSocket's any-port mode)
         self._meta = 0
         self._from = None        # the source address to send from; None: the Interface's
+        # _quiet (set by the subclass): its dispatch() does nothing but send
+        # the tx ring and poll_at() looks at nothing else (UdpSocket's and
+        # IcmpSocket's own; a subclass that overrides either is not quiet,
+        # e.g. MdnsResponder, which serves its queries in dispatch()). Then
+        # a packet in gives dispatch() no work and the last one sent leaves
+        # none: due_at goes back to never (the Interface's contract,
+        # interface.py), and the Interface neither dispatches the socket
+        # after a packet in nor asks poll_at() after its last packet out
+        self._quiet = False
 
     def can_recv(self):
         return self.rx.count > 0

@@ -30,6 +30,9 @@ class IcmpSocket(DatagramSocket):
     def __init__(self, rx_slots=4, rx_bytes=1536, tx_slots=4, tx_bytes=1536):
         DatagramSocket.__init__(self, rx_slots, rx_bytes, tx_slots, tx_bytes)
         self.ident = -1
+        # (DatagramSocket's _quiet)
+        self._quiet = type(self).dispatch is IcmpSocket.dispatch and \
+            type(self).poll_at is DatagramSocket.poll_at
 
     def bind(self, ident):
         if not 0 <= ident < 65536:
@@ -87,8 +90,8 @@ class IcmpSocket(DatagramSocket):
     def process(self, iface, l4_off, l4_len, now):
         # queued whole, header included, with its source (port 0)
         # a packet in gives dispatch() no work: unless datagrams wait to go,
-        # the Interface need not dispatch it (its contract, interface.py)
-        if not self.tx.count:
+        # the Interface need not dispatch it (DatagramSocket's _quiet)
+        if self._quiet and not self.tx.count:
             self.due_at = -1
         if reserve(self.rx, l4_len, 0, iface.rx_alen) < 0:
             self._rx_full(iface)
@@ -109,8 +112,8 @@ class IcmpSocket(DatagramSocket):
             return True
         copy(iface.tx_buf, off, self.tx.data, self.tx.head_off, n)
         pop(self.tx)
-        if not self.tx.count:
-            self.due_at = -1     # its last: not dispatched again (interface.py)
+        if self._quiet and not self.tx.count:
+            self.due_at = -1     # its last: not dispatched again (DatagramSocket's _quiet)
         iface.tx_finish(self.proto, n)
         return True
 

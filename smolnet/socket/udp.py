@@ -51,6 +51,9 @@ class UdpSocket(DatagramSocket):
         # any-port mode: the destination of the last datagram read
         self.local_addr = bytearray(4)
         self.local_port = 0
+        # (DatagramSocket's _quiet)
+        self._quiet = type(self).dispatch is UdpSocket.dispatch and \
+            type(self).poll_at is DatagramSocket.poll_at
 
     # --- user API -------------------------------------------------------
     def bind(self, port, addr=None, any_port=False):
@@ -205,8 +208,8 @@ class UdpSocket(DatagramSocket):
         # l4_len is the UDP length (Interface.rx_udp checked it against the
         # IP payload); the payload is queued with its source address and port
         # a packet in gives dispatch() no work: unless datagrams wait to go,
-        # the Interface need not dispatch it (its contract, interface.py)
-        if not self.tx.count:
+        # the Interface need not dispatch it (DatagramSocket's _quiet)
+        if self._quiet and not self.tx.count:
             self.due_at = -1
         if self._meta:
             self._process_meta(iface, l4_off, l4_len)
@@ -238,8 +241,8 @@ class UdpSocket(DatagramSocket):
         emit(iface.tx_buf, off, self.port or self._sport, self.tx.head_port, n)
         copy(iface.tx_buf, off + _HDR, self.tx.data, self.tx.head_off + self._meta, n)
         pop(self.tx)
-        if not self.tx.count:
-            self.due_at = -1     # its last: not dispatched again (interface.py)
+        if self._quiet and not self.tx.count:
+            self.due_at = -1     # its last: not dispatched again (DatagramSocket's _quiet)
         iface.tx_hops = self.hop_limit
         iface.tx_finish(PROTO, n + _HDR)
         return True
