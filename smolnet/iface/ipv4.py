@@ -378,15 +378,17 @@ def _pick_source(iface, pick):
 
 
 def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
-    """IPv4 half of Interface.tx_finish: header, checksums, send."""
+    """IPv4 half of Interface.tx_finish: header, checksums, send. (The
+    Interface runs these steps itself, a call fewer for every packet sent;
+    this is for the errors sent from here.)"""
     # five arguments leave six words of the frame: no locals
-    _header(iface, proto, l4len)
+    header(iface, proto, l4len)
     if proto == _PROTO_UDP or proto == _PROTO_TCP or proto == _PROTO_ICMP:
-        _l4_checksum(iface, proto, l4len, payload_off, payload_sum)
+        l4_checksum(iface, proto, l4len, payload_off, payload_sum)
     return iface.send_frame(iface.tx_buf, iface.link_hlen + _HLEN + l4len)
 
 
-def _header(iface, proto, l4len):
+def header(iface, proto, l4len):
     # the IPv4 header of the packet in tx_buf (ipv4.fill_header's, written
     # here with the buffer and the offset in locals: every packet sent has
     # one): tx_src and tx_dst copied in (tx_src may have changed since
@@ -423,7 +425,7 @@ def _header(iface, proto, l4len):
     b[o + (_CHECKSUM + 1)] = l4len & 0xFF
 
 
-def _l4_checksum(iface, proto, l4len, part_at, part_sum):
+def l4_checksum(iface, proto, l4len, part_at, part_sum):
     # the ICMP, UDP or TCP checksum: for UDP and TCP over the pseudo-header
     # (RFC 768, RFC 9293 3.1), whose addresses are the IPv4 header's, one
     # run of 8 bytes; then the message's bytes before part_at; and
