@@ -607,18 +607,19 @@ def _rx_burst(iface, now):
     dev = iface.device
     buf = iface.rx_buf
     budget = iface.config.rx_budget
-    while budget > 0:
+    k = 0                       # frames taken
+    while k < budget:
         n = dev.recv_into(buf)
         if n <= 0:
             break
-        budget -= 1
+        k += 1
         iface.stats.rx_frames += 1
         iface._rx_frame(n, now)
     # out of budget: frames may still wait in the device, and a MAC that
     # raises its interrupt on an edge will not raise it again until it
     # is drained, so poll_delay() must ask for another poll at once
-    iface._rx_more = budget == 0
-    if budget == iface.config.rx_budget:
+    iface._rx_more = k == budget
+    if not k:
         return False
     if iface.neighbors.learned != iface._learned:
         iface._wake_sockets()
