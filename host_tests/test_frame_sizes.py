@@ -32,9 +32,9 @@ BUDGET = 269
 
 # Interface.poll() and poll_delay() run on every round of a board's loop,
 # idle or not: none of these may take a frame from the heap
-HOT = ("Interface.poll", "Interface._timers", "Interface._rx_safe", "Interface._rx_burst",
-       "Interface._dispatch", "Interface._dispatch_one", "Interface._wake_sockets",
-       "Interface.poll_delay", "Interface._timers_delay", "Interface._sockets_delay")
+HOT = ("Interface.poll", "Interface._timers", "_rx_safe", "_rx_burst", "_dispatch_one",
+       "Interface._wake_sockets", "Interface.poll_delay", "Interface._timers_delay",
+       "Interface._sockets_delay")
 # and these run for every frame received or sent (interface.py, then the
 # IPv4 address table walks of smolnet/iface/ipv4.py)
 PER_FRAME = ("Interface._rx_frame", "Interface.tx_finish")

@@ -23,11 +23,11 @@ PATH = {
     "smolnet/iface/interface.py": (
         "Interface._rx_frame", "Interface.find_socket", "Interface.rx_udp",
         "Interface.rx_tcp", "Interface.tx_begin", "Interface.tx_finish",
-        "Interface.send_frame", "_take_dst", "_take_src", "_checksum_ok"),
+        "Interface.send_frame", "_find_socket", "_take_dst", "_take_src"),
     "smolnet/iface/ipv4.py": (
-        "rx", "_is_mine", "_rx_icmp", "_echo_reply", "_reply_header", "tx_begin",
-        "_pick_source", "tx_finish", "_header", "_l4_checksum"),
-    "smolnet/iface/neighbor.py": ("NeighborCache.lookup", "NeighborCache._find"),
+        "rx", "_is_mine", "_rx_icmp", "_echo_reply", "tx_begin",
+        "_pick_source", "tx_finish", "header", "l4_checksum"),
+    "smolnet/iface/neighbor.py": ("NeighborCache.lookup", "lookup", "_find"),
     "smolnet/wire/ipv4.py": ("check", "fill_header", "fill_checksum"),
     "smolnet/wire/checksum.py": ("pseudo4", "pseudo6", "sum_with_part"),
     "smolnet/wire/ipaddr.py": ("same_prefix", "is_subnet_broadcast4"),

@@ -31,7 +31,7 @@ PATH = {
         "_solicit", "tx_finish", "_l4_checksum"),
     "smolnet/iface/addr6.py": (
         "Addrs6.mine", "Addrs6.joined", "Addrs6.on_link", "Addrs6.select", "_common_bits"),
-    "smolnet/iface/neighbor.py": ("NeighborCache.lookup", "NeighborCache._find"),
+    "smolnet/iface/neighbor.py": ("NeighborCache.lookup", "lookup", "_find"),
     "smolnet/wire/ipv6.py": ("fill_header", "is_unspecified", "is_loopback", "is_all_nodes",
                               "is_solicited_node"),
     "smolnet/wire/icmpv6.py": ("fill_checksum",),

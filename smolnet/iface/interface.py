@@ -20,11 +20,16 @@
 #   sock.due_at                           the Interface's note of when to
 #       dispatch it next: ticks, _DUE_NEVER (until something happens) or
 #       _DUE_NOW (the next poll). poll() dispatches a socket only when due,
-#       then notes poll_at() again; add_socket(), a packet delivered to it
-#       and a neighbor that becomes reachable set _DUE_NOW, and so must the
-#       socket's own calls that give dispatch() work (a send, a close...):
-#       `self.due_at = -2`. Work a socket finds on its own, a timer, must
-#       show in poll_at().
+#       until dispatch() says False, then notes poll_at(); add_socket(), a
+#       packet delivered to it and a neighbor that becomes reachable set
+#       _DUE_NOW, and so must the socket's own calls that give dispatch()
+#       work (a send, a close...): `self.due_at = -2`. Work a socket finds
+#       on its own, a timer, must show in poll_at(). A socket whose
+#       process() knows that the packet gave dispatch() nothing to do and
+#       that nothing else waits (a datagram socket with an empty tx ring)
+#       may put it back to _DUE_NEVER: `self.due_at = -1`; so may a
+#       dispatch() that sent the last packet it had (it is then asked
+#       neither again nor poll_at() in that poll).
 # and, to transmit from dispatch() (or from process() for a stateless
 # answer to the packet in hand, as the Interface answers a closed port: a
 # TcpListener's SYN cookie SYN-ACK, which a queue for dispatch() would let a
@@ -81,14 +86,17 @@ from micropython import const
 from time import ticks_add, ticks_diff
 from ..config import Config
 from ..fast import copy, equal, fill, sum16
-from ..phy.device import MEDIUM_ETHERNET
-from ..wire import udp, ipaddr
+from ..wire import ipaddr
 from . import ipv4 as v4
+from .ipv4 import rx as v4_rx, tx_begin as v4_tx_begin, header as v4_header, \
+    l4_checksum as v4_l4_checksum
 from .neighbor import NeighborCache
 from .route import Routes
 from .stats import Stats
 
 _ETH = const(14)
+# copy of smolnet/phy/device.py's MEDIUM_ETHERNET
+_MEDIUM_ETHERNET = const(1)
 _MIN_FRAME = const(60)       # Ethernet minimum without FCS: pad short frames
 # copies of smolnet/wire/ethernet.py's EtherType field and values (_ETH_TYPE is TYPE there)
 _ETH_TYPE = const(12)
@@ -100,11 +108,14 @@ _ETHERTYPE_IPV6 = const(0x86DD)
 _CAST_UNICAST = const(0)
 _CAST_BROADCAST = const(1)
 _CAST_MULTICAST = const(2)
-# copies of smolnet/wire/ipv4.py's protocol numbers (inlined here; test_const_copies.py checks)
+# copies of smolnet/wire/ipv4.py's protocol numbers and header length (_IP4_HLEN is HEADER_LEN there)
+_PROTO_ICMP = const(1)
 _PROTO_TCP = const(6)
 _PROTO_UDP = const(17)
-# copies of smolnet/wire/udp.py's layout (_UDP_HLEN is HEADER_LEN there, _UDP_CHECKSUM is CHECKSUM there)
+_IP4_HLEN = const(20)
+# copies of smolnet/wire/udp.py's layout (_UDP_HLEN is HEADER_LEN there, _UDP_LENGTH is _LENGTH there, _UDP_CHECKSUM is CHECKSUM there)
 _UDP_HLEN = const(8)
+_UDP_LENGTH = const(4)
 _UDP_CHECKSUM = const(6)
 # timers_at, the protocol timers' next deadline (ND, MLD, IGMP, reassembly):
 # ticks, or one of these (ipv4.py and ipv6.py keep a copy of _TMR_RUN)
@@ -122,7 +133,7 @@ class Interface:
         self.config = cfg
         self.device = device
         self.medium = device.medium
-        eth = self.medium == MEDIUM_ETHERNET
+        eth = self.medium == _MEDIUM_ETHERNET
         mac = cfg.mac if cfg.mac is not None else device.mac
         if eth and (mac is None or len(mac) != 6):
             raise ValueError("an Ethernet interface needs a 6-byte MAC address")
@@ -297,19 +308,29 @@ class Interface:
     # --- the engine -----------------------------------------------------
     def poll(self, now):
         """Do all work that is due. True if anything was received or sent."""
-        # split in parts that each keep their frame within MicroPython's 11
-        # words on the C stack (tools/frame_sizes.py checks): a larger frame
-        # would be taken from the heap on every poll, idle ones included
         # the protocol timers only when due (or after a change): the rest of
-        # an idle poll is one look at the device and one at each socket
+        # an idle poll is one look at the device and one at each socket.
+        # The receive burst and one socket's dispatch are module functions
+        # (a call to one costs half a method call on the Interface, whose
+        # many attributes are searched first); the loop over the sockets is
+        # here: the frame keeps within MicroPython's 11 words on the C
+        # stack (tools/frame_sizes.py), so it is never taken from the heap
         did = False
         t = self.timers_at
         if t < _TMR_NONE or (t >= 0 and ticks_diff(now, t) >= 0):
             did = self._timers(now)
-        if self._rx_safe(now):
+        if _rx_safe(self, now):
             did = True
-        if self._dispatch(now):
-            did = True
+        # only the sockets that are due (their due_at: the contract above);
+        # an index, not `for s in` (an iterator takes 4 words of the frame)
+        socks = self.sockets
+        i = 0
+        while i < len(socks):
+            t = socks[i].due_at
+            if t != _DUE_NEVER and (t == _DUE_NOW or ticks_diff(now, t) >= 0) and \
+                    _dispatch_one(self, socks[i], now):
+                did = True
+            i += 1
         return did
 
     def _timers(self, now):
@@ -334,76 +355,12 @@ class Interface:
             did = True
         return did
 
-    def _rx_safe(self, now):
-        try:
-            return self._rx_burst(now)
-        except Exception:  # a bug, not bad input: count, keep running
-            # (no `as e`: it would cost the frame another exception entry
-            # and push it onto the heap; Config(strict=True) shows it)
-            self.stats.drop_internal_error += 1
-            if self.config.strict:
-                raise
-            self.timers_at = _TMR_RUN
-            self._rx_more = True    # the rest of the burst on the next poll
-            return True
-
-    def _rx_burst(self, now):
-        dev = self.device
-        buf = self.rx_buf
-        budget = self.config.rx_budget
-        while budget > 0:
-            n = dev.recv_into(buf)
-            if n <= 0:
-                break
-            budget -= 1
-            self.stats.rx_frames += 1
-            self._rx_frame(n, now)
-        # out of budget: frames may still wait in the device, and a MAC that
-        # raises its interrupt on an edge will not raise it again until it
-        # is drained, so poll_delay() must ask for another poll at once
-        self._rx_more = budget == 0
-        if budget == self.config.rx_budget:
-            return False
-        if self.neighbors.learned != self._learned:
-            self._wake_sockets()
-        return True
-
     def _wake_sockets(self):
         # a neighbor became reachable: a socket holding a packet for it
         # sends at once, as it did when every poll dispatched every socket
         self._learned = self.neighbors.learned
         for s in self.sockets:
             s.due_at = _DUE_NOW
-
-    def _dispatch(self, now):
-        # only the sockets that are due (their due_at: the contract above);
-        # an index, not `for s in` (an iterator takes 4 words of the frame):
-        # 11 words, on the C stack
-        did = False
-        socks = self.sockets
-        i = 0
-        while i < len(socks):
-            s = socks[i]
-            t = s.due_at
-            if t != _DUE_NEVER and (t == _DUE_NOW or ticks_diff(now, t) >= 0) and \
-                    self._dispatch_one(s, now):
-                did = True
-            i += 1
-        return did
-
-    def _dispatch_one(self, s, now):
-        k = 0
-        burst = self.config.tx_burst
-        while k < burst and s.dispatch(self, now):
-            k += 1
-        if k:
-            # busy: the next poll dispatches it again (more may wait), and
-            # asks poll_at() only once it has nothing to send
-            s.due_at = _DUE_NOW
-            return True
-        t = s.poll_at(now)
-        s.due_at = _DUE_NEVER if t < 0 else _DUE_NOW if t == 0 else ticks_add(now, t)
-        return False
 
     def poll_delay(self, now):
         """ms until poll() is due again; -1: nothing is due until a frame arrives."""
@@ -459,7 +416,7 @@ class Interface:
         b = self.rx_buf
         if self.link_hlen == 0:
             if n >= 1 and b[0] >> 4 == 4:
-                v4.rx(self, 0, n, now)
+                v4_rx(self, 0, n, now)
             elif n >= 1 and b[0] >> 4 == 6 and self._v6 is not None:
                 self._v6.rx(self, 0, n, now)
             else:
@@ -472,35 +429,20 @@ class Interface:
         if not (b[0] & 1 or equal(b, 0, self.mac, 0, 6)):
             self.stats.drop_not_for_us += 1
             return
-        et = (b[_ETH_TYPE] << 8) | b[_ETH_TYPE + 1]    # ethernet.ethertype(), inlined
-        if et == _ETHERTYPE_IPV4:
-            v4.rx(self, _ETH, n - _ETH, now)
-        elif et == _ETHERTYPE_ARP:
-            v4.rx_arp(self, _ETH, n - _ETH, now)
-        elif et == _ETHERTYPE_IPV6 and self._v6 is not None:
-            self._v6.rx(self, _ETH, n - _ETH, now)
+        n -= _ETH
+        b = (b[_ETH_TYPE] << 8) | b[_ETH_TYPE + 1]    # the EtherType: ethernet.ethertype(), inlined
+        if b == _ETHERTYPE_IPV4:
+            v4_rx(self, _ETH, n, now)
+        elif b == _ETHERTYPE_ARP:
+            v4.rx_arp(self, _ETH, n, now)
+        elif b == _ETHERTYPE_IPV6 and self._v6 is not None:
+            self._v6.rx(self, _ETH, n, now)
         else:
             self.stats.drop_unknown_ethertype += 1
 
     # --- what both IP versions deliver through (the contract above) ------
     def find_socket(self, proto, l4):
-        # the first exact match (2), else the first wildcard (1); an index
-        # loop and no local for the list keep the frame within 11 words
-        best = None
-        i = 0
-        while i < len(self.sockets):
-            s = self.sockets[i]
-            if s.proto == proto:
-                sc = s.accepts(self, l4)
-                if sc == 2:
-                    best = s
-                    break
-                if sc == 1 and best is None:
-                    best = s
-            i += 1
-        if best is not None:
-            best.due_at = _DUE_NOW      # the packet is for it: dispatch it next
-        return best
+        return _find_socket(self, proto, l4)
 
     def rx_udp(self, l4, n, now):
         # n: the IP payload's length, then the datagram's (RFC 768: the
@@ -509,15 +451,26 @@ class Interface:
         if n < _UDP_HLEN:
             self.stats.drop_malformed += 1
             return
-        s = udp.length(self.rx_buf, l4)     # s: the UDP length, then the socket
+        # s: the UDP length (udp.length(), inlined), then the pseudo-
+        # header's sum, then the socket
+        s = (self.rx_buf[l4 + _UDP_LENGTH] << 8) | self.rx_buf[l4 + (_UDP_LENGTH + 1)]
         if s < _UDP_HLEN or s > n:
             self.stats.drop_malformed += 1
             return
         n = s
-        if not _checksum_ok(self, l4, n, _PROTO_UDP):
+        # the checksum, over the pseudo-header (RFC 768) too, whose
+        # addresses are the IP header's, source then destination: one run
+        if self.rx_buf[l4 + _UDP_CHECKSUM] or self.rx_buf[l4 + (_UDP_CHECKSUM + 1)]:
+            s = sum16(self.rx_buf, self.rx_src_off, 2 * self.rx_alen, _PROTO_UDP + n)
+            if sum16(self.rx_buf, l4, n, s) != 0xFFFF:
+                self.stats.drop_bad_checksum += 1
+                return
+        elif self.rx_alen != 4:
+            # RFC 768: a zero checksum is none (IPv4); RFC 8200 8.1: on
+            # IPv6 it is invalid
             self.stats.drop_bad_checksum += 1
             return
-        s = self.find_socket(_PROTO_UDP, l4)
+        s = _find_socket(self, _PROTO_UDP, l4)
         if s is None:
             self.stats.drop_no_socket += 1
             # RFC 1122 4.1.3.1: port unreachable, but never for broadcast or
@@ -535,10 +488,14 @@ class Interface:
                 (self.rx_buf[l4 + 12] >> 4) * 4 > l4len:
             self.stats.drop_malformed += 1
             return
-        if not _checksum_ok(self, l4, l4len, _PROTO_TCP):
+        # the checksum over the pseudo-header (RFC 9293 3.1, RFC 8200 8.1),
+        # whose addresses are the IP header's, one run; s: its sum, then
+        # the socket
+        s = sum16(self.rx_buf, self.rx_src_off, 2 * self.rx_alen, _PROTO_TCP + l4len)
+        if sum16(self.rx_buf, l4, l4len, s) != 0xFFFF:
             self.stats.drop_bad_checksum += 1
             return
-        s = self.find_socket(_PROTO_TCP, l4)
+        s = _find_socket(self, _PROTO_TCP, l4)
         if s is None:
             self.stats.drop_no_socket += 1
             if self.rx_cast == _CAST_UNICAST:
@@ -586,19 +543,35 @@ class Interface:
         # seven arguments leave four words of the frame's 11: calls of at
         # most three arguments, and no locals. So the addresses are copied
         # to tx_dst and tx_src here, and the family's half works from them
-        if alen == 4 or (alen == 16 and self._v6 is not None):
-            self.tx_alen = alen
+        # (IPv4's picks the source itself when none is asked for: tx_src
+        # is not zeroed first)
+        if alen == 4:
+            self.tx_alen = 4
+            _take_dst(self, dst, doff)
+            if src is None:
+                return v4_tx_begin(self, now, True)
+            _take_src(self, src, soff)
+            return v4_tx_begin(self, now, False)
+        if alen == 16 and self._v6 is not None:
+            self.tx_alen = 16
             _take_dst(self, dst, doff)
             _take_src(self, src, soff)
-            return (v4.tx_begin if alen == 4 else self._v6.tx_begin)(self, now)
+            return self._v6.tx_begin(self, now)
         self.stats.tx_no_route += 1
         return -2  # no IPv6 in this Config
 
     def tx_finish(self, proto, l4len, payload_off=-1, payload_sum=0):
-        # the family's function picked, then called: a method call on the
-        # module would cost the frame a twelfth word (tools/frame_sizes.py)
-        return (v4.tx_finish if self.tx_alen == 4 else self._v6.tx_finish)(
-            self, proto, l4len, payload_off, payload_sum)
+        if self.tx_alen != 4:
+            # the module's function loaded, then called: a method call on
+            # the module would cost the frame a twelfth word
+            # (tools/frame_sizes.py)
+            return (self._v6.tx_finish)(self, proto, l4len, payload_off, payload_sum)
+        # ipv4.tx_finish's steps, run from here: a call fewer on every
+        # IPv4 packet sent
+        v4_header(self, proto, l4len)
+        if proto == _PROTO_UDP or proto == _PROTO_TCP or proto == _PROTO_ICMP:
+            v4_l4_checksum(self, proto, l4len, payload_off, payload_sum)
+        return self.send_frame(self.tx_buf, self.link_hlen + _IP4_HLEN + l4len)
 
     def send_frame(self, buf, n):
         if self.link_hlen and n < _MIN_FRAME:
@@ -610,6 +583,87 @@ class Interface:
         self.stats.tx_frames += 1
         return True
 
+
+# --- the engine's per-poll parts (module functions: see poll()) -------------
+def _rx_safe(iface, now):
+    # a try block takes 9 words of the frame (3 for the handler, 6 more of
+    # value stack): room for the two arguments and no more, hence its own
+    # function around the burst
+    try:
+        return _rx_burst(iface, now)
+    except Exception:  # a bug, not bad input: count, keep running
+        # (no `as e`: it would cost the frame another exception entry
+        # and push it onto the heap; Config(strict=True) shows it)
+        iface.stats.drop_internal_error += 1
+        if iface.config.strict:
+            raise
+        iface.timers_at = _TMR_RUN
+        iface._rx_more = True    # the rest of the burst on the next poll
+        return True
+
+
+def _rx_burst(iface, now):
+    # the frames waiting in the device, up to Config.rx_budget
+    dev = iface.device
+    buf = iface.rx_buf
+    budget = iface.config.rx_budget
+    k = 0                       # frames taken
+    while k < budget:
+        n = dev.recv_into(buf)
+        if n <= 0:
+            break
+        k += 1
+        iface.stats.rx_frames += 1
+        iface._rx_frame(n, now)
+    # out of budget: frames may still wait in the device, and a MAC that
+    # raises its interrupt on an edge will not raise it again until it
+    # is drained, so poll_delay() must ask for another poll at once
+    iface._rx_more = k == budget
+    if not k:
+        return False
+    if iface.neighbors.learned != iface._learned:
+        iface._wake_sockets()
+    return True
+
+
+def _dispatch_one(iface, s, now):
+    # socket s is due: it emits up to Config.tx_burst packets
+    k = 0
+    burst = iface.config.tx_burst
+    while k < burst and s.dispatch(iface, now):
+        k += 1
+        if s.due_at == _DUE_NEVER:
+            return True     # that was its last packet (the contract above)
+    if k == burst:
+        # more may wait: the next poll dispatches it again
+        s.due_at = _DUE_NOW
+        return True
+    # it has nothing more to send now: its next deadline
+    burst = s.poll_at(now)
+    s.due_at = _DUE_NEVER if burst < 0 else _DUE_NOW if burst == 0 else ticks_add(now, burst)
+    return k > 0
+
+
+def _find_socket(iface, proto, l4):
+    # (find_socket(), a function: half the cost of a method of the
+    # Interface to call) the first exact match (2), else the first wildcard
+    # (1); an index loop and no local for the list keep the frame within 11
+    # words
+    best = None
+    i = 0
+    while i < len(iface.sockets):
+        s = iface.sockets[i]
+        if s.proto == proto:
+            sc = s.accepts(iface, l4)
+            if sc == 2:
+                best = s
+                break
+            if sc == 1 and best is None:
+                best = s
+        i += 1
+    if best is not None:
+        best.due_at = _DUE_NOW      # the packet is for it: dispatch it next
+    return best
 
 def _take_dst(iface, dst, doff):
     # tx_begin's destination (tx_alen bytes) to tx_dst
@@ -623,16 +677,3 @@ def _take_src(iface, src, soff):
     else:
         copy(iface.tx_src, 0, src, soff, iface.tx_alen)
 
-
-def _checksum_ok(iface, l4, n, proto):
-    # the UDP datagram or TCP segment of n bytes at l4 and its pseudo-header
-    # (RFC 768, RFC 9293 3.1, RFC 8200 8.1) sum to all ones. The pseudo-
-    # header's addresses are the IP header's, source then destination: one
-    # run in rx_buf (both families)
-    if proto == _PROTO_UDP and not (iface.rx_buf[l4 + _UDP_CHECKSUM] or
-                                    iface.rx_buf[l4 + _UDP_CHECKSUM + 1]):
-        # RFC 768: a zero checksum is none (IPv4); RFC 8200 8.1: on IPv6
-        # it is invalid
-        return iface.rx_alen == 4
-    proto = sum16(iface.rx_buf, iface.rx_src_off, 2 * iface.rx_alen, proto + n)
-    return sum16(iface.rx_buf, l4, n, proto) == 0xFFFF

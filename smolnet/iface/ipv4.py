@@ -7,9 +7,9 @@
 # address table walks with the rest. Nothing here allocates per packet.
 from micropython import const
 from ..fast import copy, equal, fill, sum16, swap16
-from ..wire import ethernet, arp, ipv4, icmpv4, udp, ipaddr, checksum
+from ..wire import ethernet, arp, ipv4, icmpv4, ipaddr
 from ..wire.ipaddr import is_subnet_broadcast4, same_prefix
-from ..wire.ipv4 import fill_header
+from .neighbor import lookup as neighbor_lookup
 
 _ETH = const(14)
 _ICMP_QUOTE_MAX = const(548)  # RFC 1812 4.3.2.3: error datagram <= 576 bytes
@@ -29,32 +29,44 @@ _PROTO_UDP = const(17)
 # copies of smolnet/wire/ipv4.py's layout and check() results (_HLEN is HEADER_LEN there)
 _HLEN = const(20)
 _VER_IHL = const(0)
+_TOS = const(1)
 _TOTAL_LEN = const(2)
+_IDENT = const(4)
 _FLAGS_FRAG = const(6)
+_FLAG_DF = const(0x40)
 _FLAG_MF = const(0x20)
+_TTL = const(8)
 _PROTO = const(9)
+_CHECKSUM = const(10)
 _SRC = const(12)
 _DST = const(16)
 _OK = const(0)
 _ERR_VERSION = const(2)
 _ERR_CHECKSUM = const(4)
-# copies of smolnet/wire/icmpv4.py's message types and codes
+# copies of smolnet/wire/icmpv4.py's message types and codes (_ICMP_HLEN is HEADER_LEN there)
 _TYPE_ECHO_REPLY = const(0)
 _TYPE_DEST_UNREACHABLE = const(3)
 _TYPE_ECHO_REQUEST = const(8)
 _CODE_PROTO_UNREACHABLE = const(2)
 _CODE_PORT_UNREACHABLE = const(3)
+_ICMP_HLEN = const(8)
 # copy of smolnet/wire/ethernet.py's ETHERTYPE_IPV4
 _ETHERTYPE_IPV4 = const(0x0800)
 # copy of smolnet/wire/tcp.py's CHECKSUM (_TCP_CHECKSUM is CHECKSUM there)
 _TCP_CHECKSUM = const(16)
+# copy of smolnet/wire/udp.py's CHECKSUM (_UDP_CHECKSUM is CHECKSUM there)
+_UDP_CHECKSUM = const(6)
+# copy of smolnet/wire/icmpv4.py's _CHECKSUM (_ICMP_CHECKSUM is _CHECKSUM there)
+_ICMP_CHECKSUM = const(2)
 
 # Every function on the per-packet path keeps its frame within the 11
 # words MicroPython keeps on the C stack (arguments + locals + the deepest
 # value stack; tools/frame_sizes.py): a larger one comes from the heap on
 # every call. Hence index loops (a range loop costs two words more), hot
 # functions imported by name (a call through a module costs one more),
-# few locals, and the rare branches in functions of their own.
+# few locals, and the rare branches in functions of their own. A field's
+# second byte is at off + (FIELD + 1): MicroPython folds constants only
+# when they are grouped (off + FIELD + 1 is two additions at run time).
 
 
 # --- the address table (Interface.addrs4, plens4, n4) ----------------------------
@@ -87,46 +99,64 @@ def _is_joined(iface, buf, off):
 def rx(iface, off, n, now):
     """The IPv4 packet at off in rx_buf, n bytes with any link padding."""
     b = iface.rx_buf
-    n = ipv4.check(b, off, n)           # n: the verdict, later the payload's length
-    if n != _OK:
-        if n == _ERR_CHECKSUM:
-            iface.stats.drop_bad_checksum += 1
-        elif n == _ERR_VERSION:
-            iface.stats.drop_bad_ip_version += 1
-        else:
-            iface.stats.drop_bad_ip_length += 1
-        return
-    # the destination: one of ours first (the common case), then the rest
-    if _is_mine(iface, b, off + _DST):
+    # the usual header (version 4, IHL 5: 20 bytes, no options) is
+    # checked here, anything else by ipv4.check (its verdict counted); n:
+    # the payload's length from here on (total length minus the header's)
+    if n >= _HLEN and b[off] == 0x45 and sum16(b, off, _HLEN, 0) == 0xFFFF and \
+            _HLEN <= (b[off + _TOTAL_LEN] << 8) | b[off + (_TOTAL_LEN + 1)] <= n:
+        n = ((b[off + _TOTAL_LEN] << 8) | b[off + (_TOTAL_LEN + 1)]) - _HLEN
+    else:
+        n = _rx_check(iface, off, n)
+        if n < 0:
+            return
+    # the destination: our first address (the common case), then the
+    # others, broadcasts and groups
+    if iface.n4 and equal(iface.addrs4, 0, b, off + _DST, 4) or _is_mine(iface, b, off + _DST):
         iface.rx_cast = _CAST_UNICAST
     elif not _rx_cast_other(iface, b, off + _DST):
         return
     # RFC 1122 3.2.1.3: discard a source that is multicast or broadcast.
     # The address table is walked only for a last byte ending in binary 11:
     # every broadcast ends so (host bits all ones, two at least: RFC 3021)
-    if b[off + _SRC] & 0xF0 == 0xE0 or (b[off + _SRC + 3] & 3 == 3 and (
+    if b[off + _SRC] & 0xF0 == 0xE0 or (b[off + (_SRC + 3)] & 3 == 3 and (
             ipaddr.is_broadcast4(b, off + _SRC) or _is_subnet_broadcast(iface, b, off + _SRC))):
         iface.stats.drop_bad_src += 1
         return
-    if b[off + _FLAGS_FRAG] & (_FLAG_MF | 0x1F) or b[off + _FLAGS_FRAG + 1]:
+    if b[off + _FLAGS_FRAG] & (_FLAG_MF | 0x1F) or b[off + (_FLAGS_FRAG + 1)]:
         _rx_fragment(iface, off, now)   # MF or an offset: RFC 791 3.1
         return
     iface.rx_ip_off = off
     iface.rx_src_off = off + _SRC
     iface.rx_dst_off = off + _DST
     iface.rx_alen = 4
-    p = b[off + _PROTO]
-    # total length minus IHL (the header's 32-bit words), then past the header
-    n = ((b[off + _TOTAL_LEN] << 8) | b[off + _TOTAL_LEN + 1]) - ((b[off + _VER_IHL] & 0x0F) << 2)
-    off += (b[off + _VER_IHL] & 0x0F) << 2
-    if p == _PROTO_UDP:
+    # past the header (IHL: its 32-bit words); b: the protocol from here on
+    b = b[off + _PROTO]
+    off += (iface.rx_buf[off] & 0x0F) << 2
+    if b == _PROTO_UDP:
         iface.rx_udp(off, n, now)
-    elif p == _PROTO_TCP:
+    elif b == _PROTO_TCP:
         iface.rx_tcp(off, n, now)
-    elif p == _PROTO_ICMP:
+    elif b == _PROTO_ICMP:
         _rx_icmp(iface, off, n, now)
     else:
         _rx_other(iface, off, n, now)
+
+
+def _rx_check(iface, off, n):
+    """A header with options, or a bad one: the payload's length, or -1
+    (counted) when ipv4.check rejects it."""
+    b = iface.rx_buf
+    n = ipv4.check(b, off, n)
+    if n == _OK:
+        return ((b[off + _TOTAL_LEN] << 8) | b[off + (_TOTAL_LEN + 1)]) - \
+            ((b[off + _VER_IHL] & 0x0F) << 2)
+    if n == _ERR_CHECKSUM:
+        iface.stats.drop_bad_checksum += 1
+    elif n == _ERR_VERSION:
+        iface.stats.drop_bad_ip_version += 1
+    else:
+        iface.stats.drop_bad_ip_length += 1
+    return -1
 
 
 def _rx_cast_other(iface, b, dst):
@@ -166,7 +196,8 @@ def _rx_other(iface, l4, l4len, now):
 
 
 def _rx_icmp(iface, l4, l4len, now):
-    if not icmpv4.check(iface.rx_buf, l4, l4len):
+    # the checksum covers the whole message (RFC 792; icmpv4.check, inlined)
+    if l4len < _ICMP_HLEN or sum16(iface.rx_buf, l4, l4len, 0) != 0xFFFF:
         iface.stats.drop_bad_checksum += 1
         return
     if iface.rx_buf[l4] == _TYPE_ECHO_REQUEST:       # the type: the first byte
@@ -185,21 +216,41 @@ def _rx_icmp(iface, l4, l4len, now):
 
 
 def _echo_reply(iface, l4, l4len):
-    # reply in place: flip the type, patch the checksum, a new IP header
-    # with the addresses swapped, the link addresses too
+    # reply in place: flip the type, patch the checksum, the IP header
+    # patched into the reply's, the link addresses swapped
     b = iface.rx_buf
-    if l4 != iface.rx_ip_off + _HLEN:  # drop the request's IP options
-        copy(b, iface.rx_ip_off + _HLEN, b, l4, l4len)
-        l4 = iface.rx_ip_off + _HLEN
+    ip = iface.rx_ip_off
+    if l4 != ip + _HLEN:
+        _drop_options(iface, l4, l4len)     # the request's IP options
+        l4 = ip + _HLEN
     b[l4] = _TYPE_ECHO_REPLY                         # icmpv4.set_type(), inlined
-    # RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m = 0x0800 -> m' = 0
-    c = (b[l4 + 2] << 8) | b[l4 + 3]
-    c = (~c & 0xFFFF) + 0xF7FF
-    c = (c & 0xFFFF) + (c >> 16)
-    c = ~c & 0xFFFF
-    b[l4 + 2] = c >> 8
-    b[l4 + 3] = c & 0xFF
-    _reply_header(iface, l4len)
+    # RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') with m = 0x0800, m' = 0,
+    # which is HC + 0x0800 with the carry added back, but for the one HC
+    # (0xF7FF) where that gives 0xFFFF and eqn. 3 gives 0
+    l4 = ((b[l4 + 2] << 8) | b[l4 + 3]) + 0x0800     # l4: the checksum from here on
+    l4 = (l4 & 0xFFFF) + (l4 >> 16)
+    if l4 == 0xFFFF:
+        l4 = 0
+    b[ip + (_HLEN + 2)] = l4 >> 8
+    b[ip + (_HLEN + 3)] = l4 & 0xFF
+    # the IP header as ipv4.fill_header writes one: the addresses swapped
+    # (through scratch), TOS 0, a new identification, no flags (it was no
+    # fragment: RFC 791's offset is 0 already), our TTL; the version, the
+    # length (no options) and the protocol stay
+    copy(iface.scratch, 0, b, ip + _SRC, 8)
+    copy(b, ip + _SRC, iface.scratch, 4, 4)
+    copy(b, ip + _DST, iface.scratch, 0, 4)
+    iface.ident4 = l4 = (iface.ident4 + 1) & 0xFFFF
+    b[ip + _TOS] = 0
+    b[ip + _IDENT] = l4 >> 8
+    b[ip + (_IDENT + 1)] = l4 & 0xFF
+    b[ip + _FLAGS_FRAG] = 0
+    b[ip + _TTL] = iface.ttl
+    b[ip + _CHECKSUM] = 0                            # ipv4.fill_checksum(), inlined
+    b[ip + (_CHECKSUM + 1)] = 0
+    l4 = ~sum16(b, ip, _HLEN, 0) & 0xFFFF
+    b[ip + _CHECKSUM] = l4 >> 8
+    b[ip + (_CHECKSUM + 1)] = l4 & 0xFF
     if iface.link_hlen:
         copy(b, 0, b, 6, 6)
         copy(b, 6, iface.mac, 0, 6)
@@ -207,15 +258,16 @@ def _echo_reply(iface, l4, l4len):
     iface.send_frame(b, iface.link_hlen + _HLEN + l4len)
 
 
-def _reply_header(iface, l4len):
-    # the echo reply's IPv4 header, in place of the request's: the
-    # addresses swapped (through scratch), the rest new
+def _drop_options(iface, l4, l4len):
+    # (the rare echo request with IP options) its message moved up to
+    # follow a 20-byte header, whose length fields say so
     b = iface.rx_buf
-    copy(iface.scratch, 0, b, iface.rx_ip_off + _SRC, 8)
-    copy(b, iface.rx_ip_off + _SRC, iface.scratch, 4, 4)
-    copy(b, iface.rx_ip_off + _DST, iface.scratch, 0, 4)
-    iface.ident4 = (iface.ident4 + 1) & 0xFFFF
-    fill_header(b, iface.rx_ip_off, _PROTO_ICMP, False, l4len, iface.ttl, iface.ident4)
+    ip = iface.rx_ip_off
+    copy(b, ip + _HLEN, b, l4, l4len)
+    b[ip + _VER_IHL] = 0x45
+    l4len += _HLEN
+    b[ip + _TOTAL_LEN] = l4len >> 8
+    b[ip + (_TOTAL_LEN + 1)] = l4len & 0xFF
 
 
 # --- ICMPv4 errors (RFC 1122 3.2.2) ------------------------------------------------
@@ -266,11 +318,11 @@ def begin_reply(iface):
 
 
 # --- transmit ----------------------------------------------------------------
-def tx_begin(iface, now):
+def tx_begin(iface, now, pick):
     """IPv4 half of Interface.tx_begin (same contract), which has put the
-    destination in tx_dst and the source asked for in tx_src (0.0.0.0:
-    none asked for)."""
-    k = _pick_source(iface)     # True if tx_dst is on a connected prefix
+    destination in tx_dst and, unless pick, the source asked for in tx_src
+    (0.0.0.0: none asked for after all)."""
+    pick = _pick_source(iface, pick)    # pick: True if tx_dst is on a connected prefix
     if iface.link_hlen:
         nh = iface.tx_dst       # the next hop: nh at i
         i = 0
@@ -280,18 +332,18 @@ def tx_begin(iface, now):
         elif nh[0] & 0xF0 == 0xE0:
             ethernet.ipv4_multicast_mac(iface.tx_buf, 0, nh, 0)     # 224.0.0.0/4
         else:
-            if not k:
+            if not pick:
                 i = iface.routes.lookup(nh, 0)
                 if i < 0:
                     iface.stats.tx_no_route += 1
                     return -2
                 nh = iface.routes.gws
-            k = iface.neighbors.lookup(nh, i, 4, now)     # k: its entry from here
-            if k < 0:
+            pick = neighbor_lookup(iface.neighbors, nh, i, 4, now)    # pick: its entry from here
+            if pick < 0:
                 iface.stats.tx_neighbor_pending += 1
                 _arp_request(iface, nh, i, now)
                 return -1
-            copy(iface.tx_buf, 0, iface.neighbors.macs, 6 * k, 6)
+            copy(iface.tx_buf, 0, iface.neighbors.macs, 6 * pick, 6)
         copy(iface.tx_buf, 6, iface.mac, 0, 6)
         iface.tx_buf[12] = _ETHERTYPE_IPV4 >> 8     # ethernet.set_ethertype, inlined
         iface.tx_buf[13] = _ETHERTYPE_IPV4 & 0xFF
@@ -299,71 +351,105 @@ def tx_begin(iface, now):
     return iface.link_hlen + _HLEN
 
 
-def _pick_source(iface):
-    """Unless one was asked for, the source in tx_src: our address whose
-    prefix holds tx_dst, else the first, else 0.0.0.0 (no address yet:
-    DHCP). True if tx_dst is on a connected prefix."""
+def _pick_source(iface, pick):
+    """The source in tx_src if pick (or tx_src is 0.0.0.0: none asked for):
+    our address whose prefix holds tx_dst, else the first, else 0.0.0.0 (no
+    address yet: DHCP). True if tx_dst is on a connected prefix."""
+    # the prefix's whole bytes in one native compare; same_prefix only for
+    # a prefix that ends inside a byte
     i = 0
     while i < iface.n4:
-        if same_prefix(iface.tx_dst, 0, iface.addrs4, 4 * i, iface.plens4[i]):
+        if equal(iface.tx_dst, 0, iface.addrs4, 4 * i, iface.plens4[i] >> 3) and \
+                (not iface.plens4[i] & 7 or
+                 same_prefix(iface.tx_dst, 0, iface.addrs4, 4 * i, iface.plens4[i])):
             break
         i += 1
-    s = iface.tx_src
-    if not (s[0] or s[1] or s[2] or s[3]):      # 0.0.0.0: none asked for
+    if not pick:
+        s = iface.tx_src
+        pick = not (s[0] or s[1] or s[2] or s[3])
+    if pick:
         if i < iface.n4:
-            copy(s, 0, iface.addrs4, 4 * i, 4)
+            copy(iface.tx_src, 0, iface.addrs4, 4 * i, 4)
         elif iface.n4:
-            copy(s, 0, iface.addrs4, 0, 4)
+            copy(iface.tx_src, 0, iface.addrs4, 0, 4)
+        else:
+            fill(iface.tx_src, 0, 4, 0)
     return i < iface.n4
 
 
 def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
-    """IPv4 half of Interface.tx_finish: header, checksums, send."""
+    """IPv4 half of Interface.tx_finish: header, checksums, send. (The
+    Interface runs these steps itself, a call fewer for every packet sent;
+    this is for the errors sent from here.)"""
     # five arguments leave six words of the frame: no locals
-    _header(iface, proto, l4len)
-    if proto == _PROTO_UDP or proto == _PROTO_TCP:
-        _l4_checksum(iface, proto, l4len, payload_off, payload_sum)
-    elif proto == _PROTO_ICMP:
-        icmpv4.fill_checksum(iface.tx_buf, iface.link_hlen + _HLEN, l4len)
+    header(iface, proto, l4len)
+    if proto == _PROTO_UDP or proto == _PROTO_TCP or proto == _PROTO_ICMP:
+        l4_checksum(iface, proto, l4len, payload_off, payload_sum)
     return iface.send_frame(iface.tx_buf, iface.link_hlen + _HLEN + l4len)
 
 
-def _header(iface, proto, l4len):
-    # the IPv4 header of the packet in tx_buf: tx_src and tx_dst copied in
-    # (tx_src may have changed since tx_begin: DHCP's 0.0.0.0), then the rest
-    copy(iface.tx_buf, iface.link_hlen + _SRC, iface.tx_src, 0, 4)
-    copy(iface.tx_buf, iface.link_hlen + _DST, iface.tx_dst, 0, 4)
-    iface.ident4 = (iface.ident4 + 1) & 0xFFFF
-    # RFC 1112 6.1: multicast leaves with TTL 1 unless asked otherwise
-    # (a socket's hop_limit, e.g. mDNS's 255)
-    if not iface.tx_hops:
-        iface.tx_hops = 1 if iface.tx_dst[0] & 0xF0 == 0xE0 else iface.ttl
+def header(iface, proto, l4len):
+    # the IPv4 header of the packet in tx_buf (ipv4.fill_header's, written
+    # here with the buffer and the offset in locals: every packet sent has
+    # one): tx_src and tx_dst copied in (tx_src may have changed since
+    # tx_begin: DHCP's 0.0.0.0), then the rest. l4len: the total length,
+    # then the identification, then the TTL, then the checksum
+    b = iface.tx_buf
+    o = iface.link_hlen
+    copy(b, o + _SRC, iface.tx_src, 0, 4)
+    copy(b, o + _DST, iface.tx_dst, 0, 4)
+    b[o] = 0x45                  # version 4, IHL 5 (_VER_IHL is 0)
+    b[o + _TOS] = 0
+    l4len += _HLEN
+    b[o + _TOTAL_LEN] = l4len >> 8
+    b[o + (_TOTAL_LEN + 1)] = l4len & 0xFF
+    iface.ident4 = l4len = (iface.ident4 + 1) & 0xFFFF
+    b[o + _IDENT] = l4len >> 8
+    b[o + (_IDENT + 1)] = l4len & 0xFF
     # DF on TCP, as Linux sends it (path MTU discovery, RFC 1191)
-    fill_header(iface.tx_buf, iface.link_hlen, proto, proto == _PROTO_TCP, l4len, iface.tx_hops,
-                iface.ident4)
-    iface.tx_hops = 0
+    b[o + _FLAGS_FRAG] = _FLAG_DF if proto == _PROTO_TCP else 0
+    b[o + (_FLAGS_FRAG + 1)] = 0
+    # the socket's TTL (tx_hops, put back to 0 here), else ours; RFC 1112
+    # 6.1: multicast leaves with TTL 1 unless asked otherwise (mDNS: 255)
+    l4len = iface.tx_hops
+    if l4len:
+        iface.tx_hops = 0
+    else:
+        l4len = 1 if b[o + _DST] & 0xF0 == 0xE0 else iface.ttl
+    b[o + _TTL] = l4len
+    b[o + _PROTO] = proto
+    b[o + _CHECKSUM] = 0
+    b[o + (_CHECKSUM + 1)] = 0
+    l4len = ~sum16(b, o, _HLEN, 0) & 0xFFFF
+    b[o + _CHECKSUM] = l4len >> 8
+    b[o + (_CHECKSUM + 1)] = l4len & 0xFF
 
 
-def _l4_checksum(iface, proto, l4len, part_at, part_sum):
-    # UDP's or TCP's checksum: the pseudo-header (RFC 768, RFC 9293 3.1),
-    # whose addresses are the IPv4 header's, one run of 8 bytes; the
-    # segment's bytes before part_at; and part_sum, what the bytes from
-    # part_at sum to (Interface.tx_finish's payload_off and payload_sum).
-    # No locals (five arguments): part_at and part_sum are reused
+def l4_checksum(iface, proto, l4len, part_at, part_sum):
+    # the ICMP, UDP or TCP checksum: for UDP and TCP over the pseudo-header
+    # (RFC 768, RFC 9293 3.1), whose addresses are the IPv4 header's, one
+    # run of 8 bytes; then the message's bytes before part_at; and
+    # part_sum, what the bytes from part_at sum to (Interface.tx_finish's
+    # payload_off and payload_sum). No locals (five arguments): the
+    # arguments are reused
     if part_at < 0:
         part_at = l4len                 # nothing summed yet: all of it here
     elif part_at & 1:
         part_sum = swap16(part_sum)     # RFC 1071 2(B)
-    part_sum += proto + l4len
-    part_sum = (part_sum & 0xFFFF) + (part_sum >> 16)   # sum16 starts from 16 bits
-    part_sum = sum16(iface.tx_buf, iface.link_hlen + _SRC, 8, part_sum)
-    if proto == _PROTO_UDP:
-        udp.fill_checksum(iface.tx_buf, iface.link_hlen + _HLEN, part_at, part_sum)
-        return
-    iface.tx_buf[iface.link_hlen + _HLEN + _TCP_CHECKSUM] = 0
-    iface.tx_buf[iface.link_hlen + _HLEN + _TCP_CHECKSUM + 1] = 0
-    part_sum = sum16(iface.tx_buf, iface.link_hlen + _HLEN, part_at, part_sum)
-    checksum.put(iface.tx_buf, iface.link_hlen + _HLEN + _TCP_CHECKSUM, ~part_sum & 0xFFFF)
+    if proto != _PROTO_ICMP:
+        part_sum += proto + l4len
+        part_sum = (part_sum & 0xFFFF) + (part_sum >> 16)   # sum16 starts from 16 bits
+        part_sum = sum16(iface.tx_buf, iface.link_hlen + _SRC, 8, part_sum)
+    # l4len: the checksum's offset in tx_buf from here on
+    l4len = iface.link_hlen + _HLEN + (_UDP_CHECKSUM if proto == _PROTO_UDP else
+                                       _TCP_CHECKSUM if proto == _PROTO_TCP else _ICMP_CHECKSUM)
+    iface.tx_buf[l4len] = 0
+    iface.tx_buf[l4len + 1] = 0
+    part_sum = ~sum16(iface.tx_buf, iface.link_hlen + _HLEN, part_at, part_sum) & 0xFFFF
+    if part_sum == 0 and proto == _PROTO_UDP:
+        part_sum = 0xFFFF               # RFC 768: a computed zero is sent as all ones
+    iface.tx_buf[l4len] = part_sum >> 8
+    iface.tx_buf[l4len + 1] = part_sum & 0xFF
 
 
 # --- ARP (RFC 826) -------------------------------------------------------------

@@ -10,6 +10,7 @@ from ..wire.ipv6 import fill_header
 from . import nd
 from .nd import rx as nd_rx
 from .mld import rx as mld_rx
+from .neighbor import lookup as neighbor_lookup
 
 # copies of smolnet/iface/interface.py's rx_cast values (inlined here; test_const_copies.py checks)
 _CAST_UNICAST = const(0)
@@ -66,13 +67,13 @@ def rx(iface, off, n, now):
     # RFC 8200 3: version 6, the payload within what came (n from here on:
     # the payload's length)
     if n < _HLEN or b[off] >> 4 != 6 or \
-            _HLEN + ((b[off + _PAYLOAD_LEN] << 8) | b[off + _PAYLOAD_LEN + 1]) > n:
+            _HLEN + ((b[off + _PAYLOAD_LEN] << 8) | b[off + (_PAYLOAD_LEN + 1)]) > n:
         if n >= _HLEN and b[off] >> 4 != 6:
             iface.stats.drop_bad_ip_version += 1
         else:
             iface.stats.drop_bad_ip_length += 1
         return
-    n = (b[off + _PAYLOAD_LEN] << 8) | b[off + _PAYLOAD_LEN + 1]
+    n = (b[off + _PAYLOAD_LEN] << 8) | b[off + (_PAYLOAD_LEN + 1)]
     # the destination: one of our addresses first (the common case; our
     # tentative ones are not, RFC 4862 5.4: DAD's own messages go to the
     # solicited-node group), then groups and any-IP
@@ -82,7 +83,7 @@ def rx(iface, off, n, now):
         return
     # RFC 4291 2.7: a multicast address is never a source; 2.5.3: nor is
     # the loopback address on a link (::1: walked only when it starts 0, ends 1)
-    if b[off + _SRC] == 0xFF or (b[off + _SRC] == 0 and b[off + _SRC + 15] == 1 and
+    if b[off + _SRC] == 0xFF or (b[off + _SRC] == 0 and b[off + (_SRC + 15)] == 1 and
                                 ipv6.is_loopback(b, off + _SRC)):
         iface.stats.drop_bad_src += 1
         return
@@ -262,12 +263,12 @@ def _echo_reply(iface, l4, n):
         copy(iface.scratch, 0, b, iface.rx_src_off, 16)
         copy(b, iface.rx_src_off, b, iface.rx_dst_off, 16)
         copy(b, iface.rx_dst_off, iface.scratch, 0, 16)
-        c = (b[l4 + _ICMP_CHECKSUM] << 8) | b[l4 + _ICMP_CHECKSUM + 1]
+        c = (b[l4 + _ICMP_CHECKSUM] << 8) | b[l4 + (_ICMP_CHECKSUM + 1)]
         c = (~c & 0xFFFF) + 0x0100
         c = (c & 0xFFFF) + (c >> 16)
         c = ~c & 0xFFFF
         b[l4 + _ICMP_CHECKSUM] = c >> 8
-        b[l4 + _ICMP_CHECKSUM + 1] = c & 0xFF
+        b[l4 + (_ICMP_CHECKSUM + 1)] = c & 0xFF
     elif not _reply_from_group(iface, l4, n):
         return
     fill_header(b, iface.rx_ip_off, _PROTO_ICMPV6, n, iface.ip6.hop_limit)
@@ -376,7 +377,7 @@ def _carries_icmp_error(b, ip, end):
         elif nh == ipv6.NH_FRAGMENT:
             if p + ipv6.FRAG_LEN > end:
                 return True
-            if b[p + _FRAG_OFF] or b[p + _FRAG_OFF + 1] & 0xF8:
+            if b[p + _FRAG_OFF] or b[p + (_FRAG_OFF + 1)] & 0xF8:
                 # a later fragment cannot tell; RFC 8200 4.5 asks for
                 # errors about fragments (length, offset), as Linux sends
                 return False
@@ -435,7 +436,7 @@ def tx_begin(iface, now):
                 else:
                     nh = iface.ip6.routes.gws
                     i *= 16
-            k = iface.neighbors.lookup(nh, i, 16, now)
+            k = neighbor_lookup(iface.neighbors, nh, i, 16, now)
             if k < 0:
                 iface.stats.tx_neighbor_pending += 1
                 _solicit(iface, nh, i, now)

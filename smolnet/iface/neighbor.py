@@ -30,26 +30,9 @@ class NeighborCache:
         for i in range(self.size):
             self.state[i] = _FREE
 
-    def _find(self, addr, aoff, alen):
-        # on every packet sent (lookup): an index loop, not range(), keeps
-        # the frame within the 11 words of the C stack (tools/frame_sizes.py)
-        i = 0
-        while i < self.size:
-            if self.state[i] != _FREE and self.alen[i] == alen and \
-                    equal(self.addrs, i * _ALEN, addr, aoff, alen):
-                return i
-            i += 1
-        return -1
-
     def lookup(self, addr, aoff, alen, now):
         """Index of a fresh entry for addr (MAC at macs[6*i:]), or -1."""
-        i = self._find(addr, aoff, alen)
-        if i < 0 or self.state[i] != _REACHABLE:
-            return -1
-        if ticks_diff(now, self.stamp[i]) >= self.ttl_ms:
-            self.state[i] = _FREE
-            return -1
-        return i
+        return lookup(self, addr, aoff, alen, now)
 
     def _victim(self, now):
         # a free slot, else the oldest incomplete entry, else the oldest entry
@@ -67,7 +50,7 @@ class NeighborCache:
         return best
 
     def fill(self, addr, aoff, alen, mac, moff, now):
-        i = self._find(addr, aoff, alen)
+        i = _find(self, addr, aoff, alen)
         if i < 0:
             i = self._victim(now)
             copy(self.addrs, i * _ALEN, addr, aoff, alen)
@@ -80,7 +63,7 @@ class NeighborCache:
 
     def update(self, addr, aoff, alen, mac, moff, now):
         """RFC 826 "merge": refresh an entry only if it already exists."""
-        i = self._find(addr, aoff, alen)
+        i = _find(self, addr, aoff, alen)
         if i < 0:
             return False
         copy(self.macs, i * 6, mac, moff, 6)
@@ -93,7 +76,7 @@ class NeighborCache:
     def request_due(self, addr, aoff, alen, now):
         """True if a request for addr may be sent now (and records that it
         is); False while the last request is younger than retry_ms."""
-        i = self._find(addr, aoff, alen)
+        i = _find(self, addr, aoff, alen)
         if i >= 0 and self.state[i] == _INCOMPLETE and \
                 ticks_diff(now, self.stamp[i]) < self.retry_ms:
             return False
@@ -107,7 +90,7 @@ class NeighborCache:
         return True
 
     def remove(self, addr, aoff, alen):
-        i = self._find(addr, aoff, alen)
+        i = _find(self, addr, aoff, alen)
         if i >= 0:
             self.state[i] = _FREE
 
@@ -121,3 +104,29 @@ class NeighborCache:
             m = bytes(self.macs[i * 6:i * 6 + 6]) if self.state[i] == _REACHABLE else None
             out.append((a, m, ticks_diff(now, self.stamp[i])))
         return out
+
+
+# The per-packet lookups, module functions: a function costs half a method
+# call to call (a method is looked for among the instance's names first)
+def lookup(nc, addr, aoff, alen, now):
+    """NeighborCache.lookup for cache nc (the IP layers' transmit path
+    calls this)."""
+    i = _find(nc, addr, aoff, alen)
+    if i < 0 or nc.state[i] != _REACHABLE:
+        return -1
+    if ticks_diff(now, nc.stamp[i]) >= nc.ttl_ms:
+        nc.state[i] = _FREE
+        return -1
+    return i
+
+
+def _find(nc, addr, aoff, alen):
+    # an index loop, not range(), keeps the frame within the 11 words of
+    # the C stack (tools/frame_sizes.py)
+    i = 0
+    while i < nc.size:
+        if nc.state[i] != _FREE and nc.alen[i] == alen and \
+                equal(nc.addrs, i * _ALEN, addr, aoff, alen):
+            return i
+        i += 1
+    return -1

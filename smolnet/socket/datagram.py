@@ -18,7 +18,7 @@ from time import ticks_add, ticks_diff
 from ..storage.packet_ring import PacketRing, reserve, pop
 from ..fast import copy
 from . import errno
-from .span import span, writable, address
+from .span import writable
 
 _GIVE_UP_MS = const(3000)
 
@@ -37,6 +37,16 @@ parked = _Parked()
 
 
 class DatagramSocket:
+    # counters and the last error: class defaults, which an instance
+    # shadows from its first drop or error on. Every method call looks
+    # through the instance's names first, in a table that only grows when
+    # full: with these three out, an IcmpSocket has 14 names in a table of
+    # 17 and a UdpSocket 19 in one of 23 (due_at included), not 17 of 17
+    # and 22 of 23, and a method call finds an empty slot sooner
+    rx_dropped = 0      # datagrams that found the rx ring full
+    tx_dropped = 0      # datagrams given up (no route, unresolved, too big)
+    error = 0           # last asynchronous error (errno), 0 if none
+
     def __init__(self, rx_slots, rx_bytes, tx_slots, tx_bytes):
         self.rx = PacketRing(rx_slots, rx_bytes)
         self.tx = PacketRing(tx_slots, tx_bytes)
@@ -47,15 +57,21 @@ class DatagramSocket:
         self.peer_addr = self._peer4
         self.peer_alen = 4
         self.peer_port = 0
-        self.rx_dropped = 0      # datagrams that found the rx ring full
-        self.tx_dropped = 0      # datagrams given up (no route, unresolved, too big)
-        self.error = 0           # last asynchronous error (errno), 0 if none
         self._waiting_since = -1  # ticks when the head met an unresolved neighbor
         self._retry_at = -1      # then: when dispatch() tries it again
         # bytes of a header in front of every payload in both rings, which
         # the subclass writes and reads (UdpSocket's any-port mode)
         self._meta = 0
         self._from = None        # the source address to send from; None: the Interface's
+        # _quiet (set by the subclass): its dispatch() does nothing but send
+        # the tx ring and poll_at() looks at nothing else (UdpSocket's and
+        # IcmpSocket's own; a subclass that overrides either is not quiet,
+        # e.g. MdnsResponder, which serves its queries in dispatch()). Then
+        # a packet in gives dispatch() no work and the last one sent leaves
+        # none: due_at goes back to never (the Interface's contract,
+        # interface.py), and the Interface neither dispatches the socket
+        # after a packet in nor asks poll_at() after its last packet out
+        self._quiet = False
 
     def can_recv(self):
         return self.rx.count > 0
@@ -131,8 +147,17 @@ def queue_parked(s):
     at alen bytes of addr[aoff:] (checked here), behind the s._meta bytes
     of header s writes (_write_meta). Returns the byte count."""
     q = parked
-    n = span(q.buf, 0, q.n)
-    alen = address(q.addr, q.aoff, q.alen)
+    # span() and address() written out (two calls fewer a datagram)
+    n = q.n
+    if n == -1:
+        n = len(q.buf)
+    elif n < 0 or n > len(q.buf):
+        raise OSError(errno.EINVAL)
+    alen = q.alen
+    if alen == -1:
+        alen = len(q.addr) - q.aoff
+    if q.aoff < 0 or (alen != 4 and alen != 16) or q.aoff + alen > len(q.addr):
+        raise OSError(errno.EINVAL)
     t = s.tx
     if n + s._meta > t.size:
         raise OSError(errno.EMSGSIZE)

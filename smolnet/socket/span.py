@@ -3,7 +3,9 @@
 # sockets' send_to/recv_into/send_echo, aio.UdpSocket, the socket module.
 # One check per call, never per byte: the copy, checksum and sequence
 # number twins under smolnet/fast/ trust their arguments, the viper ones
-# write through raw pointers, so user numbers reach them only through here.
+# write through raw pointers, so user numbers reach them only through here
+# (or through the same checks written out where a datagram is queued:
+# datagram.queue_parked and IcmpSocket.send_echo, a call fewer each).
 #
 # Convention (every class of smolnet.socket): a bad number is
 # OSError(EINVAL), as the rest of the low-level API answers misuse; a buffer

@@ -51,6 +51,9 @@ class UdpSocket(DatagramSocket):
         # any-port mode: the destination of the last datagram read
         self.local_addr = bytearray(4)
         self.local_port = 0
+        # (DatagramSocket's _quiet)
+        self._quiet = type(self).dispatch is UdpSocket.dispatch and \
+            type(self).poll_at is DatagramSocket.poll_at
 
     # --- user API -------------------------------------------------------
     def bind(self, port, addr=None, any_port=False):
@@ -152,7 +155,7 @@ class UdpSocket(DatagramSocket):
             copy(d, off + _M_ADDR, src, 0, alen)
             parked.src = None
         d[off + _M_PORT] = parked.sport >> 8
-        d[off + _M_PORT + 1] = parked.sport & 0xFF
+        d[off + (_M_PORT + 1)] = parked.sport & 0xFF
 
     def _read_meta(self, r):
         # (from recv_into) where the datagram was sent to
@@ -161,7 +164,7 @@ class UdpSocket(DatagramSocket):
         a = d[h + _M_ALEN]
         self.local_addr = self._local4 if a == 4 else self._local6
         copy(self.local_addr, 0, d, h + _M_ADDR, a)
-        self.local_port = (d[h + _M_PORT] << 8) | d[h + _M_PORT + 1]
+        self.local_port = (d[h + _M_PORT] << 8) | d[h + (_M_PORT + 1)]
 
     def _process_meta(self, iface, l4_off, l4_len):
         # (from process) the destination goes in the header
@@ -186,7 +189,7 @@ class UdpSocket(DatagramSocket):
         if a:
             copy(self._src, 0, d, h + _M_ADDR, a)
             self._from = self._src
-        self._sport = (d[h + _M_PORT] << 8) | d[h + _M_PORT + 1]
+        self._sport = (d[h + _M_PORT] << 8) | d[h + (_M_PORT + 1)]
 
     # --- Interface hooks ------------------------------------------------
     def accepts(self, iface, l4_off):
@@ -204,11 +207,18 @@ class UdpSocket(DatagramSocket):
     def process(self, iface, l4_off, l4_len, now):
         # l4_len is the UDP length (Interface.rx_udp checked it against the
         # IP payload); the payload is queued with its source address and port
+        # a packet in gives dispatch() no work: unless datagrams wait to go,
+        # the Interface need not dispatch it (DatagramSocket's _quiet)
+        if self._quiet and not self.tx.count:
+            self.due_at = -1
         if self._meta:
             self._process_meta(iface, l4_off, l4_len)
             return
         l4_len -= _HDR
-        if reserve(self.rx, l4_len, src_port(iface.rx_buf, l4_off), iface.rx_alen) < 0:
+        # now (not needed here): the source port (src_port(), inlined; no
+        # word of the frame is left for a local)
+        now = (iface.rx_buf[l4_off] << 8) | iface.rx_buf[l4_off + 1]
+        if reserve(self.rx, l4_len, now, iface.rx_alen) < 0:
             self._rx_full(iface)
             return
         copy(self.rx.data, self.rx.tail_off, iface.rx_buf, l4_off + _HDR, l4_len)
@@ -231,6 +241,8 @@ class UdpSocket(DatagramSocket):
         emit(iface.tx_buf, off, self.port or self._sport, self.tx.head_port, n)
         copy(iface.tx_buf, off + _HDR, self.tx.data, self.tx.head_off + self._meta, n)
         pop(self.tx)
+        if self._quiet and not self.tx.count:
+            self.due_at = -1     # its last: not dispatched again (DatagramSocket's _quiet)
         iface.tx_hops = self.hop_limit
         iface.tx_finish(PROTO, n + _HDR)
         return True

@@ -95,11 +95,26 @@ def reserve(r, n, port, alen):
     addr[tail_addr:]. -1 if there is no room (nothing changes).
     (port before alen: a caller that reads it from a header in the
     call has the stack words for that before alen is pushed.)"""
-    # (an empty ring, the usual case, takes it at 0 without asking _place)
-    w = 0 if not r.count and n <= r.size else _place(r, n)
+    if not r.count:
+        # an empty ring, the usual case: the packet at 0, in the head's
+        # slot, its fields in the head's copies (pop() never reads a head's
+        # from _meta but its padding)
+        if n > r.size:
+            return -1
+        r.head_off = r.tail_off = 0
+        r.head_len = n
+        r.head_port = port
+        r.head_alen = alen
+        r.tail_addr = r.head_addr
+        r._meta[r.head_addr // _ADDR_MAX * _FIELDS + _PAD] = 0
+        r._wr = n if n < r.size else 0
+        r._used = n
+        r.count = 1
+        return 0
+    w = _place(r, n)
     if w < 0:
         return -1
-    # the new slot
+    # the new slot, behind the head
     k = r.head_addr // _ADDR_MAX + r.count
     if k >= r._nslots:
         k -= r._nslots
@@ -115,12 +130,6 @@ def reserve(r, n, port, alen):
         r._used += r.size - r._wr
     m[k + _PORT] = port
     m[k + _ALEN] = alen
-    if not r.count:
-        r.head_off = w
-        r.head_len = n
-        r.head_port = port
-        r.head_alen = alen
-        r.head_addr = r.tail_addr
     r.tail_off = w
     r._wr = w + n if w + n < r.size else 0
     r._used += n

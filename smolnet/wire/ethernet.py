@@ -15,12 +15,12 @@ BROADCAST = b"\xff\xff\xff\xff\xff\xff"
 
 
 def ethertype(buf, off):
-    return (buf[off + TYPE] << 8) | buf[off + TYPE + 1]
+    return (buf[off + TYPE] << 8) | buf[off + (TYPE + 1)]
 
 
 def set_ethertype(buf, off, value):
     buf[off + TYPE] = value >> 8
-    buf[off + TYPE + 1] = value & 0xFF
+    buf[off + (TYPE + 1)] = value & 0xFF
 
 
 def put_mac(buf, off, mac, moff):

@@ -36,11 +36,11 @@ def code(buf, off):
 
 
 def ident(buf, off):
-    return (buf[off + _IDENT] << 8) | buf[off + _IDENT + 1]
+    return (buf[off + _IDENT] << 8) | buf[off + (_IDENT + 1)]
 
 
 def seq(buf, off):
-    return (buf[off + _SEQ] << 8) | buf[off + _SEQ + 1]
+    return (buf[off + _SEQ] << 8) | buf[off + (_SEQ + 1)]
 
 
 def is_error(t):
@@ -52,17 +52,17 @@ def emit_header(buf, off, t, c, ident_, seq_):
     buf[off + _TYPE] = t
     buf[off + _CODE] = c
     buf[off + _IDENT] = ident_ >> 8
-    buf[off + _IDENT + 1] = ident_ & 0xFF
+    buf[off + (_IDENT + 1)] = ident_ & 0xFF
     buf[off + _SEQ] = seq_ >> 8
-    buf[off + _SEQ + 1] = seq_ & 0xFF
+    buf[off + (_SEQ + 1)] = seq_ & 0xFF
 
 
 def fill_checksum(buf, off, n):
     buf[off + _CHECKSUM] = 0
-    buf[off + _CHECKSUM + 1] = 0
+    buf[off + (_CHECKSUM + 1)] = 0
     c = ~sum16(buf, off, n, 0) & 0xFFFF
     buf[off + _CHECKSUM] = c >> 8
-    buf[off + _CHECKSUM + 1] = c & 0xFF
+    buf[off + (_CHECKSUM + 1)] = c & 0xFF
 
 
 def set_type(buf, off, t):

@@ -41,7 +41,7 @@ def check(buf, off, n):
     if vi >> 4 != 4:
         return ERR_VERSION
     hl = (vi & 0x0F) << 2
-    tl = (buf[off + _TOTAL_LEN] << 8) | buf[off + _TOTAL_LEN + 1]  # total_len(), inlined
+    tl = (buf[off + _TOTAL_LEN] << 8) | buf[off + (_TOTAL_LEN + 1)]  # total_len(), inlined
     if hl < HEADER_LEN or tl < hl or tl > n or hl > n:
         return ERR_LENGTH
     if sum16(buf, off, hl, 0) != 0xFFFF:
@@ -54,7 +54,7 @@ def header_len(buf, off):
 
 
 def total_len(buf, off):
-    return (buf[off + _TOTAL_LEN] << 8) | buf[off + _TOTAL_LEN + 1]
+    return (buf[off + _TOTAL_LEN] << 8) | buf[off + (_TOTAL_LEN + 1)]
 
 
 def protocol(buf, off):
@@ -66,17 +66,17 @@ def ttl(buf, off):
 
 
 def ident(buf, off):
-    return (buf[off + _IDENT] << 8) | buf[off + _IDENT + 1]
+    return (buf[off + _IDENT] << 8) | buf[off + (_IDENT + 1)]
 
 
 def is_fragment(buf, off):
     """More-fragments set or a non-zero fragment offset (RFC 791 3.1)."""
-    return (buf[off + _FLAGS_FRAG] & (_FLAG_MF | 0x1F)) != 0 or buf[off + _FLAGS_FRAG + 1] != 0
+    return (buf[off + _FLAGS_FRAG] & (_FLAG_MF | 0x1F)) != 0 or buf[off + (_FLAGS_FRAG + 1)] != 0
 
 
 def frag_offset(buf, off):
     """Fragment offset in bytes."""
-    return (((buf[off + _FLAGS_FRAG] & 0x1F) << 8) | buf[off + _FLAGS_FRAG + 1]) << 3
+    return (((buf[off + _FLAGS_FRAG] & 0x1F) << 8) | buf[off + (_FLAGS_FRAG + 1)]) << 3
 
 
 def dont_fragment(buf, off):
@@ -101,11 +101,11 @@ def fill_header(buf, off, proto, df, payload_len, ttl_, ident_):
     buf[off + _VER_IHL] = 0x45
     buf[off + _TOS] = 0
     buf[off + _TOTAL_LEN] = payload_len >> 8
-    buf[off + _TOTAL_LEN + 1] = payload_len & 0xFF
+    buf[off + (_TOTAL_LEN + 1)] = payload_len & 0xFF
     buf[off + _IDENT] = ident_ >> 8
-    buf[off + _IDENT + 1] = ident_ & 0xFF
+    buf[off + (_IDENT + 1)] = ident_ & 0xFF
     buf[off + _FLAGS_FRAG] = _FLAG_DF if df else 0
-    buf[off + _FLAGS_FRAG + 1] = 0
+    buf[off + (_FLAGS_FRAG + 1)] = 0
     buf[off + _TTL] = ttl_
     buf[off + _PROTO] = proto
     fill_checksum(buf, off)
@@ -126,18 +126,18 @@ def emit_router_alert(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, 
     buf[off + _VER_IHL] = 0x46
     buf[off + _TOS] = tos
     buf[off + HEADER_LEN] = 0x94
-    buf[off + HEADER_LEN + 1] = 4
-    buf[off + HEADER_LEN + 2] = 0
-    buf[off + HEADER_LEN + 3] = 0
+    buf[off + (HEADER_LEN + 1)] = 4
+    buf[off + (HEADER_LEN + 2)] = 0
+    buf[off + (HEADER_LEN + 3)] = 0
     fill_checksum(buf, off)
 
 
 def fill_checksum(buf, off):
     buf[off + _CHECKSUM] = 0
-    buf[off + _CHECKSUM + 1] = 0
-    c = ~sum16(buf, off, (buf[off + _VER_IHL] & 0x0F) << 2, 0) & 0xFFFF
+    buf[off + (_CHECKSUM + 1)] = 0
+    c = ~sum16(buf, off, (buf[off] & 0x0F) << 2, 0) & 0xFFFF
     buf[off + _CHECKSUM] = c >> 8
-    buf[off + _CHECKSUM + 1] = c & 0xFF
+    buf[off + (_CHECKSUM + 1)] = c & 0xFF
 
 
 def set_ttl(buf, off, value):

@@ -49,7 +49,7 @@ def check(buf, off, n):
 
 
 def payload_len(buf, off):
-    return (buf[off + _PAYLOAD_LEN] << 8) | buf[off + _PAYLOAD_LEN + 1]
+    return (buf[off + _PAYLOAD_LEN] << 8) | buf[off + (_PAYLOAD_LEN + 1)]
 
 
 def next_header(buf, off):
@@ -79,7 +79,7 @@ def fill_header(buf, off, nh, plen, hlim):
     buf[off + 2] = 0
     buf[off + 3] = 0
     buf[off + _PAYLOAD_LEN] = plen >> 8
-    buf[off + _PAYLOAD_LEN + 1] = plen & 0xFF
+    buf[off + (_PAYLOAD_LEN + 1)] = plen & 0xFF
     buf[off + NEXT_HEADER] = nh
     buf[off + _HOP_LIMIT] = hlim
 
@@ -124,7 +124,7 @@ def routing_type_off():
 def frag_is_atomic(buf, off):
     """Fragment offset 0 and M flag clear: the whole packet in one
     "fragment" (RFC 8200 4.5, RFC 6946: process it as if unfragmented)."""
-    return buf[off + _FRAG_OFF] == 0 and buf[off + _FRAG_OFF + 1] & 0xF9 == 0
+    return buf[off + _FRAG_OFF] == 0 and buf[off + (_FRAG_OFF + 1)] & 0xF9 == 0
 
 
 def scan_options(buf, off, hlen):

@@ -14,15 +14,15 @@ def src_port(buf, off):
 
 
 def dst_port(buf, off):
-    return (buf[off + _DST_PORT] << 8) | buf[off + _DST_PORT + 1]
+    return (buf[off + _DST_PORT] << 8) | buf[off + (_DST_PORT + 1)]
 
 
 def length(buf, off):
-    return (buf[off + _LENGTH] << 8) | buf[off + _LENGTH + 1]
+    return (buf[off + _LENGTH] << 8) | buf[off + (_LENGTH + 1)]
 
 
 def checksum(buf, off):
-    return (buf[off + CHECKSUM] << 8) | buf[off + CHECKSUM + 1]
+    return (buf[off + CHECKSUM] << 8) | buf[off + (CHECKSUM + 1)]
 
 
 def check(buf, off, n, pseudo_sum, zero_ok):
@@ -44,18 +44,18 @@ def emit(buf, off, sport, dport, payload_len):
     buf[off] = sport >> 8
     buf[off + 1] = sport & 0xFF
     buf[off + _DST_PORT] = dport >> 8
-    buf[off + _DST_PORT + 1] = dport & 0xFF
+    buf[off + (_DST_PORT + 1)] = dport & 0xFF
     buf[off + _LENGTH] = ul >> 8
-    buf[off + _LENGTH + 1] = ul & 0xFF
+    buf[off + (_LENGTH + 1)] = ul & 0xFF
     buf[off + CHECKSUM] = 0
-    buf[off + CHECKSUM + 1] = 0
+    buf[off + (CHECKSUM + 1)] = 0
 
 
 def fill_checksum(buf, off, ul, pseudo_sum):
     buf[off + CHECKSUM] = 0
-    buf[off + CHECKSUM + 1] = 0
+    buf[off + (CHECKSUM + 1)] = 0
     c = ~sum16(buf, off, ul, pseudo_sum) & 0xFFFF
     if c == 0:
         c = 0xFFFF  # RFC 768: a computed zero is sent as all ones
     buf[off + CHECKSUM] = c >> 8
-    buf[off + CHECKSUM + 1] = c & 0xFF
+    buf[off + (CHECKSUM + 1)] = c & 0xFF
