@@ -41,7 +41,7 @@
 #                 describes in seg_flags and seg_n (emit() adds seg_seq)
 #                   rcv_adv rcv_mss mss_adv last_ack_sent ack_now
 #                   ack_pending local_set hold* no_route seg_* drops
-#                   tx_segments
+#                   tx_segments ts_hi ts_lo ts_last
 #   tcp_sack_tx.py  SACK blocks we send, what the peer's blocks resend
 #                   seg_n
 #   tcp_seq.py    sequence numbers as offsets from a base (why and how);
@@ -204,6 +204,10 @@ class TcpSocket:
         self.drops = 0
         self.challenge_acks = 0
         self._isn = bytearray(8)
+        # the 4-tuple as the frames carry it (accepts()): source address,
+        # destination address, source port, destination port; key_n bytes
+        # of it, 0 until it is known
+        self.key = bytearray(36)
         # our receive window shift, from the buffer size (RFC 7323 2.2)
         s = 0
         while (rx_size >> s) > 0xFFFF and s < wire.WS_MAX:
@@ -226,6 +230,7 @@ class TcpSocket:
         """Back to a blank CLOSED socket (buffers emptied). Keeps settings,
         the bound port/address and error."""
         self.state = CLOSED
+        self.key_n = 0
         self.rx.clear()
         self.tx.clear()
         self.asm.clear()
@@ -405,7 +410,14 @@ class TcpSocket:
         DatagramSocket.recv_into. Raises OSError(error) once the connection
         was reset or timed out and no data is left. off/n past buf:
         OSError(EINVAL); read-only buf: TypeError."""
-        n = writable(buf, off, n)
+        # span.writable()'s check written out: a call fewer on every read
+        k = len(buf) - off
+        if off < 0 or k < 0 or n < -1 or n > k:
+            raise OSError(EINVAL)
+        if n == -1:
+            n = k
+        if n:
+            buf[off] = buf[off]      # read-only buf: TypeError
         k = self.rx.read_into(buf, off, n)
         if k:
             self.wnd_check = True
@@ -526,6 +538,17 @@ class TcpSocket:
         if st == CLOSED:
             return 0
         b = iface.rx_buf
+        if self.key_n and iface.rx_alen == self.alen and \
+                l4_off - iface.rx_src_off == self.key_n - 4:
+            # a connection's 4-tuple is the bytes from the source address to
+            # the destination port when no IP option or extension header
+            # parts them: one compare with the copy taken below
+            if not equal(self.key, 0, b, iface.rx_src_off, self.key_n):
+                return 0
+            if st == TIME_WAIT and _tw_reopen(self, b, l4_off):
+                self._reset()   # a new incarnation: let the listener take the SYN
+                return 0
+            return 2
         if ((b[l4_off + 2] << 8) | b[l4_off + 3]) != self.local_port:
             return 0
         if iface.rx_alen != self.alen and (self.local_set or st != LISTEN):
@@ -542,6 +565,8 @@ class TcpSocket:
         if st == TIME_WAIT and _tw_reopen(self, b, l4_off):
             self._reset()   # a new incarnation: let the listener take the SYN
             return 0
+        if self.local_set and l4_off - iface.rx_src_off == 2 * self.alen:
+            _keep_key(self, iface)
         return 2
 
     # process(iface, l4_off, l4_len, now), dispatch(iface, now) -> bool and
@@ -555,6 +580,15 @@ class TcpSocket:
     def __repr__(self):
         return "<TcpSocket %s %d->%d>" % (STATE_NAMES[self.state], self.local_port,
                                            self.remote_port)
+
+
+def _keep_key(s, iface):
+    # the 4-tuple of the segment accepts() just matched lies in one run of
+    # the frame: the next segments are compared with a copy of it (once a
+    # connection; _reset() forgets it)
+    n = 2 * s.alen + 4
+    copy(s.key, 0, iface.rx_buf, iface.rx_src_off, n)
+    s.key_n = n
 
 
 def congestion_control(kind, mss):

@@ -10,7 +10,7 @@ from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import seq_get
 from ..wire.tcp import Options
-from .tcp_seq import REBASE, WND_MAX, rebase_snd as _rebase_snd
+from .tcp_seq import rebase_snd as _rebase_snd
 from .tcp_timers import SAMPLE_MAX
 
 # copy of smolnet/socket/tcp_sack.py's _DUPTHRESH (inlined here; test_const_copies.py checks)
@@ -18,6 +18,9 @@ _DUPTHRESH = const(3)       # RFC 5681 3.2 / RFC 6675 DupThresh
 # copy of smolnet/wire/tcp.py's flags
 _FIN = const(0x01)
 _TS_LEN = const(12)
+# copies of smolnet/socket/tcp_seq.py's offset limits (inlined here; test_const_copies.py checks)
+_REBASE = const(0x08000000)
+_WND_MAX = const(0x10000000)
 # copy of smolnet/socket/tcp.py's ESTABLISHED state
 _ESTABLISHED = const(4)
 _PTO_MIN = const(10)        # ms: a probe never sooner than this
@@ -105,8 +108,8 @@ def rtt_sample(s, b, now):
 def wnd_from(s, b, l4_off):
     """SEG.WND scaled (RFC 7323 2.3), clamped to WND_MAX."""
     w = (b[l4_off + 14] << 8) | b[l4_off + 15]
-    if s.snd_ws and w > (WND_MAX >> s.snd_ws):
-        return WND_MAX
+    if s.snd_ws and w > (_WND_MAX >> s.snd_ws):
+        return _WND_MAX
     return w << s.snd_ws
 
 
@@ -130,7 +133,7 @@ def on_ack(s, b, l4_off, now):
     if s.snd_wl1 < SEG.seq or (s.snd_wl1 == SEG.seq and s.snd_wl2 <= SEG.ack):
         win = (b[l4_off + 14] << 8) | b[l4_off + 15]
         if s.snd_ws:
-            win = WND_MAX if win > (WND_MAX >> s.snd_ws) else win << s.snd_ws
+            win = _WND_MAX if win > (_WND_MAX >> s.snd_ws) else win << s.snd_ws
         if win != s.snd_wnd:
             if win > s.snd_wnd:
                 s.persist_backoff = 0
@@ -144,7 +147,7 @@ def on_ack(s, b, l4_off, now):
                 s.max_snd_wnd = win
         s.snd_wl1 = SEG.seq
         s.snd_wl2 = SEG.ack
-    if s.snd_una > REBASE:
+    if s.snd_una > _REBASE:
         _rebase_snd(s)       # last: SEG.ack above is relative to the old base
 
 

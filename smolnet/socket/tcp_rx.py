@@ -19,7 +19,7 @@ from ..wire.tcp import parse as _parse
 from .tcp_ack import SEG as _SEG, on_ack, rtt_sample
 from .tcp_conn import (sack_state, syn_received, establish, fin_acked, fin_received, reset_received,
                        back_to_listen)
-from .tcp_seq import REBASE, rebase_rcv as _rebase_rcv
+from .tcp_seq import rebase_rcv as _rebase_rcv
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
@@ -40,6 +40,8 @@ _SYN = const(0x02)
 _RST = const(0x04)
 _ACK = const(0x10)
 
+# copy of smolnet/socket/tcp_seq.py's REBASE (inlined here; test_const_copies.py checks)
+_REBASE = const(0x08000000)
 _MSS_DEFAULT4 = const(536)    # RFC 9293 3.7.1
 _MSS_DEFAULT6 = const(1220)
 _CHALLENGE_WINDOW_MS = const(1000)
@@ -216,7 +218,7 @@ def _synchronized(s, b, l4_off, now):
     # eighth: FIN (its place is after the data; front trimming kept it)
     if f & _FIN or s.fin_ooo:
         _take_fin(s, f & _FIN, now)
-    if s.rcv_nxt > REBASE:
+    if s.rcv_nxt > _REBASE:
         _rebase_rcv(s)           # last: SEG.seq is relative to the old base
 
 
@@ -314,16 +316,19 @@ def _data(s, b):
         s.ack_now = True
         return fin
     if g.seq == s.rcv_nxt and not s.asm.n:
-        k = g.dlen               # in order, nothing parked: all of it readable
+        # in order, nothing parked: all of it readable at once (the window
+        # above kept it within the ring's room)
+        k = s.rx.write_from(b, g.doff, g.dlen)
     else:
         k = s.asm.add_then_remove_front(g.seq - s.rcv_nxt, g.dlen)
-    if k < 0:
-        s.drops += 1             # too many holes to track: the peer resends
-        s.ack_now = True
-        return False
-    s.rx.write_at(g.seq - s.rcv_nxt, b, g.doff, g.dlen)
+        if k < 0:
+            s.drops += 1         # too many holes to track: the peer resends
+            s.ack_now = True
+            return False
+        s.rx.write_at(g.seq - s.rcv_nxt, b, g.doff, g.dlen)
+        if k:
+            s.rx.commit(k)
     if k:
-        s.rx.commit(k)
         s.rcv_nxt += k
     if g.dlen > s.rcv_mss:
         s.rcv_mss = g.dlen if g.dlen <= s.mss_adv else s.mss_adv
