@@ -29,14 +29,14 @@
 #                   syn_unacked una_since rtt_on rtx_*
 #                   tlp_out dupacks fast_rtx in_recovery recover recoveries
 #                   high_rxt probing persist_backoff eff_mss seg_mss ts_hi
-#                   ts_lo ts_last
+#                   ts_lo ts_last rack_timer
 #   tcp_tx.py     what to send next, timers (RTO, persist, TLP, keepalive)
 #                   snd_nxt snd_max fin_sent fin_seq seg_flags seg_n
 #                   rtx_* rtt_*
 #                   tlp_* tlps probe_due probing persist_backoff una_since
 #                   last_tx dupacks fast_rtx in_recovery recover high_rxt
 #                   retransmits timeouts hold ka_probes ack_now wnd_check
-#                   rst_pending
+#                   rst_pending rack_timer
 #   tcp_emit.py   one segment into the Interface's frame: the one tcp_tx
 #                 describes in seg_flags and seg_n (emit() adds seg_seq)
 #                   rcv_adv rcv_mss mss_adv last_ack_sent ack_now
@@ -293,6 +293,7 @@ class TcpSocket:
         self.tlp_due = False
         self.tlp_out = False                # a probe is out, no other until an ACK
         self.rtx_at = 0
+        self.rack_timer = False             # RACK's reordering timer may be on
         self.probe_due = False
         self.probing = False
         self.persist_backoff = 0

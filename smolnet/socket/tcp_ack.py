@@ -53,9 +53,11 @@ def ts_now(s, now):
     """Advance our TSval clock (two halves) to `now`."""
     d = ticks_diff(now, s.ts_last)
     if d > 0:
-        lo = s.ts_lo + d
-        s.ts_hi = (s.ts_hi + (lo >> 16)) & 0xFFFF
-        s.ts_lo = lo & 0xFFFF
+        d += s.ts_lo
+        if d > 0xFFFF:           # the carry into the high half
+            s.ts_hi = (s.ts_hi + (d >> 16)) & 0xFFFF
+            d &= 0xFFFF
+        s.ts_lo = d
         s.ts_last = now
 
 
@@ -83,9 +85,13 @@ def rtt_sample(s, b, now):
     -1."""
     if s.rtx_marked and SEG.ack >= s.rtx_mark:
         s.rtx_marked = False
-    if s.ts_ok and SEG.ts:
-        ts_now(s, now)
-        d = seq_get(b, SEG.ts_off + 4, s.ts_hi, s.ts_lo)   # TSecr - now
+    if SEG.ts:                   # (tcp_rx clears it unless s.ts_ok)
+        # TSecr - our clock now: the clock as ts_now() last moved it, less
+        # the ms since (what ts_now() would add; tcp_emit moves it on)
+        d = seq_get(b, SEG.ts_off + 4, s.ts_hi, s.ts_lo)
+        e = ticks_diff(now, s.ts_last)
+        if e > 0:
+            d -= e
         if s.rtx_marked and seq_get(b, SEG.ts_off + 4, s.rtx_ts_hi, s.rtx_ts_lo) < 0:
             # the echo predates our last retransmission: the peer may be
             # acknowledging the original (a spurious retransmission, whose
@@ -117,16 +123,18 @@ def on_ack(s, b, l4_off, now):
     """ACK processing for the acceptable segment in SEG (its header at
     b[l4_off]), in a synchronized state; SND.UNA - MAX.SND.WND <= SEG.ACK
     <= SND.MAX has been checked."""
-    if SEG.ack > s.snd_una:
-        r = rtt_sample(s, b, now)
-        _ack_new(s, r, now)
-        if s.sack_ok and SEG.sack_n and s.snd_max > s.snd_una and \
-                _sack_blocks(s, b) and not s.in_recovery and s.sb.is_lost(0):
-            _enter_recovery(s, now)      # the SACK blocks show a loss (RFC 6675 5)
-    elif s.snd_max > s.snd_una:
-        _ack_old(s, b, l4_off, now)     # nothing new ACKed while data is out
-    if s.sack_ok and s.rack.has and (s.rack.sacked_n or s.rack.rtx_n or s.rack.timer_on):
-        rack_detect(s, now)          # only when time and sequence order differ
+    if s.snd_max > s.snd_una:
+        # data in flight (else nothing to ACK, and RACK delivered all of it)
+        if SEG.ack > s.snd_una:
+            r = rtt_sample(s, b, now)
+            _ack_new(s, r, now)
+            if s.sack_ok and SEG.sack_n and s.snd_max > s.snd_una and \
+                    _sack_blocks(s, b) and not s.in_recovery and s.sb.is_lost(0):
+                _enter_recovery(s, now)  # the SACK blocks show a loss (RFC 6675 5)
+        else:
+            _ack_old(s, b, l4_off, now)  # nothing new ACKed while data is out
+        if s.sack_ok and s.rack.has and (s.rack.sacked_n or s.rack.rtx_n or s.rack.timer_on):
+            rack_detect(s, now)      # only when time and sequence order differ
     # the window update (RFC 9293 3.10.7.4 fifth), only from a segment newer
     # than the last one used (SEG.WND as wnd_from() reads it, inline: every
     # segment)
@@ -238,14 +246,15 @@ def arm_rtx(s, now, keep_rto=False):
     SACK that starts fast recovery, where a timeout would reset cwnd.
     keep_rto: new data went out; a running RTO stays as it is (RFC 6298
     5.1) unless a probe timeout now applies."""
-    if s.tlp and not s.tlp_out and not s.in_recovery and s.rtte.samples and \
-            not s.rtte.backoff and s.state >= _ESTABLISHED:
-        pto = (s.rtte.srtt8 >> 3) << 1
+    rt = s.rtte
+    if s.tlp and not s.tlp_out and not s.in_recovery and rt.samples and \
+            not rt.backoff and s.state >= _ESTABLISHED:
+        pto = (rt.srtt8 >> 3) << 1
         if s.snd_max - s.snd_una <= s.eff_mss:
             pto += _WC_DELACK
         if pto < _PTO_MIN:
             pto = _PTO_MIN
-        if pto < s.rtte.rto:
+        if pto < rt.rto:
             s.rtx_on = True
             s.rtx_persist = False
             s.rtx_tlp = True
@@ -256,7 +265,7 @@ def arm_rtx(s, now, keep_rto=False):
     s.rtx_on = True
     s.rtx_persist = False
     s.rtx_tlp = False
-    s.rtx_at = ticks_add(now, s.rtte.rto)
+    s.rtx_at = ticks_add(now, rt.rto)
 
 
 def _dupack(s, now):
@@ -287,6 +296,7 @@ def rack_detect(s, now):
     reordering timer fires): a segment found lost starts recovery (RFC 8985
     9.3; RFC 6675 section 5 does the retransmitting)."""
     rk = s.rack
+    s.rack_timer = True          # detect() may arm it: dispatch() then looks
     if rk.detect(now, rk.reo_wnd(s.in_recovery, (s.rtte.srtt8 >> 3))) and \
             not s.in_recovery and s.snd_max > s.snd_una:
         _enter_recovery(s, now)

@@ -65,6 +65,14 @@ def rcv_wnd_field(s):
     if e < adv or (e - adv < s.rx.size >> 1 and e - adv < s.mss_adv):
         e = adv if adv > rn else rn
     sh = s.rcv_ws
+    if sh == 0:
+        # unscaled (a ring of 64 KB or less): the field is the window itself
+        e -= rn                  # from here: the window
+        if e > 0xFFFF:
+            e = 0xFFFF
+        if rn + e > adv:
+            s.rcv_adv = rn + e
+        return e
     f = (e - rn) >> sh
     if rn + (f << sh) < e and rn + (f << sh) < adv:
         f += 1                   # rounded down, the edge would move left
@@ -86,8 +94,9 @@ def emit(s, iface, now, seq):
     off = _route(s, iface, now)
     if off < 0:
         return _unsent(s, now, off)
-    s.holding = False
-    s.no_route = False
+    if s.holding or s.no_route:
+        s.holding = False
+        s.no_route = False
     if not s.local_set:
         _take_source(s, iface)
     if s.iss_pending:
@@ -100,8 +109,10 @@ def emit(s, iface, now, seq):
         d = ticks_diff(now, s.ts_last)
         if d > 0:
             d += s.ts_lo
-            s.ts_hi = (s.ts_hi + (d >> 16)) & 0xFFFF
-            s.ts_lo = d & 0xFFFF
+            if d > 0xFFFF:       # the carry into the high half
+                s.ts_hi = (s.ts_hi + (d >> 16)) & 0xFFFF
+                d &= 0xFFFF
+            s.ts_lo = d
             s.ts_last = now
     return _build(s, iface, off)
 
@@ -169,7 +180,7 @@ def _head(s, iface, off):
         seq_put(buf, off + 24, s.ts_hi, s.ts_lo, 0)
         seq_put(buf, off + 28, s.ts_recent_hi, s.ts_recent_lo, 0)
         hlen = 32
-    if s.sack_ok and s.asm.n:
+    if s.asm.n and s.sack_ok:
         # SACK blocks only while data is out of order (RFC 2018 4)
         hlen = put_blocks(s, buf, off, hlen)
     if s.seg_n > iface.tx_room - hlen or s.seg_n > s.seg_mss + 20 - hlen:

@@ -71,8 +71,12 @@ def dispatch(s, iface, now):
             s.tlp_due = True
         elif not _on_rto(s, now):
             return False
-    if s.sack_ok and s.rack.timer_on and ticks_diff(now, s.rack.timer_at) >= 0:
-        rack_detect(s, now)        # the reordering window ran out (RFC 8985 6.3)
+    if s.rack_timer:
+        # RACK's reordering timer may be on (tcp_ack.rack_detect says so)
+        if not s.rack.timer_on:
+            s.rack_timer = False
+        elif ticks_diff(now, s.rack.timer_at) >= 0:
+            rack_detect(s, now)    # the reordering window ran out (RFC 8985 6.3)
     if st <= _SYN_RECEIVED:        # (SYN-SENT or SYN-RECEIVED: LISTEN returned)
         if s.snd_nxt == 0 or s.ack_now:
             return _send_syn(s, iface, now)
@@ -116,7 +120,10 @@ def dispatch(s, iface, now):
         if wnd_update_due(s):
             s.ack_now = True
     if s.ack_now:
-        return _send_ack(s, iface, now)
+        # _send_ack() written out: a call fewer for every ACK
+        s.seg_flags = _ACK
+        s.seg_n = 0
+        return _emit(s, iface, now, s.snd_nxt) >= 0
     return False
 
 
@@ -271,7 +278,7 @@ def poll_at(s, now):
         d = ticks_diff(s.ack_at, now)
         if t is None or d < t:
             t = d
-    if s.sack_ok and s.rack.timer_on:
+    if s.rack_timer and s.rack.timer_on:
         d = ticks_diff(s.rack.timer_at, now)
         if t is None or d < t:
             t = d
@@ -316,7 +323,9 @@ def _plan(s):
     window, the congestion window, Nagle (RFC 896) and sender SWS
     avoidance (RFC 1122 4.2.3.4)."""
     nxt = s.snd_nxt
-    avail = s.snd_una + s.syn_unacked + s.tx.length - nxt     # queued, unsent
+    # queued, unsent (no s.syn_unacked: _plan runs from ESTABLISHED on, when
+    # our SYN has been acknowledged)
+    avail = s.snd_una + s.tx.length - nxt
     if avail <= 0 and not s.fin_queued:
         return False             # nothing (a receiver's every dispatch)
     if s.in_recovery and s.sack_ok:
@@ -327,7 +336,7 @@ def _plan(s):
             n = w
     else:
         w = s.cc.cwnd
-        if 0 < s.dupacks < 3 and not s.in_recovery and nxt >= s.snd_max:
+        if s.dupacks and s.dupacks < 3 and not s.in_recovery and nxt >= s.snd_max:
             # limited transmit (RFC 3042): a new segment for each of the
             # first two duplicate ACKs keeps the ACK clock going
             w += s.dupacks * s.eff_mss
