@@ -147,6 +147,10 @@ class TcpSocket:
                  ts_offset=None):
         if rx_size < 1 or tx_size < 1 or rx_size > 0x4000000 or tx_size > 0x4000000:
             raise ValueError("buffer size")
+        # proto in the instance too: the Interface reads it for every frame
+        # (find_socket), and the class's is found only after a miss in the
+        # attribute table, which probes it up to a free slot
+        self.proto = PROTO
         self.rx = RingBuffer(rx_size)
         self.tx = RingBuffer(tx_size)
         self.asm = Assembler(max_gaps)
