@@ -170,6 +170,10 @@ class TcpSocket:
         self.opt = _OPT
         self.cc_name = cc
         self.cc = congestion_control(cc, 536)
+        # the per-connection fields next, ahead of the settings and counters:
+        # set in this order, the names every segment reads take fewer
+        # probes to find in the attribute table (the note at the end)
+        self._reset()
         # settings (plain attributes: change them any time; an Interface
         # looks at an idle socket again only at its next event or timer, so
         # after turning one on there, e.g. keepalive_ms, set due_at = -2)
@@ -217,7 +221,6 @@ class TcpSocket:
         while (rx_size >> s) > 0xFFFF and s < wire.WS_MAX:
             s += 1
         self.rcv_ws_want = s
-        self._reset()
         self.error = 0
         # MicroPython grows an object's attribute table only once it is full
         # (then by about a third), and a lookup that misses the table -- a

@@ -189,8 +189,9 @@ def _head(s, iface, off):
     seq_put(buf, off + 4, s.snd_bhi, s.snd_blo, s.seg_seq)
     seq_put(buf, off + 8, s.rcv_bhi, s.rcv_blo, s.rcv_nxt)
     s.last_ack_sent = s.rcv_nxt
-    s.ack_now = False
-    s.ack_pending = False
+    if s.ack_now or s.ack_pending:   # (a look costs less than a store)
+        s.ack_now = False
+        s.ack_pending = False
     # data offset (hlen / 4 in the high nibble), flags; window
     seq_put(buf, off + 12, (hlen << 10) | s.seg_flags, rcv_wnd_field(s), 0)
     seq_put(buf, off + 16, 0, 0, 0)  # checksum, urgent pointer

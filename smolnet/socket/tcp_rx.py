@@ -192,7 +192,8 @@ def _synchronized(s, b, l4_off, now):
     f = b[l4_off + 13]
     g.seq = seq_get(b, l4_off + 4, s.rcv_bhi, s.rcv_blo)
     s.last_rx = now
-    s.ka_probes = 0
+    if s.ka_probes:
+        s.ka_probes = 0
     # PAWS (RFC 7323 5.3), ahead of the sequence number check: an old
     # timestamp means an old duplicate
     if g.ts and not f & _RST and seq_get(b, g.ts_off, s.ts_recent_hi, s.ts_recent_lo) < 0:
