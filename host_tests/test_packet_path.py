@@ -32,8 +32,8 @@ import packet_path
 # scenario -> Python calls per packet into smolnet (fast/ twins and the
 # CPython shim aside), both ends: a ping round trip, a UDP echo (request and
 # reply), a TCP segment; over IPv4 and over IPv6
-CALLS = {"ping": 77, "udp64": 119, "udp1472": 118, "tcp": 107,
-         "ping6": 69, "udp6_64": 113, "tcp6": 99}
+CALLS = {"ping": 77, "udp64": 119, "udp1472": 118, "tcp": 97,
+         "ping6": 69, "udp6_64": 113, "tcp6": 89}
 
 @pytest.fixture(scope="module")
 def tool():
