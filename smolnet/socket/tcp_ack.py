@@ -32,7 +32,8 @@ class Segment(Options):
     variables that the receive path reads more than once (SEG.SEQ and
     SEG.ACK as offsets from the receive and send bases, tcp_seq.py; the
     data's length and where it starts in the frame) and its options
-    (wire.tcp.parse). tcp_rx.process() fills it, and it holds until
+    (wire.tcp.parse; mss, ws and sack_perm only as a SYN's, the only
+    segment they are read from). tcp_rx.process() fills it, and it holds until
     process() returns; the Interface hands segments over one at a time, so
     one serves every socket. The per-segment functions read it here rather
     than take a long list of arguments: their call frames then fit the C

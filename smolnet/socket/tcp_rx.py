@@ -61,19 +61,21 @@ def process(s, iface, l4_off, l4_len, now):
             b[l4_off + 23] == 10 and b[l4_off + 20] == _OPT_NOP and b[l4_off + 21] == _OPT_NOP:
         # wire.tcp.parse()'s common case written out, a call fewer for
         # every segment: NOP, NOP, TS alone (RFC 7323 Appendix A)
-        _SEG.mss = 0
-        _SEG.ws = -1
-        _SEG.sack_perm = False
+        if b[l4_off + 13] & _SYN:
+            _SEG.mss = 0         # (the SYN options: only a SYN's are read)
+            _SEG.ws = -1
+            _SEG.sack_perm = False
         _SEG.ts = True
         _SEG.ts_off = l4_off + 24
         _SEG.sack_n = 0
         _SEG.dlen = l4_len - 32
+        _SEG.doff = l4_off + 32
     else:
         _SEG.dlen = _parse(b, l4_off, l4_len, _SEG)     # the data's length
         if _SEG.dlen < 0:
             s.drops += 1         # a bad data offset or option length
             return
-    _SEG.doff = l4_off + l4_len - _SEG.dlen
+        _SEG.doff = l4_off + l4_len - _SEG.dlen
     # counters wrap below 2**30: a larger int would be a heap object
     s.rx_segments = s.rx_segments + 1 if s.rx_segments < 0x3FFFFFFF else 0
     if s.state >= _SYN_RECEIVED:
