@@ -10,7 +10,7 @@ from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import seq_get
 from ..wire.tcp import Options
-from .tcp_seq import REBASE, WND_MAX, rebase_snd as _rebase_snd
+from .tcp_seq import rebase_snd as _rebase_snd
 from .tcp_timers import SAMPLE_MAX
 
 # copy of smolnet/socket/tcp_sack.py's _DUPTHRESH (inlined here; test_const_copies.py checks)
@@ -18,6 +18,9 @@ _DUPTHRESH = const(3)       # RFC 5681 3.2 / RFC 6675 DupThresh
 # copy of smolnet/wire/tcp.py's flags
 _FIN = const(0x01)
 _TS_LEN = const(12)
+# copies of smolnet/socket/tcp_seq.py's offset limits (inlined here; test_const_copies.py checks)
+_REBASE = const(0x08000000)
+_WND_MAX = const(0x10000000)
 # copy of smolnet/socket/tcp.py's ESTABLISHED state
 _ESTABLISHED = const(4)
 _PTO_MIN = const(10)        # ms: a probe never sooner than this
@@ -29,7 +32,8 @@ class Segment(Options):
     variables that the receive path reads more than once (SEG.SEQ and
     SEG.ACK as offsets from the receive and send bases, tcp_seq.py; the
     data's length and where it starts in the frame) and its options
-    (wire.tcp.parse). tcp_rx.process() fills it, and it holds until
+    (wire.tcp.parse; mss, ws and sack_perm only as a SYN's, the only
+    segment they are read from). tcp_rx.process() fills it, and it holds until
     process() returns; the Interface hands segments over one at a time, so
     one serves every socket. The per-segment functions read it here rather
     than take a long list of arguments: their call frames then fit the C
@@ -50,9 +54,11 @@ def ts_now(s, now):
     """Advance our TSval clock (two halves) to `now`."""
     d = ticks_diff(now, s.ts_last)
     if d > 0:
-        lo = s.ts_lo + d
-        s.ts_hi = (s.ts_hi + (lo >> 16)) & 0xFFFF
-        s.ts_lo = lo & 0xFFFF
+        d += s.ts_lo
+        if d > 0xFFFF:           # the carry into the high half
+            s.ts_hi = (s.ts_hi + (d >> 16)) & 0xFFFF
+            d &= 0xFFFF
+        s.ts_lo = d
         s.ts_last = now
 
 
@@ -80,9 +86,13 @@ def rtt_sample(s, b, now):
     -1."""
     if s.rtx_marked and SEG.ack >= s.rtx_mark:
         s.rtx_marked = False
-    if s.ts_ok and SEG.ts:
-        ts_now(s, now)
-        d = seq_get(b, SEG.ts_off + 4, s.ts_hi, s.ts_lo)   # TSecr - now
+    if SEG.ts:                   # (tcp_rx clears it unless s.ts_ok)
+        # TSecr - our clock now: the clock as ts_now() last moved it, less
+        # the ms since (what ts_now() would add; tcp_emit moves it on)
+        d = seq_get(b, SEG.ts_off + 4, s.ts_hi, s.ts_lo)
+        e = ticks_diff(now, s.ts_last)
+        if e > 0:
+            d -= e
         if s.rtx_marked and seq_get(b, SEG.ts_off + 4, s.rtx_ts_hi, s.rtx_ts_lo) < 0:
             # the echo predates our last retransmission: the peer may be
             # acknowledging the original (a spurious retransmission, whose
@@ -105,8 +115,8 @@ def rtt_sample(s, b, now):
 def wnd_from(s, b, l4_off):
     """SEG.WND scaled (RFC 7323 2.3), clamped to WND_MAX."""
     w = (b[l4_off + 14] << 8) | b[l4_off + 15]
-    if s.snd_ws and w > (WND_MAX >> s.snd_ws):
-        return WND_MAX
+    if s.snd_ws and w > (_WND_MAX >> s.snd_ws):
+        return _WND_MAX
     return w << s.snd_ws
 
 
@@ -114,23 +124,25 @@ def on_ack(s, b, l4_off, now):
     """ACK processing for the acceptable segment in SEG (its header at
     b[l4_off]), in a synchronized state; SND.UNA - MAX.SND.WND <= SEG.ACK
     <= SND.MAX has been checked."""
-    if SEG.ack > s.snd_una:
-        r = rtt_sample(s, b, now)
-        _ack_new(s, r, now)
-        if s.sack_ok and SEG.sack_n and s.snd_max > s.snd_una and \
-                _sack_blocks(s, b) and not s.in_recovery and s.sb.is_lost(0):
-            _enter_recovery(s, now)      # the SACK blocks show a loss (RFC 6675 5)
-    elif s.snd_max > s.snd_una:
-        _ack_old(s, b, l4_off, now)     # nothing new ACKed while data is out
-    if s.sack_ok and s.rack.has and (s.rack.sacked_n or s.rack.rtx_n or s.rack.timer_on):
-        rack_detect(s, now)          # only when time and sequence order differ
+    if s.snd_max > s.snd_una:
+        # data in flight (else nothing to ACK, and RACK delivered all of it)
+        if SEG.ack > s.snd_una:
+            r = rtt_sample(s, b, now)
+            _ack_new(s, r, now)
+            if s.sack_ok and SEG.sack_n and s.snd_max > s.snd_una and \
+                    _sack_blocks(s, b) and not s.in_recovery and s.sb.is_lost(0):
+                _enter_recovery(s, now)  # the SACK blocks show a loss (RFC 6675 5)
+        else:
+            _ack_old(s, b, l4_off, now)  # nothing new ACKed while data is out
+        if s.sack_ok and s.rack.has and (s.rack.sacked_n or s.rack.rtx_n or s.rack.timer_on):
+            rack_detect(s, now)      # only when time and sequence order differ
     # the window update (RFC 9293 3.10.7.4 fifth), only from a segment newer
     # than the last one used (SEG.WND as wnd_from() reads it, inline: every
     # segment)
     if s.snd_wl1 < SEG.seq or (s.snd_wl1 == SEG.seq and s.snd_wl2 <= SEG.ack):
         win = (b[l4_off + 14] << 8) | b[l4_off + 15]
         if s.snd_ws:
-            win = WND_MAX if win > (WND_MAX >> s.snd_ws) else win << s.snd_ws
+            win = _WND_MAX if win > (_WND_MAX >> s.snd_ws) else win << s.snd_ws
         if win != s.snd_wnd:
             if win > s.snd_wnd:
                 s.persist_backoff = 0
@@ -144,7 +156,7 @@ def on_ack(s, b, l4_off, now):
                 s.max_snd_wnd = win
         s.snd_wl1 = SEG.seq
         s.snd_wl2 = SEG.ack
-    if s.snd_una > REBASE:
+    if s.snd_una > _REBASE:
         _rebase_snd(s)       # last: SEG.ack above is relative to the old base
 
 
@@ -235,14 +247,15 @@ def arm_rtx(s, now, keep_rto=False):
     SACK that starts fast recovery, where a timeout would reset cwnd.
     keep_rto: new data went out; a running RTO stays as it is (RFC 6298
     5.1) unless a probe timeout now applies."""
-    if s.tlp and not s.tlp_out and not s.in_recovery and s.rtte.samples and \
-            not s.rtte.backoff and s.state >= _ESTABLISHED:
-        pto = (s.rtte.srtt8 >> 3) << 1
+    rt = s.rtte
+    if s.tlp and not s.tlp_out and not s.in_recovery and rt.samples and \
+            not rt.backoff and s.state >= _ESTABLISHED:
+        pto = (rt.srtt8 >> 3) << 1
         if s.snd_max - s.snd_una <= s.eff_mss:
             pto += _WC_DELACK
         if pto < _PTO_MIN:
             pto = _PTO_MIN
-        if pto < s.rtte.rto:
+        if pto < rt.rto:
             s.rtx_on = True
             s.rtx_persist = False
             s.rtx_tlp = True
@@ -253,7 +266,7 @@ def arm_rtx(s, now, keep_rto=False):
     s.rtx_on = True
     s.rtx_persist = False
     s.rtx_tlp = False
-    s.rtx_at = ticks_add(now, s.rtte.rto)
+    s.rtx_at = ticks_add(now, rt.rto)
 
 
 def _dupack(s, now):
@@ -284,6 +297,7 @@ def rack_detect(s, now):
     reordering timer fires): a segment found lost starts recovery (RFC 8985
     9.3; RFC 6675 section 5 does the retransmitting)."""
     rk = s.rack
+    s.rack_timer = True          # detect() may arm it: dispatch() then looks
     if rk.detect(now, rk.reo_wnd(s.in_recovery, (s.rtte.srtt8 >> 3))) and \
             not s.in_recovery and s.snd_max > s.snd_una:
         _enter_recovery(s, now)

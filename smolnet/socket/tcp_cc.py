@@ -66,29 +66,33 @@ class NewReno:
         if self._fresh:
             self.cwnd = initial_window(mss)
 
-    def _validated(self, flight_size):
-        # RFC 7661: growth only while at least half the window is in use
-        return flight_size < 0 or flight_size + flight_size >= self.cwnd
-
     def _cap(self):
         if self.cwnd > _CWND_MAX:
             self.cwnd = _CWND_MAX
 
     # --- normal ACKs ---------------------------------------------------------
+    # on_ack() calls _app_limited() only for a controller that keeps track
+    # of app-limited time (CUBIC): NewReno's would do nothing, and TCP calls
+    # on_ack() for most ACKs
+    _track_app_limited = False
+
     def on_ack(self, acked, now_ms, rtt_ms, flight_size):
         """New data ACKed (not in recovery): slow start or congestion
         avoidance."""
         if acked <= 0 or self.recovering:
             return
         self._fresh = False
-        if not self._validated(flight_size):
-            self._app_limited(now_ms)
+        # RFC 7661: growth only while at least half the window is in use
+        if 0 <= flight_size and flight_size + flight_size < self.cwnd:
+            if self._track_app_limited:
+                self._app_limited(now_ms)
             return
         if self.cwnd < self.ssthresh:
             self._slow_start(acked)
         else:
             self._avoid(acked, now_ms, rtt_ms)
-        self._cap()
+        if self.cwnd > _CWND_MAX:        # _cap(), written out
+            self.cwnd = _CWND_MAX
 
     def _slow_start(self, acked):
         # RFC 5681 3.1 with appropriate byte counting, L = 2*SMSS (RFC 3465

@@ -108,6 +108,8 @@ class Cubic(NewReno):
         NewReno.on_idle(self)
         self._in_epoch = False
 
+    _track_app_limited = True     # (NewReno.on_ack calls _app_limited)
+
     def _app_limited(self, now_ms):
         # RFC 9438 5.8: app-limited time does not count towards t
         if self._in_epoch and not self._idle:

@@ -15,7 +15,6 @@ from micropython import const
 from time import ticks_add, ticks_diff
 from ..fast import copy, seq_put
 from ..wire import tcp as wire
-from .tcp_ack import ts_now
 from .tcp_conn import choose_iss
 from .tcp_sack_tx import put_blocks
 
@@ -66,6 +65,14 @@ def rcv_wnd_field(s):
     if e < adv or (e - adv < s.rx.size >> 1 and e - adv < s.mss_adv):
         e = adv if adv > rn else rn
     sh = s.rcv_ws
+    if sh == 0:
+        # unscaled (a ring of 64 KB or less): the field is the window itself
+        e -= rn                  # from here: the window
+        if e > 0xFFFF:
+            e = 0xFFFF
+        if rn + e > adv:
+            s.rcv_adv = rn + e
+        return e
     f = (e - rn) >> sh
     if rn + (f << sh) < e and rn + (f << sh) < adv:
         f += 1                   # rounded down, the edge would move left
@@ -87,8 +94,9 @@ def emit(s, iface, now, seq):
     off = _route(s, iface, now)
     if off < 0:
         return _unsent(s, now, off)
-    s.holding = False
-    s.no_route = False
+    if s.holding or s.no_route:
+        s.holding = False
+        s.no_route = False
     if not s.local_set:
         _take_source(s, iface)
     if s.iss_pending:
@@ -96,7 +104,16 @@ def emit(s, iface, now, seq):
         seq = 0
     s.seg_seq = seq
     if s.ts_ok or s.seg_flags & _SYN:
-        ts_now(s, now)           # the TSval _head writes (RFC 7323 3)
+        # the TSval _head writes (RFC 7323 3): tcp_ack.ts_now() written out,
+        # a call fewer for every segment
+        d = ticks_diff(now, s.ts_last)
+        if d > 0:
+            d += s.ts_lo
+            if d > 0xFFFF:       # the carry into the high half
+                s.ts_hi = (s.ts_hi + (d >> 16)) & 0xFFFF
+                d &= 0xFFFF
+            s.ts_lo = d
+            s.ts_last = now
     return _build(s, iface, off)
 
 
@@ -150,24 +167,44 @@ def _head(s, iface, off):
     """The header at off, options and all (RFC 9293 3.1); returns its
     length, and cuts s.seg_n to what the frame and the peer's MSS take with
     these options. The checksum is left 0 for the Interface to fill.
-    seq_put(buf, at, hi, lo, 0) stores two 16-bit halves: one call for the
-    ports, one for data offset and flags beside the window."""
+    seq_put(buf, at, hi, lo, rel) stores two 16-bit halves (base + rel): one
+    call for the ports, one for data offset and flags beside the window.
+    This is every ACK segment (all but a SYN and a RST)."""
+    if s.seg_flags & (_SYN | _RST):
+        return _head_syn_rst(s, iface, off)
+    buf = iface.tx_buf
+    hlen = 20
+    if s.ts_ok:
+        # NOP, NOP, TS: TSval, TSecr (RFC 7323 3.2)
+        seq_put(buf, off + 20, (_OPT_NOP << 8) | _OPT_NOP, (_OPT_TS << 8) | 10, 0)
+        seq_put(buf, off + 24, s.ts_hi, s.ts_lo, 0)
+        seq_put(buf, off + 28, s.ts_recent_hi, s.ts_recent_lo, 0)
+        hlen = 32
+    if s.asm.n and s.sack_ok:
+        # SACK blocks only while data is out of order (RFC 2018 4)
+        hlen = put_blocks(s, buf, off, hlen)
+    if s.seg_n > iface.tx_room - hlen or s.seg_n > s.seg_mss + 20 - hlen:
+        _cut(s, iface, hlen)
+    seq_put(buf, off, s.local_port, s.remote_port, 0)
+    seq_put(buf, off + 4, s.snd_bhi, s.snd_blo, s.seg_seq)
+    seq_put(buf, off + 8, s.rcv_bhi, s.rcv_blo, s.rcv_nxt)
+    s.last_ack_sent = s.rcv_nxt
+    if s.ack_now or s.ack_pending:   # (a look costs less than a store)
+        s.ack_now = False
+        s.ack_pending = False
+    # data offset (hlen / 4 in the high nibble), flags; window
+    seq_put(buf, off + 12, (hlen << 10) | s.seg_flags, rcv_wnd_field(s), 0)
+    seq_put(buf, off + 16, 0, 0, 0)  # checksum, urgent pointer
+    return hlen
+
+
+def _head_syn_rst(s, iface, off):
+    # _head() for a SYN (options, RFC 9293 3.1, 3.7.1) and a RST (none):
+    # no data, nothing to cut
     buf = iface.tx_buf
     hlen = 20
     if s.seg_flags & _SYN:
         hlen = _syn_options(s, iface, buf, off)
-    elif not s.seg_flags & _RST:
-        if s.ts_ok:
-            # NOP, NOP, TS: TSval, TSecr (RFC 7323 3.2)
-            seq_put(buf, off + 20, (_OPT_NOP << 8) | _OPT_NOP, (_OPT_TS << 8) | 10, 0)
-            seq_put(buf, off + 24, s.ts_hi, s.ts_lo, 0)
-            seq_put(buf, off + 28, s.ts_recent_hi, s.ts_recent_lo, 0)
-            hlen = 32
-        if s.sack_ok and s.seg_flags & _ACK and s.asm.n:
-            # SACK blocks only while data is out of order (RFC 2018 4)
-            hlen = put_blocks(s, buf, off, hlen)
-    if s.seg_n > iface.tx_room - hlen or s.seg_n > s.seg_mss + 20 - hlen:
-        _cut(s, iface, hlen)
     seq_put(buf, off, s.local_port, s.remote_port, 0)
     if s.seg_flags & _RST:
         # <SEQ=rst_hi:rst_lo>: the SEG.ACK of a bad segment, or SND.NXT of
@@ -183,9 +220,7 @@ def _head(s, iface, off):
             s.ack_pending = False
         else:
             wire.zero32(buf, off + 8)
-    # data offset (hlen / 4 in the high nibble), flags; window
-    seq_put(buf, off + 12, (hlen << 10) | s.seg_flags,
-            _other_window(s) if s.seg_flags & (_SYN | _RST) else rcv_wnd_field(s), 0)
+    seq_put(buf, off + 12, (hlen << 10) | s.seg_flags, _other_window(s), 0)
     seq_put(buf, off + 16, 0, 0, 0)  # checksum, urgent pointer
     return hlen
 
@@ -229,7 +264,7 @@ def _syn_options(s, iface, buf, off):
 
 
 def _put_ts(s, buf, p, with_sack_perm):
-    # a SYN's TS option (emit ran ts_now): TSecr only in a SYN-ACK
+    # a SYN's TS option (emit advanced the clock): TSecr only in a SYN-ACK
     p = wire.put_ts_head(buf, p, with_sack_perm)
     seq_put(buf, p, s.ts_hi, s.ts_lo, 0)
     if s.ts_ok:

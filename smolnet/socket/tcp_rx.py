@@ -19,7 +19,7 @@ from ..wire.tcp import parse as _parse
 from .tcp_ack import SEG as _SEG, on_ack, rtt_sample
 from .tcp_conn import (sack_state, syn_received, establish, fin_acked, fin_received, reset_received,
                        back_to_listen)
-from .tcp_seq import REBASE, rebase_rcv as _rebase_rcv
+from .tcp_seq import rebase_rcv as _rebase_rcv
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
@@ -39,7 +39,12 @@ _FIN = const(0x01)
 _SYN = const(0x02)
 _RST = const(0x04)
 _ACK = const(0x10)
+# copies of smolnet/wire/tcp.py's option kinds
+_OPT_NOP = const(1)
+_OPT_TS = const(8)
 
+# copy of smolnet/socket/tcp_seq.py's REBASE (inlined here; test_const_copies.py checks)
+_REBASE = const(0x08000000)
 _MSS_DEFAULT4 = const(536)    # RFC 9293 3.7.1
 _MSS_DEFAULT6 = const(1220)
 _CHALLENGE_WINDOW_MS = const(1000)
@@ -51,20 +56,36 @@ def _u16(b, off):
 
 
 def process(s, iface, l4_off, l4_len, now):
-    n = _parse(iface.rx_buf, l4_off, l4_len, _SEG)      # the data's length
-    if n < 0:
-        s.drops += 1             # a bad data offset or option length
-        return
-    _SEG.dlen = n
-    _SEG.doff = l4_off + l4_len - n
+    b = iface.rx_buf
+    if b[l4_off + 12] >> 4 == 8 and l4_len >= 32 and b[l4_off + 22] == _OPT_TS and \
+            b[l4_off + 23] == 10 and b[l4_off + 20] == _OPT_NOP and b[l4_off + 21] == _OPT_NOP:
+        # wire.tcp.parse()'s common case written out, a call fewer for
+        # every segment: NOP, NOP, TS alone (RFC 7323 Appendix A)
+        if b[l4_off + 13] & _SYN:
+            _SEG.mss = 0         # (the SYN options: only a SYN's are read)
+            _SEG.ws = -1
+            _SEG.sack_perm = False
+        _SEG.ts = True
+        _SEG.ts_off = l4_off + 24
+        _SEG.sack_n = 0
+        _SEG.dlen = l4_len - 32
+        _SEG.doff = l4_off + 32
+    else:
+        _SEG.dlen = _parse(b, l4_off, l4_len, _SEG)     # the data's length
+        if _SEG.dlen < 0:
+            s.drops += 1         # a bad data offset or option length
+            return
+        _SEG.doff = l4_off + l4_len - _SEG.dlen
     # counters wrap below 2**30: a larger int would be a heap object
     s.rx_segments = s.rx_segments + 1 if s.rx_segments < 0x3FFFFFFF else 0
     if s.state >= _SYN_RECEIVED:
-        _synchronized(s, iface.rx_buf, l4_off, now)
+        if not s.ts_ok:
+            _SEG.ts = False      # not negotiated: ignored (RFC 7323 3.2)
+        _synchronized(s, b, l4_off, now)
     elif s.state == _LISTEN:
         _listen(s, iface, l4_off, now)
     elif s.state == _SYN_SENT:
-        _syn_sent(s, iface.rx_buf, l4_off, now)
+        _syn_sent(s, b, l4_off, now)
 
 
 # --- LISTEN (3.10.7.2) -------------------------------------------------------
@@ -150,6 +171,8 @@ def _syn_sent(s, b, l4_off, now):
     _take_syn(s, b, l4_off)
     s.last_rx = now
     if f & _ACK:
+        if not s.ts_ok:
+            g.ts = False         # (rtt_sample reads the option only if on)
         rtt_sample(s, b, now)
         s.snd_una = g.ack
         s.syn_unacked = 0
@@ -171,11 +194,11 @@ def _synchronized(s, b, l4_off, now):
     f = b[l4_off + 13]
     g.seq = seq_get(b, l4_off + 4, s.rcv_bhi, s.rcv_blo)
     s.last_rx = now
-    s.ka_probes = 0
+    if s.ka_probes:
+        s.ka_probes = 0
     # PAWS (RFC 7323 5.3), ahead of the sequence number check: an old
     # timestamp means an old duplicate
-    if s.ts_ok and g.ts and not f & _RST and \
-            seq_get(b, g.ts_off, s.ts_recent_hi, s.ts_recent_lo) < 0:
+    if g.ts and not f & _RST and seq_get(b, g.ts_off, s.ts_recent_hi, s.ts_recent_lo) < 0:
         s.drops += 1
         challenge_ack(s, now)
         return
@@ -185,17 +208,16 @@ def _synchronized(s, b, l4_off, now):
     if not s.rcv_nxt <= g.seq < s.rcv_adv and not _check_seq(s, b, f, now):
         return
     # RFC 7323 4.3: remember the timestamp to echo
-    if s.ts_ok and g.ts and g.seq <= s.last_ack_sent:
+    if g.ts and g.seq <= s.last_ack_sent:
         s.ts_recent_hi = (b[g.ts_off] << 8) | b[g.ts_off + 1]
         s.ts_recent_lo = (b[g.ts_off + 2] << 8) | b[g.ts_off + 3]
-    # second and fourth: RST, SYN
-    if f & (_RST | _SYN):
-        _rst_or_syn(s, g.seq, f, now)
+    if f & (_RST | _SYN | _ACK) != _ACK:
+        if f & (_RST | _SYN):
+            _rst_or_syn(s, g.seq, f, now)    # second and fourth: RST, SYN
+        else:
+            s.drops += 1         # fifth: no ACK
         return
     # fifth: ACK
-    if not f & _ACK:
-        s.drops += 1
-        return
     g.ack = seq_get(b, l4_off + 8, s.snd_bhi, s.snd_blo)
     if s.state == _SYN_RECEIVED or g.ack > s.snd_max or g.ack < s.snd_una - s.max_snd_wnd:
         if not _check_ack(s, b, l4_off, now):
@@ -216,7 +238,7 @@ def _synchronized(s, b, l4_off, now):
     # eighth: FIN (its place is after the data; front trimming kept it)
     if f & _FIN or s.fin_ooo:
         _take_fin(s, f & _FIN, now)
-    if s.rcv_nxt > REBASE:
+    if s.rcv_nxt > _REBASE:
         _rebase_rcv(s)           # last: SEG.seq is relative to the old base
 
 
@@ -314,16 +336,19 @@ def _data(s, b):
         s.ack_now = True
         return fin
     if g.seq == s.rcv_nxt and not s.asm.n:
-        k = g.dlen               # in order, nothing parked: all of it readable
+        # in order, nothing parked: all of it readable at once (the window
+        # above kept it within the ring's room)
+        k = s.rx.write_from(b, g.doff, g.dlen)
     else:
         k = s.asm.add_then_remove_front(g.seq - s.rcv_nxt, g.dlen)
-    if k < 0:
-        s.drops += 1             # too many holes to track: the peer resends
-        s.ack_now = True
-        return False
-    s.rx.write_at(g.seq - s.rcv_nxt, b, g.doff, g.dlen)
+        if k < 0:
+            s.drops += 1         # too many holes to track: the peer resends
+            s.ack_now = True
+            return False
+        s.rx.write_at(g.seq - s.rcv_nxt, b, g.doff, g.dlen)
+        if k:
+            s.rx.commit(k)
     if k:
-        s.rx.commit(k)
         s.rcv_nxt += k
     if g.dlen > s.rcv_mss:
         s.rcv_mss = g.dlen if g.dlen <= s.mss_adv else s.mss_adv

@@ -71,9 +71,13 @@ def dispatch(s, iface, now):
             s.tlp_due = True
         elif not _on_rto(s, now):
             return False
-    if s.sack_ok and s.rack.timer_on and ticks_diff(now, s.rack.timer_at) >= 0:
-        rack_detect(s, now)        # the reordering window ran out (RFC 8985 6.3)
-    if st == _SYN_SENT or st == _SYN_RECEIVED:
+    if s.rack_timer:
+        # RACK's reordering timer may be on (tcp_ack.rack_detect says so)
+        if not s.rack.timer_on:
+            s.rack_timer = False
+        elif ticks_diff(now, s.rack.timer_at) >= 0:
+            rack_detect(s, now)    # the reordering window ran out (RFC 8985 6.3)
+    if st <= _SYN_RECEIVED:        # (SYN-SENT or SYN-RECEIVED: LISTEN returned)
         if s.snd_nxt == 0 or s.ack_now:
             return _send_syn(s, iface, now)
         return False
@@ -96,8 +100,13 @@ def dispatch(s, iface, now):
         if _sack_retransmit(s, iface, now, 1) or _send_data(s, iface, now) or \
                 _sack_retransmit(s, iface, now, 3):
             return True
-    elif (s.tx.length or s.fin_queued) and _send_data(s, iface, now):
-        return True              # (a receiver, nothing queued, skips the call)
+    elif s.tx.length or s.fin_queued:      # (a receiver, nothing queued, skips it)
+        # _send_data() written out: a call fewer for every segment
+        if _plan(s):
+            if _send_at(s, iface, now):
+                return True
+        elif not s.rtx_on:
+            _persist_check(s, now)
     if s.probe_due:
         s.probe_due = False
         if _send_probe(s, iface, now):
@@ -111,7 +120,10 @@ def dispatch(s, iface, now):
         if wnd_update_due(s):
             s.ack_now = True
     if s.ack_now:
-        return _send_ack(s, iface, now)
+        # _send_ack() written out: a call fewer for every ACK
+        s.seg_flags = _ACK
+        s.seg_n = 0
+        return _emit(s, iface, now, s.snd_nxt) >= 0
     return False
 
 
@@ -189,7 +201,9 @@ def _send_tlp(s, iface, now):
             n = s.eff_mss
         if n > 0:
             s.seg_n = n
-            s.seg_flags = _ACK | _FIN if s.fin_queued and s.snd_max + n == end else _ACK
+            s.seg_flags = _ACK
+            if s.snd_max + n == end:    # the last byte queued: PSH, and the FIN
+                s.seg_flags = _ACK | _PSH | _FIN if s.fin_queued else _ACK | _PSH
             sent = _send_at(s, iface, now)
     if not sent:
         # the last segment sent (never beyond SND.MAX: that is new data)
@@ -264,7 +278,7 @@ def poll_at(s, now):
         d = ticks_diff(s.ack_at, now)
         if t is None or d < t:
             t = d
-    if s.sack_ok and s.rack.timer_on:
+    if s.rack_timer and s.rack.timer_on:
         d = ticks_diff(s.rack.timer_at, now)
         if t is None or d < t:
             t = d
@@ -304,12 +318,14 @@ def _keepalive(s, iface, now):
 # --- what data to send -----------------------------------------------------
 def _plan(s):
     """Decide the next data/FIN segment from SND.NXT: True if one should go
-    out now, its size then in s.seg_n and its flags in s.seg_flags (ACK,
-    and FIN if the FIN goes with it; _send_at adds PSH). Applies the
+    out now, its size then in s.seg_n and its flags in s.seg_flags (ACK;
+    PSH with the last byte queued, and FIN if the FIN goes with it). Applies the
     window, the congestion window, Nagle (RFC 896) and sender SWS
     avoidance (RFC 1122 4.2.3.4)."""
     nxt = s.snd_nxt
-    avail = s.snd_una + s.syn_unacked + s.tx.length - nxt     # queued, unsent
+    # queued, unsent (no s.syn_unacked: _plan runs from ESTABLISHED on, when
+    # our SYN has been acknowledged)
+    avail = s.snd_una + s.tx.length - nxt
     if avail <= 0 and not s.fin_queued:
         return False             # nothing (a receiver's every dispatch)
     if s.in_recovery and s.sack_ok:
@@ -320,13 +336,15 @@ def _plan(s):
             n = w
     else:
         w = s.cc.cwnd
-        if 0 < s.dupacks < 3 and not s.in_recovery and nxt >= s.snd_max:
+        if s.dupacks and s.dupacks < 3 and not s.in_recovery and nxt >= s.snd_max:
             # limited transmit (RFC 3042): a new segment for each of the
             # first two duplicate ACKs keeps the ACK clock going
             w += s.dupacks * s.eff_mss
         if w > s.snd_wnd:
             w = s.snd_wnd
         n = s.snd_una + w - nxt
+    if n <= 0 and not s.fin_queued:
+        return False             # the window is full (a sender's every other dispatch)
     if n > avail:
         n = avail
     mss = s.eff_mss
@@ -335,12 +353,15 @@ def _plan(s):
     if n < 0:
         n = 0
     s.seg_n = n
-    # the FIN goes with the last data byte, once (and again only from
-    # before it, after a timeout)
-    if s.fin_queued and n == avail and (not s.fin_sent or nxt <= s.fin_seq):
-        s.seg_flags = _ACK | _FIN
-        return True              # closing: the FIN (and the last data) now
-    s.seg_flags = _ACK
+    if n == avail:
+        # the last byte queued: PSH; the FIN goes with it, once (and again
+        # only from before it, after a timeout)
+        if s.fin_queued and (not s.fin_sent or nxt <= s.fin_seq):
+            s.seg_flags = _ACK | _PSH | _FIN if n else _ACK | _FIN
+            return True          # closing: the FIN (and the last data) now
+        s.seg_flags = _ACK | _PSH
+    else:
+        s.seg_flags = _ACK
     if n == 0:
         return False
     if n == mss or nxt < s.snd_max:
@@ -355,43 +376,49 @@ def _plan(s):
 def _send_data(s, iface, now):
     if _plan(s):
         return _send_at(s, iface, now)
-    # nothing can go: if data waits behind a closed (or too small) window
-    # with nothing in flight, the persist timer must probe it open
-    if not s.rtx_on and s.snd_nxt == s.snd_una and \
-            s.snd_una + s.syn_unacked + s.tx.length > s.snd_nxt:
-        _start_persist(s, now)
+    if not s.rtx_on:
+        _persist_check(s, now)
     return False
+
+
+def _persist_check(s, now):
+    # nothing can go and the timer is off: if data waits behind a closed
+    # (or too small) window with nothing in flight, the persist timer must
+    # probe it open
+    if s.snd_nxt == s.snd_una and s.snd_una + s.syn_unacked + s.tx.length > s.snd_nxt:
+        _start_persist(s, now)
 
 
 def _send_at(s, iface, now):
     """Send s.seg_n bytes from SND.NXT with the flags in s.seg_flags (as
-    _plan() set them: ACK, maybe FIN), and advance SND.NXT / SND.MAX."""
-    if s.seg_n and s.snd_nxt + s.seg_n == s.snd_una + s.syn_unacked + s.tx.length:
-        s.seg_flags |= _PSH        # the last byte queued
+    _plan() set them: ACK, maybe PSH and FIN), and advance SND.NXT /
+    SND.MAX."""
     if s.snd_una == s.snd_max and ticks_diff(now, s.last_tx) > s.rtte.rto:
         s.cc.on_idle()             # restart window after idleness (RFC 5681 4.1)
-    k = _emit(s, iface, now, s.snd_nxt)
+    nxt = s.snd_nxt
+    k = _emit(s, iface, now, nxt)
     if k < 0:
         return False
     s.last_tx = now
     if s.seg_flags & _FIN:
         if not s.fin_sent:
             s.fin_sent = True
-            s.fin_seq = s.snd_nxt + k
+            s.fin_seq = nxt + k
         k += 1
     if s.sack_ok and k:
-        s.rack.sent(s.snd_nxt, s.snd_nxt + k, now)   # RACK's xmit_ts (RFC 8985 6.1)
-    if s.snd_nxt < s.snd_max:
+        s.rack.sent(nxt, nxt + k, now)   # RACK's xmit_ts (RFC 8985 6.1)
+    if nxt < s.snd_max:
         _mark_rtx(s, now)
     elif not s.ts_ok and not s.rtt_on and k:
         s.rtt_on = True            # time this segment (RFC 6298 3, Karn)
-        s.rtt_seq = s.snd_nxt
+        s.rtt_seq = nxt
         s.rtt_t0 = now
     if s.snd_una == s.snd_max:
         s.una_since = now
-    s.snd_nxt += k
-    if s.snd_nxt > s.snd_max:
-        s.snd_max = s.snd_nxt
+    nxt += k
+    s.snd_nxt = nxt
+    if nxt > s.snd_max:
+        s.snd_max = nxt
         arm_rtx(s, now, True)      # new data: the probe timeout moves with it
     elif k:
         _start_rtx(s, now)
@@ -460,7 +487,7 @@ def _send_probe(s, iface, now):
         if n > s.eff_mss:
             n = s.eff_mss
         s.seg_n = n
-        s.seg_flags = _ACK
+        s.seg_flags = _ACK | _PSH if s.snd_nxt + n == end else _ACK   # the last byte: PSH
         return _send_at(s, iface, now)
     # zero window: one byte of new data at SND.UNA, kept "in flight" so
     # an ACK covering it is acceptable
