@@ -222,14 +222,16 @@ def copy_sum(dst, doff: int, src, soff: int, n: int) -> int:
 
 
 @micropython.viper
-def _equal(a: ptr8, aoff: int, b: ptr8, boff: int, n: int) -> int:
+def equal(a: ptr8, aoff: int, b: ptr8, boff: int, n: int) -> bool:
+    # viper itself, no Python wrapper: a call fewer (about 1 virtual us on
+    # the Cortex-M3) for every address compared
     pa = uint(a) + uint(aoff)
     pb = uint(b) + uint(boff)
     i = 0
     if not ((pa ^ pb) & 3):
         while i < n and (pa + uint(i)) & 3:
             if a[aoff + i] != b[boff + i]:
-                return 0
+                return False
             i += 1
         wa = ptr32(pa + uint(i))
         wb = ptr32(pb + uint(i))
@@ -237,18 +239,14 @@ def _equal(a: ptr8, aoff: int, b: ptr8, boff: int, n: int) -> int:
         j = 0
         while j < nw:
             if wa[j] != wb[j]:
-                return 0
+                return False
             j += 1
         i += nw << 2
     while i < n:
         if a[aoff + i] != b[boff + i]:
-            return 0
+            return False
         i += 1
-    return 1
-
-
-def equal(a, aoff, b, boff, n):
-    return _equal(a, aoff, b, boff, n) == 1
+    return True
 
 
 @micropython.viper
