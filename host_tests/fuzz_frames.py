@@ -263,7 +263,7 @@ class World:
     def __init__(self):
         self.t = 0
         da, db = Loopback.pair(mac_a=MAC_A, mac_b=MAC_B, slots=32)
-        self.dev_b = db
+        self.dev_a = da          # raw: what it sends arrives at B unrecorded
         self.tap_a = Tap(da)
         self.tap_b = Tap(db)
         self.a = Interface(self.tap_a, Config(strict=True))
@@ -516,7 +516,6 @@ def fuzz(iterations, seed, progress=0, out=print):
     r = Lcg(seed)
     seeds = w.seeds
     skipped = 0
-    q = w.dev_b.rxq
     for it in range(iterations):
         f = mutate(r, seeds[r.below(len(seeds))])
         if r.below(4):
@@ -524,7 +523,7 @@ def fuzz(iterations, seed, progress=0, out=print):
         if _hits_live(w, f) or _arp_spoof(f):
             skipped += 1
             continue
-        q.put(f, len(f))
+        w.dev_a.send(f, len(f))      # straight into B's queue
         try:
             w.b.poll(w.t)
             w.a.poll(w.t)

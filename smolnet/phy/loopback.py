@@ -20,20 +20,6 @@ class _Queue:
         self.count = 0
         self.dropped = 0
 
-    def put(self, buf, n):
-        # a frame in, as the peer's send() puts one (which does it inline);
-        # for tests that inject frames
-        if self.count == self.slots or n > self.mtu:
-            self.dropped += 1
-            return False
-        i = self.head + self.count
-        if i >= self.slots:
-            i -= self.slots
-        copy(self.data, i * self.mtu, buf, 0, n)
-        self.lens[i] = n
-        self.count += 1
-        return True
-
 
 class Loopback:
     """A device whose sent frames come back to itself (or, made with pair(),
@@ -74,7 +60,7 @@ class Loopback:
         return n
 
     def send(self, buf, n):
-        # the peer's queue's put(), inlined
+        # into the peer's queue (the queue has no methods: a call fewer a frame)
         q = self.peer_q
         if q.count == q.slots or n > q.mtu:
             q.dropped += 1
