@@ -107,6 +107,19 @@ def portable_modules():
     return mods
 
 
+@pytest.fixture(scope="session")
+def mpy_tool():
+    """MicroPython v1.28.0's tools/mpy-tool.py, set up to read the preludes
+    of what its mpy-cross compiles for the board (tools/frame_sizes.py):
+    `make firmware-qemu` builds both (test_frame_sizes, test_packet_path)."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import frame_sizes
+    try:
+        return frame_sizes._mpy_tool()
+    except frame_sizes.FrameError as e:
+        pytest.fail(str(e), pytrace=False)
+
+
 @pytest.fixture
 def micropython():
     """(binary, env) for running the unix port with the project on its path."""

@@ -85,15 +85,7 @@ ON_THE_C_STACK = {
 }
 
 
-@pytest.fixture(scope="module")
-def tool():
-    try:
-        return frame_sizes._mpy_tool()
-    except frame_sizes.FrameError as e:
-        pytest.fail(str(e), pytrace=False)
-
-
-def test_preludes_read_as_micropython_lays_them_out(tool, tmp_path):
+def test_preludes_read_as_micropython_lays_them_out(mpy_tool, tmp_path):
     src = tmp_path / "shapes.py"
     src.write_text(
         "def small(a, b):\n"
@@ -106,7 +98,7 @@ def test_preludes_read_as_micropython_lays_them_out(tool, tmp_path):
         "class C:\n"
         "    def many(self, a, b, c, d, e, f, g, h, i, j, k):\n"
         "        return a\n")
-    rows = {r["function"]: r for r in frame_sizes.frames(str(src), tool)}
+    rows = {r["function"]: r for r in frame_sizes.frames(str(src), mpy_tool)}
     assert rows["<module>.small"]["n_exc_stack"] == 0
     assert rows["<module>.small"]["bytes"] <= frame_sizes.LIMIT_BYTES
     # `except ... as e` costs two exception entries (the handler and the
@@ -119,9 +111,9 @@ def test_preludes_read_as_micropython_lays_them_out(tool, tmp_path):
 
 
 @pytest.mark.parametrize("module", sorted(ON_THE_C_STACK))
-def test_named_paths_keep_their_frames_off_the_heap(tool, module):
+def test_named_paths_keep_their_frames_off_the_heap(mpy_tool, module):
     rows = {r["function"].split(".", 1)[-1]: r
-            for r in frame_sizes.frames(os.path.join(ROOT, module), tool)}
+            for r in frame_sizes.frames(os.path.join(ROOT, module), mpy_tool)}
     over = []
     for name in ON_THE_C_STACK[module]:
         assert name in rows, (module, name, sorted(rows))
@@ -130,10 +122,10 @@ def test_named_paths_keep_their_frames_off_the_heap(tool, module):
     assert not over, "%s: %s" % (module, ", ".join(over))
 
 
-def test_heap_frames_within_budget(tool):
+def test_heap_frames_within_budget(mpy_tool):
     rows = []
     for p in frame_sizes.smolnet_modules():
-        rows += frame_sizes.frames(p, tool)
+        rows += frame_sizes.frames(p, mpy_tool)
     over = frame_sizes.over_limit(rows)
     assert len(over) <= BUDGET, "%d functions over the limit (budget %d); all of them:\n%s" % (
         len(over), BUDGET, "\n".join(sorted("%s %s %d" % (r["module"], r["function"], r["bytes"])

@@ -36,18 +36,10 @@ CALLS = {"ping": 51, "udp64": 77, "udp1472": 76, "tcp": 82,
          "ping6": 57, "udp6_64": 87, "tcp6": 85}
 
 
-@pytest.fixture(scope="module")
-def tool():
-    try:
-        return frame_sizes._mpy_tool()
-    except frame_sizes.FrameError as e:
-        pytest.fail(str(e), pytrace=False)
-
-
 @pytest.fixture(scope="module", params=sorted(packet_path.SCENARIOS))
-def scenario(request, tool):
+def scenario(request, mpy_tool):
     calls = packet_path.per_packet(request.param)
-    return request.param, packet_path.with_frames(calls, tool)
+    return request.param, packet_path.with_frames(calls, mpy_tool)
 
 
 def test_the_scenarios_reach_the_packet_path(scenario):
