@@ -432,11 +432,11 @@ def test_end_to_end_with_interrupt_and_wrap():
 
 def test_end_to_end_enc28j60_to_w5500():
     # two modelled chips, two drivers, one cable
+    machine = fresh_machine()   # first: the drivers bind `machine` at import
     from chips.e2e import Pair, full_check
     from chips.w5500 import W5500 as W5500Model
     from boards.enc28j60 import ENC28J60
     from boards.w5500 import W5500
-    machine = fresh_machine()
     enc = Model(0, "cs0")
     wiz = W5500Model(1, "cs1")
     wire = Wire()
@@ -493,11 +493,11 @@ def test_end_to_end_tcp_through_fault_injector():
 def test_end_to_end_tcp_enc28j60_to_w5500():
     # two drivers over two modelled chips on one cable, both polled: 512 KB
     # each way, the ENC28J60's ring overflowing under the W5500's bursts
+    machine = fresh_machine()   # first: the drivers bind `machine` at import
     from chips.e2e import Pair, tcp_transfer, KB
     from chips.w5500 import W5500 as W5500Model
     from boards.enc28j60 import ENC28J60
     from boards.w5500 import W5500
-    machine = fresh_machine()
     enc = Model(0, "cs0")
     wiz = W5500Model(1, "cs1", open_ptr=0xF800)
     wire = Wire()
