@@ -170,6 +170,10 @@ class Stats:
         self.drop = 0
 
 
+class _NoNeighbors:
+    gen = 0
+
+
 class FakeIface:
     """Implements the Interface side of the socket contract
     (/work/notes/iface_contract.md) and records what the socket sends."""
@@ -184,6 +188,10 @@ class FakeIface:
         self.rx_cast = 0
         self.ip_mtu = mtu
         self.tx_room = 0
+        # nothing tx_begin answers here is to be kept (interface.py's
+        # tx_until): every segment goes through tx_begin, and is recorded
+        self.tx_until = -1
+        self.neighbors = _NoNeighbors()
         self.local = local
         self.neighbor_pending = False
         self.no_route = False

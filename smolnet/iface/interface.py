@@ -42,6 +42,13 @@
 #       payload_off to l4_len were already summed into payload_sum (a folded
 #       sum16, e.g. TCP sums its payload while copying it in): only the bytes
 #       before them are read again.
+#   iface.tx_until, iface.neighbors.gen: a socket may keep the answer of its
+#       last tx_begin() (the link header in tx_buf[:14] and tx_src) while
+#       neighbors.gen stays what it was and for neighbors.ttl_ms after the
+#       ticks in tx_until (-1: not to be kept), and meanwhile write them
+#       itself (with tx_dst, tx_alen, tx_room) instead of calling
+#       tx_begin() (tcp_emit._route: IPv4 over Ethernet, the only answers
+#       with a tx_until)
 # alen 4 is IPv4 (ipv4.py); alen 16 is IPv6 (ipv6.py).
 #
 # The protocol module contract: what ipv4.py, ipv6.py, nd.py, mld.py,
@@ -90,7 +97,7 @@ from ..wire import ipaddr
 from . import ipv4 as v4
 from .ipv4 import rx as v4_rx, tx_begin as v4_tx_begin, header as v4_header, \
     l4_checksum as v4_l4_checksum
-from .neighbor import NeighborCache
+from .neighbor import NeighborCache, moved as _moved
 from .route import Routes
 from .stats import Stats
 
@@ -147,13 +154,19 @@ class Interface:
         self.tx_room = 0
         self.tx_dst = bytearray(16)
         self.tx_alen = 4             # family of the packet tx_begin started
+        # the stamp (ticks) of the neighbor entry the last tx_begin() used:
+        # its answer holds, if nothing changes meanwhile (neighbors.gen),
+        # until neighbors.ttl_ms after it; -1 when it is not to be kept
+        # (not IPv4 through a neighbor). tcp_emit._route keeps the answer
+        # for its peer
+        self.tx_until = -1
         self.scratch = bytearray(16)
         self.addrs4 = bytearray(4 * cfg.addrs)
         self.plens4 = bytearray(cfg.addrs)
         self.n4 = 0
         self.neighbors = NeighborCache(cfg.neighbors, cfg.neighbor_ttl_ms, cfg.neighbor_retry_ms)
         self.neighbor_retry_ms = cfg.neighbor_retry_ms
-        self.routes = Routes(cfg.routes)
+        self.routes = Routes(cfg.routes, self.neighbors)
         self.stats = Stats()
         self.sockets = []
         self.ttl = cfg.ttl
@@ -206,6 +219,7 @@ class Interface:
         if ":" in cidr:
             return self._add_ip6(cidr)
         self.timers_at = _TMR_RUN
+        _moved(self.neighbors)       # sources, on-link prefixes: tx_begin's answers
         addr, plen = ipaddr.parse_cidr4(cidr)
         for i in range(self.n4):
             if equal(self.addrs4, 4 * i, addr, 0, 4):
@@ -228,6 +242,7 @@ class Interface:
 
     def remove_ip(self, cidr):
         self.timers_at = _TMR_RUN
+        _moved(self.neighbors)       # sources, on-link prefixes: tx_begin's answers
         if ":" in cidr:
             return self._need6().remove_cidr(cidr)
         addr, _ = ipaddr.parse_cidr4(cidr)
@@ -244,6 +259,7 @@ class Interface:
         """Forget every address but the automatic IPv6 link-local one."""
         self.n4 = 0
         self.timers_at = _TMR_RUN
+        _moved(self.neighbors)
         if self.ip6 is not None:
             self.ip6.clear()
 

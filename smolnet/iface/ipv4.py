@@ -329,8 +329,10 @@ def tx_begin(iface, now, pick):
         # the table is walked only for a last byte ending in binary 11 (see rx())
         if nh[3] & 3 == 3 and (ipaddr.is_broadcast4(nh, 0) or _is_subnet_broadcast(iface, nh, 0)):
             copy(iface.tx_buf, 0, ethernet.BROADCAST, 0, 6)
+            iface.tx_until = -1
         elif nh[0] & 0xF0 == 0xE0:
             ethernet.ipv4_multicast_mac(iface.tx_buf, 0, nh, 0)     # 224.0.0.0/4
+            iface.tx_until = -1
         else:
             if not pick:
                 i = iface.routes.lookup(nh, 0)
@@ -344,9 +346,14 @@ def tx_begin(iface, now, pick):
                 _arp_request(iface, nh, i, now)
                 return -1
             copy(iface.tx_buf, 0, iface.neighbors.macs, 6 * pick, 6)
+            # the answer holds while the entry lives (neighbor.lookup):
+            # its stamp, for a socket that keeps the answer
+            iface.tx_until = iface.neighbors.stamp[pick]
         copy(iface.tx_buf, 6, iface.mac, 0, 6)
         iface.tx_buf[12] = _ETHERTYPE_IPV4 >> 8     # ethernet.set_ethertype, inlined
         iface.tx_buf[13] = _ETHERTYPE_IPV4 & 0xFF
+    else:
+        iface.tx_until = -1
     iface.tx_room = iface.ip_mtu - _HLEN
     return iface.link_hlen + _HLEN
 

@@ -412,6 +412,7 @@ def begin_reply(iface):
 def tx_begin(iface, now):
     """IPv6 half of Interface.tx_begin (same contract), which has put the
     destination in tx_dst and the source asked for in tx_src (:: if none)."""
+    iface.tx_until = -1      # an answer no socket keeps (interface.py)
     # the source: unless one was asked for, RFC 6724's choice for tx_dst
     # (none usable yet: tx_src stays ::)
     if equal(iface.tx_src, 0, _UNSPECIFIED, 0, 16):

@@ -2,6 +2,12 @@
 # IP -> MAC entries with expiry, plus "incomplete" entries that remember when
 # a request was last sent so requests are rate limited per neighbor
 # (RFC 1122 2.3.2.1). All lookups are allocation-free.
+#
+# gen, a generation number, moves on every change to the table and, from
+# the Interface and its Routes, to anything else tx_begin's answer depends
+# on (addresses, routes): a socket that keeps the answer (the link header
+# and source of its peer, tcp_emit._route) keeps it only while gen stays,
+# and only until the entry's lifetime ends (Interface.tx_until).
 from micropython import const
 from time import ticks_diff
 from ..fast import copy, equal
@@ -10,6 +16,7 @@ _FREE = const(0)
 _INCOMPLETE = const(1)
 _REACHABLE = const(2)
 _ALEN = const(16)
+_GEN_MASK = const(0x3FFFFFFF)      # gen stays a small int (31 bits on a board)
 
 
 class NeighborCache:
@@ -25,8 +32,10 @@ class NeighborCache:
         # counts entries that became reachable: the Interface wakes its
         # sockets when it moves (one may wait for that neighbor)
         self.learned = 0
+        self.gen = 0
 
     def clear(self):
+        moved(self)
         for i in range(self.size):
             self.state[i] = _FREE
 
@@ -50,6 +59,7 @@ class NeighborCache:
         return best
 
     def fill(self, addr, aoff, alen, mac, moff, now):
+        moved(self)
         i = _find(self, addr, aoff, alen)
         if i < 0:
             i = self._victim(now)
@@ -66,6 +76,7 @@ class NeighborCache:
         i = _find(self, addr, aoff, alen)
         if i < 0:
             return False
+        moved(self)
         copy(self.macs, i * 6, mac, moff, 6)
         if self.state[i] != _REACHABLE:
             self.learned += 1
@@ -80,6 +91,7 @@ class NeighborCache:
         if i >= 0 and self.state[i] == _INCOMPLETE and \
                 ticks_diff(now, self.stamp[i]) < self.retry_ms:
             return False
+        moved(self)
         if i < 0 or self.state[i] == _REACHABLE:
             if i < 0:
                 i = self._victim(now)
@@ -92,6 +104,7 @@ class NeighborCache:
     def remove(self, addr, aoff, alen):
         i = _find(self, addr, aoff, alen)
         if i >= 0:
+            moved(self)
             self.state[i] = _FREE
 
     def entries(self, now):
@@ -115,9 +128,15 @@ def lookup(nc, addr, aoff, alen, now):
     if i < 0 or nc.state[i] != _REACHABLE:
         return -1
     if ticks_diff(now, nc.stamp[i]) >= nc.ttl_ms:
+        moved(nc)
         nc.state[i] = _FREE
         return -1
     return i
+
+
+def moved(nc):
+    """Something tx_begin's answer depends on changed (see gen above)."""
+    nc.gen = (nc.gen + 1) & _GEN_MASK
 
 
 def _find(nc, addr, aoff, alen):

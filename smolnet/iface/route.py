@@ -3,11 +3,15 @@
 # routes through gateways (a default route is 0.0.0.0/0).
 from ..fast import copy
 from ..wire import ipaddr
+from .neighbor import moved
 
 
 class Routes:
-    def __init__(self, size):
+    def __init__(self, size, neighbors=None):
         self.size = size
+        # the Interface's NeighborCache: a route that changes may change a
+        # destination's next hop, so its generation moves (neighbor.py)
+        self.neighbors = neighbors
         self.count = 0
         self.nets = bytearray(4 * size)
         self.plens = bytearray(size)
@@ -25,6 +29,11 @@ class Routes:
         self.plens[i] = plen
         copy(self.gws, 4 * i, gw, 0, 4)
         self.count += 1
+        self._moved()
+
+    def _moved(self):
+        if self.neighbors is not None:
+            moved(self.neighbors)
 
     def add_default(self, gateway):
         self.add("0.0.0.0/0", gateway)
@@ -38,6 +47,7 @@ class Routes:
                 copy(self.gws, 4 * i, self.gws, 4 * last, 4)
                 self.plens[i] = self.plens[last]
                 self.count = last
+                self._moved()
                 return True
         return False
 
@@ -55,6 +65,7 @@ class Routes:
 
     def clear(self):
         self.count = 0
+        self._moved()
 
     def lookup(self, dst, doff):
         """Offset in self.gws of the gateway for dst, or -1 if unroutable."""

@@ -41,7 +41,7 @@
 #                 describes in seg_flags and seg_n (emit() adds seg_seq)
 #                   rcv_adv rcv_mss mss_adv last_ack_sent ack_now
 #                   ack_pending local_set hold* no_route seg_* drops
-#                   tx_segments ts_hi ts_lo ts_last
+#                   tx_segments ts_hi ts_lo ts_last rc_gen rc_until
 #   tcp_sack_tx.py  SACK blocks we send, what the peer's blocks resend
 #                   seg_n
 #   tcp_seq.py    sequence numbers as offsets from a base (why and how);
@@ -194,6 +194,9 @@ class TcpSocket:
         # identity
         self.local_addr = bytearray(16)
         self.remote_addr = bytearray(16)
+        # the link header (14 bytes) and source address (4) tx_begin chose
+        # for remote_addr (IPv4): tcp_emit._route
+        self.rc = bytearray(18)
         self.alen = 4
         self.local_port = 0
         self.remote_port = 0
@@ -238,6 +241,11 @@ class TcpSocket:
         the bound port/address and error."""
         self.state = CLOSED
         self.key_n = 0
+        # tcp_emit._route's note of tx_begin's answer for the peer: none
+        # (a new connection, or a new peer: every remote_addr write
+        # follows a _reset())
+        self.rc_gen = -1
+        self.rc_until = 0
         self.rx.clear()
         self.tx.clear()
         self.asm.clear()

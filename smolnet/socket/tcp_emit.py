@@ -30,6 +30,10 @@ _OPT_NOP = const(1)
 _OPT_TS = const(8)
 # copy of smolnet/socket/tcp.py's PROTO
 _PROTO = const(6)
+# copies of smolnet/iface/interface.py's link header and IPv4 header lengths
+_ETH = const(14)
+_IP4_HLEN = const(20)
+
 _HOLD_MS = const(20)         # wait for a neighbor (ARP) before trying again
 _NEIGHBOR_GIVE_UP_MS = const(3000)   # then treat the segment as lost (Linux: 3 ARP tries)
 
@@ -94,6 +98,8 @@ def emit(s, iface, now, seq):
     off = _route(s, iface, now)
     if off < 0:
         return _unsent(s, now, off)
+    if iface.tx_until != -1:
+        _keep_route(s, iface)
     if s.holding or s.no_route:
         s.holding = False
         s.no_route = False
@@ -118,9 +124,32 @@ def emit(s, iface, now, seq):
 
 
 def _route(s, iface, now):
+    """iface.tx_begin() for the peer, or what it answered last time when
+    nothing it depends on changed since (iface.neighbors.gen) and the
+    neighbor entry it used still lives (its lifetime as neighbor.lookup
+    counts it; past it tx_begin runs, and with it ARP): the link header and
+    the source it chose, written where tx_begin writes them (the contract
+    in interface.py; emit() keeps the answer, _keep_route)."""
+    if s.rc_gen == iface.neighbors.gen and ticks_diff(s.rc_until, now) > 0:
+        iface.tx_alen = 4
+        iface.tx_until = -1      # (emit() has nothing new to keep)
+        copy(iface.tx_dst, 0, s.remote_addr, 0, 4)
+        copy(iface.tx_src, 0, s.rc, 14, 4)
+        copy(iface.tx_buf, 0, s.rc, 0, 14)
+        iface.tx_room = iface.ip_mtu - _IP4_HLEN
+        return _ETH + _IP4_HLEN
     # the call alone: its 6 arguments fill the frame
     return iface.tx_begin(s.remote_addr, 0, s.alen, s.local_addr if s.local_set else None,
                           0, now)
+
+
+def _keep_route(s, iface):
+    # tx_begin's answer, to be kept (IPv4 over Ethernet: tx_until is set
+    # for no other, so the link header is 14 bytes)
+    copy(s.rc, 0, iface.tx_buf, 0, 14)
+    copy(s.rc, 14, iface.tx_src, 0, 4)
+    s.rc_until = ticks_add(iface.tx_until, iface.neighbors.ttl_ms)
+    s.rc_gen = iface.neighbors.gen
 
 
 def _unsent(s, now, off):
