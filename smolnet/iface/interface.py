@@ -30,6 +30,12 @@
 #       may put it back to _DUE_NEVER: `self.due_at = -1`; so may a
 #       dispatch() that sent the last packet it had (it is then asked
 #       neither again nor poll_at() in that poll).
+#       A socket whose poll_at() says 0 whenever dispatch() has anything
+#       to do (TcpSocket) may set _DUE_ASK (`self.due_at = -3`) in
+#       dispatch(): after a packet sent, the Interface then asks poll_at()
+#       whether another is due now instead of calling dispatch() again (a
+#       dispatch() that finds nothing costs more, and poll_at() follows it
+#       anyway).
 # and, to transmit from dispatch() (or from process() for a stateless
 # answer to the packet in hand, as the Interface answers a closed port: a
 # TcpListener's SYN cookie SYN-ACK, which a queue for dispatch() would let a
@@ -132,6 +138,7 @@ _TMR_STALE = const(-3)     # they ran: the next poll computes their deadline
 # sock.due_at beside a ticks deadline (the socket contract above)
 _DUE_NEVER = const(-1)
 _DUE_NOW = const(-2)
+_DUE_ASK = const(-3)
 
 
 class Interface:
@@ -643,20 +650,32 @@ def _rx_burst(iface, now):
 
 
 def _dispatch_one(iface, s, now):
-    # socket s is due: it emits up to Config.tx_burst packets
+    # socket s is due: it emits up to Config.tx_burst packets. After one,
+    # a socket that said _DUE_ASK is asked poll_at() whether another is due
+    # now (0), which costs less than a dispatch() that finds nothing, whose
+    # poll_at() would come next anyway (the contract above)
     k = 0
     burst = iface.config.tx_burst
+    t = 0
     while k < burst and s.dispatch(iface, now):
         k += 1
-        if s.due_at == _DUE_NEVER:
+        t = s.due_at
+        if t == _DUE_NEVER:
             return True     # that was its last packet (the contract above)
-    if k == burst:
-        # more may wait: the next poll dispatches it again
-        s.due_at = _DUE_NOW
-        return True
-    # it has nothing more to send now: its next deadline
-    burst = s.poll_at(now)
-    s.due_at = _DUE_NEVER if burst < 0 else _DUE_NOW if burst == 0 else ticks_add(now, burst)
+        if t == _DUE_ASK and k < burst:
+            t = s.poll_at(now)
+            if t != 0:
+                break
+        t = 0
+    if t == 0:
+        if k == burst:
+            # more may wait: the next poll dispatches it again
+            s.due_at = _DUE_NOW
+            return True
+        # dispatch() found nothing (more) to send now
+        t = s.poll_at(now)
+    # its next deadline
+    s.due_at = _DUE_NEVER if t < 0 else _DUE_NOW if t == 0 else ticks_add(now, t)
     return k > 0
 
 

@@ -35,7 +35,7 @@
 #                   rtx_* rtt_*
 #                   tlp_* tlps probe_due probing persist_backoff una_since
 #                   last_tx dupacks fast_rtx in_recovery recover high_rxt
-#                   retransmits timeouts hold ka_probes ack_now wnd_check
+#                   retransmits timeouts hold ka_probes ack_now wnd_check due_at
 #                   rst_pending rack_timer
 #   tcp_emit.py   one segment into the Interface's frame: the one tcp_tx
 #                 describes in seg_flags and seg_n (emit() adds seg_seq)

@@ -38,6 +38,10 @@ _ACK = const(0x10)
 
 
 def dispatch(s, iface, now):
+    # poll_at() tells all this does: after a segment, the Interface asks it
+    # whether another is due now rather than calling this again (_DUE_ASK,
+    # interface.py)
+    s.due_at = -3
     if s.rst_pending:
         return _send_rst(s, iface, now)
     st = s.state
@@ -266,6 +270,8 @@ def poll_at(s, now):
     else:
         if _plan(s):
             return 0
+        if not s.rtx_on and s.snd_nxt == s.snd_una and s.tx.length:
+            return 0             # dispatch() starts the persist timer (_persist_check)
         if s.in_recovery and s.sack_ok and (next_seg(s, 1) >= 0 or next_seg(s, 3) >= 0):
             return 0
         if s.wnd_check and wnd_update_due(s):
