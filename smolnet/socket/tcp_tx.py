@@ -268,10 +268,11 @@ def poll_at(s, now):
         if s.snd_nxt == 0:
             return 0
     else:
-        if _plan(s):
-            return 0
-        if not s.rtx_on and s.snd_nxt == s.snd_una and s.tx.length:
-            return 0             # dispatch() starts the persist timer (_persist_check)
+        if s.tx.length or s.fin_queued:     # (a receiver, nothing queued, skips it)
+            if _plan(s):
+                return 0
+            if not s.rtx_on and s.snd_nxt == s.snd_una and s.tx.length:
+                return 0         # dispatch() starts the persist timer (_persist_check)
         if s.in_recovery and s.sack_ok and (next_seg(s, 1) >= 0 or next_seg(s, 3) >= 0):
             return 0
         if s.wnd_check and wnd_update_due(s):
