@@ -95,11 +95,25 @@ def emit(s, iface, now, seq):
     from s.seg_flags), -1 if the neighbor is unresolved (nothing sent, try
     again later). Without a route (or a neighbor that never answers) the
     segment counts as sent and lost, with s.no_route set."""
-    off = _route(s, iface, now)
-    if off < 0:
-        return _unsent(s, now, off)
-    if iface.tx_until != -1:
-        _keep_route(s, iface)
+    if s.rc_gen == iface.neighbors.gen and ticks_diff(s.rc_until, now) > 0:
+        # what tx_begin() answered last time, kept (_keep_route): nothing
+        # it depends on changed since (iface.neighbors.gen) and the
+        # neighbor entry it used still lives (its lifetime as
+        # neighbor.lookup counts it; past it tx_begin runs, and with it
+        # ARP). Written where tx_begin writes it (the contract in
+        # interface.py); here, not in a function: a call fewer a segment
+        iface.tx_alen = 4
+        copy(iface.tx_dst, 0, s.remote_addr, 0, 4)
+        copy(iface.tx_src, 0, s.rc, 14, 4)
+        copy(iface.tx_buf, 0, s.rc, 0, 14)
+        iface.tx_room = iface.ip_mtu - _IP4_HLEN
+        off = _ETH + _IP4_HLEN
+    else:
+        off = _route(s, iface, now)
+        if off < 0:
+            return _unsent(s, now, off)
+        if iface.tx_until != -1:
+            _keep_route(s, iface)
     if s.holding or s.no_route:
         s.holding = False
         s.no_route = False
@@ -111,33 +125,21 @@ def emit(s, iface, now, seq):
     s.seg_seq = seq
     if s.ts_ok or s.seg_flags & _SYN:
         # the TSval _head writes (RFC 7323 3): tcp_ack.ts_now() written out,
-        # a call fewer for every segment
-        d = ticks_diff(now, s.ts_last)
-        if d > 0:
-            d += s.ts_lo
-            if d > 0xFFFF:       # the carry into the high half
-                s.ts_hi = (s.ts_hi + (d >> 16)) & 0xFFFF
-                d &= 0xFFFF
-            s.ts_lo = d
+        # a call fewer for every segment. seq (stored above): the ms since
+        # the last, then the low half (a local more would take the frame
+        # past 11 words)
+        seq = ticks_diff(now, s.ts_last)
+        if seq > 0:
+            seq += s.ts_lo
+            if seq > 0xFFFF:     # the carry into the high half
+                s.ts_hi = (s.ts_hi + (seq >> 16)) & 0xFFFF
+                seq &= 0xFFFF
+            s.ts_lo = seq
             s.ts_last = now
     return _build(s, iface, off)
 
 
 def _route(s, iface, now):
-    """iface.tx_begin() for the peer, or what it answered last time when
-    nothing it depends on changed since (iface.neighbors.gen) and the
-    neighbor entry it used still lives (its lifetime as neighbor.lookup
-    counts it; past it tx_begin runs, and with it ARP): the link header and
-    the source it chose, written where tx_begin writes them (the contract
-    in interface.py; emit() keeps the answer, _keep_route)."""
-    if s.rc_gen == iface.neighbors.gen and ticks_diff(s.rc_until, now) > 0:
-        iface.tx_alen = 4
-        iface.tx_until = -1      # (emit() has nothing new to keep)
-        copy(iface.tx_dst, 0, s.remote_addr, 0, 4)
-        copy(iface.tx_src, 0, s.rc, 14, 4)
-        copy(iface.tx_buf, 0, s.rc, 0, 14)
-        iface.tx_room = iface.ip_mtu - _IP4_HLEN
-        return _ETH + _IP4_HLEN
     # the call alone: its 6 arguments fill the frame
     return iface.tx_begin(s.remote_addr, 0, s.alen, s.local_addr if s.local_set else None,
                           0, now)
@@ -145,7 +147,8 @@ def _route(s, iface, now):
 
 def _keep_route(s, iface):
     # tx_begin's answer, to be kept (IPv4 over Ethernet: tx_until is set
-    # for no other, so the link header is 14 bytes)
+    # for no other, so the link header is 14 bytes): emit() uses it while
+    # iface.neighbors.gen stays and the neighbor entry lives
     copy(s.rc, 0, iface.tx_buf, 0, 14)
     copy(s.rc, 14, iface.tx_src, 0, 4)
     s.rc_until = ticks_add(iface.tx_until, iface.neighbors.ttl_ms)
