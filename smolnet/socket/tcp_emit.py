@@ -114,14 +114,17 @@ def emit(s, iface, now, seq):
             return _unsent(s, now, off)
         if iface.tx_until != -1:
             _keep_route(s, iface)
-    if s.holding or s.no_route:
-        s.holding = False
-        s.no_route = False
-    if not s.local_set:
-        _take_source(s, iface)
-    if s.iss_pending:
-        choose_iss(s, now)
-        seq = 0
+        # (no need with a kept answer: it was kept by a segment that came
+        # here, and these are set again only by a miss (_unsent) or after
+        # a _reset() (connect), which forgets it)
+        if s.holding or s.no_route:
+            s.holding = False
+            s.no_route = False
+        if not s.local_set:
+            _take_source(s, iface)
+        if s.iss_pending:
+            choose_iss(s, now)
+            seq = 0
     s.seg_seq = seq
     if s.ts_ok or s.seg_flags & _SYN:
         # the TSval _head writes (RFC 7323 3): tcp_ack.ts_now() written out,
