@@ -21,8 +21,10 @@
 #   repl=True        the REPL helpers (smolnet.repl)
 #   debug=True       fault injector, pcap writer, tracer
 #   all=True         every option
-#   lines=False      no line numbers in tracebacks (mpy-cross -O3): about 8%
-#                    less flash (make mpy-sizes); functions still named
+#   lines=True       line numbers in tracebacks (mpy-cross -O0): about 8%
+#                    more flash (make mpy-sizes). Off by default, as
+#                    MicroPython freezes its own asyncio (opt=3): a
+#                    traceback still names the file and every function
 #   arch="armv7emsp" the mpy-cross -march of the build: with an ARMv7-M one,
 #                    the Thumb-2 fast paths (smolnet/fast/thumb.py) are
 #                    frozen too; left out otherwise. The board manifests in
@@ -40,7 +42,7 @@ import sys
 sys.path.insert(0, os.path.abspath("."))
 import smolnet_files  # firmware/smolnet_files.py
 
-options.defaults(all=False, lines=True, arch=None,
+options.defaults(all=False, lines=False, arch=None,
                  **{name: False for name in smolnet_files.OPTIONS})
 _parts = {name: bool(options.all or getattr(options, name)) for name in smolnet_files.OPTIONS}
 

@@ -112,11 +112,11 @@ def test_core_manifest_defaults_to_the_board_profile_and_takes_options():
     assert sorted(manifest_files.evaluate(path, arch="xtensawin").targets()) == sorted(profile)
     with pytest.raises(ValueError):
         smolnet_files.core_files(ipv7=False)
-    # lines=False: the same files, compiled without line numbers (-O3)
-    entries = manifest_files.evaluate(path, lines=False).entries
+    # without line numbers (-O3) by default; lines=True: the same files with them
+    entries = manifest_files.evaluate(path, lines=True).entries
     assert sorted(e.target_path for e in entries) == sorted(profile)
-    assert {e.opt for e in entries} == {3}
-    assert {e.opt for e in manifest_files.evaluate(path).entries} == {None}
+    assert {e.opt for e in entries} == {None}
+    assert {e.opt for e in manifest_files.evaluate(path).entries} == {3}
 
 
 def test_board_profile_modules_import_no_left_out_part():
@@ -160,7 +160,8 @@ def _compile_all(entries, arch, workdir):
         if e.kind != "py":
             return None
         out = os.path.join(workdir, arch, e.target_path[:-3] + ".mpy")
-        ok, msg = mpy_sizes.compile_mpy(cross, e.full_path, out, arch, e.target_path)
+        ok, msg = mpy_sizes.compile_mpy(cross, e.full_path, out, arch, e.target_path,
+                                          e.opt or 0)
         return None if ok else "%s: %s" % (e.target_path, msg or "no output")
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
@@ -207,6 +208,12 @@ def test_board_manifest_lists_existing_files_that_compile_for_its_arch(board, tm
     # the only thing not followed here is the port's own default manifest
     expect = [] if cfg["SMOLNET_PORT"] == "qemu" else [("include", "$(PORT_DIR)/boards/manifest.py")]
     assert with_app.external == expect
+    # smolnet and the driver without line numbers (-O3) as a board freezes
+    # them; the QEMU boards' test firmware keeps them (lines=True)
+    ours = [e for e in with_app.entries if e.target_path.startswith(("smolnet/", "boards/"))]
+    assert {e.opt for e in ours} == ({None} if qemu else {3})
+    with_lines = manifest_files.evaluate(path, path_vars, lines=True).entries
+    assert {e.opt for e in with_lines if e.target_path.startswith("smolnet/")} == {None}
     errors = _compile_all(with_app.entries, cfg["SMOLNET_ARCH"], str(tmp_path))
     assert not errors, "mpy-cross -march=%s failed:\n%s" % (cfg["SMOLNET_ARCH"], "\n".join(errors))
 
