@@ -97,6 +97,10 @@ OPTIONS = {
     # CUBIC congestion control (RFC 9438; TcpSocket(cc="cubic")): NewReno
     # is the default and stays
     "cubic": ("smolnet/socket/tcp_cubic.py",),
+    # RACK loss detection (RFC 8985; TcpSocket(rack=...)): without it SACK
+    # recovery finds losses as RFC 6675 does (IsLost), and a lost
+    # retransmission or tail waits for the RTO or the tail loss probe
+    "rack": ("smolnet/socket/tcp_rack.py",),
     # IPv4 multicast groups and IGMP (Interface.join_multicast)
     "multicast": ("smolnet/iface/igmp.py", "smolnet/wire/igmp.py"),
     # IPv4 fragment reassembly (without it fragments are counted and dropped)

@@ -40,7 +40,7 @@ c = Config()
 print("defaults", c.ipv6, c.multicast_groups, c.reassembly_slots)
 for m in ("smolnet.iface.ipv6", "smolnet.iface.igmp", "smolnet.iface.reasm4",
           "smolnet.apps.http", "smolnet.phy.fault", "server", "smolnet.repl",
-          "smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
+          "smolnet.socket.tcp_rack", "smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
           "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio"):
     try:
         __import__(m)
@@ -56,6 +56,14 @@ try:
     TcpSocket(cc="cubic")
 except ValueError as e:
     print("error", e)
+try:
+    TcpSocket(rack=True)
+except ValueError as e:
+    print("error", e)
+from smolnet.socket.tcp_conn import sack_state
+t = TcpSocket(1024, 1024)
+sack_state(t)
+print("rack", type(t.rack).__name__)
 """
 
 
@@ -65,7 +73,8 @@ def test_left_out_parts_are_absent_and_defaults_follow(board):
     out = b.exec(PARTS)
     assert "defaults False 0 0" in out, out
     for m in ("smolnet.iface.ipv6", "smolnet.iface.igmp", "smolnet.iface.reasm4",
-              "smolnet.apps.http", "smolnet.phy.fault", "server", "smolnet.repl"):
+              "smolnet.apps.http", "smolnet.phy.fault", "server", "smolnet.repl",
+              "smolnet.socket.tcp_rack"):
         assert "absent " + m in out, out
     for m in ("smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
               "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio"):
@@ -74,6 +83,10 @@ def test_left_out_parts_are_absent_and_defaults_follow(board):
            "with the manifest option ipv6=True" in out, out
     assert "error cc='cubic': this build has no smolnet.socket.tcp_cubic; freeze it " \
            "with the manifest option cubic=True" in out, out
+    # without RACK, SACK recovery runs on RFC 6675 alone (tcp_sack.NO_RACK)
+    assert "error rack=True: this build has no smolnet.socket.tcp_rack; freeze it " \
+           "with the manifest option rack=True" in out, out
+    assert "rack NoRack" in out, out
 
 
 BRINGUP = """

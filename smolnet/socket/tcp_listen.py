@@ -37,7 +37,7 @@ from time import ticks_diff
 from .errno import EINVAL
 from ..wire import tcp as wire
 from .tcp import TcpSocket, PROTO
-from .tcp_conn import close as _close, sack_state   # (TcpListener.close: another thing)
+from .tcp_conn import close as _close, sack_state, rack_class  # (_close: TcpListener.close is another)
 from .tcp_timewait import TimeWaitTable
 from .tcp_cookie import Cookies, open_from_cookie
 
@@ -91,7 +91,7 @@ class TcpListener:
             # slots will be made inside Interface.poll(), where importing
             # the SACK modules failed on the Cortex-M3 firmware (_new): now
             from .tcp_sack import Scoreboard  # noqa: F401
-            from .tcp_rack import Rack  # noqa: F401
+            rack_class()
 
     def _new(self):
         s = TcpSocket(self.rx_size, self.tx_size, **self.options)
