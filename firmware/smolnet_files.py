@@ -101,6 +101,10 @@ OPTIONS = {
     # recovery finds losses as RFC 6675 does (IsLost), and a lost
     # retransmission or tail waits for the RTO or the tail loss probe
     "rack": ("smolnet/socket/tcp_rack.py",),
+    # SYN cookies (RFC 4987; TcpListener(syn_cookies=...)): without them a
+    # SYN that finds the accept queue full is dropped and counted
+    # (syn_dropped), and the peer retries
+    "cookies": ("smolnet/socket/tcp_cookie.py",),
     # IPv4 multicast groups and IGMP (Interface.join_multicast)
     "multicast": ("smolnet/iface/igmp.py", "smolnet/wire/igmp.py"),
     # IPv4 fragment reassembly (without it fragments are counted and dropped)
