@@ -105,9 +105,6 @@ OPTIONS = {
     # SYN that finds the accept queue full is dropped and counted
     # (syn_dropped), and the peer retries
     "cookies": ("smolnet/socket/tcp_cookie.py",),
-    # compact TIME-WAIT records a TcpListener keeps (time_wait=n; the
-    # default, 0, leaves accepted sockets in TIME-WAIT themselves)
-    "timewait": ("smolnet/socket/tcp_timewait.py",),
     # IPv4 multicast groups and IGMP (Interface.join_multicast)
     "multicast": ("smolnet/iface/igmp.py", "smolnet/wire/igmp.py"),
     # IPv4 fragment reassembly (without it fragments are counted and dropped)

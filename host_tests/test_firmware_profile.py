@@ -40,7 +40,7 @@ c = Config()
 print("defaults", c.ipv6, c.multicast_groups, c.reassembly_slots)
 for m in ("smolnet.iface.ipv6", "smolnet.iface.igmp", "smolnet.iface.reasm4",
           "smolnet.apps.http", "smolnet.phy.fault", "server", "smolnet.repl",
-          "smolnet.socket.tcp_rack", "smolnet.socket.tcp_cookie", "smolnet.socket.tcp_timewait",
+          "smolnet.socket.tcp_rack", "smolnet.socket.tcp_cookie",
           "smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
           "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio"):
     try:
@@ -71,10 +71,6 @@ try:
 except ValueError as e:
     print("error", e)
 print("cookies", TcpListener(1, 512, 512).cookies)
-try:
-    TcpListener(1, 512, 512, time_wait=4)
-except ValueError as e:
-    print("error", e)
 """
 
 
@@ -85,8 +81,7 @@ def test_left_out_parts_are_absent_and_defaults_follow(board):
     assert "defaults False 0 0" in out, out
     for m in ("smolnet.iface.ipv6", "smolnet.iface.igmp", "smolnet.iface.reasm4",
               "smolnet.apps.http", "smolnet.phy.fault", "server", "smolnet.repl",
-              "smolnet.socket.tcp_rack", "smolnet.socket.tcp_cookie",
-              "smolnet.socket.tcp_timewait"):
+              "smolnet.socket.tcp_rack", "smolnet.socket.tcp_cookie"):
         assert "absent " + m in out, out
     for m in ("smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
               "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio"):
@@ -103,8 +98,6 @@ def test_left_out_parts_are_absent_and_defaults_follow(board):
     assert "error syn_cookies=True: this build has no smolnet.socket.tcp_cookie; " \
            "freeze it with the manifest option cookies=True" in out, out
     assert "cookies None" in out, out
-    assert "error time_wait: this build has no smolnet.socket.tcp_timewait; " \
-           "freeze it with the manifest option timewait=True" in out, out
 
 
 BRINGUP = """

@@ -26,8 +26,7 @@
 # is registered with the Interface by accept() itself.
 #
 # TIME-WAIT: with time_wait=n the listener keeps n compact TIME-WAIT records
-# (tcp_timewait.py, the manifest option timewait=True on a board). An
-# accepted connection that reaches TIME-WAIT (the
+# (tcp_timewait.py). An accepted connection that reaches TIME-WAIT (the
 # server closed first) moves into one as soon as its receive buffer is
 # empty, and the socket is CLOSED, ready to be the spare of the next
 # accept(): a server then cycles through many connections with a fixed set
@@ -40,6 +39,7 @@ from .errno import EINVAL
 from ..wire import tcp as wire
 from .tcp import TcpSocket, PROTO
 from .tcp_conn import close as _close, sack_state, rack_class  # (_close: TcpListener.close is another)
+from .tcp_timewait import TimeWaitTable
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
@@ -51,18 +51,6 @@ _CLOSE_WAIT = const(7)
 _SYN = const(0x02)
 _RST = const(0x04)
 _ACK = const(0x10)
-
-
-def _time_wait_table():
-    """TimeWaitTable (TcpListener(time_wait=n)): a module of its own, the
-    manifest's timewait option. Apart from __init__: the handler would take
-    its frame over 11 words."""
-    try:
-        from .tcp_timewait import TimeWaitTable
-    except ImportError:
-        raise ValueError("time_wait: this build has no smolnet.socket.tcp_timewait; "
-                         "freeze it with the manifest option timewait=True")
-    return TimeWaitTable
 
 
 def _cookies(want):
@@ -89,7 +77,7 @@ class TcpListener:
                  syn_cookies=None, prealloc=True, **options):
         if backlog < 1:
             raise ValueError("backlog")
-        self.tw = _time_wait_table()(time_wait) if time_wait > 0 else None
+        self.tw = TimeWaitTable(time_wait) if time_wait > 0 else None
         if self.tw is not None:
             self.tw.owner = self
         self.cookies = _cookies(syn_cookies)
