@@ -75,14 +75,17 @@ PROFILE = {name: False for name in smolnet_files.OPTIONS}   # the board profile
 
 
 def test_core_manifest_freezes_the_stack_and_no_host_code():
-    # all=True on an ARMv7-M build: every module but the host-only ones
+    # all=True on an ARMv7-M build: every module but the host-only ones and
+    # what thumb.py replaces there (smolnet_files.ARCH_NOT)
     res = manifest_files.evaluate(os.path.join(ROOT, "firmware", "manifest.py"), all=True,
                                   arch="armv7m")
     targets = res.targets()
     on_disk = sorted(_rel(os.path.join(d, f))
                      for d, _, fs in os.walk(os.path.join(ROOT, "smolnet"))
                      for f in fs if f.endswith(".py"))
-    assert sorted(targets) == sorted(p for p in on_disk if p not in smolnet_files.HOST_ONLY)
+    assert sorted(targets) == sorted(p for p in on_disk if p not in smolnet_files.HOST_ONLY and
+                                     smolnet_files.builds_for(p, "armv7m"))
+    assert "smolnet/fast/thumb.py" in targets and "smolnet/fast/viper_bulk.py" not in targets
     for e in res.entries:
         assert _rel(e.full_path) == e.target_path  # same path in the tree and on a board
     for host in smolnet_files.HOST_ONLY:
