@@ -7,12 +7,19 @@
 # Boards: firmware/boards/<BOARD>/manifest.py includes this file and adds the
 # board's driver (make firmware BOARD=... MPY_DIR=... runs that build).
 #
-# The board profile by default: IPv4, ARP, ICMP, UDP, TCP, DHCP, DNS, the
-# socket module and network.LAN (smolnet.compat), the asyncio driver.
+# The board profile by default: IPv4, ARP, ICMP, UDP, TCP (NewReno, SACK
+# with RFC 6675 loss detection, tail loss probes), DHCP, DNS, the socket
+# module and network.LAN (smolnet.compat), the asyncio driver.
 # Options add the rest (firmware/smolnet_files.py OPTIONS says which files):
 #     include("/path/to/smolnet/firmware/manifest.py", ipv6=True, apps=True)
 #   ipv6=True        IPv6, ND, SLAAC, MLD, IPv6 reassembly
 #   cubic=True       CUBIC congestion control (TcpSocket(cc="cubic"))
+#   rack=True        RACK loss detection (RFC 8985): lost retransmissions
+#                    and tails found without an RTO (without it SACK
+#                    recovery finds losses as RFC 6675 does)
+#   cookies=True     SYN cookies (RFC 4987) for a TcpListener whose accept
+#                    queue is full (without them such SYNs are dropped and
+#                    counted in syn_dropped; the peer retries)
 #   multicast=True   IPv4 multicast groups and IGMP (join_multicast)
 #   reassembly=True  IPv4 fragment reassembly
 #   apps=True        HTTP server, TcpServer, iperf3 server, mDNS responder
@@ -21,13 +28,18 @@
 #   repl=True        the REPL helpers (smolnet.repl)
 #   debug=True       fault injector, pcap writer, tracer
 #   all=True         every option
-#   lines=False      no line numbers in tracebacks (mpy-cross -O3): about 8%
-#                    less flash (make mpy-sizes); functions still named
+#   lines=True       line numbers in tracebacks (mpy-cross -O0): about 8%
+#                    more flash (make mpy-sizes). Off by default, as
+#                    MicroPython freezes its own asyncio (opt=3): a
+#                    traceback still names the file and every function
 #   arch="armv7emsp" the mpy-cross -march of the build: with an ARMv7-M one,
 #                    the Thumb-2 fast paths (smolnet/fast/thumb.py) are
-#                    frozen too; left out otherwise. The board manifests in
-#                    boards/ pass their board.mk's SMOLNET_ARCH.
-# smolnet.config.Config's defaults follow what was frozen. Within a part,
+#                    frozen in place of viper's word loops (fast/viper_bulk.py);
+#                    left out otherwise. The board manifests in boards/ pass
+#                    their board.mk's SMOLNET_ARCH.
+# smolnet.config.Config's and the sockets' defaults follow what was frozen
+# (TcpSocket(rack=None), TcpListener(syn_cookies=None)); asking for a part
+# left out is a ValueError that names its option. Within a part,
 # every .py is frozen, so new modules need no edit here, except the host-only
 # ones listed in smolnet_files.py (the CPython shim, AF_PACKET, TAP). A
 # manifest runs with its own directory as the working directory.
@@ -40,7 +52,7 @@ import sys
 sys.path.insert(0, os.path.abspath("."))
 import smolnet_files  # firmware/smolnet_files.py
 
-options.defaults(all=False, lines=True, arch=None,
+options.defaults(all=False, lines=False, arch=None,
                  **{name: False for name in smolnet_files.OPTIONS})
 _parts = {name: bool(options.all or getattr(options, name)) for name in smolnet_files.OPTIONS}
 

@@ -35,15 +35,23 @@ HOST_ONLY = (
 # rejects them). mip's source packages carry them (a board compiles only what
 # it imports); frozen and .mpy builds keep them for those architectures only
 # (firmware/manifest.py's arch option, gen_mip.py --mpy, mpy_sizes.py).
+THUMB2 = ("armv7m", "armv7em", "armv7emsp", "armv7emdp")
 ARCH_ONLY = {
-    "smolnet/fast/thumb.py": ("armv7m", "armv7em", "armv7emsp", "armv7emdp"),
+    "smolnet/fast/thumb.py": THUMB2,
+}
+# ... and modules those architectures do without: viper's word loops for
+# sum16 and the copies, which thumb.py replaces there (smolnet/fast/__init__.py
+# picks thumb.py on ARMv7-M; 6 KB of machine code a board need not flash).
+ARCH_NOT = {
+    "smolnet/fast/viper_bulk.py": THUMB2,
 }
 
 
 def builds_for(path, arch):
     """False if the file is only for other architectures than arch (None:
-    an architecture not known, so none of ARCH_ONLY)."""
-    return arch in ARCH_ONLY.get(path, (arch,))
+    an architecture not known, so none of ARCH_ONLY), or one arch does
+    without (ARCH_NOT)."""
+    return arch in ARCH_ONLY.get(path, (arch,)) and arch not in ARCH_NOT.get(path, ())
 
 
 def for_arch(paths, arch):
@@ -89,6 +97,14 @@ OPTIONS = {
     # CUBIC congestion control (RFC 9438; TcpSocket(cc="cubic")): NewReno
     # is the default and stays
     "cubic": ("smolnet/socket/tcp_cubic.py",),
+    # RACK loss detection (RFC 8985; TcpSocket(rack=...)): without it SACK
+    # recovery finds losses as RFC 6675 does (IsLost), and a lost
+    # retransmission or tail waits for the RTO or the tail loss probe
+    "rack": ("smolnet/socket/tcp_rack.py",),
+    # SYN cookies (RFC 4987; TcpListener(syn_cookies=...)): without them a
+    # SYN that finds the accept queue full is dropped and counted
+    # (syn_dropped), and the peer retries
+    "cookies": ("smolnet/socket/tcp_cookie.py",),
     # IPv4 multicast groups and IGMP (Interface.join_multicast)
     "multicast": ("smolnet/iface/igmp.py", "smolnet/wire/igmp.py"),
     # IPv4 fragment reassembly (without it fragments are counted and dropped)

@@ -75,14 +75,17 @@ PROFILE = {name: False for name in smolnet_files.OPTIONS}   # the board profile
 
 
 def test_core_manifest_freezes_the_stack_and_no_host_code():
-    # all=True on an ARMv7-M build: every module but the host-only ones
+    # all=True on an ARMv7-M build: every module but the host-only ones and
+    # what thumb.py replaces there (smolnet_files.ARCH_NOT)
     res = manifest_files.evaluate(os.path.join(ROOT, "firmware", "manifest.py"), all=True,
                                   arch="armv7m")
     targets = res.targets()
     on_disk = sorted(_rel(os.path.join(d, f))
                      for d, _, fs in os.walk(os.path.join(ROOT, "smolnet"))
                      for f in fs if f.endswith(".py"))
-    assert sorted(targets) == sorted(p for p in on_disk if p not in smolnet_files.HOST_ONLY)
+    assert sorted(targets) == sorted(p for p in on_disk if p not in smolnet_files.HOST_ONLY and
+                                     smolnet_files.builds_for(p, "armv7m"))
+    assert "smolnet/fast/thumb.py" in targets and "smolnet/fast/viper_bulk.py" not in targets
     for e in res.entries:
         assert _rel(e.full_path) == e.target_path  # same path in the tree and on a board
     for host in smolnet_files.HOST_ONLY:
@@ -106,17 +109,19 @@ def test_core_manifest_defaults_to_the_board_profile_and_takes_options():
         assert not set(files) & set(profile), name
         with_it = manifest_files.evaluate(path, **{name: True}).targets()
         assert sorted(with_it) == sorted(profile + files), name
-    # an ARMv7-M build adds them; another leaves them out
+    # an ARMv7-M build adds them and drops what they replace; another
+    # leaves them out
     assert sorted(manifest_files.evaluate(path, arch="armv7m").targets()) == \
-        sorted(profile + list(smolnet_files.ARCH_ONLY))
+        sorted(set(profile + list(smolnet_files.ARCH_ONLY)) - set(smolnet_files.ARCH_NOT))
+    assert set(smolnet_files.ARCH_NOT) <= set(profile)
     assert sorted(manifest_files.evaluate(path, arch="xtensawin").targets()) == sorted(profile)
     with pytest.raises(ValueError):
         smolnet_files.core_files(ipv7=False)
-    # lines=False: the same files, compiled without line numbers (-O3)
-    entries = manifest_files.evaluate(path, lines=False).entries
+    # without line numbers (-O3) by default; lines=True: the same files with them
+    entries = manifest_files.evaluate(path, lines=True).entries
     assert sorted(e.target_path for e in entries) == sorted(profile)
-    assert {e.opt for e in entries} == {3}
-    assert {e.opt for e in manifest_files.evaluate(path).entries} == {None}
+    assert {e.opt for e in entries} == {None}
+    assert {e.opt for e in manifest_files.evaluate(path).entries} == {3}
 
 
 def test_board_profile_modules_import_no_left_out_part():
@@ -160,7 +165,8 @@ def _compile_all(entries, arch, workdir):
         if e.kind != "py":
             return None
         out = os.path.join(workdir, arch, e.target_path[:-3] + ".mpy")
-        ok, msg = mpy_sizes.compile_mpy(cross, e.full_path, out, arch, e.target_path)
+        ok, msg = mpy_sizes.compile_mpy(cross, e.full_path, out, arch, e.target_path,
+                                          e.opt or 0)
         return None if ok else "%s: %s" % (e.target_path, msg or "no output")
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
@@ -193,7 +199,8 @@ def test_board_manifest_lists_existing_files_that_compile_for_its_arch(board, tm
     for p in smolnet_files.for_arch(smolnet_files.core_files(**({} if qemu else PROFILE)),
                                     cfg["SMOLNET_ARCH"]):
         assert p in targets
-    for p in smolnet_files.ARCH_ONLY:       # the Thumb-2 twins: on ARMv7-M boards only
+    # the Thumb-2 twins on ARMv7-M boards only, viper's word loops elsewhere
+    for p in list(smolnet_files.ARCH_ONLY) + list(smolnet_files.ARCH_NOT):
         assert (p in targets) == smolnet_files.builds_for(p, cfg["SMOLNET_ARCH"]), p
     if not qemu:
         assert "smolnet/iface/ipv6.py" not in targets
@@ -207,6 +214,12 @@ def test_board_manifest_lists_existing_files_that_compile_for_its_arch(board, tm
     # the only thing not followed here is the port's own default manifest
     expect = [] if cfg["SMOLNET_PORT"] == "qemu" else [("include", "$(PORT_DIR)/boards/manifest.py")]
     assert with_app.external == expect
+    # smolnet and the driver without line numbers (-O3) as a board freezes
+    # them; the QEMU boards' test firmware keeps them (lines=True)
+    ours = [e for e in with_app.entries if e.target_path.startswith(("smolnet/", "boards/"))]
+    assert {e.opt for e in ours} == ({None} if qemu else {3})
+    with_lines = manifest_files.evaluate(path, path_vars, lines=True).entries
+    assert {e.opt for e in with_lines if e.target_path.startswith("smolnet/")} == {None}
     errors = _compile_all(with_app.entries, cfg["SMOLNET_ARCH"], str(tmp_path))
     assert not errors, "mpy-cross -march=%s failed:\n%s" % (cfg["SMOLNET_ARCH"], "\n".join(errors))
 

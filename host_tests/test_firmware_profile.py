@@ -40,6 +40,7 @@ c = Config()
 print("defaults", c.ipv6, c.multicast_groups, c.reassembly_slots)
 for m in ("smolnet.iface.ipv6", "smolnet.iface.igmp", "smolnet.iface.reasm4",
           "smolnet.apps.http", "smolnet.phy.fault", "server", "smolnet.repl",
+          "smolnet.socket.tcp_rack", "smolnet.socket.tcp_cookie",
           "smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
           "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio"):
     try:
@@ -56,6 +57,20 @@ try:
     TcpSocket(cc="cubic")
 except ValueError as e:
     print("error", e)
+try:
+    TcpSocket(rack=True)
+except ValueError as e:
+    print("error", e)
+from smolnet.socket.tcp_conn import sack_state
+t = TcpSocket(1024, 1024)
+sack_state(t)
+print("rack", type(t.rack).__name__)
+from smolnet.socket.tcp_listen import TcpListener
+try:
+    TcpListener(syn_cookies=True)
+except ValueError as e:
+    print("error", e)
+print("cookies", TcpListener(1, 512, 512).cookies)
 """
 
 
@@ -65,7 +80,8 @@ def test_left_out_parts_are_absent_and_defaults_follow(board):
     out = b.exec(PARTS)
     assert "defaults False 0 0" in out, out
     for m in ("smolnet.iface.ipv6", "smolnet.iface.igmp", "smolnet.iface.reasm4",
-              "smolnet.apps.http", "smolnet.phy.fault", "server", "smolnet.repl"):
+              "smolnet.apps.http", "smolnet.phy.fault", "server", "smolnet.repl",
+              "smolnet.socket.tcp_rack", "smolnet.socket.tcp_cookie"):
         assert "absent " + m in out, out
     for m in ("smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
               "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio"):
@@ -74,6 +90,14 @@ def test_left_out_parts_are_absent_and_defaults_follow(board):
            "with the manifest option ipv6=True" in out, out
     assert "error cc='cubic': this build has no smolnet.socket.tcp_cubic; freeze it " \
            "with the manifest option cubic=True" in out, out
+    # without RACK, SACK recovery runs on RFC 6675 alone (tcp_sack.NO_RACK)
+    assert "error rack=True: this build has no smolnet.socket.tcp_rack; freeze it " \
+           "with the manifest option rack=True" in out, out
+    assert "rack NoRack" in out, out
+    # without SYN cookies a full accept queue drops SYNs (syn_dropped)
+    assert "error syn_cookies=True: this build has no smolnet.socket.tcp_cookie; " \
+           "freeze it with the manifest option cookies=True" in out, out
+    assert "cookies None" in out, out
 
 
 BRINGUP = """

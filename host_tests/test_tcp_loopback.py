@@ -289,3 +289,20 @@ def test_lossy_transfer_without_allocation():
     assert a.recoveries + b.recoveries > before[0]
     assert a.timeouts + b.timeouts > before[1]
     assert a.rack.marked + b.rack.marked > before[2]
+
+
+def test_lossy_transfer_without_rack_allocates_nothing():
+    # the board profile without the rack option (tcp_sack.NO_RACK): SACK
+    # recovery by RFC 6675 alone, the RTO for the rest; exact data, no
+    # allocation
+    p, a, b = _pair(True, rack=False)
+    warm = Pump(p, a, b, 100000, False)
+    warm.run(200000)
+    assert warm.done()
+    pump = Pump(p, a, b, 300000 if runtime != "wasm" else 150000, False)
+    before = (a.recoveries + b.recoveries, a.timeouts + b.timeouts)
+    heap_locked(_bound_run(pump))
+    assert pump.done() and pump.bad == 0
+    assert a.recoveries + b.recoveries > before[0]
+    assert a.timeouts + b.timeouts > before[1]
+    assert a.rack.marked + b.rack.marked == 0

@@ -146,3 +146,42 @@ def test_rack_records_wrap_and_merge_when_full():
     assert s.rack.count() == 8
     _ack(s, 700, now=9)
     assert s.rack.count() == 0
+
+
+def test_rack_false_finds_losses_as_rfc6675_and_the_rto_resends_the_lost_copy():
+    # what a build without tcp_rack.py does (firmware/manifest.py's rack
+    # option): three duplicates start recovery; B's lost copy goes again
+    # only at the RTO, and the connection completes
+    s = _est(rack=False)
+    from smolnet.socket.tcp_sack import NO_RACK
+    assert s.rack is NO_RACK
+    _segments(s, 5)
+    _ack(s, 100, now=10)
+    _ack(s, 100, [(200, 300)], now=10)
+    _ack(s, 100, [(200, 400)], now=10)
+    _ack(s, 100, [(200, 500)], now=10)              # third duplicate
+    expect(s, [_seg(100, b"B" * 100)], now=10)      # fast retransmit of B
+    _segments(s, 1, now=11, first=5)
+    _ack(s, 100, [(200, 600)], now=20)
+    expect_none(s, now=20)
+    at = 20 + s.poll_at(20)                         # (poll_at: ms from now)
+    assert at > 100 and s.timeouts == 0
+    assert recv(s, now=at - 1) == []
+    got = recv(s, now=at)                           # the RTO: go-back-N from B
+    assert got[0].seq == LOCAL_SEQ + 1 + 100 and bytes(got[0].data[:1]) == b"B"
+    assert s.timeouts == 1
+    _ack(s, 600, now=at + 10)
+    assert not s.in_recovery and s.snd_una == s.snd_max
+
+
+def test_rack_false_a_tail_probe_still_recovers_a_lost_tail():
+    s = _est(tx=4096, rack=False)
+    s.rtte.reset()
+    s.rtte.sample(50)
+    s.send(b"a" * 536 + b"b" * 536 + b"c" * 536)
+    assert len(recv(s)) == 3
+    assert s.poll_at(0) == 100                      # PTO = 2 * SRTT (RFC 8985 7.2)
+    got = recv(s, now=100)                          # the probe: the last segment
+    assert s.tlps == 1 and got[0].seq == LOCAL_SEQ + 1 + 2 * 536
+    _ack(s, 3 * 536, now=110)                       # only the tail was lost
+    assert s.snd_una == s.snd_max and s.timeouts == 0

@@ -42,7 +42,7 @@ DELTAS = (0, 1, -1, 0xFFFF, 0x10000, -0x10000, 0x1FFFFFFF, -0x20000000,
 
 def _impls():
     out = [(pure.seq_get, pure.seq_put)]
-    if fast.IMPL == "viper":
+    if fast.IMPL in ("viper", "thumb"):
         from smolnet.fast import viper as v
         out.append((v.seq_get, v.seq_put))
     return out

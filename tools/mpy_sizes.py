@@ -8,8 +8,11 @@ Rows: the core stack (all of smolnet a board can use), the board profile
 adds (firmware/smolnet_files.py OPTIONS), each driver of boards/ alone and
 core + driver, then every firmware/boards/<BOARD> build as its manifest lists
 it (example app included), and each extra manifest_<variant>.py there. Figures are the bytes of
-the .mpy files mpy-cross writes (-O0, line numbers kept, as the freeze build
-does by default): what `mip install` puts on a filesystem, and close to what
+the .mpy files mpy-cross writes at the -O level the manifests freeze with
+(-O3, no line numbers, firmware/manifest.py's default; the board profile
+also with line numbers, lines=True; each board as its manifest says):
+close to what `mip install` puts on a filesystem (mip's -O0 .mpy files
+carry line numbers, about 8% more) and to what
 a frozen build adds to flash (frozen code is stored as C data, not as .mpy,
 so expect some difference either way). Viper functions become machine code,
 which is why the figure depends on the architecture.
@@ -121,11 +124,14 @@ class Sizer:
         return self.cache[key]
 
     def total(self, pairs, arch, opt=0):
-        return sum(self.size(full, target, arch, opt) for full, target in pairs)
+        """Bytes of (full_path, target_path[, opt]) pairs; opt: the -O level
+        of a pair without its own."""
+        return sum(self.size(p[0], p[1], arch, p[2] if len(p) > 2 else opt) for p in pairs)
 
     def prefetch(self, jobs):
-        """Compile (full_path, target_path, arch) jobs on all cores first."""
-        todo = sorted(set(j for j in jobs if (j[0], j[2], 0) not in self.cache))
+        """Compile (full_path, target_path, arch[, opt]) jobs on all cores first."""
+        todo = sorted(set(j for j in jobs if (j[0], j[2], j[3] if len(j) > 3 else 0)
+                          not in self.cache))
         with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             list(pool.map(lambda j: self.size(*j), todo))
 
@@ -165,7 +171,8 @@ def board_rows(root=ROOT):
             except manifest_files.ManifestError as e:
                 out.append((b + suffix, cfg.get("SMOLNET_ARCH", "?"), None, str(e)))
                 continue
-            pairs = [(e.full_path, e.target_path) for e in res.entries if e.kind == "py"]
+            pairs = [(e.full_path, e.target_path, e.opt or 0) for e in res.entries
+                     if e.kind == "py"]
             out.append((b + suffix, cfg.get("SMOLNET_ARCH", "?"), pairs, ""))
     return out
 
@@ -178,18 +185,21 @@ def report(arches, root=ROOT, out=sys.stdout):
         s = Sizer(mpy_cross, work)
         confs = configurations(root)
         brows = board_rows(root)
-        s.prefetch([(f, t, a) for _, pairs in confs for f, t in pairs for a in arches] +
-                   [(f, t, arch) for _, arch, pairs, _ in brows if pairs for f, t in pairs])
+        s.prefetch([(f, t, a, o) for _, pairs in confs for f, t in pairs for a in arches
+                    for o in (0, 3)] +
+                   [(f, t, arch, o) for _, arch, pairs, _ in brows if pairs for f, t, o in pairs])
         w = out.write
         w("### .mpy bytes per configuration\n\n")
         w("| configuration | files | " + " | ".join(arches) + " |\n")
         w("|---|---:|" + "---:|" * len(arches) + "\n")
         for label, pairs in confs:
-            cells = [str(s.total(pairs, a)) for a in arches]
+            # as a manifest freezes them: without line numbers (-O3); the
+            # board profile also with them (lines=True)
+            cells = [str(s.total(pairs, a, 3)) for a in arches]
             w("| %s | %d | %s |\n" % (label, len(pairs), " | ".join(cells)))
             if label == "board profile":
-                cells = [str(s.total(pairs, a, 3)) for a in arches]
-                w("| board profile, lines=False (-O3) | %d | %s |\n" % (len(pairs), " | ".join(cells)))
+                cells = [str(s.total(pairs, a)) for a in arches]
+                w("| board profile, lines=True (-O0) | %d | %s |\n" % (len(pairs), " | ".join(cells)))
         w("\n### .mpy bytes per firmware board (smolnet + driver + example main.py)\n\n")
         w("| board | arch | files | bytes |\n|---|---|---:|---:|\n")
         for board, arch, pairs, note in brows:

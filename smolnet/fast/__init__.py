@@ -2,9 +2,11 @@
 #
 # Four twins give the same answers (host_tests/test_fast.py checks that;
 # test_firmware_qemu.py checks thumb.py against pure.py on the Cortex-M3):
-#   viper.py  MicroPython with the viper emitter (unix port, Cortex-M, ...)
+#   viper.py  MicroPython with the viper emitter (unix port, Cortex-M, ...):
+#             equal, fill, seq_get, seq_put here, the rest in viper_bulk.py
 #   thumb.py  sum16, copy, copy_sum16, copy_sum in Thumb-2 assembler, on ARMv7-M and
-#             later (Cortex-M3/M4/M7): 6 to 8 times viper's speed there
+#             later (Cortex-M3/M4/M7): 6 to 8 times viper's speed there, and
+#             their firmware leaves viper_bulk.py out (6 KB less flash)
 #   pure.py   MicroPython without viper (webassembly port): plain loops
 #   host.py   CPython: slices and int.from_bytes, fast where allocation is free
 # The choice is made once, here, at import.
@@ -43,20 +45,25 @@ if sys.implementation.name != "micropython":
     IMPL = "host"
 else:
     try:
-        from .viper import sum16, copy, copy_sum16, copy_sum, equal, fill, seq_get, seq_put
+        from .viper import equal, fill, seq_get, seq_put
         IMPL = "viper"
-        # sys.implementation._mpy's bits 10-13: the native code this
-        # MicroPython runs; 5-8 are ARMv7-M and ARMv7E-M (py/persistentcode.h)
-        if 5 <= (getattr(sys.implementation, "_mpy", 0) >> 10) & 0xF <= 8:
-            try:
-                from .thumb import sum16, copy, copy_sum16, copy_sum
-                IMPL = "thumb"
-            except (SyntaxError, ImportError):
-                pass            # a build without the inline assembler: viper's
     except (SyntaxError, ImportError):
         # webassembly (and other builds without native emitters) reject
         # @micropython.viper at compile time
         from .pure import sum16, copy, copy_sum16, copy_sum, equal, fill, seq_get, seq_put
+    if IMPL == "viper":
+        try:
+            # sys.implementation._mpy's bits 10-13: the native code this
+            # MicroPython runs; 5-8 are ARMv7-M and ARMv7E-M (py/persistentcode.h)
+            if not 5 <= (getattr(sys.implementation, "_mpy", 0) >> 10) & 0xF <= 8:
+                raise ImportError
+            from .thumb import sum16, copy, copy_sum16, copy_sum
+            IMPL = "thumb"
+        except (SyntaxError, ImportError):
+            # elsewhere (or a build without the inline assembler) viper's
+            # word loops: a firmware for ARMv7-M freezes thumb.py in their
+            # place (firmware/smolnet_files.py ARCH_NOT)
+            from .viper_bulk import sum16, copy, copy_sum16, copy_sum
 
 __all__ = ("sum16", "copy", "copy_sum16", "copy_sum", "equal", "fill", "seq_get", "seq_put",
            "swap16", "IMPL")

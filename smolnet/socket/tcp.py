@@ -53,7 +53,9 @@
 #   tcp_cc.py     congestion control (NewReno): s.cc
 #   tcp_cubic.py  CUBIC (RFC 9438), loaded by a socket with cc="cubic"
 #   tcp_sack.py   the SACK scoreboard (RFC 6675): s.sb (None until SACK)
-#   tcp_rack.py   RACK loss detection (RFC 8985): s.rack (None until SACK)
+#   tcp_rack.py   RACK loss detection (RFC 8985): s.rack (None, True or
+#                 False until SACK; tcp_sack.NO_RACK in a build without it
+#                 or with rack=False)
 #   tcp_listen.py TcpListener, the accept queue
 #                   child passive tw_keeper
 #   tcp_cookie.py SYN cookies (RFC 4987) for a full accept queue; a good
@@ -106,7 +108,7 @@ from .tcp_timers import RttEstimator
 from .tcp_seq import base_hi, base_lo
 from .tcp_isn import ports as _ports
 from .tcp_cc import NewReno
-from .tcp_conn import sack_state as _sack_state
+from .tcp_conn import sack_state as _sack_state, need_rack as _need_rack
 
 PROTO = const(6)
 
@@ -143,8 +145,8 @@ class TcpSocket:
                  window_scale=True, rto_init_ms=1000, rto_min_ms=200,
                  rto_max_ms=60000, user_timeout_ms=120000, time_wait_ms=60000,
                  keepalive_ms=0, keepalive_interval_ms=75000, keepalive_count=9,
-                 challenge_ack_limit=10, sack_blocks=4, tlp=True, iss=None,
-                 ts_offset=None):
+                 challenge_ack_limit=10, sack_blocks=4, tlp=True, rack=None,
+                 iss=None, ts_offset=None):
         if rx_size < 1 or tx_size < 1 or rx_size > 0x4000000 or tx_size > 0x4000000:
             raise ValueError("buffer size")
         # proto in the instance too: the Interface reads it for every frame
@@ -163,9 +165,16 @@ class TcpSocket:
         # the SYN: allocating mid-handshake left the heap so that the
         # per-segment call frames took 18% longer to find room on the
         # Cortex-M3, tools/bench/bench_firmware.py.)
+        # rack: RACK-TLP's loss detection (RFC 8985) with SACK; None: if the
+        # build has it (firmware/manifest.py's rack option), False: RFC 6675
+        # IsLost alone (tcp_sack.NO_RACK takes s.rack's place), True: a
+        # ValueError on a build without it. Until SACK state exists s.rack
+        # holds this choice.
         self.sack_blocks = sack_blocks
         self.sb = None
-        self.rack = None
+        if rack:
+            _need_rack()
+        self.rack = rack
         self.rtte = RttEstimator(rto_init_ms, rto_min_ms, rto_max_ms)
         self.opt = _OPT
         self.cc_name = cc

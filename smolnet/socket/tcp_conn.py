@@ -83,13 +83,39 @@ def sack_state(s):
     and kept (_reset clears them). Imports and allocates only here, never
     per segment; a socket that never offers SACK carries neither."""
     if s.sb is None:
-        from .tcp_sack import Scoreboard
-        from .tcp_rack import Rack
+        from .tcp_sack import Scoreboard, NO_RACK
         s.sb = Scoreboard(s.sack_blocks)
-        # about one record per segment the send buffer holds (536-byte
-        # segments), 8..64 (tcp_rack.py)
-        k = s.tx.size // 536 + 4
-        s.rack = Rack(8 if k < 8 else 64 if k > 64 else k)
+        s.rack = NO_RACK if s.rack is False else _rack(s.tx.size)
+
+
+def _rack(size):
+    r = rack_class()
+    if r is None:
+        # the build has no RACK (firmware/manifest.py's rack option; rack=True
+        # was refused when the socket was made): RFC 6675's IsLost alone
+        from .tcp_sack import NO_RACK
+        return NO_RACK
+    # about one record per segment the send buffer holds (536-byte
+    # segments), 8..64 (tcp_rack.py)
+    size = size // 536 + 4
+    return r(8 if size < 8 else 64 if size > 64 else size)
+
+
+def rack_class():
+    """tcp_rack.Rack, imported now; None in a build without it (apart from
+    its callers: the handler would take their frames over 11 words)."""
+    try:
+        from .tcp_rack import Rack
+        return Rack
+    except ImportError:
+        return None
+
+
+def need_rack():
+    """TcpSocket(rack=True): the build must have RACK."""
+    if rack_class() is None:
+        raise ValueError("rack=True: this build has no smolnet.socket.tcp_rack; "
+                         "freeze it with the manifest option rack=True")
 
 
 # --- closing --------------------------------------------------------------------

@@ -12,7 +12,8 @@
 # slot. A SYN finding none free gets a SYN cookie (tcp_cookie.py, RFC 4987
 # 3.6: no state kept), and the ACK returning a good cookie takes a free slot
 # or evicts the oldest half-open connection (RFC 4987 3.4); with
-# syn_cookies=False it is dropped and counted (the peer retries). A
+# syn_cookies=False, or in a build without tcp_cookie.py (the manifest's
+# cookies option), it is dropped and counted (the peer retries). A
 # half-open connection whose peer never answers ARP/ND (a spoofed source)
 # frees its slot after the neighbor timeout (3 s). accept() hands out the oldest
 # established connection and puts a fresh socket in its slot: the one the
@@ -37,9 +38,8 @@ from time import ticks_diff
 from .errno import EINVAL
 from ..wire import tcp as wire
 from .tcp import TcpSocket, PROTO
-from .tcp_conn import close as _close, sack_state   # (TcpListener.close: another thing)
+from .tcp_conn import close as _close, sack_state, rack_class  # (_close: TcpListener.close is another)
 from .tcp_timewait import TimeWaitTable
-from .tcp_cookie import Cookies, open_from_cookie
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
@@ -53,17 +53,34 @@ _RST = const(0x04)
 _ACK = const(0x10)
 
 
+def _cookies(want):
+    """SYN cookies (tcp_cookie.py, RFC 4987) for a TcpListener: None (the
+    default) if the build has them (firmware/manifest.py's cookies option),
+    True: a ValueError without, False: none (a full queue drops SYNs and
+    counts them in syn_dropped)."""
+    if want is False:
+        return None
+    try:
+        from .tcp_cookie import Cookies
+    except ImportError:
+        if want:
+            raise ValueError("syn_cookies=True: this build has no smolnet.socket.tcp_cookie; "
+                             "freeze it with the manifest option cookies=True")
+        return None
+    return Cookies()
+
+
 class TcpListener:
     proto = PROTO
 
     def __init__(self, backlog=4, rx_size=4096, tx_size=4096, time_wait=0,
-                 syn_cookies=True, prealloc=True, **options):
+                 syn_cookies=None, prealloc=True, **options):
         if backlog < 1:
             raise ValueError("backlog")
         self.tw = TimeWaitTable(time_wait) if time_wait > 0 else None
         if self.tw is not None:
             self.tw.owner = self
-        self.cookies = Cookies() if syn_cookies else None
+        self.cookies = _cookies(syn_cookies)
         self.rx_size = rx_size
         self.tx_size = tx_size
         self.options = options
@@ -91,7 +108,7 @@ class TcpListener:
             # slots will be made inside Interface.poll(), where importing
             # the SACK modules failed on the Cortex-M3 firmware (_new): now
             from .tcp_sack import Scoreboard  # noqa: F401
-            from .tcp_rack import Rack  # noqa: F401
+            rack_class()
 
     def _new(self):
         s = TcpSocket(self.rx_size, self.tx_size, **self.options)
@@ -259,6 +276,7 @@ class TcpListener:
         if self.any_port:
             p = (iface.rx_buf[l4_off + 2] << 8) | iface.rx_buf[l4_off + 3]
         s.listen(p, self.addr)
+        from .tcp_cookie import open_from_cookie     # (there: self.cookies is one)
         open_from_cookie(s, ck, iface, l4_off, self.opt, now)
         s.process(iface, l4_off, l4_len, now)
 

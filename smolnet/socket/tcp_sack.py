@@ -248,3 +248,42 @@ class Scoreboard:
         if high_rxt > 0:
             p += high_rxt - self.sacked_in(0, high_rxt)
         return p
+
+
+class NoRack:
+    """s.rack where RACK (tcp_rack.py) is not used: a build without it
+    (firmware/manifest.py's rack option) or TcpSocket(rack=False). No
+    transmission records: losses are RFC 6675's IsLost from the scoreboard
+    (DupThresh SACKed segments above a hole), a lost retransmission or a
+    tail loss waits for the RTO (or the tail loss probe). Stateless: one
+    instance serves every socket; nothing allocates."""
+    has = False
+    timer_on = False
+    timer_at = 0
+    sacked_n = 0
+    rtx_n = 0
+    lost_n = 0
+    was_n = 0
+    marked = 0
+
+    def sent(self, seq, end, now):
+        pass
+
+    sacked = sent
+
+    def acked(self, una, now):
+        pass
+
+    def rebase(self, k):
+        pass
+
+    def clear(self):
+        pass
+
+    on_rto = on_recovery = clear
+
+    def first_lost(self, sb, una, from_off):
+        return -1
+
+
+NO_RACK = NoRack()

@@ -18,24 +18,26 @@
 # server needs apps and debug) freezes all of smolnet; all=False with
 # tools=False is the board profile, the options of ../../manifest.py
 # (ipv6=True, ...) adding parts to it.
+# lines=True (the default here, a test firmware) keeps line numbers in
+# tracebacks; lines=False freezes as a board would (../../manifest.py).
 import os
 import sys
 
-options.defaults(main=True, asyncio=True, aiorepl=True, tools=True, all=True)
+options.defaults(main=True, asyncio=True, aiorepl=True, tools=True, all=True, lines=True)
 sys.path.insert(0, os.path.abspath("../.."))
 import smolnet_files  # noqa: E402
 
 # smolnet itself, with the parts asked for (the qemu port's own default
 # manifest freezes only its test modules: nothing to keep)
 include("../../manifest.py", all=options.all, arch=smolnet_files.board_arch(os.path.abspath(".")),
-        **{name: getattr(options, name) for name in smolnet_files.OPTIONS})
+        lines=options.lines, **{name: getattr(options, name) for name in smolnet_files.OPTIONS})
 
 # the driver and the parts of boards/ it imports (firmware/smolnet_files.py);
 # paths are relative to this file: the repo is three up
 _ROOT = "../../.."
 
 for _path in smolnet_files.driver_files("lan9118", os.path.abspath(_ROOT)):
-    module(_path, base_path=_ROOT)
+    module(_path, base_path=_ROOT, opt=None if options.lines else 3)
 
 include("../../qemu_extras.py", asyncio=options.asyncio, aiorepl=options.aiorepl,
         tools=options.tools)
