@@ -45,7 +45,7 @@ def scenario(request, mpy_tool):
 def test_the_scenarios_reach_the_packet_path(scenario):
     name, rows = scenario
     called = {(m, f) for m, f, _, _ in rows}
-    assert ("smolnet/iface/interface.py", "Interface._rx_frame") in called
+    assert ("smolnet/iface/interface.py", "_rx_frame") in called
     ip = "ipv6" if name.endswith("6") or "6_" in name else "ipv4"
     assert ("smolnet/iface/%s.py" % ip, "rx") in called
     if name.startswith("tcp"):
