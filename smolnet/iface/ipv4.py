@@ -6,7 +6,7 @@
 # this module (IPv6 has nd.py): it is two functions, and it shares the
 # address table walks with the rest. Nothing here allocates per packet.
 from micropython import const
-from ..fast import copy, equal, fill, sum16, swap16
+from ..fast import copy, equal, fill, sum16, swap16, swap
 from ..wire import ethernet, arp, ipv4, icmpv4, ipaddr
 from ..wire.ipaddr import is_subnet_broadcast4, same_prefix
 from .neighbor import lookup as neighbor_lookup
@@ -236,13 +236,11 @@ def _echo_reply(iface, l4, l4len):
         l4 = 0
     b[ip + (_HLEN + 2)] = l4 >> 8
     b[ip + (_HLEN + 3)] = l4 & 0xFF
-    # the IP header as ipv4.fill_header writes one: the addresses swapped
-    # (through scratch), TOS 0, a new identification, no flags (it was no
-    # fragment: RFC 791's offset is 0 already), our TTL; the version, the
-    # length (no options) and the protocol stay
-    copy(iface.scratch, 0, b, ip + _SRC, 8)
-    copy(b, ip + _SRC, iface.scratch, 4, 4)
-    copy(b, ip + _DST, iface.scratch, 0, 4)
+    # the IP header as ipv4.fill_header writes one: the addresses swapped,
+    # TOS 0, a new identification, no flags (it was no fragment: RFC 791's
+    # offset is 0 already), our TTL; the version, the length (no options)
+    # and the protocol stay
+    swap(b, ip + _SRC, ip + _DST, 4)
     iface.ident4 = l4 = (iface.ident4 + 1) & 0xFFFF
     b[ip + _TOS] = 0
     b[ip + _IDENT] = l4 >> 8
@@ -255,8 +253,13 @@ def _echo_reply(iface, l4, l4len):
     b[ip + _CHECKSUM] = l4 >> 8
     b[ip + (_CHECKSUM + 1)] = l4 & 0xFF
     if iface.link_hlen:
-        copy(b, 0, b, 6, 6)
-        copy(b, 6, iface.mac, 0, 6)
+        if b[0] & 1:
+            # to a group MAC address (its IP destination was ours): back
+            # to the sender, from our own
+            copy(b, 0, b, 6, 6)
+            copy(b, 6, iface.mac, 0, 6)
+        else:
+            swap(b, 0, 6, 6)    # to ours (the Interface's MAC filter): exchanged
     iface.stats.icmp_echo_replies += 1
     send_frame(iface, b, iface.link_hlen + _HLEN + l4len)
 
