@@ -27,9 +27,9 @@ from qemu_board import QemuBoard, NoNetwork
 
 # figure -> (budget, issue 11's target)
 BUDGETS = {
-    "cm3_ping_round_trip_both_ends": (186, 150),
-    "cm3_udp_echo_64_both_ends": (310, 300),
-    "cm3_udp_echo_1472_both_ends": (320, 500),
+    "cm3_ping_round_trip_both_ends": (165, 150),
+    "cm3_udp_echo_64_both_ends": (258, 300),
+    "cm3_udp_echo_1472_both_ends": (270, 500),
     "cm3_tcp_segment_send_side": (174, None),
     "cm3_tcp_segment_receive_side": (142, None),
     "cm3_tcp_segment_both_ends": (315, 300),

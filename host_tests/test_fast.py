@@ -118,6 +118,12 @@ def test_copy_equal_fill_agree():
         f = bytearray(20)
         m.fill(f, 3, 10, 0xAB)
         assert bytes(f) == bytes(3) + b"\xab" * 10 + bytes(7), name
+        for a, b, n in ((0, 6, 6), (12, 16, 4), (16, 12, 4), (1, 2, 1), (3, 9, 0)):
+            f = bytearray(range(20))
+            m.swap(f, a, b, n)
+            want = bytearray(range(20))
+            want[a:a + n], want[b:b + n] = bytes(range(b, b + n)), bytes(range(a, a + n))
+            assert f == want, (name, a, b, n)
 
 
 def test_copy_every_length_and_alignment():

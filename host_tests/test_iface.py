@@ -153,6 +153,27 @@ def test_echo_reply_to_kernel_request_bytes():
     assert icmpv4.check(out, 34, n - 34)         # incremental checksum right
 
 
+def test_echo_reply_to_a_request_sent_to_a_group_mac():
+    # an echo request to our IP address in a broadcast frame: the reply
+    # goes to its sender's MAC address from ours (the in-place exchange of
+    # the MAC addresses is only for a frame to ours)
+    dev, peer = _wire()
+    i = Interface(dev, Config(strict=True))
+    i.add_ip("192.0.2.2/24")
+    r = bytearray(ECHO_REQUEST_BYTES)
+    r[0:6] = b"\xff" * 6
+    peer.send(r, len(r))
+    i.poll(0)
+    out = bytearray(200)
+    n = peer.recv_into(out)
+    assert n == len(r)
+    assert bytes(out[0:6]) == KERNEL_MAC and bytes(out[6:12]) == PEER_MAC
+    assert bytes(out[26:30]) == r[30:34] and bytes(out[30:34]) == r[26:30]
+    from smolnet.wire import ipv4, icmpv4
+    assert ipv4.check(out, 14, n - 14) == ipv4.OK
+    assert icmpv4.check(out, 34, n - 34)
+
+
 def test_port_unreachable_for_closed_port():
     p = NetPair()
     ua = p.a.add_socket(UdpSocket())

@@ -172,3 +172,97 @@ def test_a_new_peer_is_not_sent_the_old_answer():
     i.poll(1)
     s.connect(FAR, 80)
     assert _syns(i, dev, s, 2) == ([(MAC_GW1, FAR)], 0)
+
+
+# --- datagram sockets (UDP, ICMP: smolnet/socket/datagram.py begin_head)
+def _udp_out(i, dev, now):
+    """Poll at now; (destination MAC, IP source, IP destination) of each
+    UDP datagram sent, and how many ARP requests."""
+    del dev.frames[:]
+    i.poll(now)
+    out = [(f[0:6], f[26:30], f[30:34]) for f in dev.frames
+           if f[12:14] == b"\x08\x00" and f[23] == 17]
+    return out, len([f for f in dev.frames if f[12:14] == b"\x08\x06"])
+
+
+def _udp(i):
+    from smolnet.socket.udp import UdpSocket
+    u = i.add_socket(UdpSocket())
+    u.bind(4000)
+    return u
+
+
+US = ipaddr.parse4("192.0.2.1")
+
+
+def test_datagram_kept_while_nothing_changes():
+    i, dev = _iface()
+    u = _udp(i)
+    u.send_to(b"x", 1, FAR, 9)
+    assert _udp_out(i, dev, 0) == ([(MAC_GW1, US, FAR)], 0)
+    assert u._kept.gen == i.neighbors.gen
+    i.neighbors.macs[0:6] = MAC_NEW         # behind gen's back: not seen
+    u.send_to(b"x", 1, FAR, 9)
+    assert _udp_out(i, dev, 1) == ([(MAC_GW1, US, FAR)], 0)
+
+
+def test_datagram_other_destination_is_not_sent_the_kept_answer():
+    i, dev = _iface()
+    u = _udp(i)
+    u.send_to(b"x", 1, FAR, 9)
+    u.send_to(b"x", 1, NEAR, 9)
+    u.send_to(b"x", 1, FAR, 9)
+    assert _udp_out(i, dev, 0) == ([(MAC_GW1, US, FAR), (MAC_PEER, US, NEAR),
+                                    (MAC_GW1, US, FAR)], 0)
+
+
+def test_datagram_changes_reach_the_next_datagram():
+    i, dev = _iface(ttl_ms=2000)
+    i.neighbors.fill(NEAR, 0, 4, MAC_PEER, 0, 0)
+    u = _udp(i)
+    u.send_to(b"x", 1, FAR, 9)
+    assert _udp_out(i, dev, 0) == ([(MAC_GW1, US, FAR)], 0)
+    i.routes.add_default(GW2)               # a route
+    u.send_to(b"x", 1, FAR, 9)
+    assert _udp_out(i, dev, 1) == ([(MAC_GW2, US, FAR)], 0)
+    i.add_ip("192.0.3.9/24")                # an address: FAR on-link, another source
+    u.send_to(b"x", 1, FAR, 9)
+    assert _udp_out(i, dev, 2) == ([(MAC_PEER, ipaddr.parse4("192.0.3.9"), FAR)], 0)
+    u.send_to(b"x", 1, NEAR, 9)
+    assert _udp_out(i, dev, 3) == ([(MAC_PEER, US, NEAR)], 0)
+    i.neighbors.update(NEAR, 0, 4, MAC_NEW, 0, 4)     # a neighbor
+    u.send_to(b"x", 1, NEAR, 9)
+    assert _udp_out(i, dev, 5) == ([(MAC_NEW, US, NEAR)], 0)
+    # its lifetime (2 s from 4 ms): alive at 2003, gone at 2004
+    u.send_to(b"x", 1, NEAR, 9)
+    assert _udp_out(i, dev, 2003) == ([(MAC_NEW, US, NEAR)], 0)
+    u.send_to(b"x", 1, NEAR, 9)
+    assert _udp_out(i, dev, 2004) == ([], 1)
+
+
+def test_datagram_from_a_bound_address_asks_tx_begin():
+    # a socket bound to an address (s._from) keeps nothing
+    from smolnet.socket.udp import UdpSocket
+    i, dev = _iface()
+    u = i.add_socket(UdpSocket())
+    u.bind(4000, "192.0.2.1")
+    u.send_to(b"x", 1, NEAR, 9)
+    assert _udp_out(i, dev, 0) == ([(MAC_PEER, US, NEAR)], 0)
+    assert u._kept.gen == -1
+
+
+def test_ping_kept_answer():
+    from smolnet.socket.icmp import IcmpSocket
+    i, dev = _iface()
+    s = i.add_socket(IcmpSocket())
+    s.bind(7)
+    for now in (0, 1):
+        del dev.frames[:]
+        s.send_echo(NEAR, now, b"abc", 3)
+        i.poll(now)
+        assert [(f[0:6], f[30:34], f[34]) for f in dev.frames] == [(MAC_PEER, NEAR, 8)]
+    i.neighbors.update(NEAR, 0, 4, MAC_NEW, 0, 1)
+    del dev.frames[:]
+    s.send_echo(NEAR, 2, b"abc", 3)
+    i.poll(2)
+    assert [f[0:6] for f in dev.frames] == [MAC_NEW]

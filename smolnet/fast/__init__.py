@@ -27,6 +27,7 @@
 #   swap16(s) -> s with its two bytes exchanged (plain Python, no allocation)
 #   equal(a, aoff, b, boff, n) -> bool
 #   fill(buf, off, n, value)
+#   swap(buf, a, b, n)     exchange buf[a:a+n] and buf[b:b+n] (not overlapping)
 #   seq_get(buf, off, bhi, blo) -> the 32-bit big-endian number at off minus
 #                              the base (bhi, blo halves), signed, clamped to
 #                              +-2**29 (TCP's offsets, smolnet/socket/tcp_seq.py)
@@ -41,16 +42,16 @@ import sys
 
 IMPL = "pure"
 if sys.implementation.name != "micropython":
-    from .host import sum16, copy, copy_sum16, copy_sum, equal, fill, seq_get, seq_put
+    from .host import sum16, copy, copy_sum16, copy_sum, equal, fill, swap, seq_get, seq_put
     IMPL = "host"
 else:
     try:
-        from .viper import equal, fill, seq_get, seq_put
+        from .viper import equal, fill, swap, seq_get, seq_put
         IMPL = "viper"
     except (SyntaxError, ImportError):
         # webassembly (and other builds without native emitters) reject
         # @micropython.viper at compile time
-        from .pure import sum16, copy, copy_sum16, copy_sum, equal, fill, seq_get, seq_put
+        from .pure import sum16, copy, copy_sum16, copy_sum, equal, fill, swap, seq_get, seq_put
     if IMPL == "viper":
         try:
             # sys.implementation._mpy's bits 10-13: the native code this
@@ -65,7 +66,7 @@ else:
             # place (firmware/smolnet_files.py ARCH_NOT)
             from .viper_bulk import sum16, copy, copy_sum16, copy_sum
 
-__all__ = ("sum16", "copy", "copy_sum16", "copy_sum", "equal", "fill", "seq_get", "seq_put",
+__all__ = ("sum16", "copy", "copy_sum16", "copy_sum", "equal", "fill", "swap", "seq_get", "seq_put",
            "swap16", "IMPL")
 
 

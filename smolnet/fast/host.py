@@ -40,5 +40,9 @@ def equal(a, aoff, b, boff, n):
     return a[aoff:aoff + n] == b[boff:boff + n]
 
 
+def swap(buf, a, b, n):
+    buf[a:a + n], buf[b:b + n] = buf[b:b + n], buf[a:a + n]
+
+
 def fill(buf, off, n, value):
     buf[off:off + n] = bytes([value]) * n

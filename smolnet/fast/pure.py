@@ -77,6 +77,17 @@ def equal(a, aoff, b, boff, n):
     return True
 
 
+def swap(buf, a, b, n):
+    # (an index loop: a range() would take its frame past 11 words)
+    n += a
+    while a < n:
+        t = buf[a]
+        buf[a] = buf[b]
+        buf[b] = t
+        a += 1
+        b += 1
+
+
 def fill(buf, off, n, value):
     for i in range(off, off + n):
         buf[i] = value

@@ -46,6 +46,18 @@ def equal(a: ptr8, aoff: int, b: ptr8, boff: int, n: int) -> bool:
 
 
 @micropython.viper
+def swap(buf: ptr8, a: int, b: int, n: int):
+    # two runs of one buffer exchanged, bytewise: they are short (an echo
+    # reply's addresses)
+    i = 0
+    while i < n:
+        t = buf[a + i]
+        buf[a + i] = buf[b + i]
+        buf[b + i] = t
+        i += 1
+
+
+@micropython.viper
 def fill(buf: ptr8, off: int, n: int, value: int):
     p = uint(buf) + uint(off)
     i = 0

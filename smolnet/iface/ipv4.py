@@ -6,7 +6,7 @@
 # this module (IPv6 has nd.py): it is two functions, and it shares the
 # address table walks with the rest. Nothing here allocates per packet.
 from micropython import const
-from ..fast import copy, equal, fill, sum16, swap16
+from ..fast import copy, equal, fill, sum16, swap16, swap
 from ..wire import ethernet, arp, ipv4, icmpv4, ipaddr
 from ..wire.ipaddr import is_subnet_broadcast4, same_prefix
 from .neighbor import lookup as neighbor_lookup
@@ -58,6 +58,9 @@ _TCP_CHECKSUM = const(16)
 _UDP_CHECKSUM = const(6)
 # copy of smolnet/wire/icmpv4.py's _CHECKSUM (_ICMP_CHECKSUM is _CHECKSUM there)
 _ICMP_CHECKSUM = const(2)
+_MIN_FRAME = const(60)       # Ethernet minimum without FCS: pad short frames
+# copy of smolnet/iface/interface.py's _DUE_NOW (inlined here; test_const_copies.py checks)
+_DUE_NOW = const(-2)
 
 # Every function on the per-packet path keeps its frame within the 11
 # words MicroPython keeps on the C stack (arguments + locals + the deepest
@@ -206,7 +209,7 @@ def _rx_icmp(iface, l4, l4len, now):
             return
         _echo_reply(iface, l4, l4len)
         return
-    s = iface.find_socket(_PROTO_ICMP, l4)
+    s = find_socket(iface, _PROTO_ICMP, l4)
     if s is not None:
         s.process(iface, l4, l4len, now)
     elif icmpv4.is_error(iface.rx_buf[l4]):
@@ -233,13 +236,11 @@ def _echo_reply(iface, l4, l4len):
         l4 = 0
     b[ip + (_HLEN + 2)] = l4 >> 8
     b[ip + (_HLEN + 3)] = l4 & 0xFF
-    # the IP header as ipv4.fill_header writes one: the addresses swapped
-    # (through scratch), TOS 0, a new identification, no flags (it was no
-    # fragment: RFC 791's offset is 0 already), our TTL; the version, the
-    # length (no options) and the protocol stay
-    copy(iface.scratch, 0, b, ip + _SRC, 8)
-    copy(b, ip + _SRC, iface.scratch, 4, 4)
-    copy(b, ip + _DST, iface.scratch, 0, 4)
+    # the IP header as ipv4.fill_header writes one: the addresses swapped,
+    # TOS 0, a new identification, no flags (it was no fragment: RFC 791's
+    # offset is 0 already), our TTL; the version, the length (no options)
+    # and the protocol stay
+    swap(b, ip + _SRC, ip + _DST, 4)
     iface.ident4 = l4 = (iface.ident4 + 1) & 0xFFFF
     b[ip + _TOS] = 0
     b[ip + _IDENT] = l4 >> 8
@@ -252,10 +253,15 @@ def _echo_reply(iface, l4, l4len):
     b[ip + _CHECKSUM] = l4 >> 8
     b[ip + (_CHECKSUM + 1)] = l4 & 0xFF
     if iface.link_hlen:
-        copy(b, 0, b, 6, 6)
-        copy(b, 6, iface.mac, 0, 6)
+        if b[0] & 1:
+            # to a group MAC address (its IP destination was ours): back
+            # to the sender, from our own
+            copy(b, 0, b, 6, 6)
+            copy(b, 6, iface.mac, 0, 6)
+        else:
+            swap(b, 0, 6, 6)    # to ours (the Interface's MAC filter): exchanged
     iface.stats.icmp_echo_replies += 1
-    iface.send_frame(b, iface.link_hlen + _HLEN + l4len)
+    send_frame(iface, b, iface.link_hlen + _HLEN + l4len)
 
 
 def _drop_options(iface, l4, l4len):
@@ -268,6 +274,43 @@ def _drop_options(iface, l4, l4len):
     l4len += _HLEN
     b[ip + _TOTAL_LEN] = l4len >> 8
     b[ip + (_TOTAL_LEN + 1)] = l4len & 0xFF
+
+
+def send_frame(iface, buf, n):
+    """Interface.send_frame() (the contract in interface.py), a function
+    here for the same reason as find_socket() below: a call costs less."""
+    if iface.link_hlen and n < _MIN_FRAME:
+        fill(buf, n, _MIN_FRAME - n, 0)
+        n = _MIN_FRAME
+    if iface.device.send(buf, n) is False:
+        iface.stats.tx_device_full += 1
+        return False
+    iface.stats.tx_frames += 1
+    return True
+
+
+def find_socket(iface, proto, l4):
+    """Interface.find_socket() (the contract in interface.py): the first
+    exact match (2), else the first wildcard (1). Here, a function, for
+    this module and interface.py (which imports it) to call: the method's
+    name is looked for among the Interface's 43 instance names first, and
+    its hash lands in their longest run (39 slots probed)."""
+    # an index loop and no local for the list keep the frame within 11 words
+    best = None
+    i = 0
+    while i < len(iface.sockets):
+        s = iface.sockets[i]
+        if s.proto == proto:
+            sc = s.accepts(iface, l4)
+            if sc == 2:
+                best = s
+                break
+            if sc == 1 and best is None:
+                best = s
+        i += 1
+    if best is not None:
+        best.due_at = _DUE_NOW      # the packet is for it: dispatch it next
+    return best
 
 
 # --- ICMPv4 errors (RFC 1122 3.2.2) ------------------------------------------------
@@ -392,7 +435,7 @@ def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
     header(iface, proto, l4len)
     if proto == _PROTO_UDP or proto == _PROTO_TCP or proto == _PROTO_ICMP:
         l4_checksum(iface, proto, l4len, payload_off, payload_sum)
-    return iface.send_frame(iface.tx_buf, iface.link_hlen + _HLEN + l4len)
+    return send_frame(iface, iface.tx_buf, iface.link_hlen + _HLEN + l4len)
 
 
 def header(iface, proto, l4len):
@@ -489,7 +532,7 @@ def rx_arp(iface, off, n, now):
     arp.emit(b, off, arp.OP_REPLY, iface.mac, 0, s, 10, s, 0, s, 6)
     ethernet.emit(b, 0, s, 0, iface.mac, 0, ethernet.ETHERTYPE_ARP)
     st.arp_replies += 1
-    iface.send_frame(b, _ETH + arp.LEN)
+    send_frame(iface, b, _ETH + arp.LEN)
 
 
 def _arp_request(iface, nh, nhoff, now):
@@ -503,4 +546,4 @@ def _arp_request(iface, nh, nhoff, now):
     fill(z, 0, 6, 0)
     arp.emit(t, _ETH, arp.OP_REQUEST, iface.mac, 0, iface.tx_src, 0, z, 0, nh, nhoff)
     iface.stats.arp_requests += 1
-    iface.send_frame(t, _ETH + arp.LEN)
+    send_frame(iface, t, _ETH + arp.LEN)

@@ -11,6 +11,8 @@ from . import nd
 from .nd import rx as nd_rx
 from .mld import rx as mld_rx
 from .neighbor import lookup as neighbor_lookup
+# the Interface's find_socket() and send_frame(), as functions (see there)
+from .ipv4 import find_socket, send_frame
 
 # copies of smolnet/iface/interface.py's rx_cast values (inlined here; test_const_copies.py checks)
 _CAST_UNICAST = const(0)
@@ -223,7 +225,7 @@ def _rx_icmp6(iface, l4, n, now):
         iface.timers_at = _TMR_RUN          # a query schedules reports
         mld_rx(iface, t, l4, n, now)
         return
-    t = iface.find_socket(_PROTO_ICMPV6, l4)
+    t = find_socket(iface, _PROTO_ICMPV6, l4)
     if t is not None:
         t.process(iface, l4, n, now)
         return
@@ -276,7 +278,7 @@ def _echo_reply(iface, l4, n):
         copy(b, 0, b, 6, 6)
         copy(b, 6, iface.mac, 0, 6)
     iface.stats.icmp_echo_replies += 1
-    iface.send_frame(b, iface.link_hlen + _HLEN + n)
+    send_frame(iface, b, iface.link_hlen + _HLEN + n)
 
 
 def _reply_from_group(iface, l4, n):
@@ -478,7 +480,7 @@ def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
     iface.tx_hops = 0
     if proto == _PROTO_UDP or proto == _PROTO_TCP or proto == _PROTO_ICMPV6:
         _l4_checksum(iface, proto, l4len, payload_off, payload_sum)
-    return iface.send_frame(iface.tx_buf, iface.link_hlen + _HLEN + l4len)
+    return send_frame(iface, iface.tx_buf, iface.link_hlen + _HLEN + l4len)
 
 
 def _l4_checksum(iface, proto, l4len, part_at, part_sum):

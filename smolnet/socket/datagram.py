@@ -16,11 +16,26 @@
 from micropython import const
 from time import ticks_add, ticks_diff
 from ..storage.packet_ring import PacketRing, reserve, pop
-from ..fast import copy
+from ..fast import copy, equal
 from . import errno
 from .span import writable
 
 _GIVE_UP_MS = const(3000)
+# copies of smolnet/iface/interface.py's link header and IPv4 header lengths
+_ETH = const(14)
+_IP4_HLEN = const(20)
+
+
+class _Kept:
+    """tx_begin()'s last answer for a socket's datagrams (begin_head): the
+    link header (14 bytes), the source picked and the destination (4 each)
+    in hdr, the neighbor cache's gen then and until when it holds (the
+    contract in interface.py). One object: one name more in the socket's
+    table, not three. gen -1: nothing kept."""
+    def __init__(self):
+        self.hdr = bytearray(_ETH + 8)
+        self.gen = -1
+        self.until = 0
 
 
 class _Parked:
@@ -63,6 +78,7 @@ class DatagramSocket:
         # the subclass writes and reads (UdpSocket's any-port mode)
         self._meta = 0
         self._from = None        # the source address to send from; None: the Interface's
+        self._kept = _Kept()     # tx_begin()'s answer for the last datagram sent
         # _quiet (set by the subclass): its dispatch() does nothing but send
         # the tx ring and poll_at() looks at nothing else (UdpSocket's and
         # IcmpSocket's own; a subclass that overrides either is not quiet,
@@ -175,5 +191,35 @@ def queue_parked(s):
 def begin_head(s, iface, now):
     """tx_begin for socket s's head datagram, from s._from: its L4 offset
     in iface.tx_buf, or -1/-2 (s._not_sent). (Apart from dispatch(): its
-    frame has no word left for tx_begin's eight.)"""
-    return iface.tx_begin(s.tx.addr, s.tx.head_addr, s.tx.head_alen, s._from, 0, now)
+    frame has no word left for tx_begin's eight.) The answer for an IPv4
+    datagram whose source the Interface picks (s._from None) is kept
+    (s._kept) and used again for the next one to the same destination
+    while nothing it depends on changed (iface.neighbors.gen) and the
+    neighbor entry it came from lives (iface.tx_until): the contract in
+    interface.py, as TCP keeps its own (tcp_emit.emit)"""
+    # (no local: tx_begin's call takes the eight words the arguments leave)
+    if s._kept.gen == iface.neighbors.gen and ticks_diff(s._kept.until, now) > 0 and \
+            s.tx.head_alen == 4 and s._from is None and \
+            equal(s._kept.hdr, _ETH + 4, s.tx.addr, s.tx.head_addr, 4):
+        # written where tx_begin writes its answer; here, not in a
+        # function: a call fewer a datagram
+        iface.tx_alen = 4
+        copy(iface.tx_dst, 0, s._kept.hdr, _ETH + 4, 4)
+        copy(iface.tx_src, 0, s._kept.hdr, _ETH, 4)
+        copy(iface.tx_buf, 0, s._kept.hdr, 0, _ETH)
+        iface.tx_room = iface.ip_mtu - _IP4_HLEN
+        return _ETH + _IP4_HLEN
+    now = iface.tx_begin(s.tx.addr, s.tx.head_addr, s.tx.head_alen, s._from, 0, now)
+    if now >= 0 and iface.tx_until != -1 and s._from is None:
+        _keep(s._kept, iface)
+    return now
+
+
+def _keep(k, iface):
+    # tx_begin's answer, to be kept (IPv4 over Ethernet: tx_until is set
+    # for no other, so the link header is 14 bytes)
+    copy(k.hdr, 0, iface.tx_buf, 0, _ETH)
+    copy(k.hdr, _ETH, iface.tx_src, 0, 4)
+    copy(k.hdr, _ETH + 4, iface.tx_dst, 0, 4)
+    k.until = ticks_add(iface.tx_until, iface.neighbors.ttl_ms)
+    k.gen = iface.neighbors.gen
