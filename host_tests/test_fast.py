@@ -12,7 +12,7 @@ _MP = sys.implementation.name == "micropython"
 
 
 _BULK = ("sum16", "copy", "copy_sum16", "copy_sum")
-_SMALL = ("equal", "fill", "seq_get", "seq_put")
+_SMALL = ("equal", "fill", "swap", "seq_get", "seq_put")
 
 
 class _Twin:
