@@ -122,9 +122,10 @@ OPTIONS = {
     # the REPL helpers (repl.up(), repl.ping(), repl.interactive(), ...);
     # repl.up() and repl.mdns() also need lan=True
     "repl": ("smolnet/repl.py",),
-    # the fault injector, pcap writer and tracer (host tools and tests)
+    # the fault injector, pcap writer and tracer, and the Loopback device
+    # pair (host tools, tests and benchmarks: a board has its NIC)
     "debug": ("smolnet/phy/fault.py", "smolnet/phy/pcap.py", "smolnet/phy/tracer.py",
-              "smolnet/wire/summary.py"),
+              "smolnet/wire/summary.py", "smolnet/phy/loopback.py"),
 }
 
 
