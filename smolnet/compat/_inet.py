@@ -7,7 +7,6 @@
 # offered), and an AF_INET socket bound to 0.0.0.0 does not hear IPv6.
 # Not a hot path except FamilyUdp.accepts, which allocates nothing.
 from micropython import const
-from ..socket import errno
 from ..socket.udp import UdpSocket
 from ..wire import ipaddr
 
