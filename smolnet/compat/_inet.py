@@ -60,8 +60,10 @@ def parse_sockaddr(af, address):
             return ipaddr.parse4(host), port
         except ValueError:
             raise ValueError("invalid arguments")
+    if not isinstance(address, tuple) or not 2 <= len(address) <= 4:
+        raise TypeError("AF_INET6 address must be a tuple (host, port[, flowinfo[, scope_id]])")
     from ._inet6 import parse_sockaddr6    # an AF_INET6 socket: the ipv6 option is there
-    return parse_sockaddr6(address)
+    return parse_sockaddr6(text(address[0]), port_of(address[1]))
 
 
 def sockaddr(af, a, port):

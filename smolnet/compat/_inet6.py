@@ -23,14 +23,10 @@ def parse6(host):
     return ipaddr.parse6(_strip_scope(host))
 
 
-def parse_sockaddr6(address):
-    """_inet.parse_sockaddr for AF_INET6: a tuple of 2 to 4 items (else
-    TypeError); an IPv4 literal is OSError(EINVAL), as lwIP's socket layer
-    answers a sockaddr of the other family (ERR_VAL)."""
-    from ._inet import text, port_of
-    if not isinstance(address, tuple) or not 2 <= len(address) <= 4:
-        raise TypeError("AF_INET6 address must be a tuple (host, port[, flowinfo[, scope_id]])")
-    host, port = text(address[0]), port_of(address[1])
+def parse_sockaddr6(host, port):
+    """_inet.parse_sockaddr for AF_INET6, given the tuple's host (text) and
+    port (checked): an IPv4 literal is OSError(EINVAL), as lwIP's socket
+    layer answers a sockaddr of the other family (ERR_VAL)."""
     if not host:
         return _ANY6, port
     if ":" not in host:
