@@ -9,10 +9,18 @@
 #
 # The board profile by default: IPv4, ARP, ICMP, UDP, TCP (NewReno, SACK
 # with RFC 6675 loss detection, tail loss probes), DHCP, DNS, the socket
-# module and network.LAN (smolnet.compat), the asyncio driver.
+# module (smolnet.compat.socket), the asyncio driver.
 # Options add the rest (firmware/smolnet_files.py OPTIONS says which files):
 #     include("/path/to/smolnet/firmware/manifest.py", ipv6=True, apps=True)
-#   ipv6=True        IPv6, ND, SLAAC, MLD, IPv6 reassembly
+#   lan=True         network.LAN (smolnet.compat.network: ipconfig, DHCP by
+#                    isconnected(), hostname, mDNS responder with apps and
+#                    multicast) and getaddrinfo of NAME.local by mDNS.
+#                    Without it a board brings its Interface up itself:
+#                    Interface(nic) + Dhcpv4Socket or add_ip(),
+#                    socket.use(iface), net.set_dns(...); asking for
+#                    network is an ImportError naming lan=True
+#   ipv6=True        IPv6, ND, SLAAC, MLD, IPv6 reassembly, AF_INET6
+#                    sockets in the socket module
 #   cubic=True       CUBIC congestion control (TcpSocket(cc="cubic"))
 #   rack=True        RACK loss detection (RFC 8985): lost retransmissions
 #                    and tails found without an RTO (without it SACK
@@ -20,13 +28,17 @@
 #   cookies=True     SYN cookies (RFC 4987) for a TcpListener whose accept
 #                    queue is full (without them such SYNs are dropped and
 #                    counted in syn_dropped; the peer retries)
-#   multicast=True   IPv4 multicast groups and IGMP (join_multicast)
+#   multicast=True   IPv4 multicast groups and IGMP (join_multicast), the
+#                    socket module's IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP
+#                    (without it those are OSError(EOPNOTSUPP) naming it)
 #   reassembly=True  IPv4 fragment reassembly
 #   apps=True        HTTP server, TcpServer, iperf3 server, mDNS responder
 #                    (the responder, which network.LAN starts, also needs
 #                    multicast=True)
-#   repl=True        the REPL helpers (smolnet.repl)
-#   debug=True       fault injector, pcap writer, tracer
+#   repl=True        the REPL helpers (smolnet.repl; repl.up() also needs
+#                    lan=True)
+#   debug=True       fault injector, pcap writer, tracer, the Loopback
+#                    device pair
 #   all=True         every option
 #   lines=True       line numbers in tracebacks (mpy-cross -O0): about 8%
 #                    more flash (make mpy-sizes). Off by default, as

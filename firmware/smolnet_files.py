@@ -85,15 +85,16 @@ def _py_files(root, top):
 
 # Parts a board manifest may leave out (firmware/manifest.py's options, all
 # off in the board profile: IPv4, ARP, ICMP, UDP, TCP, DHCP, DNS, the socket
-# module and network.LAN, the asyncio driver). smolnet/config.py's
+# module, the asyncio driver). smolnet/config.py's
 # defaults follow what a build has. A directory (trailing /) stands for all
 # its files. test_firmware.py checks that no module of the profile imports
 # one of these at module level.
 OPTIONS = {
-    # IPv6, ND, SLAAC, MLD and IPv6 reassembly
+    # IPv6, ND, SLAAC, MLD and IPv6 reassembly; AF_INET6 in the socket module
     "ipv6": ("smolnet/iface/ipv6.py", "smolnet/iface/nd.py", "smolnet/iface/addr6.py",
              "smolnet/iface/mld.py", "smolnet/iface/reasm6.py", "smolnet/wire/ipv6.py",
-             "smolnet/wire/icmpv6.py", "smolnet/wire/ndisc.py", "smolnet/wire/mld.py"),
+             "smolnet/wire/icmpv6.py", "smolnet/wire/ndisc.py", "smolnet/wire/mld.py",
+             "smolnet/compat/_inet6.py"),
     # CUBIC congestion control (RFC 9438; TcpSocket(cc="cubic")): NewReno
     # is the default and stays
     "cubic": ("smolnet/socket/tcp_cubic.py",),
@@ -105,18 +106,26 @@ OPTIONS = {
     # SYN that finds the accept queue full is dropped and counted
     # (syn_dropped), and the peer retries
     "cookies": ("smolnet/socket/tcp_cookie.py",),
-    # IPv4 multicast groups and IGMP (Interface.join_multicast)
-    "multicast": ("smolnet/iface/igmp.py", "smolnet/wire/igmp.py"),
+    # IPv4 multicast groups and IGMP (Interface.join_multicast), and the
+    # socket module's group options (IP_ADD_MEMBERSHIP, IPV6_JOIN_GROUP, ...)
+    "multicast": ("smolnet/iface/igmp.py", "smolnet/wire/igmp.py", "smolnet/compat/_mcast.py"),
     # IPv4 fragment reassembly (without it fragments are counted and dropped)
     "reassembly": ("smolnet/iface/reasm.py", "smolnet/iface/reasm4.py"),
     # HTTP server, TcpServer, iperf3 server, mDNS responder (which also
     # needs multicast)
     "apps": ("smolnet/apps/",),
-    # the REPL helpers (repl.up(), repl.ping(), repl.interactive(), ...)
+    # network.LAN (smolnet.compat.network: a port's NIC object, hostname(),
+    # its mDNS responder when apps and multicast are there too) and NAME.local
+    # lookups by mDNS in getaddrinfo (compat/_mdns.py). Without it a board
+    # brings its Interface up itself (Dhcpv4Socket, socket.use(), set_dns())
+    "lan": ("smolnet/compat/network.py", "smolnet/compat/_mdns.py"),
+    # the REPL helpers (repl.up(), repl.ping(), repl.interactive(), ...);
+    # repl.up() and repl.mdns() also need lan=True
     "repl": ("smolnet/repl.py",),
-    # the fault injector, pcap writer and tracer (host tools and tests)
+    # the fault injector, pcap writer and tracer, and the Loopback device
+    # pair (host tools, tests and benchmarks: a board has its NIC)
     "debug": ("smolnet/phy/fault.py", "smolnet/phy/pcap.py", "smolnet/phy/tracer.py",
-              "smolnet/wire/summary.py"),
+              "smolnet/wire/summary.py", "smolnet/phy/loopback.py"),
 }
 
 

@@ -101,8 +101,12 @@ def test_core_manifest_defaults_to_the_board_profile_and_takes_options():
     assert sorted(profile) == sorted(smolnet_files.for_arch(smolnet_files.core_files(**PROFILE), None))
     for must in ("smolnet/iface/interface.py", "smolnet/socket/tcp.py", "smolnet/socket/udp.py",
                  "smolnet/socket/dhcpv4.py", "smolnet/socket/dns.py", "smolnet/compat/socket.py",
-                 "smolnet/aio.py", "smolnet/compat/network.py"):
+                 "smolnet/aio.py"):
         assert must in profile, must
+    # network.LAN (and the .local resolver) is the lan option's, not the profile's
+    assert "smolnet/compat/network.py" not in profile
+    assert smolnet_files.option_files("lan") == ["smolnet/compat/_mdns.py",
+                                                 "smolnet/compat/network.py"]
     for name in smolnet_files.OPTIONS:
         files = smolnet_files.option_files(name)
         assert files, name                      # every option names files that exist

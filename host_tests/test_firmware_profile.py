@@ -1,14 +1,15 @@
 """The board profile on real firmware: build/qemu/MPS2_AN385-profile (`make
 firmware-qemu`), the MPS2 AN385 (Cortex-M3, LAN9118, 140 KiB heap) with only
 what firmware/manifest.py freezes by default: IPv4, ARP, ICMP, UDP, TCP,
-DHCP, DNS, the socket module and network.LAN, the asyncio driver; no IPv6,
-IPv4 multicast, reassembly, apps, REPL helpers, debug aids or test server. What a board of
-its class would flash must boot and work:
+DHCP, DNS, the socket module, the asyncio driver; no network.LAN, IPv6,
+IPv4 multicast, reassembly, apps, REPL helpers, debug aids or test server.
+What a board of its class would flash must boot and work:
 
 - the parts left out are absent, and Config's defaults follow (IPv6, IGMP
-  and reassembly off); asking for one is a clear ValueError;
-- network.LAN gets a DHCP lease from dnsmasq and resolves a name through the
-  leased server (no mDNS responder: network.mdns() says False);
+  and reassembly off); asking for one is a clear ValueError (ImportError for
+  network.LAN, OSError(-2) for a NAME.local lookup);
+- an Interface with a Dhcpv4Socket gets a lease from dnsmasq, and the socket
+  module resolves a name through the leased server;
 - an asyncio echo server over smolnet.compat.socket serves 4 kernel clients
   at once, and the board answers ping.
 
@@ -21,7 +22,7 @@ import pytest
 
 from netns import Netns, kernel_ping, assert_all_answered, KERNEL_IP
 from qemu_board import QemuBoard
-from test_firmware_qemu import ECHO_CLIENTS, ECHO_SERVER, LEASE_AND_LOOKUP
+from test_firmware_qemu import ECHO_CLIENTS, ECHO_SERVER
 from test_interop_dnsmasq import start_dnsmasq
 
 pytestmark = pytest.mark.root
@@ -41,7 +42,7 @@ print("defaults", c.ipv6, c.multicast_groups, c.reassembly_slots)
 for m in ("smolnet.iface.ipv6", "smolnet.iface.igmp", "smolnet.iface.reasm4",
           "smolnet.apps.http", "smolnet.phy.fault", "server", "smolnet.repl",
           "smolnet.socket.tcp_rack", "smolnet.socket.tcp_cookie",
-          "smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
+          "smolnet.compat.network", "smolnet.compat._mdns", "smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
           "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio"):
     try:
         __import__(m)
@@ -71,6 +72,10 @@ try:
 except ValueError as e:
     print("error", e)
 print("cookies", TcpListener(1, 512, 512).cookies)
+try:
+    from smolnet.compat import network
+except ImportError as e:
+    print("error", e)
 """
 
 
@@ -81,7 +86,8 @@ def test_left_out_parts_are_absent_and_defaults_follow(board):
     assert "defaults False 0 0" in out, out
     for m in ("smolnet.iface.ipv6", "smolnet.iface.igmp", "smolnet.iface.reasm4",
               "smolnet.apps.http", "smolnet.phy.fault", "server", "smolnet.repl",
-              "smolnet.socket.tcp_rack", "smolnet.socket.tcp_cookie"):
+              "smolnet.socket.tcp_rack", "smolnet.socket.tcp_cookie",
+              "smolnet.compat.network", "smolnet.compat._mdns"):
         assert "absent " + m in out, out
     for m in ("smolnet.iface.interface", "smolnet.socket.tcp", "smolnet.socket.dhcpv4",
               "smolnet.socket.dns", "smolnet.compat.socket", "smolnet.aio"):
@@ -98,22 +104,37 @@ def test_left_out_parts_are_absent_and_defaults_follow(board):
     assert "error syn_cookies=True: this build has no smolnet.socket.tcp_cookie; " \
            "freeze it with the manifest option cookies=True" in out, out
     assert "cookies None" in out, out
+    # network.LAN is the lan option's
+    assert "error this build has no smolnet.compat.network; freeze it with the manifest " \
+           "option lan=True" in out, out
 
 
+# without network.LAN (the manifest option lan=True): the Interface, its
+# DHCP client and the socket module's resolver, brought up by hand
 BRINGUP = """
 import smolnet.compat.socket as socket
-from smolnet.compat import network
 from boards.lan9118 import LAN9118
+from smolnet.iface.interface import Interface
+from smolnet.socket.dhcpv4 import Dhcpv4Socket
+from smolnet.wire import ipaddr
 socket.install()
-nic = network.LAN(LAN9118())
-""" + LEASE_AND_LOOKUP + """
-print("mdns", network.mdns(), nic.mdns)
+iface = Interface(LAN9118())
+net = socket.use(iface)
+dhcp = iface.add_socket(Dhcpv4Socket(hostname="qboard"))
+net.wait(lambda: dhcp.configured, 60000)
+net.set_dns(dhcp.lease.dns_servers())
+print("lease", dhcp.lease.cidr(), "dns", ipaddr.fmt4(dhcp.lease.dns_servers()[0]))
+print("resolved", socket.getaddrinfo("smolnet.example", 80)[0][-1])
+try:
+    socket.getaddrinfo("qboard.local", 80)
+except OSError as e:
+    print("local", e.args[0])
 """ + ECHO_SERVER + """
-nic.active(False)
+dhcp.close()
 """
 
 
-def test_lan_dhcp_dns_and_asyncio_echo(board):
+def test_dhcp_dns_and_asyncio_echo(board):
     ns, b = board
     b.soft_reset()
     dnsmasq = start_dnsmasq(ns, name="dnsmasq-profile")
@@ -122,11 +143,11 @@ def test_lan_dhcp_dns_and_asyncio_echo(board):
         out = b.read_until("ready", 120, running=True).decode()
     finally:
         log = ns.stop(dnsmasq)
-    m = re.search(r"lease \('(192\.0\.2\.\d+)', '255\.255\.255\.0'\) dns (\S+)", out)
+    m = re.search(r"lease (192\.0\.2\.\d+)/24 dns (\S+)", out)
     assert m and m.group(2) == KERNEL_IP, out + log
     ip = m.group(1)
     assert "resolved ('192.0.2.77', 80)" in out, out
-    assert "mdns False None" in out, out
+    assert "local -2" in out, out          # no mDNS resolver without lan=True
     p = kernel_ping(ns, ip, 5)
     assert_all_answered(p, 5)
     r = ns.run(sys.executable, "-c", ECHO_CLIENTS, ip, timeout=120)
@@ -135,6 +156,6 @@ def test_lan_dhcp_dns_and_asyncio_echo(board):
     out += rest
     assert "served 4" in out, out
     free = int(rest.split()[0])
-    print("board profile: %d bytes of the 140 KiB heap free with LAN, DHCP, DNS and "
+    print("board profile: %d bytes of the 140 KiB heap free with DHCP, DNS and "
           "an asyncio server up" % free)
     assert free > 40000, out

@@ -26,7 +26,7 @@
 import sys
 from time import ticks_ms, ticks_diff
 from .wire import ipaddr
-from .compat import network
+from . import compat     # compat.network (lan=True): loaded by up() and mdns()
 from .compat import socket as _facade
 
 try:
@@ -74,7 +74,7 @@ def up(dev, addr=None, gw=None, mac=None, config=None, driver=True, install=None
     if isinstance(dev, str):
         from .phy.afpacket import AfPacket
         dev = AfPacket(dev, mac=mac)
-    nic = network.LAN(dev, config=config)
+    nic = compat.network.LAN(dev, config=config)   # ImportError naming lan=True without it
     if addr and ":" in addr:
         nic.iface.add_ip(addr)
     elif addr:
@@ -456,6 +456,7 @@ def mdns(host=None):
     (its .name is the name it got after probing), or None until there is an
     address or when the firmware has no apps or multicast."""
     st = _need()
+    network = compat.network
     if host:
         network.hostname(host)
     network.mdns(True)

@@ -390,6 +390,7 @@ def WIZNET5K(spi, pin_cs, pin_rst=None, mac=None):
     """MicroPython's network.WIZNET5K(spi, cs, rst): a
     smolnet.compat.network.LAN over this driver (MACRAW). Here, not in
     smolnet.compat.network, because drivers depend on smolnet and never the
-    other way round; imported when called, so the driver alone stays small."""
-    from smolnet.compat.network import LAN
-    return LAN(W5500(spi, pin_cs, mac=mac, reset_pin=pin_rst))
+    other way round; imported when called, so the driver alone stays small
+    (a firmware without the manifest option lan=True: an ImportError naming it)."""
+    from smolnet.compat import network
+    return network.LAN(W5500(spi, pin_cs, mac=mac, reset_pin=pin_rst))

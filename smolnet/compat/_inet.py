@@ -7,7 +7,6 @@
 # offered), and an AF_INET socket bound to 0.0.0.0 does not hear IPv6.
 # Not a hot path except FamilyUdp.accepts, which allocates nothing.
 from micropython import const
-from ..socket import errno
 from ..socket.udp import UdpSocket
 from ..wire import ipaddr
 
@@ -23,18 +22,6 @@ def alen_of(af):
 
 def any_addr(af):
     return ANY6 if af == AF_INET6 else ipaddr.ANY4
-
-
-def _strip_scope(host):
-    # "fe80::1%eth0" / "fe80::1%2": one Interface per Net, so the zone is
-    # not looked at (RFC 4007 11)
-    i = host.find("%")
-    return host if i < 0 else host[:i]
-
-
-def parse6(host):
-    """An IPv6 literal (zone allowed) -> 16 bytes; ValueError if it is not one."""
-    return ipaddr.parse6(_strip_scope(host))
 
 
 def text(host):
@@ -75,19 +62,8 @@ def parse_sockaddr(af, address):
             raise ValueError("invalid arguments")
     if not isinstance(address, tuple) or not 2 <= len(address) <= 4:
         raise TypeError("AF_INET6 address must be a tuple (host, port[, flowinfo[, scope_id]])")
-    host, port = text(address[0]), port_of(address[1])
-    if not host:
-        return ANY6, port
-    if ":" not in host:
-        try:
-            ipaddr.parse4(host)
-        except ValueError:
-            raise ValueError("invalid arguments")
-        raise OSError(errno.EINVAL)
-    try:
-        return parse6(host), port
-    except ValueError:
-        raise ValueError("invalid arguments")
+    from ._inet6 import parse_sockaddr6    # an AF_INET6 socket: the ipv6 option is there
+    return parse_sockaddr6(text(address[0]), port_of(address[1]))
 
 
 def sockaddr(af, a, port):
@@ -102,9 +78,10 @@ def literal(host):
     """(family, normalised text) of an IP literal, or (0, None) for a name."""
     if ":" in host:
         try:
-            return AF_INET6, ipaddr.fmt6(parse6(host))
-        except ValueError:
-            return 0, None
+            from ._inet6 import literal6
+        except ImportError:
+            raise OSError(_NOT_FOUND)   # no IPv6 in this build (the ipv6 option)
+        return literal6(host)
     try:
         ipaddr.parse4(host)
         return AF_INET, host
@@ -121,8 +98,13 @@ def lookup(net, name, af, prefer):
     if net is None:
         raise OSError(_NOT_FOUND)
     if af != AF_INET6 and name.lower().endswith(".local"):
-        # link-local names by multicast DNS (RFC 6762), as lwIP's ports do
-        from ._mdns import resolve
+        # link-local names by multicast DNS (RFC 6762), as lwIP's ports do;
+        # a build without the manifest option lan=True has no resolver for
+        # them, and RFC 6762 3 keeps them away from unicast DNS: not found
+        try:
+            from ._mdns import resolve
+        except ImportError:
+            raise OSError(_NOT_FOUND)
         from .ports import ephemeral_port
         return AF_INET, resolve(net, name, ephemeral_port(net.iface, 17))
     if af == AF_INET:

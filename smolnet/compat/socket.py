@@ -247,53 +247,16 @@ class socket(io.IOBase):
             if self._kind == _TCP:
                 self._s.nodelay = self._nodelay
                 self._s.due_at = -2      # Nagle may hold data it now sends
-        elif level == IPPROTO_IP and (opt == IP_ADD_MEMBERSHIP or opt == IP_DROP_MEMBERSHIP):
+        elif (level == IPPROTO_IP and (opt == IP_ADD_MEMBERSHIP or opt == IP_DROP_MEMBERSHIP)) \
+                or (level == IPPROTO_IPV6 and (opt == IPV6_JOIN_GROUP or opt == IPV6_LEAVE_GROUP
+                                               or opt == 12 or opt == 13)):
             self._check_open()
-            if self._af != AF_INET:
-                raise OSError(errno.ENOPROTOOPT)         # IPv6-only sockets
-            self._membership(opt == IP_ADD_MEMBERSHIP, value)
-        elif level == IPPROTO_IPV6 and (opt == IPV6_JOIN_GROUP or opt == IPV6_LEAVE_GROUP
-                                        or opt == 12 or opt == 13):
-            self._check_open()
-            if self._af != AF_INET6:
-                raise OSError(errno.ENOPROTOOPT)         # as Linux on an AF_INET socket
-            self._membership(opt == IPV6_JOIN_GROUP or opt == 12, value)
+            if self._af != (AF_INET if level == IPPROTO_IP else AF_INET6):
+                # IPv6-only sockets; Linux's answer on an AF_INET one
+                raise OSError(errno.ENOPROTOOPT)
+            _mcast()[0](self, opt == IP_ADD_MEMBERSHIP or opt == IPV6_JOIN_GROUP or opt == 12,
+                        value)
         # SO_BROADCAST, SO_KEEPALIVE and the rest: accepted, as lwIP does
-
-    def _membership(self, join, mreq):
-        # struct ip_mreq as MicroPython's lwIP sockets take it: 4 bytes of
-        # group, then 4 of the local interface's address; struct ipv6_mreq
-        # (RFC 3493 5.2): 16 bytes of group, then a 4-byte interface index.
-        # One Interface per Net here, so neither interface is looked at.
-        v6 = self._af == AF_INET6
-        try:
-            ok = len(mreq) == (20 if v6 else 8)
-        except TypeError:
-            if not v6:
-                raise                   # lwIP: mp_get_buffer_raise
-            ok = False
-        if not ok:
-            if not v6:
-                raise ValueError        # lwIP's length check: mp_raise_ValueError(NULL)
-            raise OSError(errno.EINVAL)             # Linux, for an ipv6_mreq
-        group = ipaddr.fmt6(mreq, 0) if v6 else ipaddr.fmt4(mreq, 0)
-        mine = self._groups if self._groups is not None else []
-        # joining twice and leaving a group not joined: Linux's errors (lwIP
-        # counts a second join and says EINVAL for the leave; README lists it)
-        if join:
-            if group in mine:
-                raise OSError(errno.EADDRINUSE)     # as Linux: joined twice
-            self._net.join_multicast(group)        # EINVAL / ENOMEM from there
-            mine.append(group)
-            self._groups = mine
-        else:
-            if group not in mine:
-                raise OSError(errno.EADDRNOTAVAIL)  # as Linux: never joined
-            mine.remove(group)
-            self._net.leave_multicast(group)
-        # out at once, as lwIP sends its report or leave inside the call:
-        # a program may exit (or block) right after this
-        self._net.poll()
 
     def makefile(self, mode="rb", buffering=0):
         return self
@@ -623,7 +586,7 @@ class socket(io.IOBase):
             n.sockets.remove(self)
         if self._groups:
             for g in self._groups:       # memberships end with the socket
-                n.leave_multicast(g)
+                _mcast()[1](n, g)
             self._groups = None
         k = self._kind
         if k == _UDP or k == _ICMP:
@@ -632,6 +595,19 @@ class socket(io.IOBase):
         elif k == _TCP or k == _LISTEN:
             from . import _tcp
             _tcp.close(self)
+
+
+def _mcast():
+    """(membership, leave) of compat/_mcast.py, the group options (the
+    manifest option multicast=True); without it OSError(EOPNOTSUPP), as an
+    Interface without IGMP answers. (from ._mcast: `from . import _mcast`
+    would raise AttributeError through compat/__init__.py's __getattr__.)"""
+    try:
+        from ._mcast import membership, leave
+    except ImportError:
+        raise OSError(errno.EOPNOTSUPP, "this build has no smolnet.compat._mcast; freeze it "
+                      "with the manifest option multicast=True (firmware/manifest.py)")
+    return membership, leave
 
 
 def _data(d):

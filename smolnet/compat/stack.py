@@ -55,7 +55,7 @@ class Net:
         self.closing = []          # closed TCP sockets still finishing
         self.tcp_pool = []         # finished ones, buffers kept for reuse
         self._scratch = bytearray(512)
-        self._members = {}         # multicast group -> sockets that joined it
+        self._members = {}         # multicast group -> sockets that joined it (_mcast.py)
         self._poller = None
         self._poll_obj = getattr(iface.device, "poll_obj", None)
         if self._poll_obj is not None and sleep is None:
@@ -112,22 +112,6 @@ class Net:
             self.nodata = True
             raise OSError(-2)
         return ipaddr.fmt(r[0])
-
-    def join_multicast(self, group):
-        """The Interface joins group for the first socket that asks, and
-        leaves it when the last one leaves or closes."""
-        n = self._members.get(group, 0)
-        if n == 0:
-            self.iface.join_multicast(group)
-        self._members[group] = n + 1
-
-    def leave_multicast(self, group):
-        n = self._members.get(group, 0) - 1
-        if n > 0:
-            self._members[group] = n
-        elif n == 0:
-            del self._members[group]
-            self.iface.leave_multicast(group)
 
     def also_poll(self, iface):
         if iface not in self.others:
