@@ -166,6 +166,7 @@ def _unsent(s, now, off):
             s.hold_start = now
         if ticks_diff(now, s.hold_start) < _NEIGHBOR_GIVE_UP_MS:
             s.hold = True
+            s.odd = True         # (tcp_tx.odd)
             s.hold_until = ticks_add(now, _HOLD_MS)
             return -1
         # the neighbor does not answer: from here on like a lost segment

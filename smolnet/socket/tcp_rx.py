@@ -390,6 +390,7 @@ def _take_fin(s, fin, now):
 def rst_reply(s, b, l4_off):
     """Queue <SEQ=SEG.ACK><CTL=RST> (3.10.7.3, 3.10.7.4 fifth)."""
     s.rst_pending = True
+    s.odd = True                 # (tcp_tx.odd)
     s.rst_hi = _u16(b, l4_off + 8)
     s.rst_lo = _u16(b, l4_off + 10)
 
