@@ -22,7 +22,7 @@
 #                   snd_wnd max_snd_wnd snd_wl1 snd_wl2 ws_ok sack_ok ts_ok
 #                   ts_recent_* snd_una snd_nxt syn_unacked rtx_on tw_at
 #                   rst_* ch_* challenge_acks drops rx_segments last_rx
-#                   ka_probes odd
+#                   ka_probes odd wnd_n
 #   tcp_ack.py    an acceptable ACK: RTT, congestion control, loss
 #                 recovery, the peer's window, the retransmission timer
 #                   snd_una snd_nxt snd_wnd max_snd_wnd snd_wl1 snd_wl2
@@ -41,7 +41,7 @@
 #                 describes in seg_flags and seg_n (emit() adds seg_seq)
 #                   rcv_adv rcv_mss mss_adv last_ack_sent ack_now
 #                   ack_pending local_set hold* no_route seg_* drops
-#                   tx_segments ts_hi ts_lo ts_last rc_gen rc_until odd
+#                   tx_segments ts_hi ts_lo ts_last rc_gen rc_until odd wnd_*
 #   tcp_sack_tx.py  SACK blocks we send, what the peer's blocks resend
 #                   seg_n
 #   tcp_seq.py    sequence numbers as offsets from a base (why and how);
@@ -62,7 +62,7 @@
 #                 cookie opens a connection (the fields a SYN would set)
 #                   alen remote_port local_set passive iss_pending rcv_*
 #                   last_ack_sent snd_* syn_unacked mss_adv ws_ok sack_ok
-#                   ts_* last_rx
+#                   ts_* last_rx wnd_n
 #   tcp_timewait.py compact TIME-WAIT records a listener keeps (tcp_tx
 #                 hands a socket over, then closes it)
 #
@@ -297,6 +297,9 @@ class TcpSocket:
         self.fin_queued = False
         self.rcv_nxt = 0
         self.rcv_adv = 0
+        self.wnd_n = -1                     # tcp_emit.rcv_wnd_field's kept answer: none
+        self.wnd_l = 0
+        self.wnd_f = 0
         self.last_ack_sent = 0
         self.fin_rcvd = False
         self.fin_ooo = False

@@ -141,6 +141,7 @@ def _take_syn(s, b, l4_off):
     # the window our SYN / SYN-ACK announces (never scaled)
     w = s.rx.free()
     s.rcv_adv = 1 + (w if w < 0xFFFF else 0xFFFF)
+    s.wnd_n = -1                 # (tcp_emit.rcv_wnd_field's kept answer: none)
 
 
 def _take_ts(s, b):
