@@ -32,7 +32,7 @@ import packet_path
 # scenario -> Python calls per packet into smolnet (fast/ twins and the
 # CPython shim aside), both ends: a ping round trip, a UDP echo (request and
 # reply), a TCP segment; over IPv4 and over IPv6
-CALLS = {"ping": 46, "udp64": 68, "udp1472": 67, "tcp": 68,
+CALLS = {"ping": 46, "udp64": 68, "udp1472": 67, "tcp": 67,
          "ping6": 57, "udp6_64": 87, "tcp6": 84}
 
 

@@ -9,39 +9,39 @@
 #   tcp.py        the socket, user API, Interface hooks; __init__ and
 #                 _reset() set every field, the user calls these
 #                   state error fin_queued rst_* local_* remote_* alen
-#                   bound_addr iss_pending tw_keeper wnd_check due_at
+#                   bound_addr iss_pending tw_keeper wnd_check due_at odd
 #   tcp_conn.py   state changes a segment or a timer causes; with the user
 #                 calls, the only writer of state
 #                   state error estab_time iss_pending local_set snd_bhi
 #                   snd_blo snd_una snd_nxt snd_max syn_unacked una_since
 #                   ts_hi ts_lo ts_last tw_at rtx_on ack_now ack_pending
-#                   rcv_nxt rcv_adv fin_rcvd fin_ooo sb rack
+#                   rcv_nxt rcv_adv fin_rcvd fin_ooo sb rack rack_rec odd
 #   tcp_rx.py     segment arrival (3.10.7): checks, SYN options, data, FIN
 #                   rcv_* last_ack_sent fin_ooo* ack_* quickack
 #                   alen remote_port local_set passive snd_mss snd_ws
 #                   snd_wnd max_snd_wnd snd_wl1 snd_wl2 ws_ok sack_ok ts_ok
 #                   ts_recent_* snd_una snd_nxt syn_unacked rtx_on tw_at
 #                   rst_* ch_* challenge_acks drops rx_segments last_rx
-#                   ka_probes
+#                   ka_probes odd wnd_n
 #   tcp_ack.py    an acceptable ACK: RTT, congestion control, loss
 #                 recovery, the peer's window, the retransmission timer
 #                   snd_una snd_nxt snd_wnd max_snd_wnd snd_wl1 snd_wl2
 #                   syn_unacked una_since rtt_on rtx_*
 #                   tlp_out dupacks fast_rtx in_recovery recover recoveries
 #                   high_rxt probing persist_backoff eff_mss seg_mss ts_hi
-#                   ts_lo ts_last rack_timer
+#                   ts_lo ts_last rack_timer odd
 #   tcp_tx.py     what to send next, timers (RTO, persist, TLP, keepalive)
 #                   snd_nxt snd_max fin_sent fin_seq seg_flags seg_n
 #                   rtx_* rtt_*
 #                   tlp_* tlps probe_due probing persist_backoff una_since
 #                   last_tx dupacks fast_rtx in_recovery recover high_rxt
 #                   retransmits timeouts hold ka_probes ack_now wnd_check due_at
-#                   rst_pending rack_timer
+#                   rst_pending rack_timer odd
 #   tcp_emit.py   one segment into the Interface's frame: the one tcp_tx
 #                 describes in seg_flags and seg_n (emit() adds seg_seq)
 #                   rcv_adv rcv_mss mss_adv last_ack_sent ack_now
 #                   ack_pending local_set hold* no_route seg_* drops
-#                   tx_segments ts_hi ts_lo ts_last rc_gen rc_until
+#                   tx_segments ts_hi ts_lo ts_last rc_gen rc_until odd wnd_*
 #   tcp_sack_tx.py  SACK blocks we send, what the peer's blocks resend
 #                   seg_n
 #   tcp_seq.py    sequence numbers as offsets from a base (why and how);
@@ -62,7 +62,7 @@
 #                 cookie opens a connection (the fields a SYN would set)
 #                   alen remote_port local_set passive iss_pending rcv_*
 #                   last_ack_sent snd_* syn_unacked mss_adv ws_ok sack_ok
-#                   ts_* last_rx
+#                   ts_* last_rx wnd_n
 #   tcp_timewait.py compact TIME-WAIT records a listener keeps (tcp_tx
 #                 hands a socket over, then closes it)
 #
@@ -249,6 +249,7 @@ class TcpSocket:
         """Back to a blank CLOSED socket (buffers emptied). Keeps settings,
         the bound port/address and error."""
         self.state = CLOSED
+        self.odd = True     # (tcp_tx.odd)
         self.key_n = 0
         # tcp_emit._route's note of tx_begin's answer for the peer: none
         # (a new connection, or a new peer: every remote_addr write
@@ -296,6 +297,9 @@ class TcpSocket:
         self.fin_queued = False
         self.rcv_nxt = 0
         self.rcv_adv = 0
+        self.wnd_n = -1                     # tcp_emit.rcv_wnd_field's kept answer: none
+        self.wnd_l = 0
+        self.wnd_f = 0
         self.last_ack_sent = 0
         self.fin_rcvd = False
         self.fin_ooo = False
@@ -318,6 +322,7 @@ class TcpSocket:
         self.tlp_out = False                # a probe is out, no other until an ACK
         self.rtx_at = 0
         self.rack_timer = False             # RACK's reordering timer may be on
+        self.rack_rec = False               # s.rack keeps records (tcp_conn.establish)
         self.probe_due = False
         self.probing = False
         self.persist_backoff = 0
@@ -386,6 +391,7 @@ class TcpSocket:
         if self.sack:
             _sack_state(self)
         self.state = LISTEN
+        self.odd = True     # (tcp_tx.odd)
         self.due_at = -2     # what dispatch() has to do changed (interface.py)
 
     def connect(self, addr, port, local_port=0, local_addr=None):
@@ -407,6 +413,7 @@ class TcpSocket:
         if self.sack:
             _sack_state(self)
         self.state = SYN_SENT
+        self.odd = True     # (tcp_tx.odd)
         self.due_at = -2     # the Interface's next poll sends the SYN (interface.py)
 
     # --- user API: data ---------------------------------------------------
@@ -511,6 +518,7 @@ class TcpSocket:
         self.due_at = -2
         if rst:
             self.rst_pending = True
+            self.odd = True     # (tcp_tx.odd)
             self.rst_hi = hi
             self.rst_lo = lo
 

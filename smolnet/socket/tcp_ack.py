@@ -214,7 +214,8 @@ def _ack_new(s, r, now):
     if s.sack_ok:
         if s.sb.n:
             s.sb.on_ack_advance(acked)
-        s.rack.acked(s.snd_una, now)
+        if s.rack_rec:
+            s.rack.acked(s.snd_una, now)
     if s.in_recovery:
         if s.snd_una >= s.recover:
             # full ACK: recovery is over (RFC 6582 3.2 step 3)
@@ -228,6 +229,7 @@ def _ack_new(s, r, now):
             s.cc.on_recovery_ack(acked, True)
             if not s.sack_ok:
                 s.fast_rtx = True
+                s.odd = True             # (tcp_tx.odd)
     else:
         s.dupacks = 0
         s.cc.on_ack(acked, now, r, flight)
@@ -298,6 +300,7 @@ def rack_detect(s, now):
     9.3; RFC 6675 section 5 does the retransmitting)."""
     rk = s.rack
     s.rack_timer = True          # detect() may arm it: dispatch() then looks
+    s.odd = True                 # (tcp_tx.odd)
     if rk.detect(now, rk.reo_wnd(s.in_recovery, (s.rtte.srtt8 >> 3))) and \
             not s.in_recovery and s.snd_max > s.snd_una:
         _enter_recovery(s, now)
@@ -309,6 +312,7 @@ def _enter_recovery(s, now):
     if s.snd_una >= s.recover:
         cc = s.cc
         s.in_recovery = True
+        s.odd = True             # (tcp_tx.odd: also fast_rtx below)
         s.recoveries += 1
         s.recover = s.snd_max
         cc.on_fast_retransmit(s.snd_max - s.snd_una, now, s.sack_ok)

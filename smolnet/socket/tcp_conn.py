@@ -66,12 +66,17 @@ def syn_received(s, now):
         s.snd_nxt = 0
         s.ack_now = True
     s.state = _SYN_RECEIVED
+    s.odd = True                     # (tcp_tx.odd)
 
 
 def establish(s, now):
     """The handshake is complete: ESTABLISHED, or FIN-WAIT-1 right away if
     close() was called during it (its FIN was queued)."""
     s.state = _FIN_WAIT_1 if s.fin_queued else _ESTABLISHED
+    # RACK keeps records of this connection's segments (s.rack a Rack,
+    # SACK on): the per-segment paths (tcp_tx._send_at, tcp_ack._ack_new)
+    # look at this rather than call tcp_sack.NO_RACK's no-ops
+    s.rack_rec = s.sack_ok and s.rack.records
     s.estab_time = now
     s.una_since = now
     set_mss(s)
@@ -155,6 +160,7 @@ def fin_received(s, now):
 
 def enter_time_wait(s, now):
     s.state = _TIME_WAIT
+    s.odd = True                     # (tcp_tx.odd)
     s.tw_at = ticks_add(now, s.time_wait_ms)
     s.rtx_on = False
     s.ack_pending = False
@@ -183,6 +189,7 @@ def back_to_listen(s):
     s.error = 0
     s.local_set = s.bound_addr
     s.state = _LISTEN
+    s.odd = True                     # (tcp_tx.odd)
 
 
 def close(s, err):

@@ -261,6 +261,7 @@ def open_from_cookie(s, ck, iface, l4, o, now):
     s.last_ack_sent = 1
     w = s.rx.size
     s.rcv_adv = 1 + (w if w < 0xFFFF else 0xFFFF)   # what the SYN-ACK offered
+    s.wnd_n = -1                 # (tcp_emit.rcv_wnd_field's kept answer: none)
     s.snd_una = 1
     s.snd_nxt = 1
     s.snd_max = 1

@@ -68,6 +68,12 @@ def rcv_wnd_field(s):
     e = rn + s.rx.size - s.rx.length
     if e < adv or (e - adv < s.rx.size >> 1 and e - adv < s.mss_adv):
         e = adv if adv > rn else rn
+    # the answer again, while RCV.NXT and the ring's data stay (what it
+    # depends on but RCV.ADV, which only this moves after the handshake,
+    # and again to the same answer: _head() asks s.wnd_f then): a sender's
+    # every segment, with nothing received
+    s.wnd_n = rn
+    s.wnd_l = s.rx.length
     sh = s.rcv_ws
     if sh == 0:
         # unscaled (a ring of 64 KB or less): the field is the window itself
@@ -76,6 +82,7 @@ def rcv_wnd_field(s):
             e = 0xFFFF
         if rn + e > adv:
             s.rcv_adv = rn + e
+        s.wnd_f = e
         return e
     f = (e - rn) >> sh
     if rn + (f << sh) < e and rn + (f << sh) < adv:
@@ -85,6 +92,7 @@ def rcv_wnd_field(s):
     e = rn + (f << sh)
     if e > adv:
         s.rcv_adv = e
+    s.wnd_f = f
     return f
 
 
@@ -166,6 +174,7 @@ def _unsent(s, now, off):
             s.hold_start = now
         if ticks_diff(now, s.hold_start) < _NEIGHBOR_GIVE_UP_MS:
             s.hold = True
+            s.odd = True         # (tcp_tx.odd)
             s.hold_until = ticks_add(now, _HOLD_MS)
             return -1
         # the neighbor does not answer: from here on like a lost segment
@@ -228,7 +237,9 @@ def _head(s, iface, off):
         s.ack_now = False
         s.ack_pending = False
     # data offset (hlen / 4 in the high nibble), flags; window
-    seq_put(buf, off + 12, (hlen << 10) | s.seg_flags, rcv_wnd_field(s), 0)
+    # (rcv_wnd_field()'s answer kept while RCV.NXT and the ring's data stay)
+    seq_put(buf, off + 12, (hlen << 10) | s.seg_flags,
+            s.wnd_f if s.rcv_nxt == s.wnd_n and s.rx.length == s.wnd_l else rcv_wnd_field(s), 0)
     seq_put(buf, off + 16, 0, 0, 0)  # checksum, urgent pointer
     return hlen
 

@@ -30,6 +30,8 @@ _DUPTHRESH = const(3)
 
 
 class Rack:
+    records = True     # (tcp_sack.NoRack: False) s.rack_rec, tcp_conn.establish
+
     def __init__(self, cap):
         if cap < 2:
             cap = 2

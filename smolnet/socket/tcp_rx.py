@@ -141,6 +141,7 @@ def _take_syn(s, b, l4_off):
     # the window our SYN / SYN-ACK announces (never scaled)
     w = s.rx.free()
     s.rcv_adv = 1 + (w if w < 0xFFFF else 0xFFFF)
+    s.wnd_n = -1                 # (tcp_emit.rcv_wnd_field's kept answer: none)
 
 
 def _take_ts(s, b):
@@ -390,6 +391,7 @@ def _take_fin(s, fin, now):
 def rst_reply(s, b, l4_off):
     """Queue <SEQ=SEG.ACK><CTL=RST> (3.10.7.3, 3.10.7.4 fifth)."""
     s.rst_pending = True
+    s.odd = True                 # (tcp_tx.odd)
     s.rst_hi = _u16(b, l4_off + 8)
     s.rst_lo = _u16(b, l4_off + 10)
 

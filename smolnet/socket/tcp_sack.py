@@ -257,6 +257,7 @@ class NoRack:
     (DupThresh SACKed segments above a hole), a lost retransmission or a
     tail loss waits for the RTO (or the tail loss probe). Stateless: one
     instance serves every socket; nothing allocates."""
+    records = False    # (Rack: True) s.rack_rec, tcp_conn.establish
     has = False
     timer_on = False
     timer_at = 0

@@ -37,11 +37,53 @@ _PSH = const(0x08)
 _ACK = const(0x10)
 
 
+def odd(s):
+    """Whether anything but data, ACKs and the retransmission timer may
+    want dispatch() or poll_at(): a RST to send, a state other than
+    ESTABLISHED .. LAST_ACK, a neighbor being resolved, RACK's reordering
+    timer, a fast retransmission, a loss probe, recovery, a window probe.
+    s.odd says it may be so: every writer that turns one of these on (or
+    changes the state) sets s.odd too, and _dispatch() clears it here, so
+    that the common case looks at one field instead of nine."""
+    st = s.state
+    return s.rst_pending or st < _ESTABLISHED or st == _TIME_WAIT or s.hold or \
+        s.rack_timer or s.fast_rtx or s.tlp_due or s.in_recovery or s.probe_due
+
+
 def dispatch(s, iface, now):
     # poll_at() tells all this does: after a segment, the Interface asks it
     # whether another is due now rather than calling this again (_DUE_ASK,
     # interface.py)
     s.due_at = -3
+    if s.odd or (s.rtx_on and ticks_diff(now, s.rtx_at) >= 0):
+        return _dispatch(s, iface, now)
+    # the common case (s.odd: none of odd()'s conditions; no timer due):
+    # _dispatch() with their checks left out
+    if s.tx.length or s.fin_queued:      # (a receiver, nothing queued, skips it)
+        if _plan(s):
+            if _send_at(s, iface, now):
+                return True
+        elif not s.rtx_on:
+            _persist_check(s, now)
+    if s.keepalive_ms > 0 and _keepalive(s, iface, now):
+        return True
+    if s.ack_pending and ticks_diff(now, s.ack_at) >= 0:
+        s.ack_now = True
+    if s.wnd_check:
+        s.wnd_check = False
+        if wnd_update_due(s):
+            s.ack_now = True
+    if s.ack_now:
+        # _send_ack() written out: a call fewer for every ACK
+        s.seg_flags = _ACK
+        s.seg_n = 0
+        return _emit(s, iface, now, s.snd_nxt) >= 0
+    return False
+
+
+def _dispatch(s, iface, now):
+    # dispatch(), every case
+    s.odd = odd(s)
     if s.rst_pending:
         return _send_rst(s, iface, now)
     st = s.state
@@ -69,10 +111,12 @@ def dispatch(s, iface, now):
             if _persist_gave_up(s, now):
                 return False
             s.probe_due = True
+            s.odd = True
         elif s.rtx_tlp:
             s.rtx_on = False
             s.rtx_tlp = False
             s.tlp_due = True
+            s.odd = True
         elif not _on_rto(s, now):
             return False
     if s.rack_timer:
@@ -98,6 +142,7 @@ def dispatch(s, iface, now):
             # answers, else the timer that fired is gone with nothing in
             # its place and the flight waits for the peer forever
             s.tlp_due = True
+            s.odd = True
             return False
     if s.in_recovery and s.sack_ok:
         # RFC 6675 NextSeg: lost holes, then new data, then other holes
@@ -249,6 +294,47 @@ def _start_persist(s, now):
 
 
 def poll_at(s, now):
+    if s.odd:
+        return _poll_at(s, now)
+    # the common case (dispatch()): _poll_at() with odd()'s checks left out
+    if s.ack_now:
+        return 0
+    if s.tx.length or s.fin_queued:     # (a receiver, nothing queued, skips it)
+        if _plan(s):
+            return 0
+        if not s.rtx_on and s.snd_nxt == s.snd_una and s.tx.length:
+            return 0             # dispatch() starts the persist timer (_persist_check)
+    if s.wnd_check and wnd_update_due(s):
+        return 0
+    t = -1
+    if s.rtx_on:
+        t = ticks_diff(s.rtx_at, now)
+        if t < 0:
+            t = 0
+    if s.ack_pending:
+        d = ticks_diff(s.ack_at, now)
+        if d < 0:
+            d = 0
+        if t < 0 or d < t:
+            t = d
+    if s.keepalive_ms > 0:
+        return _poll_ka(s, now, t)
+    return t
+
+
+def _poll_ka(s, now, t):
+    # poll_at()'s t (-1: none) or the keepalive's time if sooner
+    if _ka_idle(s):
+        d = ticks_diff(_ka_at(s), now)
+        if d < 0:
+            d = 0
+        if t < 0 or d < t:
+            t = d
+    return t
+
+
+def _poll_at(s, now):
+    # poll_at(), every case
     if s.rst_pending:
         return 0
     st = s.state
@@ -412,7 +498,7 @@ def _send_at(s, iface, now):
             s.fin_sent = True
             s.fin_seq = nxt + k
         k += 1
-    if s.sack_ok and k:
+    if s.rack_rec and k:
         s.rack.sent(nxt, nxt + k, now)   # RACK's xmit_ts (RFC 8985 6.1)
     if nxt < s.snd_max:
         _mark_rtx(s, now)
