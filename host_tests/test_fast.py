@@ -12,7 +12,7 @@ _MP = sys.implementation.name == "micropython"
 
 
 _BULK = ("sum16", "copy", "copy_sum16", "copy_sum")
-_SMALL = ("equal", "fill", "swap", "seq_get", "seq_put")
+_SMALL = ("equal", "fill", "swap", "seq_get", "seq_put", "ip4_header")
 
 
 class _Twin:
@@ -124,6 +124,43 @@ def test_copy_equal_fill_agree():
             want = bytearray(range(20))
             want[a:a + n], want[b:b + n] = bytes(range(b, b + n)), bytes(range(a, a + n))
             assert f == want, (name, a, b, n)
+
+
+def _ref_ip4_header(buf, off, src, dst, len_id, ttl_proto):
+    # RFC 791 3.1's fields one by one, the checksum as RFC 1071 sums them
+    if ttl_proto & fast.IP4_SWAP:
+        src, dst = bytes(buf[off + 16:off + 20]), bytes(buf[off + 12:off + 16])
+    h = bytearray([0x45, 0, len_id >> 24, (len_id >> 16) & 0xFF, (len_id >> 8) & 0xFF, len_id & 0xFF,
+                   (ttl_proto >> 16) & 0xFF, 0, (ttl_proto >> 8) & 0xFF, ttl_proto & 0xFF, 0, 0])
+    h += bytes(src[0:4]) + bytes(dst[0:4])
+    c = ~_ref_sum16(h, 0, 20, 0) & 0xFFFF
+    h[10] = c >> 8
+    h[11] = c & 0xFF
+    return bytes(h)
+
+
+def test_ip4_header_agrees():
+    r = Prng(7)
+    for name, m in _twins():
+        for off, len_id, ttl_proto, swapped in (
+                (14, (84 << 16) | 1, (64 << 8) | 1, False), (0, (1500 << 16) | 0xFFFF, (0x40 << 16) | (255 << 8) | 6, False),
+                (14, (20 << 16), 0, False), (3, (576 << 16) | 0x1234, (1 << 8) | 17, True),
+                (14, (0xFFFF << 16) | 0xFFFF, (0xFF << 16) | 0xFFFF, False)):
+            buf = r.fill(bytearray(off + 30))
+            src = r.fill(bytearray(16))
+            dst = r.fill(bytearray(16))
+            if swapped:
+                src[0:4] = b"\xff\xff\xff\xff"
+                dst[0:4] = b"\xc0\x00\x02\x01"
+                buf[off + 12:off + 16] = b"\xc0\x00\x02\x02"
+                buf[off + 16:off + 20] = b"\xc0\x00\x02\x01"
+                ttl_proto |= fast.IP4_SWAP
+            want = _ref_ip4_header(buf, off, src, dst, len_id, ttl_proto)
+            tail = bytes(buf[off + 20:])
+            m.ip4_header(buf, off, src, dst, len_id, ttl_proto)
+            assert bytes(buf[off:off + 20]) == want, (name, off, len_id, ttl_proto)
+            assert bytes(buf[off + 20:]) == tail, name
+            assert _ref_sum16(buf, off, 20, 0) == 0xFFFF, name
 
 
 def test_copy_every_length_and_alignment():

@@ -28,6 +28,15 @@
 #   equal(a, aoff, b, boff, n) -> bool
 #   fill(buf, off, n, value)
 #   swap(buf, a, b, n)     exchange buf[a:a+n] and buf[b:b+n] (not overlapping)
+#   ip4_header(buf, off, src, dst, len_id, ttl_proto)  the 20-byte IPv4
+#                          header at buf[off:] (RFC 791 3.1), checksum
+#                          included, in one call: version 4, IHL 5, TOS 0,
+#                          len_id = total length << 16 | identification,
+#                          ttl_proto = flags byte << 16 | TTL << 8 | protocol
+#                          (fragment offset 0), source src[0:4], destination
+#                          dst[0:4]; with IP4_SWAP in ttl_proto, the addresses
+#                          already at buf[off+12:off+20] exchanged instead
+#                          (src and dst unread: an echo reply in place)
 #   seq_get(buf, off, bhi, blo) -> the 32-bit big-endian number at off minus
 #                              the base (bhi, blo halves), signed, clamped to
 #                              +-2**29 (TCP's offsets, smolnet/socket/tcp_seq.py)
@@ -39,19 +48,24 @@
 # per call in smolnet/socket/span.py; the rest come from parsed, validated
 # headers and the stack's own buffers.
 import sys
+from micropython import const
+
+IP4_SWAP = const(0x1000000)
 
 IMPL = "pure"
 if sys.implementation.name != "micropython":
-    from .host import sum16, copy, copy_sum16, copy_sum, equal, fill, swap, seq_get, seq_put
+    from .host import sum16, copy, copy_sum16, copy_sum, equal, fill, swap, seq_get, seq_put, \
+        ip4_header
     IMPL = "host"
 else:
     try:
-        from .viper import equal, fill, swap, seq_get, seq_put
+        from .viper import equal, fill, swap, seq_get, seq_put, ip4_header
         IMPL = "viper"
     except (SyntaxError, ImportError):
         # webassembly (and other builds without native emitters) reject
         # @micropython.viper at compile time
-        from .pure import sum16, copy, copy_sum16, copy_sum, equal, fill, swap, seq_get, seq_put
+        from .pure import sum16, copy, copy_sum16, copy_sum, equal, fill, swap, seq_get, seq_put, \
+            ip4_header
     if IMPL == "viper":
         try:
             # sys.implementation._mpy's bits 10-13: the native code this
@@ -67,7 +81,7 @@ else:
             from .viper_bulk import sum16, copy, copy_sum16, copy_sum
 
 __all__ = ("sum16", "copy", "copy_sum16", "copy_sum", "equal", "fill", "swap", "seq_get", "seq_put",
-           "swap16", "IMPL")
+           "ip4_header", "swap16", "IP4_SWAP", "IMPL")
 
 
 def swap16(s):

@@ -2,7 +2,11 @@
 # (allocation does not matter on the host, speed of the test suite does).
 # No bounds checks: callers are trusted (see smolnet/fast/__init__.py and
 # smolnet/socket/span.py, the check user numbers pass before they get here).
+from micropython import const
 from .pure import seq_get, seq_put  # noqa: F401  (plain arithmetic: no faster way here)
+
+# copy of smolnet/fast/__init__.py's IP4_SWAP
+_IP4_SWAP = const(0x1000000)
 
 
 def sum16(buf, off, n, acc):
@@ -46,3 +50,17 @@ def swap(buf, a, b, n):
 
 def fill(buf, off, n, value):
     buf[off:off + n] = bytes([value]) * n
+
+
+def ip4_header(buf, off, src, dst, len_id, ttl_proto):
+    if ttl_proto & _IP4_SWAP:
+        buf[off + 12:off + 20] = buf[off + 16:off + 20] + buf[off + 12:off + 16]
+    else:
+        buf[off + 12:off + 16] = src[0:4]
+        buf[off + 16:off + 20] = dst[0:4]
+    buf[off:off + 12] = bytes((0x45, 0, len_id >> 24, (len_id >> 16) & 0xFF, (len_id >> 8) & 0xFF,
+                               len_id & 0xFF, (ttl_proto >> 16) & 0xFF, 0, (ttl_proto >> 8) & 0xFF,
+                               ttl_proto & 0xFF, 0, 0))
+    c = ~sum16(buf, off, 20, 0) & 0xFFFF
+    buf[off + 10] = c >> 8
+    buf[off + 11] = c & 0xFF

@@ -8,6 +8,8 @@ from micropython import const
 _FOLD_EVERY = const(8192)  # words per fold: keeps the sum below 2**30 (no boxed int)
 # copy of smolnet/socket/tcp_seq.py's FAR (inlined here; test_const_copies.py checks)
 _FAR = const(0x20000000)
+# copy of smolnet/fast/__init__.py's IP4_SWAP
+_IP4_SWAP = const(0x1000000)
 
 
 def sum16(buf, off, n, acc):
@@ -91,6 +93,39 @@ def swap(buf, a, b, n):
 def fill(buf, off, n, value):
     for i in range(off, off + n):
         buf[i] = value
+
+
+def ip4_header(buf, off, src, dst, len_id, ttl_proto):
+    """The reference: the addresses first (copied, or exchanged in place),
+    then the other fields, then the checksum over the 20 bytes (RFC 791
+    3.1)."""
+    # (stores written out: copy()'s call would take the frame past 11 words)
+    if ttl_proto & _IP4_SWAP:
+        swap(buf, off + 12, off + 16, 4)
+    else:
+        buf[off + 12] = src[0]
+        buf[off + 13] = src[1]
+        buf[off + 14] = src[2]
+        buf[off + 15] = src[3]
+        buf[off + 16] = dst[0]
+        buf[off + 17] = dst[1]
+        buf[off + 18] = dst[2]
+        buf[off + 19] = dst[3]
+    buf[off] = 0x45
+    buf[off + 1] = 0
+    buf[off + 2] = len_id >> 24
+    buf[off + 3] = (len_id >> 16) & 0xFF
+    buf[off + 4] = (len_id >> 8) & 0xFF
+    buf[off + 5] = len_id & 0xFF
+    buf[off + 6] = (ttl_proto >> 16) & 0xFF
+    buf[off + 7] = 0
+    buf[off + 8] = (ttl_proto >> 8) & 0xFF
+    buf[off + 9] = ttl_proto & 0xFF
+    buf[off + 10] = 0
+    buf[off + 11] = 0
+    len_id = ~sum16(buf, off, 20, 0) & 0xFFFF
+    buf[off + 10] = len_id >> 8
+    buf[off + 11] = len_id & 0xFF
 
 
 # TCP's 32-bit numbers as offsets from a base held in 16-bit halves

@@ -7,6 +7,10 @@
 # No bounds checks: callers are trusted (see smolnet/fast/__init__.py and
 # smolnet/socket/span.py, the check user numbers pass before they get here).
 import micropython
+from micropython import const
+
+# copy of smolnet/fast/__init__.py's IP4_SWAP
+_IP4_SWAP = const(0x1000000)
 
 
 @micropython.viper
@@ -55,6 +59,48 @@ def swap(buf: ptr8, a: int, b: int, n: int):
         buf[a + i] = buf[b + i]
         buf[b + i] = t
         i += 1
+
+
+@micropython.viper
+def ip4_header(buf: ptr8, off: int, src: ptr8, dst: ptr8, len_id: int, ttl_proto: int):
+    # one call for the 20 bytes: the checksum from the fields' values
+    # (RFC 1071's sum of 16-bit words, folded), not read back
+    b = ptr8(uint(buf) + uint(off))
+    if ttl_proto & _IP4_SWAP:
+        src = ptr8(uint(b) + 16)      # the old destination is the new source
+        dst = ptr8(uint(b) + 12)
+    s0 = (src[0] << 8) | src[1]
+    s1 = (src[2] << 8) | src[3]
+    d0 = (dst[0] << 8) | dst[1]
+    d1 = (dst[2] << 8) | dst[3]
+    n = (len_id >> 16) & 0xFFFF
+    i = len_id & 0xFFFF
+    f = (ttl_proto >> 16) & 0xFF
+    t = ttl_proto & 0xFFFF
+    c = 0x4500 + n + i + (f << 8) + t + s0 + s1 + d0 + d1
+    c = (c & 0xFFFF) + (c >> 16)
+    c = (c & 0xFFFF) + (c >> 16)
+    c = ~c
+    b[0] = 0x45
+    b[1] = 0
+    b[2] = n >> 8
+    b[3] = n
+    b[4] = i >> 8
+    b[5] = i
+    b[6] = f
+    b[7] = 0
+    b[8] = t >> 8
+    b[9] = t
+    b[10] = c >> 8
+    b[11] = c
+    b[12] = s0 >> 8
+    b[13] = s0
+    b[14] = s1 >> 8
+    b[15] = s1
+    b[16] = d0 >> 8
+    b[17] = d0
+    b[18] = d1 >> 8
+    b[19] = d1
 
 
 @micropython.viper

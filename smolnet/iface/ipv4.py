@@ -6,7 +6,7 @@
 # this module (IPv6 has nd.py): it is two functions, and it shares the
 # address table walks with the rest. Nothing here allocates per packet.
 from micropython import const
-from ..fast import copy, equal, fill, sum16, swap16, swap
+from ..fast import copy, equal, fill, sum16, swap16, swap, ip4_header
 from ..wire import ethernet, arp, ipv4, icmpv4, ipaddr
 from ..wire.ipaddr import is_subnet_broadcast4, same_prefix
 from .neighbor import lookup as neighbor_lookup
@@ -58,6 +58,8 @@ _TCP_CHECKSUM = const(16)
 _UDP_CHECKSUM = const(6)
 # copy of smolnet/wire/icmpv4.py's _CHECKSUM (_ICMP_CHECKSUM is _CHECKSUM there)
 _ICMP_CHECKSUM = const(2)
+# copy of smolnet/fast/__init__.py's IP4_SWAP
+_IP4_SWAP = const(0x1000000)
 _MIN_FRAME = const(60)       # Ethernet minimum without FCS: pad short frames
 # copy of smolnet/iface/interface.py's _DUE_NOW (inlined here; test_const_copies.py checks)
 _DUE_NOW = const(-2)
@@ -220,12 +222,13 @@ def _rx_icmp(iface, l4, l4len, now):
 
 def _echo_reply(iface, l4, l4len):
     # reply in place: flip the type, patch the checksum, the IP header
-    # patched into the reply's, the link addresses swapped
+    # rewritten into the reply's, the link addresses swapped. One local
+    # (fast.ip4_header's call takes seven words of the frame's 11): the IP
+    # header's offset read again from rx_ip_off
     b = iface.rx_buf
-    ip = iface.rx_ip_off
-    if l4 != ip + _HLEN:
+    if l4 != iface.rx_ip_off + _HLEN:
         _drop_options(iface, l4, l4len)     # the request's IP options
-        l4 = ip + _HLEN
+        l4 = iface.rx_ip_off + _HLEN
     b[l4] = _TYPE_ECHO_REPLY                         # icmpv4.set_type(), inlined
     # RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') with m = 0x0800, m' = 0,
     # which is HC + 0x0800 with the carry added back, but for the one HC
@@ -234,24 +237,18 @@ def _echo_reply(iface, l4, l4len):
     l4 = (l4 & 0xFFFF) + (l4 >> 16)
     if l4 == 0xFFFF:
         l4 = 0
-    b[ip + (_HLEN + 2)] = l4 >> 8
-    b[ip + (_HLEN + 3)] = l4 & 0xFF
-    # the IP header as ipv4.fill_header writes one: the addresses swapped,
-    # TOS 0, a new identification, no flags (it was no fragment: RFC 791's
-    # offset is 0 already), our TTL; the version, the length (no options)
-    # and the protocol stay
-    swap(b, ip + _SRC, ip + _DST, 4)
-    iface.ident4 = l4 = (iface.ident4 + 1) & 0xFFFF
-    b[ip + _TOS] = 0
-    b[ip + _IDENT] = l4 >> 8
-    b[ip + (_IDENT + 1)] = l4 & 0xFF
-    b[ip + _FLAGS_FRAG] = 0
-    b[ip + _TTL] = iface.ttl
-    b[ip + _CHECKSUM] = 0                            # ipv4.fill_checksum(), inlined
-    b[ip + (_CHECKSUM + 1)] = 0
-    l4 = ~sum16(b, ip, _HLEN, 0) & 0xFFFF
-    b[ip + _CHECKSUM] = l4 >> 8
-    b[ip + (_CHECKSUM + 1)] = l4 & 0xFF
+    b[iface.rx_ip_off + (_HLEN + 2)] = l4 >> 8
+    b[iface.rx_ip_off + (_HLEN + 3)] = l4 & 0xFF
+    # the IP header as ipv4.fill_header writes one, in one fast.ip4_header
+    # call: the addresses exchanged in place (IP4_SWAP), TOS 0, a new
+    # identification, no flags (it was no fragment: RFC 791's offset is 0
+    # already), our TTL; the version, the length (no options) and the
+    # protocol as they were. l4: its TTL and protocol from here on, l4len
+    # its length and identification
+    iface.ident4 = (iface.ident4 + 1) & 0xFFFF
+    l4 = (iface.ttl << 8) | (_IP4_SWAP | _PROTO_ICMP)
+    l4len = ((_HLEN + l4len) << 16) | iface.ident4
+    ip4_header(b, iface.rx_ip_off, b, b, l4len, l4)
     if iface.link_hlen:
         if b[0] & 1:
             # to a group MAC address (its IP destination was ours): back
@@ -261,7 +258,7 @@ def _echo_reply(iface, l4, l4len):
         else:
             swap(b, 0, 6, 6)    # to ours (the Interface's MAC filter): exchanged
     iface.stats.icmp_echo_replies += 1
-    send_frame(iface, b, iface.link_hlen + _HLEN + l4len)
+    send_frame(iface, b, iface.link_hlen + (l4len >> 16))
 
 
 def _drop_options(iface, l4, l4len):
@@ -439,40 +436,27 @@ def tx_finish(iface, proto, l4len, payload_off=-1, payload_sum=0):
 
 
 def header(iface, proto, l4len):
-    # the IPv4 header of the packet in tx_buf (ipv4.fill_header's, written
-    # here with the buffer and the offset in locals: every packet sent has
-    # one): tx_src and tx_dst copied in (tx_src may have changed since
-    # tx_begin: DHCP's 0.0.0.0), then the rest. l4len: the total length,
-    # then the identification, then the TTL, then the checksum
-    b = iface.tx_buf
-    o = iface.link_hlen
-    copy(b, o + _SRC, iface.tx_src, 0, 4)
-    copy(b, o + _DST, iface.tx_dst, 0, 4)
-    b[o] = 0x45                  # version 4, IHL 5 (_VER_IHL is 0)
-    b[o + _TOS] = 0
-    l4len += _HLEN
-    b[o + _TOTAL_LEN] = l4len >> 8
-    b[o + (_TOTAL_LEN + 1)] = l4len & 0xFF
-    iface.ident4 = l4len = (iface.ident4 + 1) & 0xFFFF
-    b[o + _IDENT] = l4len >> 8
-    b[o + (_IDENT + 1)] = l4len & 0xFF
+    # the IPv4 header of the packet in tx_buf (ipv4.fill_header's, every
+    # packet sent has one), in one fast.ip4_header call: tx_src and tx_dst
+    # (tx_src may have changed since tx_begin: DHCP's 0.0.0.0), then the
+    # rest. No locals (that call's seven words and the three arguments
+    # fill the frame's 11): l4len becomes the length and identification,
+    # proto the flags, TTL and protocol
+    iface.ident4 = (iface.ident4 + 1) & 0xFFFF
+    l4len = ((l4len + _HLEN) << 16) | iface.ident4
     # DF on TCP, as Linux sends it (path MTU discovery, RFC 1191)
-    b[o + _FLAGS_FRAG] = _FLAG_DF if proto == _PROTO_TCP else 0
-    b[o + (_FLAGS_FRAG + 1)] = 0
+    if proto == _PROTO_TCP:
+        proto = (_FLAG_DF << 16) | _PROTO_TCP
     # the socket's TTL (tx_hops, put back to 0 here), else ours; RFC 1112
     # 6.1: multicast leaves with TTL 1 unless asked otherwise (mDNS: 255)
-    l4len = iface.tx_hops
-    if l4len:
+    if iface.tx_hops:
+        proto |= iface.tx_hops << 8
         iface.tx_hops = 0
+    elif iface.tx_dst[0] & 0xF0 == 0xE0:
+        proto |= 1 << 8
     else:
-        l4len = 1 if b[o + _DST] & 0xF0 == 0xE0 else iface.ttl
-    b[o + _TTL] = l4len
-    b[o + _PROTO] = proto
-    b[o + _CHECKSUM] = 0
-    b[o + (_CHECKSUM + 1)] = 0
-    l4len = ~sum16(b, o, _HLEN, 0) & 0xFFFF
-    b[o + _CHECKSUM] = l4len >> 8
-    b[o + (_CHECKSUM + 1)] = l4len & 0xFF
+        proto |= iface.ttl << 8
+    ip4_header(iface.tx_buf, iface.link_hlen, iface.tx_src, iface.tx_dst, l4len, proto)
 
 
 def l4_checksum(iface, proto, l4len, part_at, part_sum):

@@ -29,6 +29,17 @@ class IcmpSocket(DatagramSocket):
 
     def __init__(self, rx_slots=4, rx_bytes=1536, tx_slots=4, tx_bytes=1536):
         DatagramSocket.__init__(self, rx_slots, rx_bytes, tx_slots, tx_bytes)
+        # the family's numbers (class attributes, which Icmpv6Socket
+        # overrides) copied into the instance: every echo reads them, and
+        # a class attribute read through an instance first misses among
+        # its names (about 0.47 virtual us on the Cortex-M3 against 0.14).
+        # With them the table has 19 names in 23 slots, not 15 in 17, and
+        # the per-echo method names find an empty slot sooner too
+        c = type(self)
+        self.alen = c.alen
+        self.echo_request = c.echo_request
+        self.echo_reply = c.echo_reply
+        self.proto = c.proto
         self.ident = -1
         # (DatagramSocket's _quiet)
         self._quiet = type(self).dispatch is IcmpSocket.dispatch and \
