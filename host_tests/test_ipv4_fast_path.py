@@ -196,3 +196,33 @@ def test_only_quiet_sockets_go_back_to_never():
     i.poll(0)
     assert u.due_at == -1 and peer.pending() == 1
     assert peer.recv_into(bytearray(1514)) == 60          # padded to the minimum
+
+
+class _Leaver(UdpSocket):
+    # a socket whose dispatch() takes itself out of the Interface (as a
+    # callback run from dispatch might): poll() counts the sockets again
+    # after every dispatch
+    def dispatch(self, iface, now):
+        iface.remove_socket(self)
+        return False
+
+
+def test_poll_counts_the_sockets_again_after_a_dispatch():
+    i, peer = _iface()
+    first = i.add_socket(UdpSocket())
+    leaver = i.add_socket(_Leaver())
+    leaver.bind(7000)
+    last = i.add_socket(UdpSocket())
+    last.bind(7002)
+    leaver.due_at = -2               # due now: dispatched in this poll
+    last.send_to(b"x", 1, ipaddr.parse4("192.0.2.1"), 9)
+    i.poll(0)                        # no IndexError past the shorter list
+    assert i.sockets == [first, last]
+    # `last` moved into the leaver's place, after the index had passed it:
+    # still due, it goes out on the next poll (an ARP request for
+    # 192.0.2.1 first)
+    assert last.due_at == -2
+    i.poll(1)
+    buf = bytearray(1514)
+    n = peer.recv_into(buf)
+    assert n and buf[12:14] == b"\x08\x06", bytes(buf[:n])

@@ -344,14 +344,18 @@ class Interface:
         if _rx_safe(self, now):
             did = True
         # only the sockets that are due (their due_at: the contract above);
-        # an index, not `for s in` (an iterator takes 4 words of the frame)
+        # an index, not `for s in` (an iterator takes 4 words of the frame).
+        # n: the count, taken again after a dispatch only (which may close
+        # or add sockets), not on every step of an idle poll
         socks = self.sockets
+        n = len(socks)
         i = 0
-        while i < len(socks):
+        while i < n:
             t = socks[i].due_at
-            if t != _DUE_NEVER and (t == _DUE_NOW or ticks_diff(now, t) >= 0) and \
-                    _dispatch_one(self, socks[i], now):
-                did = True
+            if t != _DUE_NEVER and (t == _DUE_NOW or ticks_diff(now, t) >= 0):
+                if _dispatch_one(self, socks[i], now):
+                    did = True
+                n = len(socks)
             i += 1
         return did
 
