@@ -32,6 +32,9 @@
 #                              the base (bhi, blo halves), signed, clamped to
 #                              +-2**29 (TCP's offsets, smolnet/socket/tcp_seq.py)
 #   seq_put(buf, off, bhi, blo, rel)  store base + rel there (mod 2**32)
+#   tcp_head(buf, off, s, hlen)  a TcpSocket's ACK segment header (and its
+#                              TS option) from the socket's fields, in one
+#                              call (pure.tcp_head says which; tcp_emit._head)
 # None of them allocates on MicroPython.
 # They trust their callers: no bounds checks (the viper twins write through
 # raw pointers, past the end of a buffer or into bytes if told to). Offsets
@@ -66,8 +69,16 @@ else:
             # place (firmware/smolnet_files.py ARCH_NOT)
             from .viper_bulk import sum16, copy, copy_sum16, copy_sum
 
+# (apart from the imports above, so that twins added there merge easily)
+if IMPL == "host":
+    from .host import tcp_head
+elif IMPL == "pure":
+    from .pure import tcp_head
+else:
+    from .viper import tcp_head
+
 __all__ = ("sum16", "copy", "copy_sum16", "copy_sum", "equal", "fill", "swap", "seq_get", "seq_put",
-           "swap16", "IMPL")
+           "swap16", "IMPL", "tcp_head")
 
 
 def swap16(s):
