@@ -35,6 +35,9 @@
 #   tcp_head(buf, off, s, hlen)  a TcpSocket's ACK segment header (and its
 #                              TS option) from the socket's fields, in one
 #                              call (pure.tcp_head says which; tcp_emit._head)
+#   tcp_nums(b, off, s, g) -> a segment's SEQ and ACK against a TcpSocket's
+#                              bases into g, TSval - TS.Recent returned
+#                              (pure.tcp_nums; tcp_rx._synchronized)
 # None of them allocates on MicroPython.
 # They trust their callers: no bounds checks (the viper twins write through
 # raw pointers, past the end of a buffer or into bytes if told to). Offsets
@@ -71,14 +74,14 @@ else:
 
 # (apart from the imports above, so that twins added there merge easily)
 if IMPL == "host":
-    from .host import tcp_head
+    from .host import tcp_head, tcp_nums
 elif IMPL == "pure":
-    from .pure import tcp_head
+    from .pure import tcp_head, tcp_nums
 else:
-    from .viper import tcp_head
+    from .viper import tcp_head, tcp_nums
 
 __all__ = ("sum16", "copy", "copy_sum16", "copy_sum", "equal", "fill", "swap", "seq_get", "seq_put",
-           "swap16", "IMPL", "tcp_head")
+           "swap16", "IMPL", "tcp_head", "tcp_nums")
 
 
 def swap16(s):

@@ -3,7 +3,7 @@
 # No bounds checks: callers are trusted (see smolnet/fast/__init__.py and
 # smolnet/socket/span.py, the check user numbers pass before they get here).
 from .pure import seq_get, seq_put  # noqa: F401  (plain arithmetic: no faster way here)
-from .pure import tcp_head  # noqa: F401  (attribute reads and stores: the same here)
+from .pure import tcp_head, tcp_nums  # noqa: F401  (attribute reads and stores: the same here)
 
 
 def sum16(buf, off, n, acc):

@@ -155,3 +155,16 @@ def tcp_head(buf, off, s, hlen):
         buf[off + 23] = 10
         seq_put(buf, off + 24, s.ts_hi, s.ts_lo, 0)
         seq_put(buf, off + 28, s.ts_recent_hi, s.ts_recent_lo, 0)
+
+
+def tcp_nums(b, off, s, g):
+    """A TCP segment's numbers (its header at b[off]) against TcpSocket s:
+    SEG.SEQ - the receive base into g.seq, SEG.ACK - the send base into
+    g.ack (as seq_get reads them, whether or not ACK is set); returns
+    TSval - TS.Recent (seq_get's, below 0: older; RFC 7323 5.3) when g.ts
+    (its option at g.ts_off), else 0."""
+    g.seq = seq_get(b, off + 4, s.rcv_bhi, s.rcv_blo)
+    g.ack = seq_get(b, off + 8, s.snd_bhi, s.snd_blo)
+    if g.ts:
+        return seq_get(b, g.ts_off, s.ts_recent_hi, s.ts_recent_lo)
+    return 0

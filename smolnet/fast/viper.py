@@ -166,3 +166,51 @@ def tcp_head(buf: ptr8, off: int, s, hlen: int):
         v = int(s.ts_recent_lo)
         buf[off + 30] = v >> 8
         buf[off + 31] = v
+
+
+
+# A segment's three 32-bit numbers against a TcpSocket's state in one call
+# (what tcp_rx._synchronized read with three seq_get calls): the twin of
+# pure.tcp_nums, which says what it reads and stores. A viper function
+# calls another only as Python does, so seq_get's arithmetic is here once
+# more, in a loop over the three. The stores are small ints (clamped to
+# +-2**29 as seq_get's): nothing is allocated.
+@micropython.viper
+def tcp_nums(b: ptr8, off: int, s, g) -> int:
+    k = 0
+    d = 0
+    while k < 3:
+        if k == 0:
+            p = off + 4
+            bhi = int(s.rcv_bhi)
+            blo = int(s.rcv_blo)
+        elif k == 1:
+            p = off + 8
+            bhi = int(s.snd_bhi)
+            blo = int(s.snd_blo)
+        elif g.ts:
+            p = int(g.ts_off)
+            bhi = int(s.ts_recent_hi)
+            blo = int(s.ts_recent_lo)
+        else:
+            return 0
+        dlo = ((b[p + 2] << 8) | b[p + 3]) - blo
+        dhi = ((b[p] << 8) | b[p + 1]) - bhi
+        if dlo < 0:
+            dlo += 0x10000
+            dhi -= 1
+        dhi &= 0xFFFF
+        if dhi >= 0x8000:
+            dhi -= 0x10000
+        if dhi >= 0x2000:
+            d = 0x20000000
+        elif dhi < -0x2000:
+            d = -0x20000000
+        else:
+            d = (dhi << 16) | dlo
+        if k == 0:
+            g.seq = d
+        elif k == 1:
+            g.ack = d
+        k += 1
+    return d
