@@ -30,12 +30,12 @@ BUDGETS = {
     "cm3_ping_round_trip_both_ends": (154, 150),
     "cm3_udp_echo_64_both_ends": (247, 300),
     "cm3_udp_echo_1472_both_ends": (259, 500),
-    "cm3_tcp_segment_send_side": (168, None),
-    "cm3_tcp_segment_receive_side": (140, None),
-    "cm3_tcp_segment_both_ends": (309, 300),
+    "cm3_tcp_segment_send_side": (164, None),
+    "cm3_tcp_segment_receive_side": (137, None),
+    "cm3_tcp_segment_both_ends": (301, 300),
     # the same transfer with the free heap full of small holes, and how far
     # apart (per mille) the layouts put it: heap call frames made it 562
-    "cm3_tcp_segment_both_ends_heap_holes": (311, 300),
+    "cm3_tcp_segment_both_ends_heap_holes": (302, 300),
     "cm3_tcp_segment_layout_spread": (30, 0),
     "cm3_idle_poll_1_socket": (10, None),
     "cm3_idle_poll_6_sockets": (16, 15),

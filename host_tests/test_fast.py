@@ -252,3 +252,129 @@ def test_copy_sum16_in_chunks_odd_start_is_swapped():
             assert s == pure.sum16(src, 0, 600, 0), (name, first)
             assert fast.swap16(fast.swap16(b)) == b
     assert fast.swap16(0x1234) == 0x3412 and fast.swap16(0xFFFF) == 0xFFFF
+
+
+class _Sock:
+    """The TcpSocket fields tcp_head reads."""
+
+
+def _head_twins():
+    out = [("pure", pure.tcp_head), ("fast", fast.tcp_head)]
+    if not _MP:
+        from smolnet.fast import host
+        out.append(("host", host.tcp_head))
+    else:
+        try:
+            from smolnet.fast import viper
+            out.append(("viper", viper.tcp_head))
+        except SyntaxError:
+            pass  # no viper on this port (webassembly)
+    return out
+
+
+def _ref_head(s, hlen):
+    def u32(hi, lo, rel):
+        v = (((hi << 16) | lo) + rel) & 0xFFFFFFFF
+        return bytes([v >> 24, (v >> 16) & 0xFF, (v >> 8) & 0xFF, v & 0xFF])
+    h = bytes([s.local_port >> 8, s.local_port & 0xFF, s.remote_port >> 8, s.remote_port & 0xFF])
+    h += u32(s.snd_bhi, s.snd_blo, s.seg_seq) + u32(s.rcv_bhi, s.rcv_blo, s.rcv_nxt)
+    h += bytes([hlen << 2, s.seg_flags, s.wnd_f >> 8, s.wnd_f & 0xFF, 0, 0, 0, 0])
+    if s.ts_ok:
+        h += b"\x01\x01\x08\x0a" + u32(s.ts_hi, s.ts_lo, 0) + u32(s.ts_recent_hi, s.ts_recent_lo, 0)
+    return h
+
+
+def test_tcp_head_agrees():
+    # random fields, and the bases and offsets where the low half carries
+    # into the high half and the sum wraps through 2**32 (either way)
+    r = Prng(23)
+    s = _Sock()
+    edges = ((0xFFFF, 0xFFFF, 1), (0xFFFF, 0xFFF0, 0x20), (0, 0, -1), (0, 5, -6),
+             (0x7FFF, 0xFFFF, 1), (0x1234, 0x8000, 0x8000), (0xFFFF, 0, -0x10000000),
+             (0xFFFE, 0xFFFF, 0x0FFFFFFF), (0, 0, 0x1FFFFFFF), (0x8000, 1, -0x20000000))
+    for k in range(200):
+        e = edges[k % len(edges)]
+        s.local_port = r.below(0x10000)
+        s.remote_port = r.below(0x10000)
+        if k < len(edges):
+            s.snd_bhi, s.snd_blo, s.seg_seq = e
+            e = edges[-1 - k]
+            s.rcv_bhi, s.rcv_blo, s.rcv_nxt = e
+        else:
+            s.snd_bhi = r.below(0x10000)
+            s.snd_blo = r.below(0x10000)
+            s.seg_seq = (r.below(0x10000) << 13) - 0x10000000 + r.below(0x2000)
+            s.rcv_bhi = r.below(0x10000)
+            s.rcv_blo = r.below(0x10000)
+            s.rcv_nxt = (r.below(0x10000) << 13) - 0x10000000 + r.below(0x2000)
+        s.seg_flags = r.byte()
+        s.wnd_f = r.below(0x10000)
+        s.ts_hi = r.below(0x10000)
+        s.ts_lo = r.below(0x10000)
+        s.ts_recent_hi = r.below(0x10000)
+        s.ts_recent_lo = r.below(0x10000)
+        s.ts_ok = bool(k & 1)
+        hlen = (32 if s.ts_ok else 20) + (k & 3) * 8
+        want = _ref_head(s, hlen)
+        for name, f in _head_twins():
+            b = bytearray(b"\xee" * 50)
+            f(b, 3, s, hlen)
+            assert bytes(b[3:3 + len(want)]) == want, (name, k)
+            assert b[2] == 0xEE and b[3 + len(want)] == 0xEE, (name, k)
+
+
+def _nums_twins():
+    out = [("pure", pure.tcp_nums), ("fast", fast.tcp_nums)]
+    if not _MP:
+        from smolnet.fast import host
+        out.append(("host", host.tcp_nums))
+    else:
+        try:
+            from smolnet.fast import viper
+            out.append(("viper", viper.tcp_nums))
+        except SyntaxError:
+            pass  # no viper on this port (webassembly)
+    return out
+
+
+def _ref_rel(b, off, hi, lo):
+    # seq_get's answer from 32-bit arithmetic: signed modulo 2**32, clamped
+    d = ((b[off] << 24 | b[off + 1] << 16 | b[off + 2] << 8 | b[off + 3])
+         - ((hi << 16) | lo)) & 0xFFFFFFFF
+    if d >= 0x80000000:
+        d -= 0x100000000
+    return max(-0x20000000, min(0x20000000, d))
+
+
+def test_tcp_nums_agrees():
+    # random headers and states, and numbers either side of the bases by
+    # little (the borrow between halves, the wrap through 0) and by far
+    # (the clamp at +-2**29 either side)
+    r = Prng(31)
+    s = _Sock()
+    near = (0, 1, -1, 0x10000, -0x10000, 0xFFFF, -0xFFFF, 0x1FFFFFFF, -0x20000000,
+            0x20000000, 0x20000001, -0x20000001, 0x7FFFFFFF, -0x80000000)
+    for k in range(300):
+        b = r.fill(bytearray(60))
+        s.rcv_bhi = r.below(0x10000)
+        s.rcv_blo = r.below(0x10000)
+        s.snd_bhi = r.below(0x10000)
+        s.snd_blo = r.below(0x10000)
+        s.ts_recent_hi = r.below(0x10000)
+        s.ts_recent_lo = r.below(0x10000)
+        if k < 3 * len(near):
+            # one of the three numbers near its base: base + near[...]
+            hi, lo, at = ((s.rcv_bhi, s.rcv_blo, 6), (s.snd_bhi, s.snd_blo, 10),
+                          (s.ts_recent_hi, s.ts_recent_lo, 30))[k % 3]
+            v = (((hi << 16) | lo) + near[k // 3]) & 0xFFFFFFFF
+            b[at:at + 4] = bytes([v >> 24, (v >> 16) & 0xFF, (v >> 8) & 0xFF, v & 0xFF])
+        want_ts = _ref_rel(b, 30, s.ts_recent_hi, s.ts_recent_lo)
+        for name, f in _nums_twins():
+            for ts in (True, False):
+                g = _Sock()
+                g.ts = ts
+                g.ts_off = 30
+                p = f(b, 2, s, g)
+                assert g.seq == _ref_rel(b, 6, s.rcv_bhi, s.rcv_blo), (name, k)
+                assert g.ack == _ref_rel(b, 10, s.snd_bhi, s.snd_blo), (name, k)
+                assert p == (want_ts if ts else 0), (name, k, ts)

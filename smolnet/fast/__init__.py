@@ -41,6 +41,12 @@
 #                              the base (bhi, blo halves), signed, clamped to
 #                              +-2**29 (TCP's offsets, smolnet/socket/tcp_seq.py)
 #   seq_put(buf, off, bhi, blo, rel)  store base + rel there (mod 2**32)
+#   tcp_head(buf, off, s, hlen)  a TcpSocket's ACK segment header (and its
+#                              TS option) from the socket's fields, in one
+#                              call (pure.tcp_head says which; tcp_emit._head)
+#   tcp_nums(b, off, s, g) -> a segment's SEQ and ACK against a TcpSocket's
+#                              bases into g, TSval - TS.Recent returned
+#                              (pure.tcp_nums; tcp_rx._synchronized)
 # None of them allocates on MicroPython.
 # They trust their callers: no bounds checks (the viper twins write through
 # raw pointers, past the end of a buffer or into bytes if told to). Offsets
@@ -55,17 +61,17 @@ IP4_SWAP = const(0x1000000)
 IMPL = "pure"
 if sys.implementation.name != "micropython":
     from .host import sum16, copy, copy_sum16, copy_sum, equal, fill, swap, seq_get, seq_put, \
-        ip4_header
+        ip4_header, tcp_head, tcp_nums
     IMPL = "host"
 else:
     try:
-        from .viper import equal, fill, swap, seq_get, seq_put, ip4_header
+        from .viper import equal, fill, swap, seq_get, seq_put, ip4_header, tcp_head, tcp_nums
         IMPL = "viper"
     except (SyntaxError, ImportError):
         # webassembly (and other builds without native emitters) reject
         # @micropython.viper at compile time
         from .pure import sum16, copy, copy_sum16, copy_sum, equal, fill, swap, seq_get, seq_put, \
-            ip4_header
+            ip4_header, tcp_head, tcp_nums
     if IMPL == "viper":
         try:
             # sys.implementation._mpy's bits 10-13: the native code this
@@ -81,7 +87,7 @@ else:
             from .viper_bulk import sum16, copy, copy_sum16, copy_sum
 
 __all__ = ("sum16", "copy", "copy_sum16", "copy_sum", "equal", "fill", "swap", "seq_get", "seq_put",
-           "ip4_header", "swap16", "IP4_SWAP", "IMPL")
+           "ip4_header", "swap16", "IP4_SWAP", "IMPL", "tcp_head", "tcp_nums")
 
 
 def swap16(s):

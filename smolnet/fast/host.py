@@ -4,6 +4,7 @@
 # smolnet/socket/span.py, the check user numbers pass before they get here).
 from micropython import const
 from .pure import seq_get, seq_put  # noqa: F401  (plain arithmetic: no faster way here)
+from .pure import tcp_head, tcp_nums  # noqa: F401  (attribute reads and stores: the same here)
 
 # copy of smolnet/fast/__init__.py's IP4_SWAP
 _IP4_SWAP = const(0x1000000)

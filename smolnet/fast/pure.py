@@ -157,3 +157,49 @@ def seq_put(buf, off, bhi, blo, rel):
     buf[off + 1] = hi & 0xFF
     buf[off + 2] = (lo >> 8) & 0xFF
     buf[off + 3] = lo & 0xFF
+
+
+def tcp_head(buf, off, s, hlen):
+    """The header of TcpSocket s's segment at buf[off] (RFC 9293 3.1), all
+    but an ACK-less one's (a SYN's, a RST's): ports; SEQ = the send base +
+    s.seg_seq and ACK = the receive base + s.rcv_nxt (as seq_put stores
+    them); data offset hlen (bytes); flags s.seg_flags; window field
+    s.wnd_f; checksum and urgent pointer 0. With s.ts_ok, then NOP, NOP and
+    the TS option: TSval s.ts_hi/lo, TSecr s.ts_recent_hi/lo (RFC 7323 3)."""
+    v = s.local_port
+    buf[off] = v >> 8
+    buf[off + 1] = v & 0xFF
+    v = s.remote_port
+    buf[off + 2] = v >> 8
+    buf[off + 3] = v & 0xFF
+    seq_put(buf, off + 4, s.snd_bhi, s.snd_blo, s.seg_seq)
+    seq_put(buf, off + 8, s.rcv_bhi, s.rcv_blo, s.rcv_nxt)
+    buf[off + 12] = (hlen << 2) & 0xFF
+    buf[off + 13] = s.seg_flags
+    v = s.wnd_f
+    buf[off + 14] = v >> 8
+    buf[off + 15] = v & 0xFF
+    buf[off + 16] = 0
+    buf[off + 17] = 0
+    buf[off + 18] = 0
+    buf[off + 19] = 0
+    if s.ts_ok:
+        buf[off + 20] = 1
+        buf[off + 21] = 1
+        buf[off + 22] = 8
+        buf[off + 23] = 10
+        seq_put(buf, off + 24, s.ts_hi, s.ts_lo, 0)
+        seq_put(buf, off + 28, s.ts_recent_hi, s.ts_recent_lo, 0)
+
+
+def tcp_nums(b, off, s, g):
+    """A TCP segment's numbers (its header at b[off]) against TcpSocket s:
+    SEG.SEQ - the receive base into g.seq, SEG.ACK - the send base into
+    g.ack (as seq_get reads them, whether or not ACK is set); returns
+    TSval - TS.Recent (seq_get's, below 0: older; RFC 7323 5.3) when g.ts
+    (its option at g.ts_off), else 0."""
+    g.seq = seq_get(b, off + 4, s.rcv_bhi, s.rcv_blo)
+    g.ack = seq_get(b, off + 8, s.snd_bhi, s.snd_blo)
+    if g.ts:
+        return seq_get(b, g.ts_off, s.ts_recent_hi, s.ts_recent_lo)
+    return 0

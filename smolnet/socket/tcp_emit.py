@@ -13,7 +13,7 @@
 # (header and options), the payload and tx_finish.
 from micropython import const
 from time import ticks_add, ticks_diff
-from ..fast import copy, seq_put
+from ..fast import copy, seq_put, tcp_head
 from ..wire import tcp as wire
 from .tcp_conn import choose_iss
 from .tcp_sack_tx import put_blocks
@@ -211,36 +211,26 @@ def _head(s, iface, off):
     """The header at off, options and all (RFC 9293 3.1); returns its
     length, and cuts s.seg_n to what the frame and the peer's MSS take with
     these options. The checksum is left 0 for the Interface to fill.
-    seq_put(buf, at, hi, lo, rel) stores two 16-bit halves (base + rel): one
-    call for the ports, one for data offset and flags beside the window.
-    This is every ACK segment (all but a SYN and a RST)."""
+    fast.tcp_head writes the fixed header and the TS option from the
+    socket's fields in one call. This is every ACK segment (all but a SYN
+    and a RST)."""
     if s.seg_flags & (_SYN | _RST):
         return _head_syn_rst(s, iface, off)
-    buf = iface.tx_buf
-    hlen = 20
-    if s.ts_ok:
-        # NOP, NOP, TS: TSval, TSecr (RFC 7323 3.2)
-        seq_put(buf, off + 20, (_OPT_NOP << 8) | _OPT_NOP, (_OPT_TS << 8) | 10, 0)
-        seq_put(buf, off + 24, s.ts_hi, s.ts_lo, 0)
-        seq_put(buf, off + 28, s.ts_recent_hi, s.ts_recent_lo, 0)
-        hlen = 32
+    hlen = 32 if s.ts_ok else 20     # NOP, NOP, TS (RFC 7323 3.2)
     if s.asm.n and s.sack_ok:
         # SACK blocks only while data is out of order (RFC 2018 4)
-        hlen = put_blocks(s, buf, off, hlen)
+        hlen = put_blocks(s, iface.tx_buf, off, hlen)
     if s.seg_n > iface.tx_room - hlen or s.seg_n > s.seg_mss + 20 - hlen:
         _cut(s, iface, hlen)
-    seq_put(buf, off, s.local_port, s.remote_port, 0)
-    seq_put(buf, off + 4, s.snd_bhi, s.snd_blo, s.seg_seq)
-    seq_put(buf, off + 8, s.rcv_bhi, s.rcv_blo, s.rcv_nxt)
+    # the window (s.wnd_f: rcv_wnd_field()'s answer, kept while RCV.NXT
+    # and the ring's data stay)
+    if s.rcv_nxt != s.wnd_n or s.rx.length != s.wnd_l:
+        rcv_wnd_field(s)
+    tcp_head(iface.tx_buf, off, s, hlen)
     s.last_ack_sent = s.rcv_nxt
     if s.ack_now or s.ack_pending:   # (a look costs less than a store)
         s.ack_now = False
         s.ack_pending = False
-    # data offset (hlen / 4 in the high nibble), flags; window
-    # (rcv_wnd_field()'s answer kept while RCV.NXT and the ring's data stay)
-    seq_put(buf, off + 12, (hlen << 10) | s.seg_flags,
-            s.wnd_f if s.rcv_nxt == s.wnd_n and s.rx.length == s.wnd_l else rcv_wnd_field(s), 0)
-    seq_put(buf, off + 16, 0, 0, 0)  # checksum, urgent pointer
     return hlen
 
 

@@ -14,7 +14,7 @@
 # few arguments keep their call frames on a board's C stack.
 from micropython import const
 from time import ticks_add, ticks_diff
-from ..fast import copy, seq_get
+from ..fast import copy, seq_get, tcp_nums
 from ..wire.tcp import parse as _parse
 from .tcp_ack import SEG as _SEG, on_ack, rtt_sample
 from .tcp_conn import (sack_state, syn_received, establish, fin_acked, fin_received, reset_received,
@@ -193,13 +193,14 @@ def _synchronized(s, b, l4_off, now):
     the sixth, URG, have nothing to do here)."""
     g = _SEG
     f = b[l4_off + 13]
-    g.seq = seq_get(b, l4_off + 4, s.rcv_bhi, s.rcv_blo)
     s.last_rx = now
     if s.ka_probes:
         s.ka_probes = 0
+    # one call: SEG.SEQ and SEG.ACK into g (ACK read whatever the flag: the
+    # fifth step below uses it only with one), TSval - TS.Recent returned.
     # PAWS (RFC 7323 5.3), ahead of the sequence number check: an old
     # timestamp means an old duplicate
-    if g.ts and not f & _RST and seq_get(b, g.ts_off, s.ts_recent_hi, s.ts_recent_lo) < 0:
+    if tcp_nums(b, l4_off, s, g) < 0 and not f & _RST:
         s.drops += 1
         challenge_ack(s, now)
         return
@@ -218,8 +219,7 @@ def _synchronized(s, b, l4_off, now):
         else:
             s.drops += 1         # fifth: no ACK
         return
-    # fifth: ACK
-    g.ack = seq_get(b, l4_off + 8, s.snd_bhi, s.snd_blo)
+    # fifth: ACK (g.ack: tcp_nums above)
     if s.state == _SYN_RECEIVED or g.ack > s.snd_max or g.ack < s.snd_una - s.max_snd_wnd:
         if not _check_ack(s, b, l4_off, now):
             return
