@@ -593,24 +593,29 @@ def _rx_safe(iface, now):
 
 
 def _rx_burst(iface, now):
-    # the frames waiting in the device, up to Config.rx_budget
+    # the frames waiting in the device, up to Config.rx_budget (at least
+    # one); an empty device, most polls, costs one recv_into and no more
     dev = iface.device
     buf = iface.rx_buf
+    n = dev.recv_into(buf)
+    if n <= 0:
+        iface._rx_more = False
+        return False
     budget = iface.config.rx_budget
     k = 0                       # frames taken
-    while k < budget:
-        n = dev.recv_into(buf)
-        if n <= 0:
-            break
+    while True:
         k += 1
         iface.stats.rx_frames += 1
         _rx_frame(iface, n, now)
+        if k >= budget:
+            break
+        n = dev.recv_into(buf)
+        if n <= 0:
+            break
     # out of budget: frames may still wait in the device, and a MAC that
     # raises its interrupt on an edge will not raise it again until it
     # is drained, so poll_delay() must ask for another poll at once
-    iface._rx_more = k == budget
-    if not k:
-        return False
+    iface._rx_more = k >= budget
     if iface.neighbors.learned != iface._learned:
         iface._wake_sockets()
     return True
