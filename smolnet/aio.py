@@ -26,10 +26,12 @@ import sys
 import asyncio
 from time import ticks_ms, ticks_add, ticks_diff
 from micropython import const
-from .socket import errno
 from .socket.udp import UdpSocket as _Udp
 from .socket.span import span, writable
 from .compat.ports import ephemeral_port
+
+# copies of smolnet/socket/errno.py's constants
+_EBADF = const(9)
 
 _MP = sys.implementation.name == "micropython"
 _POLLIN = const(1)
@@ -259,7 +261,7 @@ class UdpSocket:
         if not s.can_recv():
             await self.driver.wait_until(lambda: s.can_recv() or not s.is_open())
         if not s.is_open():
-            raise OSError(errno.EBADF)
+            raise OSError(_EBADF)
         return s.recv_into(buf, off, n)
 
     async def recvfrom(self, bufsize=1536):
@@ -267,7 +269,7 @@ class UdpSocket:
         if not s.can_recv():
             await self.driver.wait_until(lambda: s.can_recv() or not s.is_open())
         if not s.is_open():
-            raise OSError(errno.EBADF)
+            raise OSError(_EBADF)
         return s.recvfrom(bufsize)
 
     def close(self):

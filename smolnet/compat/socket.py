@@ -61,11 +61,25 @@
 # Not a hot path: the calls allocate their results as MicroPython's do.
 import io
 from micropython import const
-from ..socket import errno
 from ..wire import ipaddr
 from .stack import use, current, clear, Net  # noqa: F401  (module API)
 from . import ports, stack, _inet
 from ..socket.span import writable
+
+# copies of smolnet/socket/errno.py's constants
+_EADDRINUSE = const(98)
+_EAGAIN = const(11)
+_EALREADY = const(114)
+_EBADF = const(9)
+_EHOSTUNREACH = const(113)
+_EINVAL = const(22)
+_EISCONN = const(106)
+_EMSGSIZE = const(90)
+_ENOMEM = const(12)
+_ENOPROTOOPT = const(92)
+_ENOTCONN = const(107)
+_EOPNOTSUPP = const(95)
+_ETIMEDOUT = const(110)
 
 AF_INET = const(2)
 AF_INET6 = const(10)
@@ -203,14 +217,14 @@ class socket(io.IOBase):
                 self._s = _inet.FamilyUdp(_inet.alen_of(af), n.udp_slots, n.udp_bytes,
                                           n.udp_slots, n.udp_bytes)
             except MemoryError:
-                raise OSError(errno.ENOMEM)     # lwIP: udp_new() found no memory
+                raise OSError(_ENOMEM)     # lwIP: udp_new() found no memory
             self._kind = _UDP
         elif type == SOCK_RAW and proto == IPPROTO_ICMP and af == AF_INET:
             from ._ping import PingSocket
             self._s = PingSocket()
             self._kind = _ICMP
         elif type != SOCK_STREAM:
-            raise OSError(errno.EINVAL)
+            raise OSError(_EINVAL)
         self._net.sockets.append(self)
 
     def __repr__(self):
@@ -253,7 +267,7 @@ class socket(io.IOBase):
             self._check_open()
             if self._af != (AF_INET if level == IPPROTO_IP else AF_INET6):
                 # IPv6-only sockets; Linux's answer on an AF_INET one
-                raise OSError(errno.ENOPROTOOPT)
+                raise OSError(_ENOPROTOOPT)
             _mcast()[0](self, opt == IP_ADD_MEMBERSHIP or opt == IPV6_JOIN_GROUP or opt == 12,
                         value)
         # SO_BROADCAST, SO_KEEPALIVE and the rest: accepted, as lwIP does
@@ -264,7 +278,7 @@ class socket(io.IOBase):
     # --- helpers ----------------------------------------------------------
     def _check_open(self):
         if self._closed or self._dead:
-            raise OSError(errno.EBADF)
+            raise OSError(_EBADF)
 
     def _wait(self, cond):
         """Block (running the Interface) until cond(); raises EAGAIN when
@@ -273,9 +287,9 @@ class socket(io.IOBase):
             return
         t = self._timeout
         if t == 0:
-            raise OSError(errno.EAGAIN)
+            raise OSError(_EAGAIN)
         if not self._net.wait(cond, t):
-            raise OSError(errno.ETIMEDOUT)
+            raise OSError(_ETIMEDOUT)
 
     def _in_use(self, proto, port):
         for o in self._net.sockets:
@@ -303,11 +317,11 @@ class socket(io.IOBase):
         if self._kind == _ICMP:
             return
         if self._port:
-            raise OSError(errno.EINVAL)
+            raise OSError(_EINVAL)
         if port == 0:
             port = ports.ephemeral_port(self._iface, proto)
         elif self._in_use(proto, port):
-            raise OSError(errno.EADDRINUSE)
+            raise OSError(_EADDRINUSE)
         self._laddr = None if a == _inet.any_addr(self._af) else a
         self._port = port
         if self._kind == _UDP:
@@ -332,9 +346,9 @@ class socket(io.IOBase):
         if k == _TCP:
             # lwIP: EISCONN in STATE_CONNECTED only; connecting, closed by
             # the peer or failed: EALREADY
-            raise OSError(errno.EISCONN if self._s.state == _T_ESTABLISHED else errno.EALREADY)
+            raise OSError(_EISCONN if self._s.state == _T_ESTABLISHED else _EALREADY)
         if k == _LISTEN:
-            raise OSError(errno.EALREADY)       # lwIP: state is not NEW
+            raise OSError(_EALREADY)       # lwIP: state is not NEW
         from . import _tcp
         _tcp.connect(self, a, port)
 
@@ -345,18 +359,18 @@ class socket(io.IOBase):
             raise TypeError("backlog must be int")
         self._check_open()
         if self._type != SOCK_STREAM:
-            raise OSError(errno.EOPNOTSUPP)
+            raise OSError(_EOPNOTSUPP)
         if self._kind != _NEW:
-            raise OSError(errno.EINVAL)
+            raise OSError(_EINVAL)
         from . import _tcp
         _tcp.listen(self, backlog)
 
     def accept(self):
         self._check_open()
         if self._type != SOCK_STREAM:
-            raise OSError(errno.EOPNOTSUPP)
+            raise OSError(_EOPNOTSUPP)
         if self._kind != _LISTEN:
-            raise OSError(errno.EINVAL)
+            raise OSError(_EINVAL)
         from . import _tcp
         return _tcp.accept(self)
 
@@ -373,7 +387,7 @@ class socket(io.IOBase):
         if k == _ICMP:
             a, _ = self._addr(address)
             return self._send_icmp(data, a)
-        raise OSError(errno.ENOTCONN)
+        raise OSError(_ENOTCONN)
 
     def send(self, data):
         self._check_open()
@@ -383,7 +397,7 @@ class socket(io.IOBase):
             from . import _tcp
             return _tcp.send(self, data, 0, len(data), False)
         if self._peer is None:
-            raise OSError(errno.ENOTCONN)
+            raise OSError(_ENOTCONN)
         if k == _ICMP:
             return self._send_icmp(data, self._peer[0])
         return self._send_dgram(data, len(data), self._peer[0], self._peer[1])
@@ -423,7 +437,7 @@ class socket(io.IOBase):
         """(host, port) or (host, port, 0, 0); OSError(ENOTCONN) if none."""
         self._check_open()
         if self._peer is None:
-            raise OSError(errno.ENOTCONN)
+            raise OSError(_ENOTCONN)
         return self._peer_tuple()
 
     def getsockname(self):
@@ -449,13 +463,13 @@ class socket(io.IOBase):
         else:
             room = i.ip_mtu - 20 - 8
         if n > room or n > s.tx.capacity():
-            raise OSError(errno.EMSGSIZE)
+            raise OSError(_EMSGSIZE)
         self._wait(lambda: s.can_send(n))
         dropped = s.tx_dropped
         s.send_to(data, n, a, port)
         self._net.poll()
-        if s.tx_dropped != dropped and s.error == errno.EHOSTUNREACH and s.tx.is_empty():
-            raise OSError(errno.EHOSTUNREACH)    # no route: lwIP's ERR_RTE
+        if s.tx_dropped != dropped and s.error == _EHOSTUNREACH and s.tx.is_empty():
+            raise OSError(_EHOSTUNREACH)    # no route: lwIP's ERR_RTE
         if self._timeout != 0:
             # the datagram may wait for ARP: see it out (UdpSocket gives up
             # after 3 s) so a script may exit right after sendto
@@ -467,7 +481,7 @@ class socket(io.IOBase):
         peer = self._peer
         while True:
             if flags & MSG_DONTWAIT and not s.can_recv():
-                raise OSError(errno.EAGAIN)
+                raise OSError(_EAGAIN)
             self._wait(s.can_recv)
             if self._kind == _ICMP:
                 return s.recv_with_header(bufsize), (ipaddr.fmt4(s.peer_addr), 0)
@@ -495,7 +509,7 @@ class socket(io.IOBase):
             try:
                 return self._recv_dgram(1536 if n < 0 else n, 0)[0]
             except OSError as e:
-                if e.args[0] == errno.EAGAIN:
+                if e.args[0] == _EAGAIN:
                     return None
                 raise
         from . import _tcp
@@ -537,14 +551,14 @@ class socket(io.IOBase):
             n = len(buf) - off
         if self._kind == _UDP or self._kind == _ICMP:
             if self._peer is None:
-                raise OSError(errno.ENOTCONN)
+                raise OSError(_ENOTCONN)
             data = buf if off == 0 and n == len(buf) else bytes(buf[off:off + n])
             try:
                 if self._kind == _ICMP:
                     return self._send_icmp(data, self._peer[0])
                 return self._send_dgram(data, n, self._peer[0], self._peer[1])
             except OSError as e:
-                if e.args[0] == errno.EAGAIN:
+                if e.args[0] == _EAGAIN:
                     return None
                 raise
         from . import _tcp
@@ -605,7 +619,7 @@ def _mcast():
     try:
         from ._mcast import membership, leave
     except ImportError:
-        raise OSError(errno.EOPNOTSUPP, "this build has no smolnet.compat._mcast; freeze it "
+        raise OSError(_EOPNOTSUPP, "this build has no smolnet.compat._mcast; freeze it "
                       "with the manifest option multicast=True (firmware/manifest.py)")
     return membership, leave
 

@@ -110,6 +110,10 @@ from .tcp_isn import ports as _ports
 from .tcp_cc import NewReno
 from .tcp_conn import sack_state as _sack_state, need_rack as _need_rack
 
+# copies of smolnet/wire/tcp.py's constants
+_ACK_FLAG = const(16)
+_WS_MAX = const(14)
+
 PROTO = const(6)
 
 CLOSED = const(0)
@@ -230,7 +234,7 @@ class TcpSocket:
         self.key = bytearray(36)
         # our receive window shift, from the buffer size (RFC 7323 2.2)
         s = 0
-        while (rx_size >> s) > 0xFFFF and s < wire.WS_MAX:
+        while (rx_size >> s) > 0xFFFF and s < _WS_MAX:
             s += 1
         self.rcv_ws_want = s
         self.error = 0
@@ -590,7 +594,7 @@ class TcpSocket:
             return 0
         if st == LISTEN:
             # an ACK to a listener gets a RST from the Interface (3.10.7.2)
-            return 0 if b[l4_off + 13] & wire.ACK_FLAG else 1
+            return 0 if b[l4_off + 13] & _ACK_FLAG else 1
         if ((b[l4_off] << 8) | b[l4_off + 1]) != self.remote_port:
             return 0
         if not equal(self.remote_addr, 0, b, iface.rx_src_off, self.alen):
