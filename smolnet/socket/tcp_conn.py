@@ -8,10 +8,13 @@
 # TIME-WAIT, buffers flushed on CLOSED.
 from micropython import const
 from time import ticks_add
-from .errno import ECONNREFUSED, ECONNRESET
 from .tcp_ack import set_mss
 from .tcp_isn import compute as _isn_compute
 from .tcp_seq import base_hi, base_lo
+
+# copies of smolnet/socket/errno.py's constants
+_ECONNREFUSED = const(111)
+_ECONNRESET = const(104)
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
@@ -172,11 +175,11 @@ def reset_received(s):
     if st == _SYN_RECEIVED and s.passive:
         back_to_listen(s)
     elif st == _SYN_SENT or st == _SYN_RECEIVED:
-        close(s, ECONNREFUSED)       # (SYN-RECEIVED: a simultaneous open)
+        close(s, _ECONNREFUSED)       # (SYN-RECEIVED: a simultaneous open)
     elif st == _CLOSING or st == _LAST_ACK or st == _TIME_WAIT:
         close(s, 0)
     else:
-        close(s, ECONNRESET)
+        close(s, _ECONNRESET)
 
 
 def back_to_listen(s):

@@ -35,11 +35,13 @@
 # (the default): accepted sockets stay in TIME-WAIT themselves for 2MSL.
 from micropython import const
 from time import ticks_diff
-from .errno import EINVAL
 from ..wire import tcp as wire
 from .tcp import TcpSocket, PROTO
 from .tcp_conn import close as _close, sack_state, rack_class  # (_close: TcpListener.close is another)
 from .tcp_timewait import TimeWaitTable
+
+# copies of smolnet/socket/errno.py's constants
+_EINVAL = const(22)
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
@@ -129,11 +131,11 @@ class TcpListener:
         score as wildcards)."""
         if any_port:
             if port:
-                raise OSError(EINVAL)
+                raise OSError(_EINVAL)
         elif not 0 < port < 65536:
-            raise OSError(EINVAL)
+            raise OSError(_EINVAL)
         if self.port or self.any_port:
-            raise OSError(EINVAL)
+            raise OSError(_EINVAL)
         self.any_port = any_port
         if isinstance(addr, str):
             from ..wire import ipaddr
@@ -179,7 +181,7 @@ class TcpListener:
             if spare is None:
                 spare = self._new()
             elif spare.state != _CLOSED or spare.rst_pending:
-                raise OSError(EINVAL)
+                raise OSError(_EINVAL)
             spare.child = True
             self.slots[best] = spare
         self.due_at = -2     # what dispatch() has to do changed (interface.py)
