@@ -45,6 +45,13 @@ ARCH_ONLY = {
 ARCH_NOT = {
     "smolnet/fast/viper_bulk.py": THUMB2,
 }
+# ... and the pure-Python twins of smolnet/fast, which only a MicroPython
+# without native emitters imports (webassembly): every architecture above
+# compiles viper, so a frozen build that names one leaves them out, except
+# with the debug option (the QEMU test firmwares: test_fast compares the
+# twins with them there, host_tests/test_fast_board.py). A build without an
+# architecture and mip's packages keep them.
+PURE_TWINS = ("smolnet/fast/pure.py",)
 
 
 def builds_for(path, arch):
@@ -54,9 +61,11 @@ def builds_for(path, arch):
     return arch in ARCH_ONLY.get(path, (arch,)) and arch not in ARCH_NOT.get(path, ())
 
 
-def for_arch(paths, arch):
-    """The paths that build for arch (builds_for)."""
-    return [p for p in paths if builds_for(p, arch)]
+def for_arch(paths, arch, debug=True):
+    """The paths that build for arch (builds_for); with an arch and without
+    debug, the pure twins left out too (PURE_TWINS)."""
+    return [p for p in paths if builds_for(p, arch) and
+            (debug or arch is None or p not in PURE_TWINS)]
 
 
 def board_arch(board_dir):
