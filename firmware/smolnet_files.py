@@ -19,10 +19,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Modules a board never imports, so they would only take flash: the CPython
 # shim and the slice-based host fast paths (smolnet/__init__.py and
-# smolnet/fast/__init__.py choose by sys.implementation), and the devices that
-# need an operating system (AF_PACKET sockets, /dev/net/tun).
+# smolnet/fast/__init__.py choose by sys.implementation), smolnet.aio's
+# CPython waker, and the devices that need an operating system (AF_PACKET
+# sockets, /dev/net/tun).
 HOST_ONLY = (
     "smolnet/_cpython.py",
+    "smolnet/_aio_host.py",
     "smolnet/fast/host.py",
     "smolnet/phy/afpacket.py",
     "smolnet/phy/tap.py",

@@ -86,40 +86,8 @@ if _MP:
             pass
 
 else:
-    class _Waker:
-        def __init__(self, poll_obj):
-            self.state = 0
-            self._poll_obj = poll_obj
-            self._ev = None
-            self._loop = None
-
-        def set(self):
-            self.state = 1
-            if self._ev is not None:
-                self._ev.set()
-
-        def _ready(self):
-            self._ev.set()
-
-        async def wait(self, ms):
-            if self._ev is None:
-                self._ev = asyncio.Event()
-                if self._poll_obj is not None:
-                    self._loop = asyncio.get_running_loop()
-                    self._loop.add_reader(self._poll_obj.fileno(), self._ready)
-            if not self.state:
-                try:
-                    await asyncio.wait_for(self._ev.wait(), ms / 1000 if ms >= 0 else None)
-                except asyncio.TimeoutError:
-                    pass
-            self._ev.clear()
-            self.state = 0
-
-        def close(self):
-            if self._loop is not None:
-                self._loop.remove_reader(self._poll_obj.fileno())
-                self._loop = None
-            self._ev = None
+    # CPython: an asyncio.Event and loop.add_reader (a host-only module)
+    from ._aio_host import _Waker
 
 
 class Driver:
@@ -205,10 +173,8 @@ class Driver:
                 if left <= 0:
                     return False
                 try:
-                    if _MP:
-                        await asyncio.wait_for_ms(self.changed.wait(), left)
-                    else:
-                        await asyncio.wait_for(self.changed.wait(), left / 1000)
+                    # (CPython: the shim's wait_for_ms, smolnet/_cpython.py)
+                    await asyncio.wait_for_ms(self.changed.wait(), left)
                 except asyncio.TimeoutError:
                     pass
             else:
