@@ -6,8 +6,7 @@
 # an earlier occurrence. Every walk here is bounded: a pointer must point
 # before itself, at most _MAX_HOPS pointers are followed in a row, a name
 # stops at 255 bytes, and at most _MAX_ANSWERS answer records are looked at.
-# Malformed input gives -1 or False, never an exception. Nothing allocates
-# except name_str() (for tools and debugging).
+# Malformed input gives -1 or False, never an exception. Nothing allocates.
 from micropython import const
 from ..fast import copy
 
@@ -198,24 +197,6 @@ def name_equal(a, amsg, aend, ap, b, bmsg, bend, bp):
                     return False
         ap += n + 1
         bp += n + 1
-
-
-def name_str(buf, msg, end, p):
-    """The dotted name at p (allocates; None if malformed)."""
-    parts = []
-    total = 0
-    while True:
-        p = _follow(buf, msg, end, p)
-        if p < 0:
-            return None
-        n = buf[p]
-        if n == 0:
-            return ".".join(parts) if parts else "."
-        total += n + 1
-        if total > NAME_MAX:
-            return None
-        parts.append("".join([chr(c) for c in buf[p + 1:p + 1 + n]]))
-        p += n + 1
 
 
 # --- queries -------------------------------------------------------------

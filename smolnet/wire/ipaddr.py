@@ -132,10 +132,6 @@ def is_multicast4(buf, off):
     return buf[off] & 0xF0 == 0xE0  # 224.0.0.0/4
 
 
-def is_loopback4(buf, off):
-    return buf[off] == 127
-
-
 def is_subnet_broadcast4(buf, off, net, noff, plen):
     """buf[off:] is the directed broadcast address of net/plen (RFC 919)."""
     if plen >= 31:  # RFC 3021: /31 and /32 have no broadcast address

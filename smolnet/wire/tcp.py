@@ -142,10 +142,6 @@ def fill_checksum(buf, off, l4_len, psum):
     _put16(buf, off + CHECKSUM, ~sum16(buf, off, l4_len, psum) & 0xFFFF)
 
 
-def verify_checksum(buf, off, l4_len, psum):
-    return sum16(buf, off, l4_len, psum) == 0xFFFF
-
-
 # --- options ----------------------------------------------------------------
 class Options:
     """What parse / parse_options found. One per socket (or per parser),
