@@ -68,7 +68,7 @@ RENEWING = const(4)
 REBINDING = const(5)
 STATE_NAMES = ("stopped", "discovering", "requesting", "bound", "renewing", "rebinding")
 
-EVENT_NONE = const(0)
+_EVENT_NONE = const(0)
 EVENT_CONFIGURED = const(1)     # a lease was acquired or its configuration changed
 EVENT_DECONFIGURED = const(2)   # the lease was lost (expired, NAK, reset, close)
 
@@ -164,7 +164,7 @@ class Dhcpv4Socket:
         self._max_dns = max_dns
         self.state = DISCOVERING
         self.changed = 0            # configuration events so far
-        self.event = EVENT_NONE     # the last one
+        self.event = _EVENT_NONE     # the last one
         self.error = 0              # errno if applying a lease failed (ENOMEM: table full)
         # counters
         self.rx_malformed = 0

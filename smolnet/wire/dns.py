@@ -27,16 +27,16 @@ FLAG_RA = const(0x0080)
 RCODE_MASK = const(0x000F)
 
 RCODE_NOERROR = const(0)
-RCODE_FORMERR = const(1)
-RCODE_SERVFAIL = const(2)
+_RCODE_FORMERR = const(1)
+_RCODE_SERVFAIL = const(2)
 RCODE_NXDOMAIN = const(3)
-RCODE_NOTIMP = const(4)
+_RCODE_NOTIMP = const(4)
 RCODE_REFUSED = const(5)
 
 TYPE_A = const(1)
-TYPE_NS = const(2)
-TYPE_CNAME = const(5)
-TYPE_SOA = const(6)
+_TYPE_NS = const(2)
+_TYPE_CNAME = const(5)
+_TYPE_SOA = const(6)
 TYPE_AAAA = const(28)
 CLASS_IN = const(1)
 
@@ -296,7 +296,7 @@ def _cname_of(buf, m, end, a0, count, name):
         q = skip_name(buf, end, p)
         rd = q + 10
         rdlen = _u16(buf, q + 8)
-        if _u16(buf, q) == TYPE_CNAME and _u16(buf, q + 2) == CLASS_IN and \
+        if _u16(buf, q) == _TYPE_CNAME and _u16(buf, q + 2) == CLASS_IN and \
                 name_equal(buf, m, end, p, buf, m, end, name):
             t = skip_name(buf, rd + rdlen, rd)
             if t == rd + rdlen:

@@ -18,7 +18,7 @@ DST = const(16)
 
 PROTO_ICMP = const(1)
 PROTO_IGMP = const(2)
-PROTO_TCP = const(6)
+_PROTO_TCP = const(6)
 PROTO_UDP = const(17)
 
 _FLAG_DF = const(0x40)
@@ -111,7 +111,7 @@ def fill_header(buf, off, proto, df, payload_len, ttl_, ident_):
     fill_checksum(buf, off)
 
 
-HEADER_LEN_RA = const(24)   # with the Router Alert option
+_HEADER_LEN_RA = const(24)   # with the Router Alert option
 TOS_INTERNETWORK_CONTROL = const(0xC0)  # precedence 6 (RFC 791 3.1)
 
 
