@@ -226,7 +226,7 @@ def test_router_alert_header():
     ipv4.emit_router_alert(b, 2, KERNEL_IP, 0, GROUP, 0, ipv4.PROTO_IGMP, 8, 1, 0x1234, 0)
     assert ipv4.check(b, 2, 32) == ipv4.OK
     assert ipv4.total_len(b, 2) == 32 and ipv4.header_len(b, 2) == 24
-    assert ipv4.ident(b, 2) == 0x1234 and ipv4.dont_fragment(b, 2)
+    assert ipv4.ident(b, 2) == 0x1234 and b[2 + 6] & 0x40   # DF
     assert b[3] == 0 and ipv4.ttl(b, 2) == 1
     assert bytes(b[2 + 20:2 + 24]) == b"\x94\x04\x00\x00"
     assert not ipv4.is_fragment(b, 2)

@@ -75,7 +75,3 @@ class RttEstimator:
             if self.rto > self.rto_max:
                 self.rto = self.rto_max
         self.backoff += 1
-
-    def clear_backoff(self):
-        self.backoff = 0
-        self.rto = self.base_rto

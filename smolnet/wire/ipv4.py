@@ -79,10 +79,6 @@ def frag_offset(buf, off):
     return (((buf[off + _FLAGS_FRAG] & 0x1F) << 8) | buf[off + (_FLAGS_FRAG + 1)]) << 3
 
 
-def dont_fragment(buf, off):
-    return buf[off + _FLAGS_FRAG] & _FLAG_DF != 0
-
-
 def emit(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, ident_, df):
     """Write a 20-byte header (no options) with its checksum. Off the packet
     path (ping's raw socket, IGMP): eleven arguments take a frame from the
