@@ -17,7 +17,7 @@ def __getattr__(name):
         __import__(__name__ + "." + name)   # (from . import x: back here)
     except ImportError:
         if name == "network":
-            raise ImportError("this build has no smolnet.compat.network; freeze it with "
-                              "the manifest option lan=True (firmware/manifest.py)")
+            from .. import left_out
+            raise ImportError(left_out("", "compat.network", "lan"))
         raise AttributeError(name)
     return globals()[name]

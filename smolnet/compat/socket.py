@@ -619,8 +619,8 @@ def _mcast():
     try:
         from ._mcast import membership, leave
     except ImportError:
-        raise OSError(_EOPNOTSUPP, "this build has no smolnet.compat._mcast; freeze it "
-                      "with the manifest option multicast=True (firmware/manifest.py)")
+        from .. import left_out
+        raise OSError(_EOPNOTSUPP, left_out("", "compat._mcast", "multicast"))
     return membership, leave
 
 

@@ -650,8 +650,8 @@ def _cubic(mss):
         from .tcp_cubic import Cubic
     except ImportError:
         # the board profile leaves CUBIC out (firmware/manifest.py)
-        raise ValueError("cc='cubic': this build has no smolnet.socket.tcp_cubic; "
-                         "freeze it with the manifest option cubic=True")
+        from .. import left_out
+        raise ValueError(left_out("cc='cubic': ", "socket.tcp_cubic", "cubic"))
     return Cubic(mss)
 
 

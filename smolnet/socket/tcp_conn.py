@@ -122,8 +122,8 @@ def rack_class():
 def need_rack():
     """TcpSocket(rack=True): the build must have RACK."""
     if rack_class() is None:
-        raise ValueError("rack=True: this build has no smolnet.socket.tcp_rack; "
-                         "freeze it with the manifest option rack=True")
+        from .. import left_out
+        raise ValueError(left_out("rack=True: ", "socket.tcp_rack", "rack"))
 
 
 # --- closing --------------------------------------------------------------------

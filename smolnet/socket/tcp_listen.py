@@ -65,8 +65,8 @@ def _cookies(want):
         from .tcp_cookie import Cookies
     except ImportError:
         if want:
-            raise ValueError("syn_cookies=True: this build has no smolnet.socket.tcp_cookie; "
-                             "freeze it with the manifest option cookies=True")
+            from .. import left_out
+            raise ValueError(left_out("syn_cookies=True: ", "socket.tcp_cookie", "cookies"))
         return None
     return Cookies()
 

@@ -60,8 +60,8 @@ def _v6():
     try:
         from . import ipaddr6
     except ImportError:
-        raise ValueError("IPv6 address: this build has no smolnet.wire.ipaddr6; freeze it "
-                         "with the manifest option ipv6=True (firmware/manifest.py)")
+        from .. import left_out
+        raise ValueError(left_out("IPv6 address: ", "wire.ipaddr6", "ipv6"))
     return ipaddr6
 
 
