@@ -330,7 +330,7 @@ class Dhcpv4Socket:
             r = -1
         changed = self.state < BOUND or not equal(L.address, 0, b, yi, 4) or \
             L.prefix != plen or L.has_router != (r >= 0) or \
-            (r >= 0 and not equal(L.router, 0, b, r, 4)) or self._dns_differs(b, d, n)
+            (r >= 0 and not equal(L.router, 0, b, r, 4)) or self._dns(b, d, n, False)
         if changed:
             self._unapply()
         copy(L.address, 0, b, yi, 4)
@@ -338,7 +338,7 @@ class Dhcpv4Socket:
         L.has_router = r >= 0
         if r >= 0:
             copy(L.router, 0, b, r, 4)
-        self._take_dns(b, d, n)
+        self._dns(b, d, n, True)
         copy(L.server, 0, b, sid, 4)
         copy(L.server_addr, 0, b, iface.rx_src_off, 4)
         self._take_times(b, d, n)
@@ -380,7 +380,10 @@ class Dhcpv4Socket:
         L.t1_s = t1
         L.t2_s = t2
 
-    def _dns_differs(self, b, d, n):
+    def _dns(self, b, d, n, take):
+        """The option's servers, unicast only (some send 0.0.0.0 for an
+        empty slot), up to max_dns: taken into the lease (take), else
+        compared with it (True: they differ)."""
         L = self.lease
         v = dh.find_option(b, d, n, _OPT_DNS)
         k = 0
@@ -388,25 +391,15 @@ class Dhcpv4Socket:
             end = v + (b[v - 1] & 0xFC)
             while v < end and k < self._max_dns:
                 if _usable(b, v):
-                    if k >= L.dns_count or not equal(L.dns, 4 * k, b, v, 4):
+                    if take:
+                        copy(L.dns, 4 * k, b, v, 4)
+                    elif k >= L.dns_count or not equal(L.dns, 4 * k, b, v, 4):
                         return True
                     k += 1
                 v += 4
+        if take:
+            L.dns_count = k
         return k != L.dns_count
-
-    def _take_dns(self, b, d, n):
-        # keep only unicast servers: some send 0.0.0.0 for an empty slot
-        L = self.lease
-        v = dh.find_option(b, d, n, _OPT_DNS)
-        k = 0
-        if v >= 0:
-            end = v + (b[v - 1] & 0xFC)
-            while v < end and k < self._max_dns:
-                if _usable(b, v):
-                    copy(L.dns, 4 * k, b, v, 4)
-                    k += 1
-                v += 4
-        L.dns_count = k
 
     # --- the lease clock ------------------------------------------------
     def _tick(self, now):
