@@ -35,8 +35,12 @@
 #   apps=True        HTTP server, TcpServer, iperf3 server, mDNS responder
 #                    (the responder, which network.LAN starts, also needs
 #                    multicast=True)
+#   raw=True         the socket module's raw ICMP sockets (SOCK_RAW,
+#                    IPPROTO_ICMP: ping), as a MicroPython lwIP port built
+#                    with MICROPY_PY_LWIP_SOCK_RAW has them (none is by
+#                    default: without them EINVAL there and here)
 #   repl=True        the REPL helpers (smolnet.repl; repl.up() also needs
-#                    lan=True)
+#                    lan=True, repl.ping() raw=True)
 #   debug=True       fault injector, pcap writer, tracer, the Loopback
 #                    device pair; and, in a build for an architecture (arch),
 #                    the pure-Python twins of smolnet/fast (fast/pure.py:

@@ -132,8 +132,12 @@ OPTIONS = {
     # lookups by mDNS in getaddrinfo (compat/_mdns.py). Without it a board
     # brings its Interface up itself (Dhcpv4Socket, socket.use(), set_dns())
     "lan": ("smolnet/compat/network.py", "smolnet/compat/_mdns.py"),
+    # the socket module's raw ICMP sockets (SOCK_RAW, IPPROTO_ICMP: ping), as
+    # a MicroPython lwIP port built with MICROPY_PY_LWIP_SOCK_RAW has them
+    # (none is by default: without them EINVAL there and here)
+    "raw": ("smolnet/compat/_ping.py",),
     # the REPL helpers (repl.up(), repl.ping(), repl.interactive(), ...);
-    # repl.up() and repl.mdns() also need lan=True
+    # repl.up() and repl.mdns() also need lan=True, repl.ping() raw=True
     "repl": ("smolnet/repl.py",),
     # the fault injector, pcap writer and tracer, and the Loopback device
     # pair (host tools, tests and benchmarks: a board has its NIC)

@@ -176,7 +176,11 @@ def ping(host, count=4, size=56, interval_ms=1000, timeout_ms=1000):
     """ping(8): echo requests to host, one line per reply, then the summary.
     Returns None (the REPL prints nothing more)."""
     st = _need()
-    from .compat._ping import PingSocket
+    try:
+        from .compat._ping import PingSocket
+    except ImportError:
+        from . import left_out
+        raise ImportError(left_out("repl.ping: ", "compat._ping", "raw"))
     dst = ipaddr.parse4(_facade.getaddrinfo(host, 0)[0][-1][0])
     s = PingSocket()
     ident = _facade.ports._rand16()

@@ -220,7 +220,13 @@ class socket(io.IOBase):
                 raise OSError(_ENOMEM)     # lwIP: udp_new() found no memory
             self._kind = _UDP
         elif type == SOCK_RAW and proto == IPPROTO_ICMP and af == AF_INET:
-            from ._ping import PingSocket
+            try:
+                from ._ping import PingSocket
+            except ImportError:
+                # the manifest option raw=True; lwIP's ports, built without
+                # MICROPY_PY_LWIP_SOCK_RAW, say EINVAL too
+                from .. import left_out
+                raise OSError(_EINVAL, left_out("SOCK_RAW: ", "compat._ping", "raw"))
             self._s = PingSocket()
             self._kind = _ICMP
         elif type != SOCK_STREAM:
@@ -386,7 +392,7 @@ class socket(io.IOBase):
             return self._send_dgram(data, len(data), a, port)
         if k == _ICMP:
             a, _ = self._addr(address)
-            return self._send_icmp(data, a)
+            return self._s.send_for(self, data, a)
         raise OSError(_ENOTCONN)
 
     def send(self, data):
@@ -399,7 +405,7 @@ class socket(io.IOBase):
         if self._peer is None:
             raise OSError(_ENOTCONN)
         if k == _ICMP:
-            return self._send_icmp(data, self._peer[0])
+            return self._s.send_for(self, data, self._peer[0])
         return self._send_dgram(data, len(data), self._peer[0], self._peer[1])
 
     def sendall(self, data):
@@ -492,16 +498,6 @@ class socket(io.IOBase):
             # connected UDP: datagrams from elsewhere are dropped (lwIP's
             # udp_connect filters them the same way)
 
-    def _send_icmp(self, data, a):
-        s = self._s
-        if len(data) >= 8 and data[0] == 8:
-            s.bind((data[4] << 8) | data[5])   # replies carry the request's id
-            self._iface.add_socket(s)
-        self._wait(lambda: s.can_send(len(data)))
-        s.send_to(data, len(data), a)
-        self._net.poll()
-        return len(data)
-
     # --- stream protocol (read/readinto/readline/write) ---------------------
     def read(self, n=-1):
         self._check_open()
@@ -555,7 +551,7 @@ class socket(io.IOBase):
             data = buf if off == 0 and n == len(buf) else bytes(buf[off:off + n])
             try:
                 if self._kind == _ICMP:
-                    return self._send_icmp(data, self._peer[0])
+                    return self._s.send_for(self, data, self._peer[0])
                 return self._send_dgram(data, n, self._peer[0], self._peer[1])
             except OSError as e:
                 if e.args[0] == _EAGAIN:
