@@ -12,14 +12,14 @@ _OP = const(0)
 _HTYPE = const(1)
 _HLEN = const(2)
 _HOPS = const(3)
-XID = const(4)
+_XID = const(4)
 _SECS = const(8)
 FLAGS = const(10)
-CIADDR = const(12)
-YIADDR = const(16)
+_CIADDR = const(12)
+_YIADDR = const(16)
 _SIADDR = const(20)
 _GIADDR = const(24)
-CHADDR = const(28)
+_CHADDR = const(28)
 _SNAME = const(44)
 _SNAME_LEN = const(64)
 _FILE = const(108)
@@ -40,26 +40,26 @@ _CLIENT_PORT = const(68)
 
 # option codes (RFC 2132)
 _OPT_PAD = const(0)
-OPT_SUBNET_MASK = const(1)
-OPT_ROUTER = const(3)
-OPT_DNS = const(6)
-OPT_HOSTNAME = const(12)
-OPT_REQUESTED_IP = const(50)
-OPT_LEASE_TIME = const(51)
+_OPT_SUBNET_MASK = const(1)
+_OPT_ROUTER = const(3)
+_OPT_DNS = const(6)
+_OPT_HOSTNAME = const(12)
+_OPT_REQUESTED_IP = const(50)
+_OPT_LEASE_TIME = const(51)
 _OPT_OVERLOAD = const(52)
-OPT_MESSAGE_TYPE = const(53)
-OPT_SERVER_ID = const(54)
-OPT_PARAM_REQUEST = const(55)
+_OPT_MESSAGE_TYPE = const(53)
+_OPT_SERVER_ID = const(54)
+_OPT_PARAM_REQUEST = const(55)
 _OPT_MESSAGE = const(56)
-OPT_MAX_SIZE = const(57)
-OPT_T1 = const(58)
-OPT_T2 = const(59)
-OPT_CLIENT_ID = const(61)
+_OPT_MAX_SIZE = const(57)
+_OPT_T1 = const(58)
+_OPT_T2 = const(59)
+_OPT_CLIENT_ID = const(61)
 _OPT_END = const(255)
 
 # message types (RFC 2132 9.6)
 DISCOVER = const(1)
-OFFER = const(2)
+_OFFER = const(2)
 REQUEST = const(3)
 _DECLINE = const(4)
 ACK = const(5)
@@ -169,7 +169,7 @@ def check(buf, off, n):
 
 def message_type(buf, off, n):
     """The DHCP message type (1..8), or 0 if the option is missing or bad."""
-    v = find_option(buf, off, n, OPT_MESSAGE_TYPE)
+    v = find_option(buf, off, n, _OPT_MESSAGE_TYPE)
     if v < 0 or buf[v - 1] != 1:
         return 0
     return buf[v]
@@ -230,14 +230,14 @@ def emit_header(buf, off, op_, xid, xoff, secs_, flags_, ciaddr, coff, chaddr, c
     buf[off + _OP] = op_
     buf[off + _HTYPE] = _HTYPE_ETHERNET
     buf[off + _HLEN] = 6
-    copy(buf, off + XID, xid, xoff, 4)
+    copy(buf, off + _XID, xid, xoff, 4)
     buf[off + _SECS] = (secs_ >> 8) & 0xFF
     buf[off + _SECS + 1] = secs_ & 0xFF
     buf[off + FLAGS] = (flags_ >> 8) & 0xFF
     buf[off + FLAGS + 1] = flags_ & 0xFF
     if ciaddr is not None:
-        copy(buf, off + CIADDR, ciaddr, coff, 4)
-    copy(buf, off + CHADDR, chaddr, choff, 6)
+        copy(buf, off + _CIADDR, ciaddr, coff, 4)
+    copy(buf, off + _CHADDR, chaddr, choff, 6)
     buf[off + _MAGIC] = _COOKIE0
     buf[off + _MAGIC + 1] = _COOKIE1
     buf[off + _MAGIC + 2] = _COOKIE2
@@ -280,8 +280,8 @@ def put_end(buf, off, p):
 
 
 def xid_equal(buf, off, xid, xoff):
-    return equal(buf, off + XID, xid, xoff, 4)
+    return equal(buf, off + _XID, xid, xoff, 4)
 
 
 def chaddr_equal(buf, off, mac, moff):
-    return equal(buf, off + CHADDR, mac, moff, 6)
+    return equal(buf, off + _CHADDR, mac, moff, 6)
