@@ -13,7 +13,6 @@ from conftest import HERE, ROOT
 
 # module-level containers that are tables, never written after import
 READ_ONLY = {
-    ("smolnet.socket.dns", "ERRORS"),      # error code -> message
     ("smolnet.apps.http", "_REASONS"),     # status code -> reason phrase
     ("smolnet.config", "_OPTION"),         # Config keyword -> manifest option
 }

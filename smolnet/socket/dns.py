@@ -54,9 +54,6 @@ ERR_SERVFAIL = const(-3)    # every server failed or refused
 ERR_TRUNCATED = const(-4)   # the answer needs TCP
 ERR_TIMEOUT = const(-5)
 ERR_NO_SERVER = const(-6)   # no server configured
-ERRORS = {ERR_NXDOMAIN: "no such name", ERR_NODATA: "no address of that type",
-          ERR_SERVFAIL: "server failure", ERR_TRUNCATED: "truncated answer",
-          ERR_TIMEOUT: "timed out", ERR_NO_SERVER: "no DNS server"}
 
 _FREE = const(0)
 _PENDING = const(1)
