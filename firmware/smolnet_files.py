@@ -102,11 +102,13 @@ def _py_files(root, top):
 # one of these at module level.
 OPTIONS = {
     # IPv6, ND, SLAAC, MLD and IPv6 reassembly; AF_INET6 in the socket module;
-    # IPv6 address text (ipaddr.parse6/fmt6: without it a ValueError)
+    # IPv6 address text (ipaddr.parse6/fmt6: without it a ValueError); the
+    # pseudo-header sums of wire/checksum.py, which only ND and MLD import
+    # (the IPv4 paths sum their headers themselves)
     "ipv6": ("smolnet/iface/ipv6.py", "smolnet/iface/nd.py", "smolnet/iface/addr6.py",
              "smolnet/iface/mld.py", "smolnet/iface/reasm6.py", "smolnet/wire/ipv6.py",
              "smolnet/wire/icmpv6.py", "smolnet/wire/ndisc.py", "smolnet/wire/mld.py",
-             "smolnet/wire/ipaddr6.py",
+             "smolnet/wire/ipaddr6.py", "smolnet/wire/checksum.py",
              "smolnet/compat/_inet6.py"),
     # CUBIC congestion control (RFC 9438; TcpSocket(cc="cubic")): NewReno
     # is the default and stays
