@@ -17,7 +17,12 @@ def __getattr__(name):
         __import__(__name__ + "." + name)   # (from . import x: back here)
     except ImportError:
         if name == "network":
-            from .. import left_out
-            raise ImportError(left_out("", "compat.network", "lan"))
+            raise _no_network()
         raise AttributeError(name)
     return globals()[name]
+
+
+def _no_network():
+    # (apart from __getattr__: the call would take its frame past 11 words)
+    from .. import left_out
+    return ImportError(left_out("", "compat.network", "lan"))

@@ -615,9 +615,14 @@ def _mcast():
     try:
         from ._mcast import membership, leave
     except ImportError:
-        from .. import left_out
-        raise OSError(_EOPNOTSUPP, left_out("", "compat._mcast", "multicast"))
+        raise _no_mcast()
     return membership, leave
+
+
+def _no_mcast():
+    # (apart from _mcast: the call would take its frame past 11 words)
+    from .. import left_out
+    return OSError(_EOPNOTSUPP, left_out("", "compat._mcast", "multicast"))
 
 
 def _data(d):

@@ -65,10 +65,15 @@ def _cookies(want):
         from .tcp_cookie import Cookies
     except ImportError:
         if want:
-            from .. import left_out
-            raise ValueError(left_out("syn_cookies=True: ", "socket.tcp_cookie", "cookies"))
+            raise _no_cookies()
         return None
     return Cookies()
+
+
+def _no_cookies():
+    # (apart from _cookies: the call would take its frame past 11 words)
+    from .. import left_out
+    return ValueError(left_out("syn_cookies=True: ", "socket.tcp_cookie", "cookies"))
 
 
 class TcpListener:
