@@ -178,15 +178,11 @@ def inet_pton(af, s):
 
 
 def inet_ntop(af, b):
-    if af == AF_INET6:
-        if len(b) != 16:
-            raise ValueError("invalid length of packed IP address string")
-        return ipaddr.fmt6(b)
-    if af != AF_INET:
+    if af != AF_INET and af != AF_INET6:
         raise OSError(_EAFNOSUPPORT)
-    if len(b) != 4:
+    if len(b) != (16 if af == AF_INET6 else 4):
         raise ValueError("invalid length of packed IP address string")
-    return ipaddr.fmt4(b)
+    return ipaddr.fmt(b)
 
 
 class socket(io.IOBase):

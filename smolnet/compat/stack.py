@@ -23,10 +23,10 @@ def _default_tcp_buffer():
     when the first NIC comes up: a listener of backlog 5, as asyncio's
     start_server makes, preallocates 5 connections)."""
     try:
-        import gc
-        free = gc.mem_free()
-    except (ImportError, AttributeError):
+        from gc import mem_free
+    except ImportError:            # (CPython's gc has none)
         return 8192
+    free = mem_free()
     return 2048 if 0 <= free < 262144 else 8192
 
 
