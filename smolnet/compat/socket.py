@@ -76,7 +76,6 @@ _EINVAL = const(22)
 _EISCONN = const(106)
 _EMSGSIZE = const(90)
 _ENOMEM = const(12)
-_ENOPROTOOPT = const(92)
 _ENOTCONN = const(107)
 _EOPNOTSUPP = const(95)
 _ETIMEDOUT = const(110)
@@ -267,11 +266,7 @@ class socket(io.IOBase):
                 or (level == IPPROTO_IPV6 and (opt == IPV6_JOIN_GROUP or opt == IPV6_LEAVE_GROUP
                                                or opt == 12 or opt == 13)):
             self._check_open()
-            if self._af != (AF_INET if level == IPPROTO_IP else AF_INET6):
-                # IPv6-only sockets; Linux's answer on an AF_INET one
-                raise OSError(_ENOPROTOOPT)
-            _mcast()[0](self, opt == IP_ADD_MEMBERSHIP or opt == IPV6_JOIN_GROUP or opt == 12,
-                        value)
+            _mcast()[0](self, level, opt, value)
         # SO_BROADCAST, SO_KEEPALIVE and the rest: accepted, as lwIP does
 
     def makefile(self, mode="rb", buffering=0):
