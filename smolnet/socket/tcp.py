@@ -357,7 +357,6 @@ class TcpSocket:
         self.in_recovery = False
         self.recover = 0
         self.fast_rtx = False
-        self.rescue = False
         self.hold = False
         self.hold_until = 0
         self.holding = False                # waiting for a neighbor since hold_start

@@ -23,7 +23,6 @@ class RttEstimator:
         self.samples = 0
         self.backoff = 0
         self.rto = self._clamp(self.rto_init)
-        self.base_rto = self.rto
 
     def _clamp(self, v):
         if v < self.rto_min:
@@ -64,7 +63,6 @@ class RttEstimator:
             rto = self.rto_min
         elif rto > self.rto_max:
             rto = self.rto_max
-        self.base_rto = rto
         self.backoff = 0
         self.rto = rto
 
