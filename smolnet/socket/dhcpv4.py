@@ -470,14 +470,12 @@ class Dhcpv4Socket:
             # offer repeats the DISCOVER's value (RFC 2131 4.4.1)
             s = ticks_diff(now, self._begin) // 1000
             self._secs_field = s if s < 0xFFFF else 0xFFFF
-        if st >= BOUND:
-            p = dh.emit_header(b, d, _OP_REQUEST, self._xid, 0, self._secs_field, 0,
-                               L.address, 0, iface.mac, 0)
-        else:
-            # we cannot receive unicast before we have an address: ask for
-            # broadcast replies (RFC 2131 4.1)
-            p = dh.emit_header(b, d, _OP_REQUEST, self._xid, 0, self._secs_field,
-                               _FLAG_BROADCAST << 8, None, 0, iface.mac, 0)
+        # bound: our address in ciaddr; before, we cannot receive unicast:
+        # ask for broadcast replies (RFC 2131 4.1)
+        bound = st >= BOUND
+        p = dh.emit_header(b, d, _OP_REQUEST, self._xid, 0, self._secs_field,
+                           0 if bound else _FLAG_BROADCAST << 8, L.address if bound else None,
+                           0, iface.mac, 0)
         p = dh.put_u8(b, p, _OPT_MESSAGE_TYPE, _DISCOVER if st == DISCOVERING else _REQUEST)
         cid = self.client_id
         if cid is not None:

@@ -35,6 +35,7 @@
 # (the default): accepted sockets stay in TIME-WAIT themselves for 2MSL.
 from micropython import const
 from time import ticks_diff
+from ..fast import equal
 from ..wire import tcp as wire
 from .tcp import TcpSocket, PROTO
 from .tcp_conn import sack_state, rack_class
@@ -214,7 +215,9 @@ class TcpListener:
         dp = (b[l4_off + 2] << 8) | b[l4_off + 3]
         if dp != self.port and not (self.any_port and dp):
             return 0
-        if self.addr is not None and not _addr_eq(self.addr, b, iface.rx_dst_off, iface.rx_alen):
+        a = self.addr
+        if a is not None and (len(a) != iface.rx_alen or
+                              not equal(a, 0, b, iface.rx_dst_off, len(a))):
             return 0
         f = b[l4_off + 13]
         if f & _ACK:
@@ -321,12 +324,3 @@ class TcpListener:
 def _ready(s):
     st = s.state
     return st == _ESTABLISHED or st == _CLOSE_WAIT
-
-
-def _addr_eq(a, b, off, alen):
-    if len(a) != alen:
-        return False
-    for i in range(alen):
-        if a[i] != b[off + i]:
-            return False
-    return True
