@@ -176,7 +176,8 @@ class Net:
         elif self._poller is not None:
             self._poller.poll(ms)
         else:
-            _sleep_ms(ms)
+            import time
+            time.sleep_ms(ms)     # (CPython: the shim's; looked up now, a test may replace it)
 
     def wait(self, cond, timeout_ms=-1):
         """Run the Interface(s) until cond() is true: True; False if
@@ -202,14 +203,6 @@ class Net:
             if d < 0:
                 d = 1000          # nothing due and no deadline: re-check now and then
             self.idle(d)
-
-
-def _sleep_ms(ms):
-    import time
-    if hasattr(time, "sleep_ms"):
-        time.sleep_ms(ms)
-    else:
-        time.sleep(ms / 1000)
 
 
 class _Registry:
