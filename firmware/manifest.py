@@ -35,10 +35,17 @@
 #   apps=True        HTTP server, TcpServer, iperf3 server, mDNS responder
 #                    (the responder, which network.LAN starts, also needs
 #                    multicast=True)
+#   raw=True         the socket module's raw ICMP sockets (SOCK_RAW,
+#                    IPPROTO_ICMP: ping), as a MicroPython lwIP port built
+#                    with MICROPY_PY_LWIP_SOCK_RAW has them (none is by
+#                    default: without them EINVAL there and here)
 #   repl=True        the REPL helpers (smolnet.repl; repl.up() also needs
-#                    lan=True)
+#                    lan=True, repl.ping() raw=True)
 #   debug=True       fault injector, pcap writer, tracer, the Loopback
-#                    device pair
+#                    device pair; and, in a build for an architecture (arch),
+#                    the pure-Python twins of smolnet/fast (fast/pure.py:
+#                    every architecture runs viper, so only a test compares
+#                    against them there)
 #   all=True         every option
 #   lines=True       line numbers in tracebacks (mpy-cross -O0): about 8%
 #                    more flash (make mpy-sizes). Off by default, as
@@ -47,7 +54,9 @@
 #   arch="armv7emsp" the mpy-cross -march of the build: with an ARMv7-M one,
 #                    the Thumb-2 fast paths (smolnet/fast/thumb.py) are
 #                    frozen in place of viper's word loops (fast/viper_bulk.py);
-#                    left out otherwise. The board manifests in boards/ pass
+#                    left out otherwise; fast/pure.py (what a MicroPython
+#                    without native emitters runs) only with debug=True.
+#                    The board manifests in boards/ pass
 #                    their board.mk's SMOLNET_ARCH.
 # smolnet.config.Config's and the sockets' defaults follow what was frozen
 # (TcpSocket(rack=None), TcpListener(syn_cookies=None)); asking for a part
@@ -70,5 +79,6 @@ _parts = {name: bool(options.all or getattr(options, name)) for name in smolnet_
 
 _ROOT = ".."
 _files = smolnet_files.core_files(os.path.abspath(_ROOT), **_parts)
-package("smolnet", files=[p[len("smolnet/"):] for p in smolnet_files.for_arch(_files, options.arch)],
+_files = smolnet_files.for_arch(_files, options.arch, debug=_parts["debug"])
+package("smolnet", files=[p[len("smolnet/"):] for p in _files],
         base_path=_ROOT, opt=None if options.lines else 3)

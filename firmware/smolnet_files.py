@@ -19,10 +19,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Modules a board never imports, so they would only take flash: the CPython
 # shim and the slice-based host fast paths (smolnet/__init__.py and
-# smolnet/fast/__init__.py choose by sys.implementation), and the devices that
-# need an operating system (AF_PACKET sockets, /dev/net/tun).
+# smolnet/fast/__init__.py choose by sys.implementation), smolnet.aio's
+# CPython waker, and the devices that need an operating system (AF_PACKET
+# sockets, /dev/net/tun).
 HOST_ONLY = (
     "smolnet/_cpython.py",
+    "smolnet/_aio_host.py",
     "smolnet/fast/host.py",
     "smolnet/phy/afpacket.py",
     "smolnet/phy/tap.py",
@@ -45,6 +47,13 @@ ARCH_ONLY = {
 ARCH_NOT = {
     "smolnet/fast/viper_bulk.py": THUMB2,
 }
+# ... and the pure-Python twins of smolnet/fast, which only a MicroPython
+# without native emitters imports (webassembly): every architecture above
+# compiles viper, so a frozen build that names one leaves them out, except
+# with the debug option (the QEMU test firmwares: test_fast compares the
+# twins with them there, host_tests/test_fast_board.py). A build without an
+# architecture and mip's packages keep them.
+PURE_TWINS = ("smolnet/fast/pure.py",)
 
 
 def builds_for(path, arch):
@@ -54,9 +63,11 @@ def builds_for(path, arch):
     return arch in ARCH_ONLY.get(path, (arch,)) and arch not in ARCH_NOT.get(path, ())
 
 
-def for_arch(paths, arch):
-    """The paths that build for arch (builds_for)."""
-    return [p for p in paths if builds_for(p, arch)]
+def for_arch(paths, arch, debug=True):
+    """The paths that build for arch (builds_for); with an arch and without
+    debug, the pure twins left out too (PURE_TWINS)."""
+    return [p for p in paths if builds_for(p, arch) and
+            (debug or arch is None or p not in PURE_TWINS)]
 
 
 def board_arch(board_dir):
@@ -90,10 +101,14 @@ def _py_files(root, top):
 # its files. test_firmware.py checks that no module of the profile imports
 # one of these at module level.
 OPTIONS = {
-    # IPv6, ND, SLAAC, MLD and IPv6 reassembly; AF_INET6 in the socket module
+    # IPv6, ND, SLAAC, MLD and IPv6 reassembly; AF_INET6 in the socket module;
+    # IPv6 address text (ipaddr.parse6/fmt6: without it a ValueError); the
+    # pseudo-header sums of wire/checksum.py, which only ND and MLD import
+    # (the IPv4 paths sum their headers themselves)
     "ipv6": ("smolnet/iface/ipv6.py", "smolnet/iface/nd.py", "smolnet/iface/addr6.py",
              "smolnet/iface/mld.py", "smolnet/iface/reasm6.py", "smolnet/wire/ipv6.py",
              "smolnet/wire/icmpv6.py", "smolnet/wire/ndisc.py", "smolnet/wire/mld.py",
+             "smolnet/wire/ipaddr6.py", "smolnet/wire/checksum.py",
              "smolnet/compat/_inet6.py"),
     # CUBIC congestion control (RFC 9438; TcpSocket(cc="cubic")): NewReno
     # is the default and stays
@@ -119,8 +134,12 @@ OPTIONS = {
     # lookups by mDNS in getaddrinfo (compat/_mdns.py). Without it a board
     # brings its Interface up itself (Dhcpv4Socket, socket.use(), set_dns())
     "lan": ("smolnet/compat/network.py", "smolnet/compat/_mdns.py"),
+    # the socket module's raw ICMP sockets (SOCK_RAW, IPPROTO_ICMP: ping), as
+    # a MicroPython lwIP port built with MICROPY_PY_LWIP_SOCK_RAW has them
+    # (none is by default: without them EINVAL there and here)
+    "raw": ("smolnet/compat/_ping.py",),
     # the REPL helpers (repl.up(), repl.ping(), repl.interactive(), ...);
-    # repl.up() and repl.mdns() also need lan=True
+    # repl.up() and repl.mdns() also need lan=True, repl.ping() raw=True
     "repl": ("smolnet/repl.py",),
     # the fault injector, pcap writer and tracer, and the Loopback device
     # pair (host tools, tests and benchmarks: a board has its NIC)

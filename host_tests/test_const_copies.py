@@ -162,3 +162,16 @@ def test_the_checker_catches_a_wrong_copy(tmp_path, monkeypatch):
     assert "_A = 3 but smolnet/src.py has A = 1" in text, text
     assert "_C has no counterpart in smolnet/src.py" in text, text
     assert "_B" not in text and "_E" not in text, text
+
+
+def test_wire_names_match_the_codecs():
+    # host_tests/wire_names.py spells out codec constants only the tests
+    # name (private in the codec: NAME there is _NAME)
+    import wire_names
+    for cls, source in ((wire_names.DHCP, "smolnet/wire/dhcpv4.py"),
+                        (wire_names.DNS, "smolnet/wire/dns.py")):
+        src = _consts(source)
+        names = [n for n in dir(cls) if n[:1].isupper()]
+        assert names, cls
+        for n in names:
+            assert src.get("_" + n, src.get(n)) == getattr(cls, n), (source, n)

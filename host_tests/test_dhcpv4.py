@@ -10,6 +10,7 @@ from smolnet.socket.dhcpv4 import (Dhcpv4Socket, STOPPED, DISCOVERING, REQUESTIN
                                    RENEWING, REBINDING, EVENT_CONFIGURED, EVENT_DECONFIGURED)
 from smolnet.wire import dhcpv4 as dh
 from smolnet.wire import ethernet, ipv4, udp, arp, checksum, ipaddr
+from wire_names import DHCP
 from support import FakeClock, TICKS_MAX, heap_locked
 
 CLIENT_MAC = b"\x02\x00\x00\x00\x00\x05"
@@ -109,24 +110,24 @@ class Server:
         d = bytearray(400)
         p = dh.emit_header(d, 0, op, xid, 0, 0, 0x8000, None, 0, chaddr, 0)
         if mtype != dh.NAK:
-            d[dh.YIADDR:dh.YIADDR + 4] = yiaddr
-        p = dh.put_u8(d, p, dh.OPT_MESSAGE_TYPE, mtype)
+            d[DHCP.YIADDR:DHCP.YIADDR + 4] = yiaddr
+        p = dh.put_u8(d, p, DHCP.OPT_MESSAGE_TYPE, mtype)
         if sid is not None:
-            p = dh.put_bytes(d, p, dh.OPT_SERVER_ID, sid, 0, 4)
+            p = dh.put_bytes(d, p, DHCP.OPT_SERVER_ID, sid, 0, 4)
         if mtype != dh.NAK:
             if lease is not None:
-                p = dh.put_bytes(d, p, dh.OPT_LEASE_TIME, _u32(lease), 0, 4)
+                p = dh.put_bytes(d, p, DHCP.OPT_LEASE_TIME, _u32(lease), 0, 4)
             if t1 is not None:
-                p = dh.put_bytes(d, p, dh.OPT_T1, _u32(t1), 0, 4)
+                p = dh.put_bytes(d, p, DHCP.OPT_T1, _u32(t1), 0, 4)
             if t2 is not None:
-                p = dh.put_bytes(d, p, dh.OPT_T2, _u32(t2), 0, 4)
+                p = dh.put_bytes(d, p, DHCP.OPT_T2, _u32(t2), 0, 4)
             if mask is not None:
-                p = dh.put_bytes(d, p, dh.OPT_SUBNET_MASK, mask, 0, 4)
+                p = dh.put_bytes(d, p, DHCP.OPT_SUBNET_MASK, mask, 0, 4)
             if router is not None:
-                p = dh.put_bytes(d, p, dh.OPT_ROUTER, router, 0, 4)
+                p = dh.put_bytes(d, p, DHCP.OPT_ROUTER, router, 0, 4)
             if dns:
                 blob = b"".join(dns)
-                p = dh.put_bytes(d, p, dh.OPT_DNS, blob, 0, len(blob))
+                p = dh.put_bytes(d, p, DHCP.OPT_DNS, blob, 0, len(blob))
         d[p:p + len(extra)] = extra
         p += len(extra)
         n = dh.put_end(d, 0, p) - cut
@@ -189,7 +190,7 @@ def _run(iface, srv, clock, ms, replies=None):
 def _bind(iface, sock, srv, clock, **ack):
     disc = _exchange(iface, srv, clock)
     assert [m.mtype for m in disc] == [dh.DISCOVER]
-    srv.send(dh.OFFER, disc[0].xid, **ack)
+    srv.send(DHCP.OFFER, disc[0].xid, **ack)
     req = _exchange(iface, srv, clock)
     assert [m.mtype for m in req] == [dh.REQUEST]
     assert sock.state == REQUESTING
@@ -233,7 +234,7 @@ def test_hostname_and_client_id_options():
 def test_full_exchange_configures_interface():
     iface, sock, srv, clock = _setup()
     disc = _exchange(iface, srv, clock)[0]
-    srv.send(dh.OFFER, disc.xid, dns=(SERVER_IP, ipaddr.parse4("198.51.100.53")))
+    srv.send(DHCP.OFFER, disc.xid, dns=(SERVER_IP, ipaddr.parse4("198.51.100.53")))
     req = _exchange(iface, srv, clock)
     assert len(req) == 1
     r = req[0]
@@ -292,7 +293,7 @@ def test_request_retransmitted_then_back_to_discover():
     disc = _exchange(iface, srv, clock)[0]
     again = _run(iface, srv, clock, 5500)[0]              # the first retransmission
     assert again.xid == disc.xid and 3 <= again.secs <= 5
-    srv.send(dh.OFFER, disc.xid)
+    srv.send(DHCP.OFFER, disc.xid)
     t0 = clock.now
     msgs = _run(iface, srv, clock, 150000)
     kinds = [m.mtype for m in msgs]
@@ -310,23 +311,23 @@ def test_replies_not_for_us_ignored():
     iface, sock, srv, clock = _setup()
     disc = _exchange(iface, srv, clock)[0]
     wrong = bytes((disc.xid[0] ^ 1,)) + disc.xid[1:]
-    srv.send(dh.OFFER, wrong)                                       # other xid
-    srv.send(dh.OFFER, disc.xid, chaddr=b"\x02\x00\x00\x00\x00\x99")  # other client
-    srv.send(dh.OFFER, disc.xid, op=dh.OP_REQUEST)                  # not a reply
-    srv.send(dh.OFFER, disc.xid, sid=None)                          # no server id
-    srv.send(dh.OFFER, disc.xid, yiaddr=ipaddr.parse4("224.0.0.9"))  # not unicast
-    srv.send(dh.OFFER, disc.xid, yiaddr=ANY)
+    srv.send(DHCP.OFFER, wrong)                                       # other xid
+    srv.send(DHCP.OFFER, disc.xid, chaddr=b"\x02\x00\x00\x00\x00\x99")  # other client
+    srv.send(DHCP.OFFER, disc.xid, op=dh.OP_REQUEST)                  # not a reply
+    srv.send(DHCP.OFFER, disc.xid, sid=None)                          # no server id
+    srv.send(DHCP.OFFER, disc.xid, yiaddr=ipaddr.parse4("224.0.0.9"))  # not unicast
+    srv.send(DHCP.OFFER, disc.xid, yiaddr=ANY)
     srv.send(dh.ACK, disc.xid)                                      # ACK while discovering
     assert _exchange(iface, srv, clock) == []
     assert sock.state == DISCOVERING and sock.rx_ignored == 7
     # an ACK from another server while requesting
-    srv.send(dh.OFFER, disc.xid)
+    srv.send(DHCP.OFFER, disc.xid)
     req = _exchange(iface, srv, clock)[0]
     srv.send(dh.ACK, req.xid, sid=OTHER_SERVER_IP)
     _exchange(iface, srv, clock)
     assert sock.state == REQUESTING and sock.rx_ignored == 8
     # a second offer while requesting
-    srv.send(dh.OFFER, disc.xid, yiaddr=ipaddr.parse4("192.0.2.58"))
+    srv.send(DHCP.OFFER, disc.xid, yiaddr=ipaddr.parse4("192.0.2.58"))
     _exchange(iface, srv, clock)
     assert sock.state == REQUESTING and sock.rx_ignored == 9
     assert iface.stats.drop_internal_error == 0
@@ -335,8 +336,8 @@ def test_replies_not_for_us_ignored():
 def test_malformed_replies_counted_never_raise():
     iface, sock, srv, clock = _setup()
     disc = _exchange(iface, srv, clock)[0]
-    srv.send(dh.OFFER, disc.xid, cut=70)                       # cut inside the options
-    srv.send(dh.OFFER, disc.xid, extra=b"\x0c\xf0abc")         # option past the end
+    srv.send(DHCP.OFFER, disc.xid, cut=70)                       # cut inside the options
+    srv.send(DHCP.OFFER, disc.xid, extra=b"\x0c\xf0abc")         # option past the end
     d = bytearray(300)
     dh.emit_header(d, 0, dh.OP_REPLY, disc.xid, 0, 0, 0, None, 0, CLIENT_MAC, 0)
     d[236] = 0                                                 # bad magic cookie
@@ -346,7 +347,7 @@ def test_malformed_replies_counted_never_raise():
     _exchange(iface, srv, clock)
     assert sock.rx_malformed == 5 and iface.stats.drop_malformed == 5
     assert sock.state == DISCOVERING
-    srv.send(dh.OFFER, disc.xid)
+    srv.send(DHCP.OFFER, disc.xid)
     _exchange(iface, srv, clock)
     assert sock.state == REQUESTING
 
@@ -354,7 +355,7 @@ def test_malformed_replies_counted_never_raise():
 def test_nak_while_requesting_starts_over():
     iface, sock, srv, clock = _setup()
     disc = _exchange(iface, srv, clock)[0]
-    srv.send(dh.OFFER, disc.xid)
+    srv.send(DHCP.OFFER, disc.xid)
     req = _exchange(iface, srv, clock)[0]
     srv.send(dh.NAK, req.xid)
     msgs = _exchange(iface, srv, clock)

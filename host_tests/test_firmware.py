@@ -114,11 +114,15 @@ def test_core_manifest_defaults_to_the_board_profile_and_takes_options():
         with_it = manifest_files.evaluate(path, **{name: True}).targets()
         assert sorted(with_it) == sorted(profile + files), name
     # an ARMv7-M build adds them and drops what they replace; another
-    # leaves them out
+    # leaves them out. Either runs viper: the pure twins only with debug
+    pure = set(smolnet_files.PURE_TWINS)
     assert sorted(manifest_files.evaluate(path, arch="armv7m").targets()) == \
-        sorted(set(profile + list(smolnet_files.ARCH_ONLY)) - set(smolnet_files.ARCH_NOT))
-    assert set(smolnet_files.ARCH_NOT) <= set(profile)
-    assert sorted(manifest_files.evaluate(path, arch="xtensawin").targets()) == sorted(profile)
+        sorted(set(profile + list(smolnet_files.ARCH_ONLY)) - set(smolnet_files.ARCH_NOT) - pure)
+    assert set(smolnet_files.ARCH_NOT) <= set(profile) and pure <= set(profile)
+    assert sorted(manifest_files.evaluate(path, arch="xtensawin").targets()) == \
+        sorted(set(profile) - pure)
+    with_debug = manifest_files.evaluate(path, arch="xtensawin", debug=True).targets()
+    assert sorted(with_debug) == sorted(profile + smolnet_files.option_files("debug"))
     with pytest.raises(ValueError):
         smolnet_files.core_files(ipv7=False)
     # without line numbers (-O3) by default; lines=True: the same files with them
@@ -201,8 +205,11 @@ def test_board_manifest_lists_existing_files_that_compile_for_its_arch(board, tm
     # boards/), the app
     qemu = cfg["SMOLNET_PORT"] == "qemu"
     for p in smolnet_files.for_arch(smolnet_files.core_files(**({} if qemu else PROFILE)),
-                                    cfg["SMOLNET_ARCH"]):
+                                    cfg["SMOLNET_ARCH"], debug=qemu):
         assert p in targets
+    # the pure twins on the test firmwares only (debug): a board runs viper
+    for p in smolnet_files.PURE_TWINS:
+        assert (p in targets) == qemu, p
     # the Thumb-2 twins on ARMv7-M boards only, viper's word loops elsewhere
     for p in list(smolnet_files.ARCH_ONLY) + list(smolnet_files.ARCH_NOT):
         assert (p in targets) == smolnet_files.builds_for(p, cfg["SMOLNET_ARCH"]), p

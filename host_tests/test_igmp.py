@@ -105,8 +105,8 @@ def _query_frame(body, dst):
     ethernet.ipv4_multicast_mac(f, 0, dst, 0)
     f[6:12] = QUERIER_MAC
     ethernet.set_ethertype(f, 0, ethernet.ETHERTYPE_IPV4)
-    ipv4.emit_router_alert(f, _ETH, QUERIER_IP, 0, dst, 0, ipv4.PROTO_IGMP, len(body), 1, 0,
-                           ipv4.TOS_INTERNETWORK_CONTROL)
+    igmp.emit_router_alert(f, _ETH, QUERIER_IP, 0, dst, 0, ipv4.PROTO_IGMP, len(body), 1, 0,
+                           igmp.TOS_INTERNETWORK_CONTROL)
     f[_L4:] = body
     return f
 

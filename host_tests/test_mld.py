@@ -13,7 +13,7 @@ from smolnet.phy.loopback import Loopback
 from smolnet.iface.interface import Interface
 from smolnet.config import Config
 from smolnet.socket.udp import UdpSocket
-from smolnet.wire import ipaddr, ipv6, icmpv6, checksum, ethernet, mld, udp
+from smolnet.wire import ipaddr, ipv6, icmpv6, checksum, mld, udp
 from vectors_mld import (MLD2_JOIN_BYTES, MLD2_LEAVE_BYTES, MLD1_REPORT_BYTES, MLD1_DONE_BYTES,
                          MLD2_GENERAL_QUERY_BYTES, MLD2_CURRENT_STATE_BYTES,
                          MLD2_SPECIFIC_QUERY_BYTES, MLD2_SPECIFIC_QUERY_S_BYTES,
@@ -102,7 +102,7 @@ def _mld(f, src=LL_A):
     assert len(f) == 62 + n
     assert icmpv6.check(f, 62, n, checksum.pseudo6(f, 22, f, 38, 58, n))
     mac = bytearray(6)
-    ethernet.ipv6_multicast_mac(mac, 0, f, 38)
+    ipv6.multicast_mac(mac, 0, f, 38)
     assert f[0:6] == mac and f[6:12] in (HOST_MAC, HOST_B_MAC)
     t = f[62]
     if t == mld.TYPE_V2_REPORT:
@@ -127,7 +127,7 @@ def _query(body, dst=ALL_NODES, src=BRIDGE_LL, hops=1, hbh=True, ra=True, dst_ma
     ln = len(body) + (8 if hbh else 0)
     f = bytearray(54 + ln)
     if dst_mac is None:
-        ethernet.ipv6_multicast_mac(f, 0, dst, 0)
+        ipv6.multicast_mac(f, 0, dst, 0)
     else:
         f[0:6] = dst_mac
     f[6:12] = BRIDGE_MAC

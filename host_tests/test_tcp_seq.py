@@ -108,15 +108,6 @@ def test_base_add():
             assert (hi << 16) | lo == (base + k) & M32
 
 
-def test_halves_diff():
-    r = Lcg(5)
-    for _ in range(300):
-        a = r.next32()
-        b = (a + r.next16() - 0x8000) & M32 if r.next16() & 1 else r.next32()
-        got = tcp_seq.halves_diff(a >> 16, a & 0xFFFF, b >> 16, b & 0xFFFF)
-        assert got == ref_rel(a, b)
-
-
 def test_results_are_small_ints():
     # every result fits a 31-bit small int, whatever the input
     b = bytearray(4)

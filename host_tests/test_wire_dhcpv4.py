@@ -4,6 +4,7 @@
 # overload cases and malformed inputs.
 from smolnet.wire import dhcpv4 as dh
 from smolnet.wire import ipaddr
+from wire_names import DHCP
 from support import hexbytes
 from prng import Prng
 
@@ -70,19 +71,19 @@ def test_dnsmasq_offer_fields():
     assert dh.xid_equal(b, 0, XID, 0)
     assert dh.chaddr_equal(b, 0, CLIENT_MAC, 0)
     assert dh.flags(b, 0) == 0x8000
-    assert dh.message_type(b, 0, n) == dh.OFFER
-    assert ipaddr.fmt4(b, dh.YIADDR) == "192.0.2.67"
-    sid = dh.option_addr(b, 0, n, dh.OPT_SERVER_ID)
+    assert dh.message_type(b, 0, n) == DHCP.OFFER
+    assert ipaddr.fmt4(b, DHCP.YIADDR) == "192.0.2.67"
+    sid = dh.option_addr(b, 0, n, DHCP.OPT_SERVER_ID)
     assert ipaddr.fmt4(b, sid) == "192.0.2.1"
-    assert dh.option_time(b, 0, n, dh.OPT_LEASE_TIME) == 3600
-    assert dh.option_time(b, 0, n, dh.OPT_T1) == 1800
-    assert dh.option_time(b, 0, n, dh.OPT_T2) == 3150
-    m = dh.option_addr(b, 0, n, dh.OPT_SUBNET_MASK)
+    assert dh.option_time(b, 0, n, DHCP.OPT_LEASE_TIME) == 3600
+    assert dh.option_time(b, 0, n, DHCP.OPT_T1) == 1800
+    assert dh.option_time(b, 0, n, DHCP.OPT_T2) == 3150
+    m = dh.option_addr(b, 0, n, DHCP.OPT_SUBNET_MASK)
     assert dh.mask_prefix(b, m) == 24
-    assert ipaddr.fmt4(b, dh.option_addr(b, 0, n, dh.OPT_ROUTER)) == "192.0.2.1"
-    v = dh.find_option(b, 0, n, dh.OPT_DNS)
+    assert ipaddr.fmt4(b, dh.option_addr(b, 0, n, DHCP.OPT_ROUTER)) == "192.0.2.1"
+    v = dh.find_option(b, 0, n, DHCP.OPT_DNS)
     assert b[v - 1] == 4 and ipaddr.fmt4(b, v) == "192.0.2.1"
-    assert dh.find_option(b, 0, n, dh.OPT_HOSTNAME) == -1
+    assert dh.find_option(b, 0, n, DHCP.OPT_HOSTNAME) == -1
     assert dh.message_type(DNSMASQ_ACK, 0, n) == dh.ACK
 
 
@@ -92,18 +93,18 @@ def test_client_messages_parse():
         assert dh.op(msg, 0) == dh.OP_REQUEST
         assert dh.message_type(msg, 0, len(msg)) == mt
     r = SMOLNET_REQUEST
-    assert ipaddr.fmt4(r, dh.option_addr(r, 0, len(r), dh.OPT_REQUESTED_IP)) == "192.0.2.67"
+    assert ipaddr.fmt4(r, dh.option_addr(r, 0, len(r), DHCP.OPT_REQUESTED_IP)) == "192.0.2.67"
 
 
 def test_emit_discover_byte_exact():
     out = bytearray(400)
     p = dh.emit_header(out, 10, dh.OP_REQUEST, XID, 0, 0, 0x8000, None, 0, CLIENT_MAC, 0)
     assert p == 10 + dh.OPTIONS
-    p = dh.put_u8(out, p, dh.OPT_MESSAGE_TYPE, dh.DISCOVER)
-    p = dh.put_bytes(out, p, dh.OPT_CLIENT_ID, b"\x01" + CLIENT_MAC, 0, 7)
-    p = dh.put_u16(out, p, dh.OPT_MAX_SIZE, 1500)
-    p = dh.put_bytes(out, p, dh.OPT_HOSTNAME, b"smolboard", 0, 9)
-    p = dh.put_bytes(out, p, dh.OPT_PARAM_REQUEST, b"\x01\x03\x06\x33\x3a\x3b", 0, 6)
+    p = dh.put_u8(out, p, DHCP.OPT_MESSAGE_TYPE, dh.DISCOVER)
+    p = dh.put_bytes(out, p, DHCP.OPT_CLIENT_ID, b"\x01" + CLIENT_MAC, 0, 7)
+    p = dh.put_u16(out, p, DHCP.OPT_MAX_SIZE, 1500)
+    p = dh.put_bytes(out, p, DHCP.OPT_HOSTNAME, b"smolboard", 0, 9)
+    p = dh.put_bytes(out, p, DHCP.OPT_PARAM_REQUEST, b"\x01\x03\x06\x33\x3a\x3b", 0, 6)
     n = dh.put_end(out, 10, p)
     assert n == 300
     assert bytes(out[10:310]) == SMOLNET_DISCOVER
@@ -115,10 +116,10 @@ def test_emit_header_clears_old_bytes_and_sets_ciaddr():
     p = dh.emit_header(out, 0, dh.OP_REQUEST, XID, 0, 513, 0, ci, 0, CLIENT_MAC, 0)
     n = dh.put_end(out, 0, p)
     assert n == 300 and dh.check(out, 0, n)
-    assert ipaddr.fmt4(out, dh.CIADDR) == "192.0.2.67"
+    assert ipaddr.fmt4(out, DHCP.CIADDR) == "192.0.2.67"
     assert dh.secs(out, 0) == 513 and dh.flags(out, 0) == 0
-    assert bytes(out[dh.YIADDR:dh.CHADDR]) == bytes(12)
-    assert bytes(out[dh.CHADDR + 6:236]) == bytes(236 - dh.CHADDR - 6)
+    assert bytes(out[DHCP.YIADDR:DHCP.CHADDR]) == bytes(12)
+    assert bytes(out[DHCP.CHADDR + 6:236]) == bytes(236 - DHCP.CHADDR - 6)
     assert dh.message_type(out, 0, n) == 0       # no type option
 
 
@@ -136,11 +137,11 @@ def test_times_clamped_and_infinite():
                       ("00278d00", 2592000)):
         m = _bootp("02 01 06 00 ce20dfff 0000 0000" + "00" * 16 + "020000000005" + "00" * 10,
                    "35 01 05 33 04" + raw + "ff")
-        assert dh.option_time(m, 0, len(m), dh.OPT_LEASE_TIME) == want, raw
+        assert dh.option_time(m, 0, len(m), DHCP.OPT_LEASE_TIME) == want, raw
     m = _bootp("02 01 06 00 ce20dfff 0000 0000" + "00" * 16 + "020000000005" + "00" * 10,
                "35 01 05 33 03 000e10 ff")         # wrong length
-    assert dh.option_time(m, 0, len(m), dh.OPT_LEASE_TIME) == -2
-    assert dh.option_time(m, 0, len(m), dh.OPT_T1) == -2
+    assert dh.option_time(m, 0, len(m), DHCP.OPT_LEASE_TIME) == -2
+    assert dh.option_time(m, 0, len(m), DHCP.OPT_T1) == -2
 
 
 def test_mask_prefix():
@@ -167,15 +168,15 @@ def test_option_overload_file_and_sname():
         m = _with_overload(which)
         n = len(m)
         assert dh.check(m, 0, n)
-        assert ipaddr.fmt4(m, dh.option_addr(m, 0, n, dh.OPT_SERVER_ID)) == "192.0.2.9"
-        assert dh.option_time(m, 0, n, dh.OPT_LEASE_TIME) == 3600
+        assert ipaddr.fmt4(m, dh.option_addr(m, 0, n, DHCP.OPT_SERVER_ID)) == "192.0.2.9"
+        assert dh.option_time(m, 0, n, DHCP.OPT_LEASE_TIME) == 3600
     # without the overload option the same bytes are a file name, not options
     m = bytearray(_with_overload(1))
     m[243] = 0   # the overload option's code becomes a pad...
     m[244] = 0
     m[245] = 0   # ...and so do its length and value
     assert dh.check(m, 0, len(m))
-    assert dh.option_addr(m, 0, len(m), dh.OPT_SERVER_ID) == -1
+    assert dh.option_addr(m, 0, len(m), DHCP.OPT_SERVER_ID) == -1
 
 
 def test_overload_area_malformed():
@@ -190,7 +191,7 @@ def test_missing_end_option_tolerated():
     assert b[end] == 0xFF
     n = end  # the message stops right where END would be
     assert dh.check(b, 0, n)
-    assert ipaddr.fmt4(b, dh.option_addr(b, 0, n, dh.OPT_ROUTER)) == "192.0.2.1"
+    assert ipaddr.fmt4(b, dh.option_addr(b, 0, n, DHCP.OPT_ROUTER)) == "192.0.2.1"
 
 
 def test_malformed_rejected():
@@ -214,8 +215,8 @@ def test_malformed_rejected():
     n = len(b)
     assert dh.check(b, 0, n)
     assert dh.message_type(b, 0, n) == 0
-    assert dh.option_addr(b, 0, n, dh.OPT_SERVER_ID) == -1
-    assert dh.option_addr(b, 0, n, dh.OPT_ROUTER) == -1
+    assert dh.option_addr(b, 0, n, DHCP.OPT_SERVER_ID) == -1
+    assert dh.option_addr(b, 0, n, DHCP.OPT_ROUTER) == -1
 
 
 def test_truncations_and_random_damage_never_raise():
@@ -225,7 +226,7 @@ def test_truncations_and_random_damage_never_raise():
     for n in range(0, len(src) + 1, 3):
         if dh.check(src, 0, n):
             dh.message_type(src, 0, n)
-            dh.option_time(src, 0, n, dh.OPT_LEASE_TIME)
+            dh.option_time(src, 0, n, DHCP.OPT_LEASE_TIME)
     buf = bytearray(len(src) + 8)
     for k in range(300):
         buf[0:len(src)] = src
@@ -233,14 +234,14 @@ def test_truncations_and_random_damage_never_raise():
             buf[236 + rng.below(len(src) - 236)] = rng.byte()
         n = 236 + rng.below(len(src) - 236 + 1)
         if dh.check(buf, 0, n):
-            for code in (dh.OPT_MESSAGE_TYPE, dh.OPT_SERVER_ID, dh.OPT_DNS, dh.OPT_LEASE_TIME):
+            for code in (DHCP.OPT_MESSAGE_TYPE, DHCP.OPT_SERVER_ID, DHCP.OPT_DNS, DHCP.OPT_LEASE_TIME):
                 v = dh.find_option(buf, 0, n, code)
                 assert v == -1 or 0 < v <= n
                 if v >= 240:
                     assert v + buf[v - 1] <= n
                 elif v >= 0:   # in the overloaded file or sname field
                     assert 44 < v and v + buf[v - 1] <= 236
-            dh.option_time(buf, 0, n, dh.OPT_T2)
-            m = dh.option_addr(buf, 0, n, dh.OPT_SUBNET_MASK)
+            dh.option_time(buf, 0, n, DHCP.OPT_T2)
+            m = dh.option_addr(buf, 0, n, DHCP.OPT_SUBNET_MASK)
             if m >= 0:
                 dh.mask_prefix(buf, m)

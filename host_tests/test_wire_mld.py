@@ -5,7 +5,7 @@
 # fields, queries rebuilt up to the bridge's different padding, malformed
 # messages refused, and the Max Response Code / QQIC floats of RFC 3810
 # 5.1.3 and 5.1.9 decoded with integers only.
-from smolnet.wire import mld, ipv6, icmpv6, checksum, ethernet
+from smolnet.wire import mld, ipv6, icmpv6, checksum
 from vectors_mld import (MLD2_JOIN_BYTES, MLD2_LEAVE_BYTES, MLD1_REPORT_BYTES, MLD1_DONE_BYTES,
                          MLD2_GENERAL_QUERY_BYTES, MLD2_CURRENT_STATE_BYTES,
                          MLD2_SPECIFIC_QUERY_BYTES, MLD2_SPECIFIC_QUERY_S_BYTES,
@@ -62,7 +62,7 @@ def test_captures_are_mld_with_router_alert():
         n = _mlen(f)
         assert n == len(f) - _L4
         assert icmpv6.check(f, _L4, n, _pseudo(f, n))
-        ethernet.ipv6_multicast_mac(mac, 0, f, 14 + ipv6.DST)
+        ipv6.multicast_mac(mac, 0, f, 14 + ipv6.DST)
         assert bytes(mac) == f[0:6]
 
 

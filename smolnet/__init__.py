@@ -9,3 +9,11 @@ if sys.implementation.name != "micropython":
     from . import _cpython  # noqa: F401  (installs the shim)
 
 __version__ = "0.1.0"
+
+
+def left_out(what, module, option):
+    """The message of the error a call gets when it needs a part this
+    build was frozen without (firmware/manifest.py's options): what asked
+    ("cc='cubic': ", or ""), the module (under smolnet.), the option."""
+    return ("%sthis build has no smolnet.%s; freeze it with the manifest option %s=True "
+            "(firmware/manifest.py)" % (what, module, option))

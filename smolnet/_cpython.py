@@ -1,8 +1,8 @@
 # CPython shim: what MicroPython has and CPython lacks.
 #
 # Installs a `micropython` module (const, native, viper, heap_lock, ...) and
-# adds ticks_ms/ticks_add/ticks_diff/sleep_ms to `time` and sleep_ms to
-# `asyncio`, so smolnet's modules import and run unchanged on the host.
+# adds ticks_ms/ticks_add/ticks_diff/sleep_ms to `time` and sleep_ms and
+# wait_for_ms to `asyncio`, so smolnet's modules import and run unchanged on the host.
 # Nothing here is loaded on MicroPython.
 import sys
 import time
@@ -84,6 +84,10 @@ def _install():
         async def _sleep_ms(ms):
             await asyncio.sleep(ms / 1000)
         asyncio.sleep_ms = _sleep_ms
+    if not hasattr(asyncio, "wait_for_ms"):
+        def _wait_for_ms(aw, ms):
+            return asyncio.wait_for(aw, ms / 1000)
+        asyncio.wait_for_ms = _wait_for_ms
 
 
 _install()

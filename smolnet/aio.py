@@ -26,10 +26,12 @@ import sys
 import asyncio
 from time import ticks_ms, ticks_add, ticks_diff
 from micropython import const
-from .socket import errno
 from .socket.udp import UdpSocket as _Udp
 from .socket.span import span, writable
 from .compat.ports import ephemeral_port
+
+# copies of smolnet/socket/errno.py's constants
+_EBADF = const(9)
 
 _MP = sys.implementation.name == "micropython"
 _POLLIN = const(1)
@@ -84,40 +86,8 @@ if _MP:
             pass
 
 else:
-    class _Waker:
-        def __init__(self, poll_obj):
-            self.state = 0
-            self._poll_obj = poll_obj
-            self._ev = None
-            self._loop = None
-
-        def set(self):
-            self.state = 1
-            if self._ev is not None:
-                self._ev.set()
-
-        def _ready(self):
-            self._ev.set()
-
-        async def wait(self, ms):
-            if self._ev is None:
-                self._ev = asyncio.Event()
-                if self._poll_obj is not None:
-                    self._loop = asyncio.get_running_loop()
-                    self._loop.add_reader(self._poll_obj.fileno(), self._ready)
-            if not self.state:
-                try:
-                    await asyncio.wait_for(self._ev.wait(), ms / 1000 if ms >= 0 else None)
-                except asyncio.TimeoutError:
-                    pass
-            self._ev.clear()
-            self.state = 0
-
-        def close(self):
-            if self._loop is not None:
-                self._loop.remove_reader(self._poll_obj.fileno())
-                self._loop = None
-            self._ev = None
+    # CPython: an asyncio.Event and loop.add_reader (a host-only module)
+    from ._aio_host import _Waker
 
 
 class Driver:
@@ -203,10 +173,8 @@ class Driver:
                 if left <= 0:
                     return False
                 try:
-                    if _MP:
-                        await asyncio.wait_for_ms(self.changed.wait(), left)
-                    else:
-                        await asyncio.wait_for(self.changed.wait(), left / 1000)
+                    # (CPython: the shim's wait_for_ms, smolnet/_cpython.py)
+                    await asyncio.wait_for_ms(self.changed.wait(), left)
                 except asyncio.TimeoutError:
                     pass
             else:
@@ -259,7 +227,7 @@ class UdpSocket:
         if not s.can_recv():
             await self.driver.wait_until(lambda: s.can_recv() or not s.is_open())
         if not s.is_open():
-            raise OSError(errno.EBADF)
+            raise OSError(_EBADF)
         return s.recv_into(buf, off, n)
 
     async def recvfrom(self, bufsize=1536):
@@ -267,7 +235,7 @@ class UdpSocket:
         if not s.can_recv():
             await self.driver.wait_until(lambda: s.can_recv() or not s.is_open())
         if not s.is_open():
-            raise OSError(errno.EBADF)
+            raise OSError(_EBADF)
         return s.recvfrom(bufsize)
 
     def close(self):

@@ -21,9 +21,8 @@ def _part(value, default, module, name):
     if value is None:
         return default if _have(module) else 0
     if value and not _have(module):
-        raise ValueError("Config(%s=%r): this build has no %s; freeze it with the "
-                         "manifest option %s=True (firmware/manifest.py)"
-                         % (name, value, module, _OPTION[name]))
+        from . import left_out
+        raise ValueError(left_out("Config(%s=%r): " % (name, value), module[8:], _OPTION[name]))
     return value
 
 

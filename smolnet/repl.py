@@ -26,6 +26,7 @@
 import sys
 from time import ticks_ms, ticks_diff
 from .wire import ipaddr
+from .rand import entropy_seed
 from . import compat     # compat.network (lan=True): loaded by up() and mdns()
 from .compat import socket as _facade
 
@@ -176,10 +177,14 @@ def ping(host, count=4, size=56, interval_ms=1000, timeout_ms=1000):
     """ping(8): echo requests to host, one line per reply, then the summary.
     Returns None (the REPL prints nothing more)."""
     st = _need()
-    from .compat._ping import PingSocket
+    try:
+        from .compat._ping import PingSocket
+    except ImportError:
+        from . import left_out
+        raise ImportError(left_out("repl.ping: ", "compat._ping", "raw"))
     dst = ipaddr.parse4(_facade.getaddrinfo(host, 0)[0][-1][0])
     s = PingSocket()
-    ident = _facade.ports._rand16()
+    ident = entropy_seed() & 0xFFFF
     s.bind(ident)
     st.iface.add_socket(s)
     payload = bytes((i + 8) & 0xFF for i in range(size))

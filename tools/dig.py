@@ -13,8 +13,15 @@
 import sys
 import common
 from common import say, ticks_ms, ticks_diff
-from smolnet.socket.dns import DnsSocket, PENDING, OK, ERR_TIMEOUT, ERRORS
+from smolnet.socket.dns import (DnsSocket, PENDING, OK, ERR_TIMEOUT, ERR_NXDOMAIN, ERR_NODATA,
+                                 ERR_SERVFAIL, ERR_TRUNCATED, ERR_NO_SERVER)
 from smolnet.wire import ipaddr, dns as dnswire
+
+# DnsSocket.status() codes as words (here, not in the resolver: a board has
+# no use for them)
+ERRORS = {ERR_NXDOMAIN: "no such name", ERR_NODATA: "no address of that type",
+          ERR_SERVFAIL: "server failure", ERR_TRUNCATED: "truncated answer",
+          ERR_TIMEOUT: "timed out", ERR_NO_SERVER: "no DNS server"}
 
 
 def options():

@@ -145,10 +145,15 @@ def configurations(root=ROOT):
     core = _pairs(smolnet_files.core_files(root), root)
     rows = [("core (smolnet)", core)]
     off = {name: False for name in smolnet_files.OPTIONS}
-    rows.append(("board profile", _pairs(smolnet_files.core_files(root, **off), root)))
+    # every architecture here runs viper: the profile leaves the pure twins
+    # out, and a build with debug=True keeps them (smolnet_files.PURE_TWINS)
+    pure = list(smolnet_files.PURE_TWINS)
+    rows.append(("board profile", _pairs([p for p in smolnet_files.core_files(root, **off)
+                                          if p not in pure], root)))
     for name in smolnet_files.OPTIONS:
         rows.append(("option %s=True adds" % name,
-                     _pairs(smolnet_files.option_files(name, root), root)))
+                     _pairs(smolnet_files.option_files(name, root) +
+                            (pure if name == "debug" else []), root)))
     for chip in smolnet_files.drivers(root):
         drv = _pairs(smolnet_files.driver_files(chip, root), root)
         rows.append(("driver %s alone" % chip, drv))

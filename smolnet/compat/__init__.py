@@ -17,7 +17,12 @@ def __getattr__(name):
         __import__(__name__ + "." + name)   # (from . import x: back here)
     except ImportError:
         if name == "network":
-            raise ImportError("this build has no smolnet.compat.network; freeze it with "
-                              "the manifest option lan=True (firmware/manifest.py)")
+            raise _no_network()
         raise AttributeError(name)
     return globals()[name]
+
+
+def _no_network():
+    # (apart from __getattr__: the call would take its frame past 11 words)
+    from .. import left_out
+    return ImportError(left_out("", "compat.network", "lan"))

@@ -9,6 +9,7 @@
 from micropython import const
 from ..socket.udp import UdpSocket
 from ..wire import ipaddr
+from .ports import ephemeral_port
 
 AF_INET = const(2)
 AF_INET6 = const(10)
@@ -105,29 +106,16 @@ def lookup(net, name, af, prefer):
             from ._mdns import resolve
         except ImportError:
             raise OSError(_NOT_FOUND)
-        from .ports import ephemeral_port
         return AF_INET, resolve(net, name, ephemeral_port(net.iface, 17))
-    if af == AF_INET:
-        order = (4,)
-    elif af == AF_INET6:
-        order = (6,)
-    else:
-        order = (6, 4) if prefer == 6 else (4, 6)
-    err = None
-    for fam in order:
-        fn = net.resolver if fam == 4 else net.resolver6
-        if fn is None or (fam == 6 and net.iface.ip6 is None):
-            continue            # (no IPv6 in this Config: no AAAA asked)
-        net.nodata = True       # a custom resolver's failure may fall back
-        try:
-            ip = fn(name)
-        except OSError as e:
-            err = e
-            if not net.nodata:
-                break           # no such name (or no answer): not the other type either
-            continue
-        return (AF_INET6 if ":" in ip else AF_INET), ip
-    raise err if err is not None else OSError(_NOT_FOUND)
+    if net.iface.ip6 is not None:
+        # an Interface with IPv6 (the ipv6 option): AAAA too, in order
+        from ._inet6 import lookup6
+        return lookup6(net, name, af, prefer)
+    # (no IPv6 in this Config: no AAAA asked)
+    if af == AF_INET6 or net.resolver is None:
+        raise OSError(_NOT_FOUND)
+    ip = net.resolver(name)
+    return (AF_INET6 if ":" in ip else AF_INET), ip
 
 
 class FamilyUdp(UdpSocket):

@@ -7,7 +7,9 @@
 from ..socket import errno
 from ..wire import ipaddr
 
+_AF_INET = 2
 _AF_INET6 = 10
+_NOT_FOUND = -2                 # lwIP's "host not found" from getaddrinfo
 _ANY6 = b"\x00" * 16
 
 
@@ -48,3 +50,31 @@ def literal6(host):
         return _AF_INET6, ipaddr.fmt6(parse6(host))
     except ValueError:
         return 0, None
+
+
+def lookup6(net, name, af, prefer):
+    """_inet.lookup on an Interface with IPv6: af 0 asks one family and
+    then the other, in the order `prefer` (4 or 6) says, as lwIP's
+    dns_gethostbyname_addrtype(IPV4_IPV6 / IPV6_IPV4) does: the second only
+    when the first found the name without an address of its type."""
+    if af == _AF_INET:
+        order = (4,)
+    elif af == _AF_INET6:
+        order = (6,)
+    else:
+        order = (6, 4) if prefer == 6 else (4, 6)
+    err = None
+    for fam in order:
+        fn = net.resolver if fam == 4 else net.resolver6
+        if fn is None:
+            continue
+        net.nodata = True       # a custom resolver's failure may fall back
+        try:
+            ip = fn(name)
+        except OSError as e:
+            err = e
+            if not net.nodata:
+                break           # no such name (or no answer): not the other type either
+            continue
+        return (_AF_INET6 if ":" in ip else _AF_INET), ip
+    raise err if err is not None else OSError(_NOT_FOUND)

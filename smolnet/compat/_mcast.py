@@ -10,12 +10,18 @@ from ..socket import errno
 from ..wire import ipaddr
 
 
-def membership(sock, join, mreq):
+def membership(sock, level, opt, mreq):
+    """setsockopt's group options (IP_ADD/DROP_MEMBERSHIP at IPPROTO_IP;
+    IPV6_JOIN/LEAVE_GROUP, Linux's 20/21 or lwIP's 12/13, at IPPROTO_IPV6)."""
+    v6 = sock._af == 10                 # AF_INET6
+    if v6 != (level == 41):             # IPPROTO_IPV6
+        # IPv6-only sockets; Linux's answer on an AF_INET one
+        raise OSError(errno.ENOPROTOOPT)
+    join = opt == 0x400 or opt == 20 or opt == 12   # IP_ADD_MEMBERSHIP, IPV6_JOIN_GROUP
     # struct ip_mreq as MicroPython's lwIP sockets take it: 4 bytes of
     # group, then 4 of the local interface's address; struct ipv6_mreq
     # (RFC 3493 5.2): 16 bytes of group, then a 4-byte interface index.
     # One Interface per Net here, so neither interface is looked at.
-    v6 = sock._af == 10                 # AF_INET6
     try:
         ok = len(mreq) == (20 if v6 else 8)
     except TypeError:

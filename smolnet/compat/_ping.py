@@ -1,5 +1,8 @@
 # The raw ICMP socket of smolnet.compat.socket (SOCK_RAW, IPPROTO_ICMP) and of
-# repl.ping: loaded only when one is made.
+# repl.ping: loaded only when one is made. The manifest option raw=True
+# (firmware/smolnet_files.py), not the board profile: MicroPython's lwIP
+# ports leave SOCK_RAW out too (MICROPY_PY_LWIP_SOCK_RAW), and without it
+# socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) is OSError(EINVAL), as there.
 from micropython import const
 from ..socket.icmp import IcmpSocket
 
@@ -31,3 +34,14 @@ class PingSocket(IcmpSocket):
         b[20:] = m[:n]
         ipv4.emit(b, 0, self.peer_addr, 0, self.local, 0, _IPPROTO_ICMP, n, self.ttl, 0, False)
         return bytes(b[:bufsize])
+
+    def send_for(self, so, data, a):
+        """The socket module's sendto/send/write for socket so (a request
+        binds the socket to its identifier: replies carry it)."""
+        if len(data) >= 8 and data[0] == 8:
+            self.bind((data[4] << 8) | data[5])
+            so._iface.add_socket(self)
+        so._wait(lambda: self.can_send(len(data)))
+        self.send_to(data, len(data), a)
+        so._net.poll()
+        return len(data)

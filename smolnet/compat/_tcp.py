@@ -4,10 +4,20 @@
 # so._s is the smolnet TcpSocket (or TcpListener once listening).
 # Loaded on the first stream call, so UDP-only programs never import TCP.
 from micropython import const
-from ..socket import errno
 from ..socket.tcp import TcpSocket
 from ..socket.tcp_listen import TcpListener
 from . import ports, _inet
+
+# copies of smolnet/socket/errno.py's constants
+_EAGAIN = const(11)
+_EBADF = const(9)
+_ECONNABORTED = const(103)
+_ECONNREFUSED = const(111)
+_ECONNRESET = const(104)
+_EINPROGRESS = const(115)
+_ENOMEM = const(12)
+_ENOTCONN = const(107)
+_ETIMEDOUT = const(110)
 
 # copies of smolnet/compat/socket.py's kinds of socket (inlined here; test_const_copies.py checks)
 _NEW = const(0)
@@ -46,11 +56,11 @@ class _Listener(TcpListener):
 def _error(e):
     # lwIP reports a refused connection as a reset (ERR_RST) and a
     # connection that ran out of retransmissions as aborted (ERR_ABRT)
-    if e == errno.ECONNREFUSED:
-        return errno.ECONNRESET
-    if e == errno.ETIMEDOUT:
-        return errno.ECONNABORTED
-    return e if e else errno.ENOTCONN
+    if e == _ECONNREFUSED:
+        return _ECONNRESET
+    if e == _ETIMEDOUT:
+        return _ECONNABORTED
+    return e if e else _ENOTCONN
 
 
 def _fail(so, reading=False):
@@ -59,7 +69,7 @@ def _fail(so, reading=False):
     exception: later reads return b"" and poll says IN|HUP, as lwIP's
     lwip_tcp_receive moves to STATE_PEER_RST_HANDLED."""
     e = _error(so._s.error)
-    if reading and e == errno.ECONNRESET:
+    if reading and e == _ECONNRESET:
         so._rst_read = True
     else:
         so._dead = True
@@ -69,7 +79,7 @@ def _fail(so, reading=False):
 def _stream(so):
     if so._kind == _TCP:
         return so._s
-    raise OSError(errno.ENOTCONN)
+    raise OSError(_ENOTCONN)
 
 
 def _new_socket(net, nodelay):
@@ -82,7 +92,7 @@ def _new_socket(net, nodelay):
     try:
         return TcpSocket(net.tcp_rx_size, net.tcp_tx_size, nodelay=nodelay, **net.tcp_options)
     except MemoryError:
-        raise OSError(errno.ENOMEM)         # lwIP: tcp_new() found no memory
+        raise OSError(_ENOMEM)         # lwIP: tcp_new() found no memory
 
 
 # --- opening ------------------------------------------------------------------
@@ -99,12 +109,12 @@ def connect(so, a, port):
     net.poll()
     t = so._timeout
     if t == 0:
-        raise OSError(errno.EINPROGRESS)
+        raise OSError(_EINPROGRESS)
     if not net.wait(lambda: s.state != _SYN_SENT, t):
         # lwip_socket_connect since v1.23: ETIMEDOUT when a timeout runs
         # out (EINPROGRESS only for timeout 0); the SYN goes on, so a
         # later connect() says EALREADY
-        raise OSError(errno.ETIMEDOUT)
+        raise OSError(_ETIMEDOUT)
     if s.state == _CLOSED:
         _fail(so)
 
@@ -126,7 +136,7 @@ def listen(so, backlog):
                       net.tcp_rx_size, net.tcp_tx_size, time_wait=net.tcp_time_wait,
                       prealloc=False, **opts)
     except MemoryError:
-        raise OSError(errno.ENOMEM)         # lwIP: tcp_listen()'s ERR_MEM
+        raise OSError(_ENOMEM)         # lwIP: tcp_listen()'s ERR_MEM
     L.listen(so._port, so._laddr)
     so._s = L
     so._kind = _LISTEN
@@ -143,7 +153,7 @@ def accept(so):
     try:
         s = L.accept(spare)      # the spare (if any) takes the slot: no allocation
     except MemoryError:
-        raise OSError(errno.ENOMEM)         # the connection stays queued
+        raise OSError(_ENOMEM)         # the connection stays queued
     if s not in so._iface.sockets:
         so._iface.add_socket(s)
     c = so.__class__(so._af, 1, 0, net)
@@ -168,23 +178,23 @@ def send(so, buf, off, n, nonblock_none):
     much as fits, returns the count. Would-block: EAGAIN, or None for the
     stream write when nonblock_none."""
     if so._kind == _NEW:
-        raise OSError(errno.ENOTCONN)
+        raise OSError(_ENOTCONN)
     s = _stream(so)
     if s.state == _CLOSED:
         _fail(so)
     if not s.may_send():
-        raise OSError(errno.ENOTCONN if s.state == _SYN_SENT else errno.EBADF)
+        raise OSError(_ENOTCONN if s.state == _SYN_SENT else _EBADF)
     if s.send_free() == 0:
         if so._timeout == 0:
             if nonblock_none:
                 return None
-            raise OSError(errno.EAGAIN)
+            raise OSError(_EAGAIN)
         need = n if n < _MIN_ROOM else _MIN_ROOM
         so._wait(lambda: s.state == _CLOSED or not s.may_send() or s.send_free() >= need)
         if s.state == _CLOSED:
             _fail(so)
         if not s.may_send():
-            raise OSError(errno.EBADF)
+            raise OSError(_EBADF)
     k = s.send(buf, off, n)
     so._net.poll()
     return k
@@ -194,7 +204,7 @@ def sendall(so, data):
     s = _stream(so)
     n = len(data)
     if so._timeout == 0 and s.state != _CLOSED and n > s.send_free():
-        raise OSError(errno.EAGAIN)   # lwIP: all or nothing when non-blocking
+        raise OSError(_EAGAIN)   # lwIP: all or nothing when non-blocking
     done = 0
     while done < n:
         done += send(so, data, done, n - done, False)
@@ -208,7 +218,7 @@ def write(so, buf, off, n):
         try:
             k = send(so, buf, off + done, n - done, True)
         except OSError as e:
-            if done and e.args[0] == errno.ETIMEDOUT:
+            if done and e.args[0] == _ETIMEDOUT:
                 break
             raise
         if k is None:
@@ -236,7 +246,7 @@ def _wait_data(so, s, partial, stream=True):
     if so._timeout == 0:
         if partial or stream:
             return False
-        raise OSError(errno.EAGAIN)
+        raise OSError(_EAGAIN)
     try:
         so._wait(lambda: _readable(s))
     except OSError:
@@ -254,10 +264,10 @@ def _eof_or_error(so, s):
 
 def recv(so, bufsize, flags):
     if so._kind != _TCP:
-        raise OSError(errno.ENOTCONN)
+        raise OSError(_ENOTCONN)
     s = so._s
     if not _readable(s) and flags & 0x08:        # MSG_DONTWAIT
-        raise OSError(errno.EAGAIN)
+        raise OSError(_EAGAIN)
     _wait_data(so, s, False, False)
     avail = s.recv_avail()
     if avail == 0:
@@ -366,7 +376,7 @@ def poll_flags(so, flags):
     if flags & _POLLOUT and _can_write(s):
         r |= _POLLOUT
     if st == _CLOSED:
-        if s.error == errno.ECONNRESET or s.error == errno.ECONNREFUSED:
+        if s.error == _ECONNRESET or s.error == _ECONNREFUSED:
             # lwIP's ERR_RST: ERR|HUP, and readers are woken too (their
             # read raises), writers when asked
             r |= _POLLERR | _POLLHUP | (flags & (_POLLIN | _POLLOUT))

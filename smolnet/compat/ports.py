@@ -1,17 +1,8 @@
 # Ephemeral port choice for sockets that were not bound to a port.
 # Runs once per socket: allocation is fine.
-from time import ticks_ms
+from ..rand import entropy_seed
 
 _EADDRINUSE = 98
-
-
-def _rand16():
-    try:
-        import os
-        b = os.urandom(2)
-        return b[0] << 8 | b[1]
-    except (ImportError, AttributeError, OSError):
-        return ticks_ms() & 0xFFFF
 
 
 def in_use(iface, proto, port):
@@ -27,7 +18,7 @@ def ephemeral_port(iface, proto, lo=49152, hi=65535):
     protocol on iface uses; the search starts at a random place (RFC 6056
     3.3.1)."""
     span = hi - lo + 1
-    start = _rand16() % span
+    start = entropy_seed() % span
     for i in range(span):
         p = lo + (start + i) % span
         if not in_use(iface, proto, p):

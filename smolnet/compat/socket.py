@@ -61,11 +61,24 @@
 # Not a hot path: the calls allocate their results as MicroPython's do.
 import io
 from micropython import const
-from ..socket import errno
 from ..wire import ipaddr
 from .stack import use, current, clear, Net  # noqa: F401  (module API)
 from . import ports, stack, _inet
 from ..socket.span import writable
+
+# copies of smolnet/socket/errno.py's constants
+_EADDRINUSE = const(98)
+_EAGAIN = const(11)
+_EALREADY = const(114)
+_EBADF = const(9)
+_EHOSTUNREACH = const(113)
+_EINVAL = const(22)
+_EISCONN = const(106)
+_EMSGSIZE = const(90)
+_ENOMEM = const(12)
+_ENOTCONN = const(107)
+_EOPNOTSUPP = const(95)
+_ETIMEDOUT = const(110)
 
 AF_INET = const(2)
 AF_INET6 = const(10)
@@ -164,15 +177,11 @@ def inet_pton(af, s):
 
 
 def inet_ntop(af, b):
-    if af == AF_INET6:
-        if len(b) != 16:
-            raise ValueError("invalid length of packed IP address string")
-        return ipaddr.fmt6(b)
-    if af != AF_INET:
+    if af != AF_INET and af != AF_INET6:
         raise OSError(_EAFNOSUPPORT)
-    if len(b) != 4:
+    if len(b) != (16 if af == AF_INET6 else 4):
         raise ValueError("invalid length of packed IP address string")
-    return ipaddr.fmt4(b)
+    return ipaddr.fmt(b)
 
 
 class socket(io.IOBase):
@@ -203,14 +212,20 @@ class socket(io.IOBase):
                 self._s = _inet.FamilyUdp(_inet.alen_of(af), n.udp_slots, n.udp_bytes,
                                           n.udp_slots, n.udp_bytes)
             except MemoryError:
-                raise OSError(errno.ENOMEM)     # lwIP: udp_new() found no memory
+                raise OSError(_ENOMEM)     # lwIP: udp_new() found no memory
             self._kind = _UDP
         elif type == SOCK_RAW and proto == IPPROTO_ICMP and af == AF_INET:
-            from ._ping import PingSocket
+            try:
+                from ._ping import PingSocket
+            except ImportError:
+                # the manifest option raw=True; lwIP's ports, built without
+                # MICROPY_PY_LWIP_SOCK_RAW, say EINVAL too
+                from .. import left_out
+                raise OSError(_EINVAL, left_out("SOCK_RAW: ", "compat._ping", "raw"))
             self._s = PingSocket()
             self._kind = _ICMP
         elif type != SOCK_STREAM:
-            raise OSError(errno.EINVAL)
+            raise OSError(_EINVAL)
         self._net.sockets.append(self)
 
     def __repr__(self):
@@ -251,11 +266,7 @@ class socket(io.IOBase):
                 or (level == IPPROTO_IPV6 and (opt == IPV6_JOIN_GROUP or opt == IPV6_LEAVE_GROUP
                                                or opt == 12 or opt == 13)):
             self._check_open()
-            if self._af != (AF_INET if level == IPPROTO_IP else AF_INET6):
-                # IPv6-only sockets; Linux's answer on an AF_INET one
-                raise OSError(errno.ENOPROTOOPT)
-            _mcast()[0](self, opt == IP_ADD_MEMBERSHIP or opt == IPV6_JOIN_GROUP or opt == 12,
-                        value)
+            _mcast()[0](self, level, opt, value)
         # SO_BROADCAST, SO_KEEPALIVE and the rest: accepted, as lwIP does
 
     def makefile(self, mode="rb", buffering=0):
@@ -264,7 +275,7 @@ class socket(io.IOBase):
     # --- helpers ----------------------------------------------------------
     def _check_open(self):
         if self._closed or self._dead:
-            raise OSError(errno.EBADF)
+            raise OSError(_EBADF)
 
     def _wait(self, cond):
         """Block (running the Interface) until cond(); raises EAGAIN when
@@ -273,9 +284,9 @@ class socket(io.IOBase):
             return
         t = self._timeout
         if t == 0:
-            raise OSError(errno.EAGAIN)
+            raise OSError(_EAGAIN)
         if not self._net.wait(cond, t):
-            raise OSError(errno.ETIMEDOUT)
+            raise OSError(_ETIMEDOUT)
 
     def _in_use(self, proto, port):
         for o in self._net.sockets:
@@ -303,11 +314,11 @@ class socket(io.IOBase):
         if self._kind == _ICMP:
             return
         if self._port:
-            raise OSError(errno.EINVAL)
+            raise OSError(_EINVAL)
         if port == 0:
             port = ports.ephemeral_port(self._iface, proto)
         elif self._in_use(proto, port):
-            raise OSError(errno.EADDRINUSE)
+            raise OSError(_EADDRINUSE)
         self._laddr = None if a == _inet.any_addr(self._af) else a
         self._port = port
         if self._kind == _UDP:
@@ -332,9 +343,9 @@ class socket(io.IOBase):
         if k == _TCP:
             # lwIP: EISCONN in STATE_CONNECTED only; connecting, closed by
             # the peer or failed: EALREADY
-            raise OSError(errno.EISCONN if self._s.state == _T_ESTABLISHED else errno.EALREADY)
+            raise OSError(_EISCONN if self._s.state == _T_ESTABLISHED else _EALREADY)
         if k == _LISTEN:
-            raise OSError(errno.EALREADY)       # lwIP: state is not NEW
+            raise OSError(_EALREADY)       # lwIP: state is not NEW
         from . import _tcp
         _tcp.connect(self, a, port)
 
@@ -345,18 +356,18 @@ class socket(io.IOBase):
             raise TypeError("backlog must be int")
         self._check_open()
         if self._type != SOCK_STREAM:
-            raise OSError(errno.EOPNOTSUPP)
+            raise OSError(_EOPNOTSUPP)
         if self._kind != _NEW:
-            raise OSError(errno.EINVAL)
+            raise OSError(_EINVAL)
         from . import _tcp
         _tcp.listen(self, backlog)
 
     def accept(self):
         self._check_open()
         if self._type != SOCK_STREAM:
-            raise OSError(errno.EOPNOTSUPP)
+            raise OSError(_EOPNOTSUPP)
         if self._kind != _LISTEN:
-            raise OSError(errno.EINVAL)
+            raise OSError(_EINVAL)
         from . import _tcp
         return _tcp.accept(self)
 
@@ -372,8 +383,8 @@ class socket(io.IOBase):
             return self._send_dgram(data, len(data), a, port)
         if k == _ICMP:
             a, _ = self._addr(address)
-            return self._send_icmp(data, a)
-        raise OSError(errno.ENOTCONN)
+            return self._s.send_for(self, data, a)
+        raise OSError(_ENOTCONN)
 
     def send(self, data):
         self._check_open()
@@ -383,9 +394,9 @@ class socket(io.IOBase):
             from . import _tcp
             return _tcp.send(self, data, 0, len(data), False)
         if self._peer is None:
-            raise OSError(errno.ENOTCONN)
+            raise OSError(_ENOTCONN)
         if k == _ICMP:
-            return self._send_icmp(data, self._peer[0])
+            return self._s.send_for(self, data, self._peer[0])
         return self._send_dgram(data, len(data), self._peer[0], self._peer[1])
 
     def sendall(self, data):
@@ -423,7 +434,7 @@ class socket(io.IOBase):
         """(host, port) or (host, port, 0, 0); OSError(ENOTCONN) if none."""
         self._check_open()
         if self._peer is None:
-            raise OSError(errno.ENOTCONN)
+            raise OSError(_ENOTCONN)
         return self._peer_tuple()
 
     def getsockname(self):
@@ -449,13 +460,13 @@ class socket(io.IOBase):
         else:
             room = i.ip_mtu - 20 - 8
         if n > room or n > s.tx.capacity():
-            raise OSError(errno.EMSGSIZE)
+            raise OSError(_EMSGSIZE)
         self._wait(lambda: s.can_send(n))
         dropped = s.tx_dropped
         s.send_to(data, n, a, port)
         self._net.poll()
-        if s.tx_dropped != dropped and s.error == errno.EHOSTUNREACH and s.tx.is_empty():
-            raise OSError(errno.EHOSTUNREACH)    # no route: lwIP's ERR_RTE
+        if s.tx_dropped != dropped and s.error == _EHOSTUNREACH and s.tx.is_empty():
+            raise OSError(_EHOSTUNREACH)    # no route: lwIP's ERR_RTE
         if self._timeout != 0:
             # the datagram may wait for ARP: see it out (UdpSocket gives up
             # after 3 s) so a script may exit right after sendto
@@ -467,7 +478,7 @@ class socket(io.IOBase):
         peer = self._peer
         while True:
             if flags & MSG_DONTWAIT and not s.can_recv():
-                raise OSError(errno.EAGAIN)
+                raise OSError(_EAGAIN)
             self._wait(s.can_recv)
             if self._kind == _ICMP:
                 return s.recv_with_header(bufsize), (ipaddr.fmt4(s.peer_addr), 0)
@@ -478,16 +489,6 @@ class socket(io.IOBase):
             # connected UDP: datagrams from elsewhere are dropped (lwIP's
             # udp_connect filters them the same way)
 
-    def _send_icmp(self, data, a):
-        s = self._s
-        if len(data) >= 8 and data[0] == 8:
-            s.bind((data[4] << 8) | data[5])   # replies carry the request's id
-            self._iface.add_socket(s)
-        self._wait(lambda: s.can_send(len(data)))
-        s.send_to(data, len(data), a)
-        self._net.poll()
-        return len(data)
-
     # --- stream protocol (read/readinto/readline/write) ---------------------
     def read(self, n=-1):
         self._check_open()
@@ -495,7 +496,7 @@ class socket(io.IOBase):
             try:
                 return self._recv_dgram(1536 if n < 0 else n, 0)[0]
             except OSError as e:
-                if e.args[0] == errno.EAGAIN:
+                if e.args[0] == _EAGAIN:
                     return None
                 raise
         from . import _tcp
@@ -537,14 +538,14 @@ class socket(io.IOBase):
             n = len(buf) - off
         if self._kind == _UDP or self._kind == _ICMP:
             if self._peer is None:
-                raise OSError(errno.ENOTCONN)
+                raise OSError(_ENOTCONN)
             data = buf if off == 0 and n == len(buf) else bytes(buf[off:off + n])
             try:
                 if self._kind == _ICMP:
-                    return self._send_icmp(data, self._peer[0])
+                    return self._s.send_for(self, data, self._peer[0])
                 return self._send_dgram(data, n, self._peer[0], self._peer[1])
             except OSError as e:
-                if e.args[0] == errno.EAGAIN:
+                if e.args[0] == _EAGAIN:
                     return None
                 raise
         from . import _tcp
@@ -605,9 +606,14 @@ def _mcast():
     try:
         from ._mcast import membership, leave
     except ImportError:
-        raise OSError(errno.EOPNOTSUPP, "this build has no smolnet.compat._mcast; freeze it "
-                      "with the manifest option multicast=True (firmware/manifest.py)")
+        raise _no_mcast()
     return membership, leave
+
+
+def _no_mcast():
+    # (apart from _mcast: the call would take its frame past 11 words)
+    from .. import left_out
+    return OSError(_EOPNOTSUPP, left_out("", "compat._mcast", "multicast"))
 
 
 def _data(d):

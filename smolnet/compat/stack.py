@@ -23,10 +23,10 @@ def _default_tcp_buffer():
     when the first NIC comes up: a listener of backlog 5, as asyncio's
     start_server makes, preallocates 5 connections)."""
     try:
-        import gc
-        free = gc.mem_free()
-    except (ImportError, AttributeError):
+        from gc import mem_free
+    except ImportError:            # (CPython's gc has none)
         return 8192
+    free = mem_free()
     return 2048 if 0 <= free < 262144 else 8192
 
 
@@ -176,7 +176,8 @@ class Net:
         elif self._poller is not None:
             self._poller.poll(ms)
         else:
-            _sleep_ms(ms)
+            import time
+            time.sleep_ms(ms)     # (CPython: the shim's; looked up now, a test may replace it)
 
     def wait(self, cond, timeout_ms=-1):
         """Run the Interface(s) until cond() is true: True; False if
@@ -202,14 +203,6 @@ class Net:
             if d < 0:
                 d = 1000          # nothing due and no deadline: re-check now and then
             self.idle(d)
-
-
-def _sleep_ms(ms):
-    import time
-    if hasattr(time, "sleep_ms"):
-        time.sleep_ms(ms)
-    else:
-        time.sleep(ms / 1000)
 
 
 class _Registry:

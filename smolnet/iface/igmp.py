@@ -455,9 +455,9 @@ class Igmp:
         # source is what tx_begin picked: our address, or 0.0.0.0 before we
         # have one (RFC 3376 4.2.13)
         iface.ident4 = (iface.ident4 + 1) & 0xFFFF
-        ipv4.emit_router_alert(iface.tx_buf, l4 - _IP_HLEN, iface.tx_src, 0, dst, doff,
+        igmp.emit_router_alert(iface.tx_buf, l4 - _IP_HLEN, iface.tx_src, 0, dst, doff,
                                _PROTO_IGMP, n, 1, iface.ident4,
-                               ipv4.TOS_INTERNETWORK_CONTROL)
+                               igmp.TOS_INTERNETWORK_CONTROL)
         iface.stats.igmp_reports += 1
         iface.send_frame(iface.tx_buf, l4 + n)
 

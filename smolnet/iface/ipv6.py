@@ -425,7 +425,7 @@ def tx_begin(iface, now):
         nh = iface.tx_dst       # the next hop: nh at i
         i = 0
         if nh[0] == 0xFF:
-            ethernet.ipv6_multicast_mac(iface.tx_buf, 0, nh, 0)  # RFC 2464 7
+            ipv6.multicast_mac(iface.tx_buf, 0, nh, 0)  # RFC 2464 7
         else:
             # RFC 4861 5.2: on-link destinations directly, the rest through
             # a router; none: unreachable (RFC 4943: no on-link assumption)

@@ -534,7 +534,7 @@ def _send(iface, dst, doff, n):
     else:
         fill(src, 0, 16, 0)
     if lh:
-        ethernet.ipv6_multicast_mac(t, 0, dst, doff)   # RFC 2464 7
+        ipv6.multicast_mac(t, 0, dst, doff)   # RFC 2464 7
         copy(t, 6, iface.mac, 0, 6)
         ethernet.set_ethertype(t, 0, ethernet.ETHERTYPE_IPV6)
     ipv6.emit(t, lh, src, 0, dst, doff, ipv6.NH_HOPOPT, _HBH + n, 1)

@@ -96,7 +96,7 @@ def _rx_ns(iface, l4, n, now):
     copy(iface.tx_src, 0, b, tgt, 16)
     if unspec:
         ipv6.all_nodes(iface.tx_dst, 0)
-        ethernet.ipv6_multicast_mac(t, 0, iface.tx_dst, 0)
+        ipv6.multicast_mac(t, 0, iface.tx_dst, 0)
         flags = ndisc.NA_OVERRIDE
     else:
         copy(iface.tx_dst, 0, b, src, 16)
@@ -160,7 +160,7 @@ def solicit(iface, nh, nhoff, now):
         return
     t = iface.tx_buf
     ipv6.solicited_node(iface.tx_dst, 0, nh, nhoff)
-    ethernet.ipv6_multicast_mac(t, 0, iface.tx_dst, 0)
+    ipv6.multicast_mac(t, 0, iface.tx_dst, 0)
     k = ndisc.emit_ns(t, iface.link_hlen + _HLEN, nh, nhoff, iface.mac, 0)
     iface.stats.nd_solicits += 1
     _send(iface, k)
@@ -283,7 +283,7 @@ def _dad_probe(iface, i):
     t = iface.tx_buf
     fill(iface.tx_src, 0, 16, 0)               # 5.4.2: from ::, no source option
     ipv6.solicited_node(iface.tx_dst, 0, a.addrs, 16 * i)
-    ethernet.ipv6_multicast_mac(t, 0, iface.tx_dst, 0)
+    ipv6.multicast_mac(t, 0, iface.tx_dst, 0)
     k = ndisc.emit_ns(t, iface.link_hlen + _HLEN, a.addrs, 16 * i, None, 0)
     iface.stats.nd_solicits += 1
     _send(iface, k)
@@ -295,7 +295,7 @@ def _send_rs(iface):
     a = iface.ip6.addrs
     t = iface.tx_buf
     ipv6.all_routers(iface.tx_dst, 0)
-    ethernet.ipv6_multicast_mac(t, 0, iface.tx_dst, 0)
+    ipv6.multicast_mac(t, 0, iface.tx_dst, 0)
     i = -1
     for j in range(a.n):
         if a.origin[j] == LINK_LOCAL and a.state[j] != TENTATIVE:

@@ -25,7 +25,38 @@ from ..wire import dhcpv4 as dh
 from ..wire import udp, ipaddr
 from ..fast import copy, equal, fill
 from ..rand import Rand16, entropy_seed
-from . import errno
+
+# copies of smolnet/wire/dhcpv4.py's constants
+_ACK = const(5)
+_CLIENT_PORT = const(68)
+_DISCOVER = const(1)
+_FLAG_BROADCAST = const(128)
+_HEADER_LEN = const(240)
+_INFINITE = const(-1)
+_MIN_LEN = const(0x12c)
+_NAK = const(6)
+_OFFER = const(2)
+_OPT_CLIENT_ID = const(61)
+_OPT_DNS = const(6)
+_OPT_HOSTNAME = const(12)
+_OPT_LEASE_TIME = const(51)
+_OPT_MAX_SIZE = const(57)
+_OPT_MESSAGE_TYPE = const(53)
+_OPT_PARAM_REQUEST = const(55)
+_OPT_REQUESTED_IP = const(50)
+_OPT_ROUTER = const(3)
+_OPT_SERVER_ID = const(54)
+_OPT_SUBNET_MASK = const(1)
+_OPT_T1 = const(58)
+_OPT_T2 = const(59)
+_OP_REPLY = const(2)
+_OP_REQUEST = const(1)
+_REQUEST = const(3)
+_SERVER_PORT = const(67)
+_YIADDR = const(16)
+# copies of smolnet/socket/errno.py's constants
+_ENOMEM = const(12)
+_EOPNOTSUPP = const(95)
 
 PROTO = const(17)
 
@@ -37,7 +68,7 @@ RENEWING = const(4)
 REBINDING = const(5)
 STATE_NAMES = ("stopped", "discovering", "requesting", "bound", "renewing", "rebinding")
 
-EVENT_NONE = const(0)
+_EVENT_NONE = const(0)
 EVENT_CONFIGURED = const(1)     # a lease was acquired or its configuration changed
 EVENT_DECONFIGURED = const(2)   # the lease was lost (expired, NAK, reset, close)
 
@@ -127,13 +158,13 @@ class Dhcpv4Socket:
         self.lease = Lease(max_dns)
         # the longest message we build: header, type, client id, requested
         # address and server id, max size, host name, parameters, end
-        n = dh.HEADER_LEN + 3 + (2 + len(client_id) if client_id else 9) + 12 + 4 + \
+        n = _HEADER_LEN + 3 + (2 + len(client_id) if client_id else 9) + 12 + 4 + \
             (2 + len(hostname) if hostname else 0) + 2 + len(_PARAMS) + 1
-        self._msg_max = n if n > dh.MIN_LEN else dh.MIN_LEN
+        self._msg_max = n if n > _MIN_LEN else _MIN_LEN
         self._max_dns = max_dns
         self.state = DISCOVERING
         self.changed = 0            # configuration events so far
-        self.event = EVENT_NONE     # the last one
+        self.event = _EVENT_NONE     # the last one
         self.error = 0              # errno if applying a lease failed (ENOMEM: table full)
         # counters
         self.rx_malformed = 0
@@ -186,8 +217,8 @@ class Dhcpv4Socket:
     def accepts(self, iface, l4_off):
         b = iface.rx_buf
         if self.state == STOPPED or iface.mac is None or iface.rx_alen != 4 or \
-                udp.dst_port(b, l4_off) != dh.CLIENT_PORT or \
-                udp.src_port(b, l4_off) != dh.SERVER_PORT:
+                udp.dst_port(b, l4_off) != _CLIENT_PORT or \
+                udp.src_port(b, l4_off) != _SERVER_PORT:
             return 0
         return 2
 
@@ -200,21 +231,21 @@ class Dhcpv4Socket:
             self.rx_malformed += 1
             iface.stats.drop_malformed += 1
             return
-        if dh.op(b, d) != dh.OP_REPLY or not dh.xid_equal(b, d, self._xid, 0) or \
+        if dh.op(b, d) != _OP_REPLY or not dh.xid_equal(b, d, self._xid, 0) or \
                 not dh.chaddr_equal(b, d, iface.mac, 0):
             self.rx_ignored += 1
             return
         mt = dh.message_type(b, d, n)
-        sid = dh.option_addr(b, d, n, dh.OPT_SERVER_ID)
+        sid = dh.option_addr(b, d, n, _OPT_SERVER_ID)
         st = self.state
         if sid < 0:   # RFC 2131 4.3.1: servers always send their identifier
             self.rx_ignored += 1
-        elif st == DISCOVERING and mt == dh.OFFER:
+        elif st == DISCOVERING and mt == _OFFER:
             self._take_offer(iface, b, d, sid, now)
-        elif st == REQUESTING and (mt == dh.ACK or mt == dh.NAK) and \
+        elif st == REQUESTING and (mt == _ACK or mt == _NAK) and \
                 equal(b, sid, self._server_id, 0, 4):
             self._answer(iface, b, d, n, mt, sid, now)
-        elif (st == RENEWING or st == REBINDING) and (mt == dh.ACK or mt == dh.NAK):
+        elif (st == RENEWING or st == REBINDING) and (mt == _ACK or mt == _NAK):
             # renewing talks to our server; rebinding accepts any (4.4.5)
             if st == RENEWING and not equal(b, sid, self.lease.server, 0, 4):
                 self.rx_ignored += 1
@@ -230,7 +261,7 @@ class Dhcpv4Socket:
             return False
         if iface.mac is None:   # DHCP needs a hardware address (chaddr)
             self.state = STOPPED
-            self.error = errno.EOPNOTSUPP
+            self.error = _EOPNOTSUPP
             return False
         if st >= BOUND:
             self._tick(now)
@@ -265,7 +296,7 @@ class Dhcpv4Socket:
 
     # --- receiving --------------------------------------------------------
     def _take_offer(self, iface, b, d, sid, now):
-        yi = d + dh.YIADDR
+        yi = d + _YIADDR
         if not _usable(b, yi):
             self.rx_ignored += 1
             return
@@ -278,28 +309,28 @@ class Dhcpv4Socket:
         self._sent_at = now
 
     def _answer(self, iface, b, d, n, mt, sid, now):
-        if mt == dh.NAK:
+        if mt == _NAK:
             self.naks += 1
             self._restart(now)   # RFC 2131 4.4.1/4.4.5: stop using it, start over
             return
-        if not _usable(b, d + dh.YIADDR):
+        if not _usable(b, d + _YIADDR):
             self.rx_ignored += 1
             return
         self._bind(iface, b, d, n, sid, now)
 
     def _bind(self, iface, b, d, n, sid, now):
         L = self.lease
-        yi = d + dh.YIADDR
-        m = dh.option_addr(b, d, n, dh.OPT_SUBNET_MASK)
+        yi = d + _YIADDR
+        m = dh.option_addr(b, d, n, _OPT_SUBNET_MASK)
         plen = dh.mask_prefix(b, m) if m >= 0 else -1
         if plen < 0 or plen > 30:
             plen = _classful(b, yi)
-        r = dh.option_addr(b, d, n, dh.OPT_ROUTER)
+        r = dh.option_addr(b, d, n, _OPT_ROUTER)
         if r >= 0 and not _usable(b, r):
             r = -1
         changed = self.state < BOUND or not equal(L.address, 0, b, yi, 4) or \
             L.prefix != plen or L.has_router != (r >= 0) or \
-            (r >= 0 and not equal(L.router, 0, b, r, 4)) or self._dns_differs(b, d, n)
+            (r >= 0 and not equal(L.router, 0, b, r, 4)) or self._dns(b, d, n, False)
         if changed:
             self._unapply()
         copy(L.address, 0, b, yi, 4)
@@ -307,7 +338,7 @@ class Dhcpv4Socket:
         L.has_router = r >= 0
         if r >= 0:
             copy(L.router, 0, b, r, 4)
-        self._take_dns(b, d, n)
+        self._dns(b, d, n, True)
         copy(L.server, 0, b, sid, 4)
         copy(L.server_addr, 0, b, iface.rx_src_off, 4)
         self._take_times(b, d, n)
@@ -326,17 +357,17 @@ class Dhcpv4Socket:
 
     def _take_times(self, b, d, n):
         L = self.lease
-        lease = dh.option_time(b, d, n, dh.OPT_LEASE_TIME)
+        lease = dh.option_time(b, d, n, _OPT_LEASE_TIME)
         if lease == -2 or lease == 0:
             lease = _DEFAULT_LEASE_S
         cap = self.max_lease_s
-        if cap > 0 and (lease == dh.INFINITE or lease > cap):
+        if cap > 0 and (lease == _INFINITE or lease > cap):
             lease = cap
-        if lease == dh.INFINITE:
-            L.lease_s = L.t1_s = L.t2_s = dh.INFINITE
+        if lease == _INFINITE:
+            L.lease_s = L.t1_s = L.t2_s = _INFINITE
             return
-        t1 = dh.option_time(b, d, n, dh.OPT_T1)
-        t2 = dh.option_time(b, d, n, dh.OPT_T2)
+        t1 = dh.option_time(b, d, n, _OPT_T1)
+        t2 = dh.option_time(b, d, n, _OPT_T2)
         # RFC 2131 4.4.5: T1 defaults to 0.5 and T2 to 0.875 of the lease
         # (lease - lease // 8: no product past 2**30)
         if t2 < 0 or t2 > lease:
@@ -349,37 +380,30 @@ class Dhcpv4Socket:
         L.t1_s = t1
         L.t2_s = t2
 
-    def _dns_differs(self, b, d, n):
+    def _dns(self, b, d, n, take):
+        """The option's servers, unicast only (some send 0.0.0.0 for an
+        empty slot), up to max_dns: taken into the lease (take), else
+        compared with it (True: they differ)."""
         L = self.lease
-        v = dh.find_option(b, d, n, dh.OPT_DNS)
+        v = dh.find_option(b, d, n, _OPT_DNS)
         k = 0
         if v >= 0:
             end = v + (b[v - 1] & 0xFC)
             while v < end and k < self._max_dns:
                 if _usable(b, v):
-                    if k >= L.dns_count or not equal(L.dns, 4 * k, b, v, 4):
+                    if take:
+                        copy(L.dns, 4 * k, b, v, 4)
+                    elif k >= L.dns_count or not equal(L.dns, 4 * k, b, v, 4):
                         return True
                     k += 1
                 v += 4
+        if take:
+            L.dns_count = k
         return k != L.dns_count
-
-    def _take_dns(self, b, d, n):
-        # keep only unicast servers: some send 0.0.0.0 for an empty slot
-        L = self.lease
-        v = dh.find_option(b, d, n, dh.OPT_DNS)
-        k = 0
-        if v >= 0:
-            end = v + (b[v - 1] & 0xFC)
-            while v < end and k < self._max_dns:
-                if _usable(b, v):
-                    copy(L.dns, 4 * k, b, v, 4)
-                    k += 1
-                v += 4
-        L.dns_count = k
 
     # --- the lease clock ------------------------------------------------
     def _tick(self, now):
-        if self.lease.lease_s == dh.INFINITE:
+        if self.lease.lease_s == _INFINITE:
             return
         e = ticks_diff(now, self._t0)
         if e >= 1000:
@@ -426,7 +450,7 @@ class Dhcpv4Socket:
             return True
         b = iface.tx_buf
         n = self._build(iface, b, off + _UDP_HDR, now)
-        udp.emit(b, off, dh.CLIENT_PORT, dh.SERVER_PORT, n)
+        udp.emit(b, off, _CLIENT_PORT, _SERVER_PORT, n)
         if src is None:
             # RFC 2131 4.1: 0.0.0.0 until an address is bound, even when
             # the Interface has other addresses it would pick
@@ -446,20 +470,18 @@ class Dhcpv4Socket:
             # offer repeats the DISCOVER's value (RFC 2131 4.4.1)
             s = ticks_diff(now, self._begin) // 1000
             self._secs_field = s if s < 0xFFFF else 0xFFFF
-        if st >= BOUND:
-            p = dh.emit_header(b, d, dh.OP_REQUEST, self._xid, 0, self._secs_field, 0,
-                               L.address, 0, iface.mac, 0)
-        else:
-            # we cannot receive unicast before we have an address: ask for
-            # broadcast replies (RFC 2131 4.1)
-            p = dh.emit_header(b, d, dh.OP_REQUEST, self._xid, 0, self._secs_field,
-                               dh.FLAG_BROADCAST << 8, None, 0, iface.mac, 0)
-        p = dh.put_u8(b, p, dh.OPT_MESSAGE_TYPE, dh.DISCOVER if st == DISCOVERING else dh.REQUEST)
+        # bound: our address in ciaddr; before, we cannot receive unicast:
+        # ask for broadcast replies (RFC 2131 4.1)
+        bound = st >= BOUND
+        p = dh.emit_header(b, d, _OP_REQUEST, self._xid, 0, self._secs_field,
+                           0 if bound else _FLAG_BROADCAST << 8, L.address if bound else None,
+                           0, iface.mac, 0)
+        p = dh.put_u8(b, p, _OPT_MESSAGE_TYPE, _DISCOVER if st == DISCOVERING else _REQUEST)
         cid = self.client_id
         if cid is not None:
-            p = dh.put_bytes(b, p, dh.OPT_CLIENT_ID, cid, 0, len(cid))
+            p = dh.put_bytes(b, p, _OPT_CLIENT_ID, cid, 0, len(cid))
         else:
-            b[p] = dh.OPT_CLIENT_ID
+            b[p] = _OPT_CLIENT_ID
             b[p + 1] = 7
             b[p + 2] = 1   # hardware type Ethernet
             copy(b, p + 3, iface.mac, 0, 6)
@@ -467,13 +489,13 @@ class Dhcpv4Socket:
         if st == REQUESTING:
             # RFC 2131 4.3.2: SELECTING names the offer and the server;
             # RENEWING/REBINDING put the address in ciaddr instead
-            p = dh.put_bytes(b, p, dh.OPT_REQUESTED_IP, self._offer, 0, 4)
-            p = dh.put_bytes(b, p, dh.OPT_SERVER_ID, self._server_id, 0, 4)
-        p = dh.put_u16(b, p, dh.OPT_MAX_SIZE, iface.ip_mtu if iface.ip_mtu > 576 else 576)
+            p = dh.put_bytes(b, p, _OPT_REQUESTED_IP, self._offer, 0, 4)
+            p = dh.put_bytes(b, p, _OPT_SERVER_ID, self._server_id, 0, 4)
+        p = dh.put_u16(b, p, _OPT_MAX_SIZE, iface.ip_mtu if iface.ip_mtu > 576 else 576)
         h = self.hostname
         if h is not None:
-            p = dh.put_bytes(b, p, dh.OPT_HOSTNAME, h, 0, len(h))
-        p = dh.put_bytes(b, p, dh.OPT_PARAM_REQUEST, _PARAMS, 0, len(_PARAMS))
+            p = dh.put_bytes(b, p, _OPT_HOSTNAME, h, 0, len(h))
+        p = dh.put_bytes(b, p, _OPT_PARAM_REQUEST, _PARAMS, 0, len(_PARAMS))
         return dh.put_end(b, d, p)
 
     def _sent(self, now):
@@ -543,7 +565,7 @@ class Dhcpv4Socket:
                 iface.routes.add_default(L.router)
                 self._route = True
         except OSError as e:   # ENOMEM: the Interface's tables are full
-            self.error = e.args[0] if e.args else errno.ENOMEM
+            self.error = e.args[0] if e.args else _ENOMEM
 
     def _unapply(self):
         iface = self._iface

@@ -25,7 +25,23 @@ from time import ticks_add, ticks_diff
 from ..wire import dns, udp, ipaddr
 from ..fast import copy, equal
 from ..rand import Rand16, entropy_seed
-from . import errno
+
+# copies of smolnet/wire/dns.py's constants
+_FLAG_QR = const(0x8000)
+_FLAG_TC = const(0x200)
+_HEADER_LEN = const(12)
+_NAME_MAX = const(255)
+_PORT = const(53)
+_RCODE_MASK = const(15)
+_RCODE_NOERROR = const(0)
+_RCODE_NXDOMAIN = const(3)
+_TYPE_A = const(1)
+_TYPE_AAAA = const(28)
+# copies of smolnet/socket/errno.py's constants
+_EIO = const(5)
+_ENOBUFS = const(105)
+_ENOENT = const(2)
+_ETIMEDOUT = const(110)
 
 PROTO = const(17)
 
@@ -38,9 +54,6 @@ ERR_SERVFAIL = const(-3)    # every server failed or refused
 ERR_TRUNCATED = const(-4)   # the answer needs TCP
 ERR_TIMEOUT = const(-5)
 ERR_NO_SERVER = const(-6)   # no server configured
-ERRORS = {ERR_NXDOMAIN: "no such name", ERR_NODATA: "no address of that type",
-          ERR_SERVFAIL: "server failure", ERR_TRUNCATED: "truncated answer",
-          ERR_TIMEOUT: "timed out", ERR_NO_SERVER: "no DNS server"}
 
 _FREE = const(0)
 _PENDING = const(1)
@@ -56,8 +69,8 @@ class _Query:
         self.state = _FREE
         self.result = PENDING
         self.ident = 0
-        self.qtype = dns.TYPE_A
-        self.name = bytearray(dns.NAME_MAX + 1)
+        self.qtype = _TYPE_A
+        self.name = bytearray(_NAME_MAX + 1)
         self.nlen = 0
         self.addrs = bytearray(16 * max_addrs)
         self.count = 0
@@ -112,11 +125,11 @@ class DnsSocket:
     def servers(self):
         return [bytes(self._servers[4 * i:4 * i + 4]) for i in range(self._nservers)]
 
-    def start_query(self, name, qtype=dns.TYPE_A):
+    def start_query(self, name, qtype=_TYPE_A):
         """Start resolving name (str, or bytes for no allocation) to
         addresses of qtype (dns.TYPE_A, dns.TYPE_AAAA). Returns a handle.
         OSError(ENOBUFS) if every slot is busy, ValueError for a bad name."""
-        if qtype != dns.TYPE_A and qtype != dns.TYPE_AAAA:
+        if qtype != _TYPE_A and qtype != _TYPE_AAAA:
             raise ValueError("qtype: TYPE_A or TYPE_AAAA")
         if isinstance(name, str):
             name = name.encode()
@@ -126,14 +139,14 @@ class DnsSocket:
                 h = i
                 break
         if h < 0:
-            raise OSError(errno.ENOBUFS)
+            raise OSError(_ENOBUFS)
         q = self._q[h]
         n = dns.encode_name(q.name, 0, name, len(name))
         if n < 0:
             raise ValueError("bad DNS name")
         q.nlen = n
         q.qtype = qtype
-        q.alen = 16 if qtype == dns.TYPE_AAAA else 4
+        q.alen = 16 if qtype == _TYPE_AAAA else 4
         q.ident = self._rand.next()
         q.count = 0
         q.server = 0
@@ -181,10 +194,10 @@ class DnsSocket:
         if r == OK:
             return out
         if r == ERR_TIMEOUT:
-            raise OSError(errno.ETIMEDOUT)
+            raise OSError(_ETIMEDOUT)
         if r == ERR_NXDOMAIN or r == ERR_NODATA:
-            raise OSError(errno.ENOENT)
-        raise OSError(errno.EIO)
+            raise OSError(_ENOENT)
+        raise OSError(_EIO)
 
     def free(self, h):
         """Release the slot (a pending query is cancelled)."""
@@ -211,7 +224,7 @@ class DnsSocket:
     # --- Interface hooks ------------------------------------------------
     def accepts(self, iface, l4_off):
         b = iface.rx_buf
-        if udp.dst_port(b, l4_off) != self.port or udp.src_port(b, l4_off) != dns.PORT:
+        if udp.dst_port(b, l4_off) != self.port or udp.src_port(b, l4_off) != _PORT:
             return 0
         return 2
 
@@ -225,7 +238,7 @@ class DnsSocket:
         b = iface.rx_buf
         m = l4_off + _UDP_HDR
         n = udp.length(b, l4_off) - _UDP_HDR
-        if n < dns.HEADER_LEN:
+        if n < _HEADER_LEN:
             self.rx_malformed += 1
             iface.stats.drop_malformed += 1
             return
@@ -236,19 +249,19 @@ class DnsSocket:
             if x.state == _PENDING and x.ident == ident:
                 q = x
                 break
-        if q is None or not fl & dns.FLAG_QR or dns.opcode(fl) != 0 or \
+        if q is None or not fl & _FLAG_QR or dns.opcode(fl) != 0 or \
                 iface.rx_alen != 4 or not self._from_server(b, iface.rx_src_off):
             self.rx_ignored += 1
             return
-        rc = fl & dns.RCODE_MASK
+        rc = fl & _RCODE_MASK
         # the question must be ours; a server refusing a query may send none
         if dns.question_end(b, m, n, q.name, 0, q.nlen, q.qtype) < 0 and \
-                (rc == dns.RCODE_NOERROR or rc == dns.RCODE_NXDOMAIN or dns.qdcount(b, m) != 0):
+                (rc == _RCODE_NOERROR or rc == _RCODE_NXDOMAIN or dns.qdcount(b, m) != 0):
             self.rx_ignored += 1
             return
-        if fl & dns.FLAG_TC:
+        if fl & _FLAG_TC:
             self._finish(q, ERR_TRUNCATED)
-        elif rc == dns.RCODE_NOERROR:
+        elif rc == _RCODE_NOERROR:
             k = dns.answers(b, m, n, q.name, 0, q.nlen, q.qtype, q.addrs, 0, self._max_addrs)
             if k < 0:
                 self.rx_malformed += 1
@@ -256,7 +269,7 @@ class DnsSocket:
                 return
             q.count = k
             self._finish(q, OK if k else ERR_NODATA)
-        elif rc == dns.RCODE_NXDOMAIN:
+        elif rc == _RCODE_NXDOMAIN:
             self._finish(q, ERR_NXDOMAIN)
         else:
             # SERVFAIL, REFUSED, NOTIMP, FORMERR: another server may do better
@@ -317,10 +330,10 @@ class DnsSocket:
                 return False
             off = -2   # this server is not there: on to the next
         q.arp_since = -1
-        if off >= 0 and iface.tx_room >= _UDP_HDR + dns.HEADER_LEN + q.nlen + 4:
+        if off >= 0 and iface.tx_room >= _UDP_HDR + _HEADER_LEN + q.nlen + 4:
             b = iface.tx_buf
             n = dns.emit_query(b, off + _UDP_HDR, q.ident, q.name, 0, q.nlen, q.qtype)
-            udp.emit(b, off, self.port, dns.PORT, n)
+            udp.emit(b, off, self.port, _PORT, n)
             iface.tx_finish(PROTO, n + _UDP_HDR)
             self.tx_count += 1
         # next: the next server, after a delay that doubles each round

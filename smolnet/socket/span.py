@@ -13,18 +13,21 @@
 # TypeError, as MicroPython's own readinto (MP_BUFFER_WRITE) says.
 # n == -1 means "the rest of buf" wherever n is taken.
 # Allocation-free: len(), compares and one byte stored back.
-from .errno import EINVAL
+from micropython import const
+
+# copy of smolnet/socket/errno.py's EINVAL
+_EINVAL = const(22)
 
 
 def span(buf, off, n):
     """The byte count of buf[off:off+n], checked against len(buf)."""
     size = len(buf)
     if off < 0 or off > size:
-        raise OSError(EINVAL)
+        raise OSError(_EINVAL)
     if n == -1:
         return size - off
     if n < 0 or n > size - off:
-        raise OSError(EINVAL)
+        raise OSError(_EINVAL)
     return n
 
 
@@ -35,7 +38,7 @@ def writable(buf, off, n):
     (span()'s checks written out again: a call fewer on every read.)"""
     rest = len(buf) - off        # the bytes from off to the end
     if off < 0 or rest < 0 or n < -1 or n > rest:
-        raise OSError(EINVAL)
+        raise OSError(_EINVAL)
     if n == -1:
         n = rest
     if n:
@@ -49,5 +52,5 @@ def address(addr, aoff, alen):
     if alen == -1:
         alen = len(addr) - aoff
     if aoff < 0 or (alen != 4 and alen != 16) or aoff + alen > len(addr):
-        raise OSError(EINVAL)
+        raise OSError(_EINVAL)
     return alen

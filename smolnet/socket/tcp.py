@@ -100,7 +100,6 @@ from ..wire import tcp as wire
 from ..storage.ring import RingBuffer
 from ..storage.assembler import Assembler
 # (names, not `from . import x`: the package's __getattr__ would intercept)
-from .errno import EALREADY, EINVAL, EISCONN, ENOTCONN
 from .span import writable, address
 from .tcp_rx import process as _process, time_wait_reopen as _tw_reopen
 from .tcp_tx import dispatch as _dispatch, poll_at as _poll_at
@@ -109,6 +108,16 @@ from .tcp_seq import base_hi, base_lo
 from .tcp_isn import ports as _ports
 from .tcp_cc import NewReno
 from .tcp_conn import sack_state as _sack_state, need_rack as _need_rack
+
+# copies of smolnet/socket/errno.py's constants
+_EALREADY = const(114)
+_EINVAL = const(22)
+_EISCONN = const(106)
+_ENOTCONN = const(107)
+
+# copies of smolnet/wire/tcp.py's constants
+_ACK_FLAG = const(16)
+_WS_MAX = const(14)
 
 PROTO = const(6)
 
@@ -230,7 +239,7 @@ class TcpSocket:
         self.key = bytearray(36)
         # our receive window shift, from the buffer size (RFC 7323 2.2)
         s = 0
-        while (rx_size >> s) > 0xFFFF and s < wire.WS_MAX:
+        while (rx_size >> s) > 0xFFFF and s < _WS_MAX:
             s += 1
         self.rcv_ws_want = s
         self.error = 0
@@ -348,7 +357,6 @@ class TcpSocket:
         self.in_recovery = False
         self.recover = 0
         self.fast_rtx = False
-        self.rescue = False
         self.hold = False
         self.hold_until = 0
         self.holding = False                # waiting for a neighbor since hold_start
@@ -361,10 +369,10 @@ class TcpSocket:
         if st == CLOSED:
             return
         if st == SYN_SENT:
-            raise OSError(EALREADY)
+            raise OSError(_EALREADY)
         if st == LISTEN:
-            raise OSError(EINVAL)
-        raise OSError(EISCONN)
+            raise OSError(_EINVAL)
+        raise OSError(_EISCONN)
 
     def _set_local(self, addr):
         if addr is None:
@@ -381,7 +389,7 @@ class TcpSocket:
         """Wait for one connection on port (and local address addr, or any).
         For several pending connections use TcpListener."""
         if not 0 < port < 65536:
-            raise OSError(EINVAL)
+            raise OSError(_EINVAL)
         self._check_closed()
         self._reset()
         self.error = 0
@@ -398,7 +406,7 @@ class TcpSocket:
         """Start an active open to addr:port (non-blocking: the SYN goes out
         at the next poll; watch state / error)."""
         if not 0 < port < 65536:
-            raise OSError(EINVAL)
+            raise OSError(_EINVAL)
         self._check_closed()
         a = _parse(addr)
         self._reset()
@@ -423,14 +431,14 @@ class TcpSocket:
         handshake is still running. off/n outside buf: OSError(EINVAL)."""
         st = self.state
         if st != ESTABLISHED and st != CLOSE_WAIT and st != SYN_SENT and st != SYN_RECEIVED:
-            raise OSError(self.error if self.error else ENOTCONN)
+            raise OSError(self.error if self.error else _ENOTCONN)
         if self.fin_queued:
-            raise OSError(ENOTCONN)
+            raise OSError(_ENOTCONN)
         self.due_at = -2     # the Interface's next poll dispatches it (interface.py)
         # span()'s check (span.py) written out: a call fewer on every send
         k = len(buf) - off
         if off < 0 or k < 0 or n < -1 or n > k:
-            raise OSError(EINVAL)
+            raise OSError(_EINVAL)
         if n == -1:
             n = k
         return self.tx.write_from(buf, off, n)
@@ -445,7 +453,7 @@ class TcpSocket:
         # span.writable()'s check written out: a call fewer on every read
         k = len(buf) - off
         if off < 0 or k < 0 or n < -1 or n > k:
-            raise OSError(EINVAL)
+            raise OSError(_EINVAL)
         if n == -1:
             n = k
         if n:
@@ -458,14 +466,14 @@ class TcpSocket:
         if self.error and self.state == CLOSED:
             raise OSError(self.error)
         if self.state == CLOSED and self.local_port == 0:
-            raise OSError(ENOTCONN)
+            raise OSError(_ENOTCONN)
         return 0 if self.rx.length else -1     # n == 0 with data waiting: 0
 
     def peek_into(self, buf, off=0, n=-1, at=0):
         """Copy up to n received bytes starting at `at` without consuming."""
         n = writable(buf, off, n)
         if at < 0:
-            raise OSError(EINVAL)
+            raise OSError(_EINVAL)
         return self.rx.peek_into(buf, off, at, n)
 
     def find(self, byte, limit=-1):
@@ -590,7 +598,7 @@ class TcpSocket:
             return 0
         if st == LISTEN:
             # an ACK to a listener gets a RST from the Interface (3.10.7.2)
-            return 0 if b[l4_off + 13] & wire.ACK_FLAG else 1
+            return 0 if b[l4_off + 13] & _ACK_FLAG else 1
         if ((b[l4_off] << 8) | b[l4_off + 1]) != self.remote_port:
             return 0
         if not equal(self.remote_addr, 0, b, iface.rx_src_off, self.alen):
@@ -640,10 +648,14 @@ def _cubic(mss):
     try:
         from .tcp_cubic import Cubic
     except ImportError:
-        # the board profile leaves CUBIC out (firmware/manifest.py)
-        raise ValueError("cc='cubic': this build has no smolnet.socket.tcp_cubic; "
-                         "freeze it with the manifest option cubic=True")
+        raise _no_cubic()      # the board profile leaves CUBIC out (firmware/manifest.py)
     return Cubic(mss)
+
+
+def _no_cubic():
+    # (apart from _cubic: the call would take its frame past 11 words)
+    from .. import left_out
+    return ValueError(left_out("cc='cubic': ", "socket.tcp_cubic", "cubic"))
 
 
 def _parse(addr):

@@ -11,7 +11,9 @@ from time import ticks_add, ticks_diff
 from ..fast import seq_get
 from ..wire.tcp import Options
 from .tcp_seq import rebase_snd as _rebase_snd
-from .tcp_timers import SAMPLE_MAX
+
+# copies of smolnet/socket/tcp_timers.py's constants
+_SAMPLE_MAX = const(0x100000)
 
 # copy of smolnet/socket/tcp_sack.py's _DUPTHRESH (inlined here; test_const_copies.py checks)
 _DUPTHRESH = const(3)       # RFC 5681 3.2 / RFC 6675 DupThresh
@@ -99,7 +101,7 @@ def rtt_sample(s, b, now):
             # duplicate it did not echo), so the time is unknown (Karn's
             # ambiguity, which RFC 7323 4.3 leaves to the implementation)
             d = 1
-        if -SAMPLE_MAX <= d <= 0:
+        if -_SAMPLE_MAX <= d <= 0:
             s.rtt_on = False
             s.rtte.sample(-d)
             return -d

@@ -8,10 +8,13 @@
 # TIME-WAIT, buffers flushed on CLOSED.
 from micropython import const
 from time import ticks_add
-from .errno import ECONNREFUSED, ECONNRESET
 from .tcp_ack import set_mss
 from .tcp_isn import compute as _isn_compute
 from .tcp_seq import base_hi, base_lo
+
+# copies of smolnet/socket/errno.py's constants
+_ECONNREFUSED = const(111)
+_ECONNRESET = const(104)
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
@@ -119,8 +122,8 @@ def rack_class():
 def need_rack():
     """TcpSocket(rack=True): the build must have RACK."""
     if rack_class() is None:
-        raise ValueError("rack=True: this build has no smolnet.socket.tcp_rack; "
-                         "freeze it with the manifest option rack=True")
+        from .. import left_out
+        raise ValueError(left_out("rack=True: ", "socket.tcp_rack", "rack"))
 
 
 # --- closing --------------------------------------------------------------------
@@ -172,11 +175,11 @@ def reset_received(s):
     if st == _SYN_RECEIVED and s.passive:
         back_to_listen(s)
     elif st == _SYN_SENT or st == _SYN_RECEIVED:
-        close(s, ECONNREFUSED)       # (SYN-RECEIVED: a simultaneous open)
+        close(s, _ECONNREFUSED)       # (SYN-RECEIVED: a simultaneous open)
     elif st == _CLOSING or st == _LAST_ACK or st == _TIME_WAIT:
         close(s, 0)
     else:
-        close(s, ECONNRESET)
+        close(s, _ECONNRESET)
 
 
 def back_to_listen(s):

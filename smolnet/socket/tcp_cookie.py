@@ -29,16 +29,20 @@
 # the ARP request; a spoofed source never answers it, a real client's next
 # retry finds it resolved).
 from micropython import const
+from time import ticks_diff
 from ..fast import copy
 from ..wire import tcp as wire
 from .tcp_isn import _secret
-from .tcp_conn import establish, sack_state
+from .tcp_conn import establish, sack_state, close
 
 MSS_TABLE = (536, 1220, 1440, 1460)
 _M = const(0xFFFF)
 # copies of smolnet/wire/tcp.py's flags (_ACK is ACK_FLAG there; test_const_copies.py checks)
 _SYN = const(0x02)
 _ACK = const(0x10)
+
+# copy of smolnet/socket/tcp.py's SYN_RECEIVED (test_const_copies.py checks)
+_SYN_RECEIVED = const(3)
 
 _NO_WS = const(0x0F)
 _SACK_BIT = const(0x10)
@@ -290,3 +294,44 @@ def open_from_cookie(s, ck, iface, l4, o, now):
         s.ts_recent_lo = (b[o.ts_off + 2] << 8) | b[o.ts_off + 3]
     s.last_rx = now
     establish(s, now)
+
+
+def ack(L, iface, l4, l4_len, now):
+    """TcpListener L's ACK for no pending connection, its cookies armed:
+    with a good cookie it becomes one, in a free slot or in that of the
+    oldest half-open connection (RFC 4987 3.4: a peer that proved its
+    address beats one that has not); else it gets the RST any closed port
+    gives. (Here, not in tcp_listen.py: a build without cookies has no use
+    for it.)"""
+    ck = L.cookies
+    if not ck.check(iface, l4, L.opt, now):
+        ck.bad += 1
+        ck.rst(iface, l4, l4_len, now)
+        return
+    s = _free_slot(L)
+    if s is None:
+        L.syn_dropped += 1       # the accept queue is full of established
+        return
+    ck.accepted += 1
+    p = L.port
+    if L.any_port:
+        p = (iface.rx_buf[l4 + 2] << 8) | iface.rx_buf[l4 + 3]
+    s.listen(p, L.addr)
+    open_from_cookie(s, ck, iface, l4, L.opt, now)
+    s.process(iface, l4, l4_len, now)
+
+
+def _free_slot(L):
+    """A CLOSED slot of L, else its oldest SYN-RECEIVED one (evicted), else
+    None."""
+    s = L._closed_slot()
+    if s is not None:
+        return s
+    old = None
+    for s in L.slots:
+        if s.state == _SYN_RECEIVED and (old is None or ticks_diff(s.last_rx, old.last_rx) < 0):
+            old = s
+    if old is not None:
+        close(old, 0)            # silently: its peer is likely spoofed
+        L.evicted += 1
+    return old

@@ -35,16 +35,18 @@
 # (the default): accepted sockets stay in TIME-WAIT themselves for 2MSL.
 from micropython import const
 from time import ticks_diff
-from .errno import EINVAL
+from ..fast import equal
 from ..wire import tcp as wire
 from .tcp import TcpSocket, PROTO
-from .tcp_conn import close as _close, sack_state, rack_class  # (_close: TcpListener.close is another)
+from .tcp_conn import sack_state, rack_class
 from .tcp_timewait import TimeWaitTable
+
+# copies of smolnet/socket/errno.py's constants
+_EINVAL = const(22)
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
 _LISTEN = const(1)
-_SYN_RECEIVED = const(3)
 _ESTABLISHED = const(4)
 _CLOSE_WAIT = const(7)
 # copies of smolnet/wire/tcp.py's flags (_ACK is ACK_FLAG there; test_const_copies.py checks)
@@ -64,10 +66,15 @@ def _cookies(want):
         from .tcp_cookie import Cookies
     except ImportError:
         if want:
-            raise ValueError("syn_cookies=True: this build has no smolnet.socket.tcp_cookie; "
-                             "freeze it with the manifest option cookies=True")
+            raise _no_cookies()
         return None
     return Cookies()
+
+
+def _no_cookies():
+    # (apart from _cookies: the call would take its frame past 11 words)
+    from .. import left_out
+    return ValueError(left_out("syn_cookies=True: ", "socket.tcp_cookie", "cookies"))
 
 
 class TcpListener:
@@ -93,7 +100,7 @@ class TcpListener:
         self.syn_dropped = 0        # SYNs that found the queue full
         self.syn_bad = 0            # SYNs with a bad header or options
         self.syn_nomem = 0          # SYNs that found no memory for a slot (prealloc=False)
-        self.evicted = 0            # half-open slots given to a cookie ACK
+        self.evicted = 0            # half-open slots given to a cookie ACK (tcp_cookie.ack)
         self.opt = wire.Options()   # scratch for checking a SYN's options
         self.accepted = 0
         self.iface = None
@@ -129,11 +136,11 @@ class TcpListener:
         score as wildcards)."""
         if any_port:
             if port:
-                raise OSError(EINVAL)
+                raise OSError(_EINVAL)
         elif not 0 < port < 65536:
-            raise OSError(EINVAL)
+            raise OSError(_EINVAL)
         if self.port or self.any_port:
-            raise OSError(EINVAL)
+            raise OSError(_EINVAL)
         self.any_port = any_port
         if isinstance(addr, str):
             from ..wire import ipaddr
@@ -179,7 +186,7 @@ class TcpListener:
             if spare is None:
                 spare = self._new()
             elif spare.state != _CLOSED or spare.rst_pending:
-                raise OSError(EINVAL)
+                raise OSError(_EINVAL)
             spare.child = True
             self.slots[best] = spare
         self.due_at = -2     # what dispatch() has to do changed (interface.py)
@@ -208,7 +215,9 @@ class TcpListener:
         dp = (b[l4_off + 2] << 8) | b[l4_off + 3]
         if dp != self.port and not (self.any_port and dp):
             return 0
-        if self.addr is not None and not _addr_eq(self.addr, b, iface.rx_dst_off, iface.rx_alen):
+        a = self.addr
+        if a is not None and (len(a) != iface.rx_alen or
+                              not equal(a, 0, b, iface.rx_dst_off, len(a))):
             return 0
         f = b[l4_off + 13]
         if f & _ACK:
@@ -237,7 +246,9 @@ class TcpListener:
             self.syn_bad += 1     # before a slot is taken: nothing to give back
             return
         if f == _ACK:
-            self._cookie_ack(iface, l4_off, l4_len, now)
+            # (here self.cookies is one: the cookies option is there)
+            from .tcp_cookie import ack
+            ack(self, iface, l4_off, l4_len, now)
             return
         s = self._closed_slot()
         if s is not None:
@@ -256,44 +267,6 @@ class TcpListener:
             self.cookies.syn(self.slots[0], iface, l4_off, self.opt, now)
             return
         self.syn_dropped += 1     # backlog full: the peer will retry
-
-    def _cookie_ack(self, iface, l4_off, l4_len, now):
-        """An ACK for no pending connection: with a good cookie it becomes
-        one, in a free slot or in that of the oldest half-open connection
-        (RFC 4987 3.4: a peer that proved its address beats one that has
-        not); else it gets the RST any closed port gives."""
-        ck = self.cookies
-        if not ck.check(iface, l4_off, self.opt, now):
-            ck.bad += 1
-            ck.rst(iface, l4_off, l4_len, now)
-            return
-        s = self._free_slot()
-        if s is None:
-            self.syn_dropped += 1    # the accept queue is full of established
-            return
-        ck.accepted += 1
-        p = self.port
-        if self.any_port:
-            p = (iface.rx_buf[l4_off + 2] << 8) | iface.rx_buf[l4_off + 3]
-        s.listen(p, self.addr)
-        from .tcp_cookie import open_from_cookie     # (there: self.cookies is one)
-        open_from_cookie(s, ck, iface, l4_off, self.opt, now)
-        s.process(iface, l4_off, l4_len, now)
-
-    def _free_slot(self):
-        """A CLOSED slot, else the oldest SYN-RECEIVED one (evicted), else
-        None."""
-        s = self._closed_slot()
-        if s is not None:
-            return s
-        old = None
-        for s in self.slots:
-            if s.state == _SYN_RECEIVED and (old is None or ticks_diff(s.last_rx, old.last_rx) < 0):
-                old = s
-        if old is not None:
-            _close(old, 0)           # silently: its peer is likely spoofed
-            self.evicted += 1
-        return old
 
     def _closed_slot(self):
         """A CLOSED slot; with prealloc=False a new one while fewer than
@@ -351,12 +324,3 @@ class TcpListener:
 def _ready(s):
     st = s.state
     return st == _ESTABLISHED or st == _CLOSE_WAIT
-
-
-def _addr_eq(a, b, off, alen):
-    if len(a) != alen:
-        return False
-    for i in range(alen):
-        if a[i] != b[off + i]:
-            return False
-    return True

@@ -70,24 +70,6 @@ def base_lo(blo, k):
     return (blo + (k & 0xFFFF)) & 0xFFFF
 
 
-def halves_diff(ahi, alo, bhi, blo):
-    """(a - b) for two numbers held as halves, signed and clamped like
-    seq_get."""
-    dlo = alo - blo
-    dhi = ahi - bhi
-    if dlo < 0:
-        dlo += 0x10000
-        dhi -= 1
-    dhi &= 0xFFFF
-    if dhi >= 0x8000:
-        dhi -= 0x10000
-    if dhi >= 0x2000:
-        return FAR
-    if dhi < -0x2000:
-        return -FAR
-    return (dhi << 16) | dlo
-
-
 def shift(s, fields, k):
     """Subtract k from each of the attributes of s named in fields (the
     offsets of a rebase, SND_OFFSETS or RCV_OFFSETS). Once per 128 MiB:

@@ -2,11 +2,11 @@
 #
 # SRTT and RTTVAR are kept scaled (srtt8 = 8*SRTT, rttvar4 = 4*RTTVAR) so the
 # 1/8 and 1/4 gains of RFC 6298 2.3 are exact integer adds, as in BSD. All
-# values stay far below 2**30: samples are clamped to SAMPLE_MAX. Nothing
+# values stay far below 2**30: samples are clamped to _SAMPLE_MAX. Nothing
 # here allocates.
 from micropython import const
 
-SAMPLE_MAX = const(0x100000)   # ~17 min: longer "samples" are clock glitches
+_SAMPLE_MAX = const(0x100000)   # ~17 min: longer "samples" are clock glitches
 _G = const(1)                  # clock granularity G (RFC 6298 2.1), ms
 
 
@@ -23,7 +23,6 @@ class RttEstimator:
         self.samples = 0
         self.backoff = 0
         self.rto = self._clamp(self.rto_init)
-        self.base_rto = self.rto
 
     def _clamp(self, v):
         if v < self.rto_min:
@@ -43,8 +42,8 @@ class RttEstimator:
         backoff: a valid sample means the path is alive (5.7)."""
         if r < 0:
             return
-        if r > SAMPLE_MAX:
-            r = SAMPLE_MAX
+        if r > _SAMPLE_MAX:
+            r = _SAMPLE_MAX
         if self.samples == 0:
             self.srtt8 = r << 3
             self.rttvar4 = r << 1          # RTTVAR = R/2, scaled by 4
@@ -64,7 +63,6 @@ class RttEstimator:
             rto = self.rto_min
         elif rto > self.rto_max:
             rto = self.rto_max
-        self.base_rto = rto
         self.backoff = 0
         self.rto = rto
 
@@ -75,7 +73,3 @@ class RttEstimator:
             if self.rto > self.rto_max:
                 self.rto = self.rto_max
         self.backoff += 1
-
-    def clear_backoff(self):
-        self.backoff = 0
-        self.rto = self.base_rto

@@ -10,11 +10,14 @@
 # _emit(s, iface, now, seq). Nothing here allocates.
 from micropython import const
 from time import ticks_add, ticks_diff
-from .errno import EHOSTUNREACH, ETIMEDOUT
 from .tcp_ack import ts_now, arm_rtx, rack_detect
 from .tcp_conn import close, back_to_listen
 from .tcp_emit import emit as _emit, wnd_update_due
 from .tcp_sack_tx import next_seg, pipe_room
+
+# copies of smolnet/socket/errno.py's constants
+_EHOSTUNREACH = const(113)
+_ETIMEDOUT = const(110)
 
 # copies of smolnet/socket/tcp.py's states (inlined here; test_const_copies.py checks)
 _CLOSED = const(0)
@@ -184,7 +187,7 @@ def _on_rto(s, now):
         if s.state == _SYN_RECEIVED and s.passive:
             back_to_listen(s)
         else:
-            close(s, ETIMEDOUT)
+            close(s, _ETIMEDOUT)
         return False
     repeated = s.rtte.backoff > 0
     s.timeouts += 1
@@ -213,7 +216,7 @@ def _persist_gave_up(s, now):
     unanswered probe went out (_send_probe)."""
     if s.user_timeout_ms > 0 and s.probing and ticks_diff(s.last_rx, s.una_since) < 0 \
             and ticks_diff(now, s.una_since) >= s.user_timeout_ms:
-        close(s, ETIMEDOUT)
+        close(s, _ETIMEDOUT)
         return True
     return False
 
@@ -399,7 +402,7 @@ def _keepalive(s, iface, now):
     if not _ka_idle(s) or ticks_diff(now, _ka_at(s)) < 0:
         return False
     if s.ka_probes >= s.keepalive_count:
-        close(s, ETIMEDOUT)
+        close(s, _ETIMEDOUT)
         return False
     s.ka_probes += 1
     # <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data: the peer answers with an ACK
@@ -611,7 +614,7 @@ def _send_syn(s, iface, now):
         return False
     if s.no_route:
         if first and s.state == _SYN_SENT:
-            close(s, EHOSTUNREACH)     # fail fast, as a connect() without a route
+            close(s, _EHOSTUNREACH)     # fail fast, as a connect() without a route
             return False
         if s.passive and s.state == _SYN_RECEIVED:
             # the SYN's source never answered ARP/ND (a spoofed address,

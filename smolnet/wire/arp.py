@@ -10,7 +10,7 @@ _PLEN = const(5)
 _OPER = const(6)
 SHA = const(8)
 SPA = const(14)
-THA = const(18)
+_THA = const(18)
 TPA = const(24)
 
 OP_REQUEST = const(1)
@@ -46,7 +46,7 @@ def emit(buf, off, op, sha, sha_off, spa, spa_off, tha, tha_off, tpa, tpa_off):
     buf[off + _OPER + 1] = op
     for i in range(6):
         buf[off + SHA + i] = sha[sha_off + i]
-        buf[off + THA + i] = tha[tha_off + i]
+        buf[off + _THA + i] = tha[tha_off + i]
     for i in range(4):
         buf[off + SPA + i] = spa[spa_off + i]
         buf[off + TPA + i] = tpa[tpa_off + i]

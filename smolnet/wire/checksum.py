@@ -1,6 +1,8 @@
 # The Internet checksum (RFC 1071) and the IPv4/IPv6 pseudo-headers
 # (RFC 768, RFC 9293 3.1, RFC 8200 8.1). Sums are folded 16-bit one's-
-# complement values; a checksum field holds ~sum & 0xFFFF.
+# complement values; a checksum field holds ~sum & 0xFFFF. Part of the ipv6
+# option (firmware/smolnet_files.py): ND and MLD use it, the IPv4 paths sum
+# their headers themselves.
 from ..fast import sum16, swap16
 
 

@@ -12,14 +12,14 @@ _OP = const(0)
 _HTYPE = const(1)
 _HLEN = const(2)
 _HOPS = const(3)
-XID = const(4)
-SECS = const(8)
+_XID = const(4)
+_SECS = const(8)
 FLAGS = const(10)
-CIADDR = const(12)
-YIADDR = const(16)
-SIADDR = const(20)
-GIADDR = const(24)
-CHADDR = const(28)
+_CIADDR = const(12)
+_YIADDR = const(16)
+_SIADDR = const(20)
+_GIADDR = const(24)
+_CHADDR = const(28)
 _SNAME = const(44)
 _SNAME_LEN = const(64)
 _FILE = const(108)
@@ -28,44 +28,44 @@ _MAGIC = const(236)
 OPTIONS = const(240)
 HEADER_LEN = const(240)   # header and magic cookie: the shortest DHCP message
 # RFC 1542 2.1: relay agents need not accept a BOOTP message under 300 bytes
-MIN_LEN = const(300)
+_MIN_LEN = const(300)
 
 OP_REQUEST = const(1)
 OP_REPLY = const(2)
 _HTYPE_ETHERNET = const(1)
-FLAG_BROADCAST = const(0x80)   # high bit of the flags field (RFC 2131 4.1)
+_FLAG_BROADCAST = const(0x80)   # high bit of the flags field (RFC 2131 4.1)
 
-SERVER_PORT = const(67)
-CLIENT_PORT = const(68)
+_SERVER_PORT = const(67)
+_CLIENT_PORT = const(68)
 
 # option codes (RFC 2132)
-OPT_PAD = const(0)
-OPT_SUBNET_MASK = const(1)
-OPT_ROUTER = const(3)
-OPT_DNS = const(6)
-OPT_HOSTNAME = const(12)
-OPT_REQUESTED_IP = const(50)
-OPT_LEASE_TIME = const(51)
-OPT_OVERLOAD = const(52)
-OPT_MESSAGE_TYPE = const(53)
-OPT_SERVER_ID = const(54)
-OPT_PARAM_REQUEST = const(55)
-OPT_MESSAGE = const(56)
-OPT_MAX_SIZE = const(57)
-OPT_T1 = const(58)
-OPT_T2 = const(59)
-OPT_CLIENT_ID = const(61)
-OPT_END = const(255)
+_OPT_PAD = const(0)
+_OPT_SUBNET_MASK = const(1)
+_OPT_ROUTER = const(3)
+_OPT_DNS = const(6)
+_OPT_HOSTNAME = const(12)
+_OPT_REQUESTED_IP = const(50)
+_OPT_LEASE_TIME = const(51)
+_OPT_OVERLOAD = const(52)
+_OPT_MESSAGE_TYPE = const(53)
+_OPT_SERVER_ID = const(54)
+_OPT_PARAM_REQUEST = const(55)
+_OPT_MESSAGE = const(56)
+_OPT_MAX_SIZE = const(57)
+_OPT_T1 = const(58)
+_OPT_T2 = const(59)
+_OPT_CLIENT_ID = const(61)
+_OPT_END = const(255)
 
 # message types (RFC 2132 9.6)
 DISCOVER = const(1)
-OFFER = const(2)
+_OFFER = const(2)
 REQUEST = const(3)
-DECLINE = const(4)
+_DECLINE = const(4)
 ACK = const(5)
 NAK = const(6)
-RELEASE = const(7)
-INFORM = const(8)
+_RELEASE = const(7)
+_INFORM = const(8)
 
 # a 32-bit time of 0xFFFFFFFF means "infinity" (RFC 2131 3.3); other times
 # at or past 2**30 s (34 years) are clamped there so they stay small ints
@@ -89,7 +89,7 @@ def flags(buf, off):
 
 
 def secs(buf, off):
-    return (buf[off + SECS] << 8) | buf[off + SECS + 1]
+    return (buf[off + _SECS] << 8) | buf[off + _SECS + 1]
 
 
 def _scan(buf, p, end, code):
@@ -97,9 +97,9 @@ def _scan(buf, p, end, code):
     -2 if the area is malformed (an option running past its end)."""
     while p < end:
         c = buf[p]
-        if c == OPT_END:
+        if c == _OPT_END:
             return -1
-        if c == OPT_PAD:
+        if c == _OPT_PAD:
             p += 1
             continue
         if p + 1 >= end or p + 2 + buf[p + 1] > end:
@@ -113,7 +113,7 @@ def _scan(buf, p, end, code):
 def _overload(buf, off, n):
     """Value of the option-overload option (RFC 2132 9.3): 1 file, 2 sname,
     3 both; 0 if absent or malformed."""
-    v = _scan(buf, off + OPTIONS, off + n, OPT_OVERLOAD)
+    v = _scan(buf, off + OPTIONS, off + n, _OPT_OVERLOAD)
     if v < 0 or buf[v - 1] != 1 or not 1 <= buf[v] <= 3:
         return 0
     return buf[v]
@@ -169,7 +169,7 @@ def check(buf, off, n):
 
 def message_type(buf, off, n):
     """The DHCP message type (1..8), or 0 if the option is missing or bad."""
-    v = find_option(buf, off, n, OPT_MESSAGE_TYPE)
+    v = find_option(buf, off, n, _OPT_MESSAGE_TYPE)
     if v < 0 or buf[v - 1] != 1:
         return 0
     return buf[v]
@@ -230,14 +230,14 @@ def emit_header(buf, off, op_, xid, xoff, secs_, flags_, ciaddr, coff, chaddr, c
     buf[off + _OP] = op_
     buf[off + _HTYPE] = _HTYPE_ETHERNET
     buf[off + _HLEN] = 6
-    copy(buf, off + XID, xid, xoff, 4)
-    buf[off + SECS] = (secs_ >> 8) & 0xFF
-    buf[off + SECS + 1] = secs_ & 0xFF
+    copy(buf, off + _XID, xid, xoff, 4)
+    buf[off + _SECS] = (secs_ >> 8) & 0xFF
+    buf[off + _SECS + 1] = secs_ & 0xFF
     buf[off + FLAGS] = (flags_ >> 8) & 0xFF
     buf[off + FLAGS + 1] = flags_ & 0xFF
     if ciaddr is not None:
-        copy(buf, off + CIADDR, ciaddr, coff, 4)
-    copy(buf, off + CHADDR, chaddr, choff, 6)
+        copy(buf, off + _CIADDR, ciaddr, coff, 4)
+    copy(buf, off + _CHADDR, chaddr, choff, 6)
     buf[off + _MAGIC] = _COOKIE0
     buf[off + _MAGIC + 1] = _COOKIE1
     buf[off + _MAGIC + 2] = _COOKIE2
@@ -269,19 +269,19 @@ def put_bytes(buf, p, code, src, soff, n):
 
 
 def put_end(buf, off, p):
-    """The end option, then zero padding up to MIN_LEN. Returns the
+    """The end option, then zero padding up to _MIN_LEN. Returns the
     message length."""
-    buf[p] = OPT_END
+    buf[p] = _OPT_END
     p += 1
-    if p - off < MIN_LEN:
-        fill(buf, p, MIN_LEN - (p - off), 0)
-        p = off + MIN_LEN
+    if p - off < _MIN_LEN:
+        fill(buf, p, _MIN_LEN - (p - off), 0)
+        p = off + _MIN_LEN
     return p - off
 
 
 def xid_equal(buf, off, xid, xoff):
-    return equal(buf, off + XID, xid, xoff, 4)
+    return equal(buf, off + _XID, xid, xoff, 4)
 
 
 def chaddr_equal(buf, off, mac, moff):
-    return equal(buf, off + CHADDR, mac, moff, 6)
+    return equal(buf, off + _CHADDR, mac, moff, 6)

@@ -6,8 +6,7 @@
 # an earlier occurrence. Every walk here is bounded: a pointer must point
 # before itself, at most _MAX_HOPS pointers are followed in a row, a name
 # stops at 255 bytes, and at most _MAX_ANSWERS answer records are looked at.
-# Malformed input gives -1 or False, never an exception. Nothing allocates
-# except name_str() (for tools and debugging).
+# Malformed input gives -1 or False, never an exception. Nothing allocates.
 from micropython import const
 from ..fast import copy
 
@@ -22,35 +21,35 @@ _ARCOUNT = const(10)
 FLAG_QR = const(0x8000)       # a response
 _OPCODE_MASK = const(0x7800)
 FLAG_AA = const(0x0400)
-FLAG_TC = const(0x0200)       # truncated: the whole answer needs TCP
-FLAG_RD = const(0x0100)       # recursion desired
-FLAG_RA = const(0x0080)
-RCODE_MASK = const(0x000F)
+_FLAG_TC = const(0x0200)       # truncated: the whole answer needs TCP
+_FLAG_RD = const(0x0100)       # recursion desired
+_FLAG_RA = const(0x0080)
+_RCODE_MASK = const(0x000F)
 
-RCODE_NOERROR = const(0)
-RCODE_FORMERR = const(1)
-RCODE_SERVFAIL = const(2)
-RCODE_NXDOMAIN = const(3)
-RCODE_NOTIMP = const(4)
-RCODE_REFUSED = const(5)
+_RCODE_NOERROR = const(0)
+_RCODE_FORMERR = const(1)
+_RCODE_SERVFAIL = const(2)
+_RCODE_NXDOMAIN = const(3)
+_RCODE_NOTIMP = const(4)
+_RCODE_REFUSED = const(5)
 
 TYPE_A = const(1)
-TYPE_NS = const(2)
-TYPE_CNAME = const(5)
-TYPE_SOA = const(6)
+_TYPE_NS = const(2)
+_TYPE_CNAME = const(5)
+_TYPE_SOA = const(6)
 TYPE_AAAA = const(28)
 CLASS_IN = const(1)
 
 PORT = const(53)
-NAME_MAX = const(255)         # RFC 1035 2.3.4, the wire form
+_NAME_MAX = const(255)         # RFC 1035 2.3.4, the wire form
 _LABEL_MAX = const(63)
 _MAX_HOPS = const(8)          # pointers followed in a row
 _MAX_ANSWERS = const(32)      # answer records examined per response
 _MAX_CNAMES = const(8)        # CNAME links followed
 
 # answers() failures
-ERR_MALFORMED = const(-1)
-ERR_QUESTION = const(-2)
+_ERR_MALFORMED = const(-1)
+_ERR_QUESTION = const(-2)
 
 
 def _u16(buf, off):
@@ -103,7 +102,7 @@ def encode_name(out, off, name, n):
             o += 1
             lab = 0
         else:
-            if lab == _LABEL_MAX or o - off >= NAME_MAX:
+            if lab == _LABEL_MAX or o - off >= _NAME_MAX:
                 return -1
             out[o] = c
             o += 1
@@ -162,7 +161,7 @@ def name_valid(buf, msg, end, p):
         if n == 0:
             return True
         total += n + 1
-        if total > NAME_MAX:
+        if total > _NAME_MAX:
             return False
         p += n + 1
 
@@ -184,7 +183,7 @@ def name_equal(a, amsg, aend, ap, b, bmsg, bend, bp):
         if n == 0:
             return True
         total += n + 1
-        if total > NAME_MAX:   # also ends a label/pointer cycle
+        if total > _NAME_MAX:   # also ends a label/pointer cycle
             return False
         for i in range(1, n + 1):
             x = a[ap + i]
@@ -200,31 +199,13 @@ def name_equal(a, amsg, aend, ap, b, bmsg, bend, bp):
         bp += n + 1
 
 
-def name_str(buf, msg, end, p):
-    """The dotted name at p (allocates; None if malformed)."""
-    parts = []
-    total = 0
-    while True:
-        p = _follow(buf, msg, end, p)
-        if p < 0:
-            return None
-        n = buf[p]
-        if n == 0:
-            return ".".join(parts) if parts else "."
-        total += n + 1
-        if total > NAME_MAX:
-            return None
-        parts.append("".join([chr(c) for c in buf[p + 1:p + 1 + n]]))
-        p += n + 1
-
-
 # --- queries -------------------------------------------------------------
 def emit_query(buf, off, ident_, qname, qoff, qlen, qtype):
     """A standard query with recursion desired for one question: the wire
     name qname[qoff:qoff+qlen] (from encode_name), qtype, class IN.
     Returns the message length."""
     _put16(buf, off + _ID, ident_)
-    _put16(buf, off + _FLAGS, FLAG_RD)
+    _put16(buf, off + _FLAGS, _FLAG_RD)
     _put16(buf, off + _QDCOUNT, 1)
     _put16(buf, off + _ANCOUNT, 0)
     _put16(buf, off + _NSCOUNT, 0)
@@ -268,12 +249,12 @@ def answers(buf, m, n, qname, qoff, qlen, qtype, out, ooff, maxn):
     """Addresses answering our question in the n-byte response at m: the
     records of type qtype (A: 4 bytes, AAAA: 16) for the question's name
     or the end of its CNAME chain, copied to out[ooff:] (at most maxn).
-    Returns how many (0: none of that type), ERR_QUESTION if the question
-    is not ours, ERR_MALFORMED if the answer section does not parse."""
+    Returns how many (0: none of that type), _ERR_QUESTION if the question
+    is not ours, _ERR_MALFORMED if the answer section does not parse."""
     end = m + n
     a0 = question_end(buf, m, n, qname, qoff, qlen, qtype)
     if a0 < 0:
-        return ERR_QUESTION
+        return _ERR_QUESTION
     count = ancount(buf, m)
     if count > _MAX_ANSWERS:
         count = _MAX_ANSWERS
@@ -281,10 +262,10 @@ def answers(buf, m, n, qname, qoff, qlen, qtype, out, ooff, maxn):
     p = a0
     for _ in range(count):
         if not name_valid(buf, m, end, p):
-            return ERR_MALFORMED
+            return _ERR_MALFORMED
         p = _next_rr(buf, end, p)
         if p < 0:
-            return ERR_MALFORMED
+            return _ERR_MALFORMED
     alen = 16 if qtype == TYPE_AAAA else 4
     # follow the CNAME chain from the question's name (RFC 1034 3.6.2)
     cur = m + HEADER_LEN
@@ -315,7 +296,7 @@ def _cname_of(buf, m, end, a0, count, name):
         q = skip_name(buf, end, p)
         rd = q + 10
         rdlen = _u16(buf, q + 8)
-        if _u16(buf, q) == TYPE_CNAME and _u16(buf, q + 2) == CLASS_IN and \
+        if _u16(buf, q) == _TYPE_CNAME and _u16(buf, q + 2) == CLASS_IN and \
                 name_equal(buf, m, end, p, buf, m, end, name):
             t = skip_name(buf, rd + rdlen, rd)
             if t == rd + rdlen:

@@ -41,11 +41,6 @@ def is_broadcast(buf, off):
     return True
 
 
-def is_multicast(buf, off):
-    """Group bit set (broadcast included)."""
-    return buf[off] & 1 == 1
-
-
 def ipv4_multicast_mac(buf, off, addr, aoff):
     """RFC 1112 6.4: 01:00:5e + low 23 bits of the group address."""
     buf[off] = 0x01
@@ -56,20 +51,8 @@ def ipv4_multicast_mac(buf, off, addr, aoff):
     buf[off + 5] = addr[aoff + 3]
 
 
-def ipv6_multicast_mac(buf, off, addr, aoff):
-    """RFC 2464 7: 33:33 + low 32 bits of the group address."""
-    buf[off] = 0x33
-    buf[off + 1] = 0x33
-    for i in range(4):
-        buf[off + 2 + i] = addr[aoff + 12 + i]
-
-
 def parse_mac(s):
     parts = s.replace("-", ":").split(":")
     if len(parts) != 6:
         raise ValueError("bad MAC address: %s" % s)
     return bytes(int(p, 16) for p in parts)
-
-
-def fmt_mac(mac, off=0):
-    return ":".join("%02x" % mac[off + i] for i in range(6))

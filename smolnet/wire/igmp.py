@@ -13,6 +13,14 @@
 #                         aux data (RFC 3376 4.2)
 from micropython import const
 from ..fast import sum16
+from . import ipv4
+
+# copies of smolnet/wire/ipv4.py's offsets (_IP_HLEN is HEADER_LEN there)
+_VER_IHL = const(0)
+_TOS = const(1)
+_IP_HLEN = const(20)
+
+TOS_INTERNETWORK_CONTROL = const(0xC0)  # precedence 6 (RFC 791 3.1): IGMP's, as Linux's
 
 TYPE_QUERY = const(0x11)
 TYPE_V1_REPORT = const(0x12)
@@ -231,3 +239,21 @@ def emit_v3_query(buf, off, code, group, goff, s, qrv_, qqic_, sources, soff, ns
     n = V3_QUERY_LEN + 4 * nsrc
     fill_checksum(buf, off, n)
     return n
+
+
+def emit_router_alert(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, ident_, tos):
+    """Write a 24-byte header carrying the Router Alert option (RFC 2113:
+    type 148, length 4, value 0 "routers shall examine"), DF set, with its
+    checksum. For IGMP (RFC 3376 4), which Linux also sends with tos 0xc0."""
+    # emit's fixed fields, the 4 option bytes counted in the total length;
+    # then the longer IHL, the TOS and the option (not fill_header's job:
+    # it is on every packet's path, this on a few reports a minute). Here,
+    # not in ipv4.py: only IGMP sends it
+    ipv4.emit(buf, off, src, soff, dst, doff, proto, payload_len + 4, ttl_, ident_, True)
+    buf[off + _VER_IHL] = 0x46
+    buf[off + _TOS] = tos
+    buf[off + _IP_HLEN] = 0x94
+    buf[off + (_IP_HLEN + 1)] = 4
+    buf[off + (_IP_HLEN + 2)] = 0
+    buf[off + (_IP_HLEN + 3)] = 0
+    ipv4.fill_checksum(buf, off)

@@ -1,7 +1,8 @@
 # IP address helpers. Addresses are bytes-like of length 4 (IPv4) or 16
 # (IPv6), never ints: on 32-bit MicroPython an IPv4 address as an int would
 # be a heap object. parse*/fmt allocate and are for configuration and display;
-# the in-place helpers (same_prefix, is_*4) are for the packet path.
+# the in-place helpers (same_prefix, is_*4) are for the packet path. IPv6
+# text (parse6, fmt6) is in ipaddr6.py, part of the ipv6 option.
 
 ANY4 = b"\x00\x00\x00\x00"
 BROADCAST4 = b"\xff\xff\xff\xff"
@@ -53,57 +54,28 @@ def fmt(addr, off=0, alen=None):
     return fmt6(addr, off)
 
 
+def _v6():
+    # IPv6 text is the ipv6 option's (wire/ipaddr6.py): without it, asking
+    # names the option (firmware/manifest.py)
+    try:
+        from . import ipaddr6
+    except ImportError:
+        raise _no_v6()
+    return ipaddr6
+
+
+def _no_v6():
+    # (apart from _v6: the call would take its frame past 11 words)
+    from .. import left_out
+    return ValueError(left_out("IPv6 address: ", "wire.ipaddr6", "ipv6"))
+
+
 def parse6(s):
-    if s.count("::") > 1:
-        raise ValueError("bad IPv6 address: %s" % s)
-    tail4 = None
-    if "." in s:  # embedded IPv4 in the last 32 bits
-        i = s.rfind(":")
-        tail4 = parse4(s[i + 1:])
-        s = s[:i + 1] + "0:0"
-    if "::" in s:
-        head, tail = s.split("::")
-        h = head.split(":") if head else []
-        t = tail.split(":") if tail else []
-        if len(h) + len(t) > 7:
-            raise ValueError("bad IPv6 address")
-        groups = h + ["0"] * (8 - len(h) - len(t)) + t
-    else:
-        groups = s.split(":")
-    if len(groups) != 8:
-        raise ValueError("bad IPv6 address")
-    out = bytearray(16)
-    for i in range(8):
-        g = groups[i]
-        if not g or len(g) > 4:
-            raise ValueError("bad IPv6 address")
-        v = int(g, 16)
-        out[2 * i] = v >> 8
-        out[2 * i + 1] = v & 0xFF
-    if tail4 is not None:
-        out[12:16] = tail4
-    return bytes(out)
+    return _v6().parse6(s, parse4)
 
 
 def fmt6(buf, off=0):
-    # RFC 5952: lower case, longest run (>1) of zero groups as "::"
-    g = [(buf[off + 2 * i] << 8) | buf[off + 2 * i + 1] for i in range(8)]
-    best, best_len, i = -1, 1, 0
-    while i < 8:
-        if g[i] == 0:
-            j = i
-            while j < 8 and g[j] == 0:
-                j += 1
-            if j - i > best_len:
-                best, best_len = i, j - i
-            i = j
-        else:
-            i += 1
-    if best < 0:
-        return ":".join("%x" % x for x in g)
-    head = ":".join("%x" % x for x in g[:best])
-    tail = ":".join("%x" % x for x in g[best + best_len:])
-    return head + "::" + tail
+    return _v6().fmt6(buf, off)
 
 
 def same_prefix(a, aoff, b, boff, plen):
@@ -130,10 +102,6 @@ def is_broadcast4(buf, off):
 
 def is_multicast4(buf, off):
     return buf[off] & 0xF0 == 0xE0  # 224.0.0.0/4
-
-
-def is_loopback4(buf, off):
-    return buf[off] == 127
 
 
 def is_subnet_broadcast4(buf, off, net, noff, plen):

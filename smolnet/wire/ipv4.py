@@ -18,7 +18,7 @@ DST = const(16)
 
 PROTO_ICMP = const(1)
 PROTO_IGMP = const(2)
-PROTO_TCP = const(6)
+_PROTO_TCP = const(6)
 PROTO_UDP = const(17)
 
 _FLAG_DF = const(0x40)
@@ -79,10 +79,6 @@ def frag_offset(buf, off):
     return (((buf[off + _FLAGS_FRAG] & 0x1F) << 8) | buf[off + (_FLAGS_FRAG + 1)]) << 3
 
 
-def dont_fragment(buf, off):
-    return buf[off + _FLAGS_FRAG] & _FLAG_DF != 0
-
-
 def emit(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, ident_, df):
     """Write a 20-byte header (no options) with its checksum. Off the packet
     path (ping's raw socket, IGMP): eleven arguments take a frame from the
@@ -111,34 +107,9 @@ def fill_header(buf, off, proto, df, payload_len, ttl_, ident_):
     fill_checksum(buf, off)
 
 
-HEADER_LEN_RA = const(24)   # with the Router Alert option
-TOS_INTERNETWORK_CONTROL = const(0xC0)  # precedence 6 (RFC 791 3.1)
-
-
-def emit_router_alert(buf, off, src, soff, dst, doff, proto, payload_len, ttl_, ident_, tos):
-    """Write a 24-byte header carrying the Router Alert option (RFC 2113:
-    type 148, length 4, value 0 "routers shall examine"), DF set, with its
-    checksum. For IGMP (RFC 3376 4), which Linux also sends with tos 0xc0."""
-    # emit's fixed fields, the 4 option bytes counted in the total length;
-    # then the longer IHL, the TOS and the option (not fill_header's job:
-    # it is on every packet's path, this on a few reports a minute)
-    emit(buf, off, src, soff, dst, doff, proto, payload_len + 4, ttl_, ident_, True)
-    buf[off + _VER_IHL] = 0x46
-    buf[off + _TOS] = tos
-    buf[off + HEADER_LEN] = 0x94
-    buf[off + (HEADER_LEN + 1)] = 4
-    buf[off + (HEADER_LEN + 2)] = 0
-    buf[off + (HEADER_LEN + 3)] = 0
-    fill_checksum(buf, off)
-
-
 def fill_checksum(buf, off):
     buf[off + _CHECKSUM] = 0
     buf[off + (_CHECKSUM + 1)] = 0
     c = ~sum16(buf, off, (buf[off] & 0x0F) << 2, 0) & 0xFFFF
     buf[off + _CHECKSUM] = c >> 8
     buf[off + (_CHECKSUM + 1)] = c & 0xFF
-
-
-def set_ttl(buf, off, value):
-    buf[off + _TTL] = value

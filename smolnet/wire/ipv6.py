@@ -308,3 +308,13 @@ def parse_cidr6(s):
             raise ValueError("bad prefix length: %s" % s)
         return ipaddr.parse6(a), plen
     return ipaddr.parse6(s), 128
+
+
+def multicast_mac(buf, off, addr, aoff):
+    """The Ethernet address of an IPv6 group (RFC 2464 7): 33:33 + the low
+    32 bits of the group address. (Here, not in ethernet.py: only IPv6
+    needs it.)"""
+    buf[off] = 0x33
+    buf[off + 1] = 0x33
+    for i in range(4):
+        buf[off + 2 + i] = addr[aoff + 12 + i]

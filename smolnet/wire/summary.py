@@ -53,7 +53,7 @@ def frame_summary(b, n, ethernet_medium=True):
         return "IP packet (%d bytes)" % n
     if n < 14:
         return "runt frame (%d bytes)" % n
-    head = "%s > %s, " % (ethernet.fmt_mac(b, 6), ethernet.fmt_mac(b, 0))
+    head = "%s > %s, " % (fmt_mac(b, 6), fmt_mac(b, 0))
     et = ethernet.ethertype(b, 0)
     if et == ethernet.ETHERTYPE_ARP:
         if not arp.check(b, 14, n - 14):
@@ -62,9 +62,13 @@ def frame_summary(b, n, ethernet_medium=True):
             return head + "ARP, Request who-has %s tell %s" % (
                 ipaddr.fmt4(b, 14 + arp.TPA), ipaddr.fmt4(b, 14 + arp.SPA))
         return head + "ARP, Reply %s is-at %s" % (
-            ipaddr.fmt4(b, 14 + arp.SPA), ethernet.fmt_mac(b, 14 + arp.SHA))
+            ipaddr.fmt4(b, 14 + arp.SPA), fmt_mac(b, 14 + arp.SHA))
     if et == ethernet.ETHERTYPE_IPV4:
         return head + ipv4_summary(b, 14, n - 14)
     if et == ethernet.ETHERTYPE_IPV6:
         return head + "IPv6, length %d" % (n - 14)
     return head + "ethertype 0x%04x, length %d" % (et, n)
+
+
+def fmt_mac(mac, off=0):
+    return ":".join("%02x" % mac[off + i] for i in range(6))

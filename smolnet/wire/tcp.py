@@ -14,18 +14,18 @@ from micropython import const
 from ..fast import sum16
 
 HEADER_LEN = const(20)
-MAX_HEADER_LEN = const(60)
-MAX_OPTIONS_LEN = const(40)
+_MAX_HEADER_LEN = const(60)
+_MAX_OPTIONS_LEN = const(40)
 
-SRC_PORT = const(0)
-DST_PORT = const(2)
+_SRC_PORT = const(0)
+_DST_PORT = const(2)
 SEQ = const(4)
 ACK = const(8)
-DOFF = const(12)
+_DOFF = const(12)
 FLAGS = const(13)
-WINDOW = const(14)
+_WINDOW = const(14)
 CHECKSUM = const(16)
-URGENT = const(18)
+_URGENT = const(18)
 
 FIN = const(0x01)
 SYN = const(0x02)
@@ -36,21 +36,21 @@ URG = const(0x20)
 ECE = const(0x40)
 CWR = const(0x80)
 
-OPT_EOL = const(0)
-OPT_NOP = const(1)
-OPT_MSS = const(2)
-OPT_WS = const(3)
-OPT_SACK_PERM = const(4)
-OPT_SACK = const(5)
-OPT_TS = const(8)
+_OPT_EOL = const(0)
+_OPT_NOP = const(1)
+_OPT_MSS = const(2)
+_OPT_WS = const(3)
+_OPT_SACK_PERM = const(4)
+_OPT_SACK = const(5)
+_OPT_TS = const(8)
 
 # bytes each option takes in what we emit (NOP padded to 4-byte alignment)
-LEN_MSS = const(4)
-LEN_WS = const(4)         # NOP, WS
-LEN_SACK_PERM = const(4)  # NOP, NOP, SACK-permitted (alone)
-LEN_TS = const(12)        # NOP, NOP, TS
-LEN_SACK_TS = const(12)   # SACK-permitted, TS (the Linux SYN layout)
-WS_MAX = const(14)        # RFC 7323 2.3
+_LEN_MSS = const(4)
+_LEN_WS = const(4)         # NOP, WS
+_LEN_SACK_PERM = const(4)  # NOP, NOP, SACK-permitted (alone)
+_LEN_TS = const(12)        # NOP, NOP, TS
+_LEN_SACK_TS = const(12)   # SACK-permitted, TS (the Linux SYN layout)
+_WS_MAX = const(14)        # RFC 7323 2.3
 
 
 def _u16(buf, off):
@@ -68,11 +68,11 @@ def src_port(buf, off):
 
 
 def dst_port(buf, off):
-    return _u16(buf, off + DST_PORT)
+    return _u16(buf, off + _DST_PORT)
 
 
 def header_len(buf, off):
-    return (buf[off + DOFF] >> 4) << 2
+    return (buf[off + _DOFF] >> 4) << 2
 
 
 def flags(buf, off):
@@ -80,7 +80,7 @@ def flags(buf, off):
 
 
 def window(buf, off):
-    return _u16(buf, off + WINDOW)
+    return _u16(buf, off + _WINDOW)
 
 
 def checksum(buf, off):
@@ -88,7 +88,7 @@ def checksum(buf, off):
 
 
 def urgent(buf, off):
-    return _u16(buf, off + URGENT)
+    return _u16(buf, off + _URGENT)
 
 
 def put_header(buf, off, sport, dport, flg, hlen, win):
@@ -98,16 +98,16 @@ def put_header(buf, off, sport, dport, flg, hlen, win):
     segment sent: _put16 inline.)"""
     buf[off] = (sport >> 8) & 0xFF
     buf[off + 1] = sport & 0xFF
-    buf[off + DST_PORT] = (dport >> 8) & 0xFF
-    buf[off + DST_PORT + 1] = dport & 0xFF
-    buf[off + DOFF] = (hlen >> 2) << 4
+    buf[off + _DST_PORT] = (dport >> 8) & 0xFF
+    buf[off + _DST_PORT + 1] = dport & 0xFF
+    buf[off + _DOFF] = (hlen >> 2) << 4
     buf[off + FLAGS] = flg
-    buf[off + WINDOW] = (win >> 8) & 0xFF
-    buf[off + WINDOW + 1] = win & 0xFF
+    buf[off + _WINDOW] = (win >> 8) & 0xFF
+    buf[off + _WINDOW + 1] = win & 0xFF
     buf[off + CHECKSUM] = 0
     buf[off + CHECKSUM + 1] = 0
-    buf[off + URGENT] = 0
-    buf[off + URGENT + 1] = 0
+    buf[off + _URGENT] = 0
+    buf[off + _URGENT + 1] = 0
 
 
 def copy32(dst, doff, src, soff):
@@ -142,10 +142,6 @@ def fill_checksum(buf, off, l4_len, psum):
     _put16(buf, off + CHECKSUM, ~sum16(buf, off, l4_len, psum) & 0xFFFF)
 
 
-def verify_checksum(buf, off, l4_len, psum):
-    return sum16(buf, off, l4_len, psum) == 0xFFFF
-
-
 # --- options ----------------------------------------------------------------
 class Options:
     """What parse / parse_options found. One per socket (or per parser),
@@ -174,12 +170,12 @@ def parse(buf, off, l4_len, o):
     For every segment a socket takes: the options of a segment after a
     handshake with timestamps (RFC 7323 Appendix A's NOP, NOP, TS) are
     recognized without the walk."""
-    hlen = (buf[off + DOFF] >> 4) << 2
+    hlen = (buf[off + _DOFF] >> 4) << 2
     if hlen < HEADER_LEN or hlen > l4_len:
         return -1
     i = off + HEADER_LEN
-    if hlen == HEADER_LEN + LEN_TS and buf[i + 2] == OPT_TS and buf[i + 3] == 10 and \
-            buf[i] == OPT_NOP and buf[i + 1] == OPT_NOP:
+    if hlen == HEADER_LEN + _LEN_TS and buf[i + 2] == _OPT_TS and buf[i + 3] == 10 and \
+            buf[i] == _OPT_NOP and buf[i + 1] == _OPT_NOP:
         o.mss = 0
         o.ws = -1
         o.sack_perm = False
@@ -207,9 +203,9 @@ def _options(buf, i, end, o):
     o.clear()
     while i < end:
         kind = buf[i]
-        if kind == OPT_EOL:
+        if kind == _OPT_EOL:
             break
-        if kind == OPT_NOP:
+        if kind == _OPT_NOP:
             i += 1
             continue
         if i + 1 >= end:
@@ -217,21 +213,21 @@ def _options(buf, i, end, o):
         n = buf[i + 1]
         if n < 2 or i + n > end:
             return False
-        if kind == OPT_MSS:
+        if kind == _OPT_MSS:
             if n == 4:
                 o.mss = (buf[i + 2] << 8) | buf[i + 3]
-        elif kind == OPT_WS:
+        elif kind == _OPT_WS:
             if n == 3:
                 # RFC 7323 2.3: a shift above 14 is treated as 14
-                o.ws = buf[i + 2] if buf[i + 2] <= WS_MAX else WS_MAX
-        elif kind == OPT_SACK_PERM:
+                o.ws = buf[i + 2] if buf[i + 2] <= _WS_MAX else _WS_MAX
+        elif kind == _OPT_SACK_PERM:
             if n == 2:
                 o.sack_perm = True
-        elif kind == OPT_SACK:
+        elif kind == _OPT_SACK:
             if n >= 10 and (n - 2) & 7 == 0:
                 o.sack_n = (n - 2) >> 3
                 o.sack_off = i + 2
-        elif kind == OPT_TS:
+        elif kind == _OPT_TS:
             if n == 10:
                 o.ts = True
                 o.ts_off = i + 2
@@ -240,24 +236,24 @@ def _options(buf, i, end, o):
 
 
 def put_mss(buf, off, mss):
-    buf[off] = OPT_MSS
+    buf[off] = _OPT_MSS
     buf[off + 1] = 4
     _put16(buf, off + 2, mss)
     return off + 4
 
 
 def put_ws(buf, off, shift):
-    buf[off] = OPT_NOP
-    buf[off + 1] = OPT_WS
+    buf[off] = _OPT_NOP
+    buf[off + 1] = _OPT_WS
     buf[off + 2] = 3
     buf[off + 3] = shift
     return off + 4
 
 
 def put_sack_perm(buf, off):
-    buf[off] = OPT_NOP
-    buf[off + 1] = OPT_NOP
-    buf[off + 2] = OPT_SACK_PERM
+    buf[off] = _OPT_NOP
+    buf[off + 1] = _OPT_NOP
+    buf[off + 2] = _OPT_SACK_PERM
     buf[off + 3] = 2
     return off + 4
 
@@ -267,12 +263,12 @@ def put_ts_head(buf, off, with_sack_perm):
     SYN layout Linux uses). Returns where TSval goes; the caller writes
     TSval there and TSecr 4 bytes later (12 bytes in all)."""
     if with_sack_perm:
-        buf[off] = OPT_SACK_PERM
+        buf[off] = _OPT_SACK_PERM
         buf[off + 1] = 2
     else:
-        buf[off] = OPT_NOP
-        buf[off + 1] = OPT_NOP
-    buf[off + 2] = OPT_TS
+        buf[off] = _OPT_NOP
+        buf[off + 1] = _OPT_NOP
+    buf[off + 2] = _OPT_TS
     buf[off + 3] = 10
     return off + 4
 
@@ -280,9 +276,9 @@ def put_ts_head(buf, off, with_sack_perm):
 def put_sack_head(buf, off, nblocks):
     """NOP NOP SACK(len) header; blocks follow at the returned offset,
     8 bytes each (left edge, right edge)."""
-    buf[off] = OPT_NOP
-    buf[off + 1] = OPT_NOP
-    buf[off + 2] = OPT_SACK
+    buf[off] = _OPT_NOP
+    buf[off + 1] = _OPT_NOP
+    buf[off + 2] = _OPT_SACK
     buf[off + 3] = 2 + (nblocks << 3)
     return off + 4
 
@@ -313,7 +309,7 @@ def emit_rst_reply(buf, l4_off, in_buf, in_l4_off, in_l4_len):
     f = in_buf[in_l4_off + FLAGS]
     if f & RST:
         return 0
-    sport = _u16(in_buf, in_l4_off + DST_PORT)
+    sport = _u16(in_buf, in_l4_off + _DST_PORT)
     dport = _u16(in_buf, in_l4_off)
     if f & ACK_FLAG:
         copy32(buf, l4_off + SEQ, in_buf, in_l4_off + ACK)

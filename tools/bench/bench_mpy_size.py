@@ -23,7 +23,7 @@ def main():
         raise SystemExit("mpy-cross not found: set SMOLNET_MPY_CROSS or run make setup")
     all_py = [p for p in smolnet_files._py_files(ROOT, "smolnet") if p != "smolnet/_cpython.py"]
     profile = smolnet_files.for_arch(
-        smolnet_files.core_files(ROOT, **{n: False for n in smolnet_files.OPTIONS}), "armv7m")
+        smolnet_files.core_files(ROOT, **{n: False for n in smolnet_files.OPTIONS}), "armv7m", debug=False)
     with tempfile.TemporaryDirectory(prefix="smolnet-bench-mpy-") as work:
         s = mpy_sizes.Sizer(cross, work)
         total = tcp = 0
