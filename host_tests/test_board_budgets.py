@@ -27,18 +27,18 @@ from qemu_board import QemuBoard, NoNetwork
 
 # figure -> (budget, issue 11's target)
 BUDGETS = {
-    "cm3_ping_round_trip_both_ends": (154, 150),
-    "cm3_udp_echo_64_both_ends": (247, 300),
-    "cm3_udp_echo_1472_both_ends": (259, 500),
-    "cm3_tcp_segment_send_side": (164, None),
-    "cm3_tcp_segment_receive_side": (137, None),
-    "cm3_tcp_segment_both_ends": (301, 300),
+    "cm3_ping_round_trip_both_ends": (153, 150),
+    "cm3_udp_echo_64_both_ends": (243, 300),
+    "cm3_udp_echo_1472_both_ends": (256, 500),
+    "cm3_tcp_segment_send_side": (155, None),
+    "cm3_tcp_segment_receive_side": (133, None),
+    "cm3_tcp_segment_both_ends": (289, 300),
     # the same transfer with the free heap full of small holes, and how far
     # apart (per mille) the layouts put it: heap call frames made it 562
-    "cm3_tcp_segment_both_ends_heap_holes": (302, 300),
+    "cm3_tcp_segment_both_ends_heap_holes": (291, 300),
     "cm3_tcp_segment_layout_spread": (30, 0),
-    "cm3_idle_poll_1_socket": (10, None),
-    "cm3_idle_poll_6_sockets": (16, 15),
+    "cm3_idle_poll_1_socket": (7, None),
+    "cm3_idle_poll_6_sockets": (10, 15),
     "cm3_heap_imports": (23500, 8000),
     "cm3_heap_interface_default": (28500, None),
     "cm3_heap_interface_small": (6000, None),
