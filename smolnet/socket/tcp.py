@@ -246,7 +246,7 @@ class TcpSocket:
         # MicroPython grows an object's attribute table only once it is full
         # (then by about a third), and a lookup that misses the table -- a
         # method call on the socket -- probes it up to a free slot. The names
-        # above come to 129, past its table size of 127 slots, so the
+        # above are past the 127-slot table size (about 140 of them), so the
         # table already moved to 167; this one keeps a free slot even if
         # names above go (at 127 names, none would be free), which takes
         # some 3% off the instructions per segment (callgrind, Loopback).
