@@ -68,20 +68,7 @@ def dispatch(s, iface, now):
                 return True
         elif not s.rtx_on:
             _persist_check(s, now)
-    if s.keepalive_ms > 0 and _keepalive(s, iface, now):
-        return True
-    if s.ack_pending and ticks_diff(now, s.ack_at) >= 0:
-        s.ack_now = True
-    if s.wnd_check:
-        s.wnd_check = False
-        if wnd_update_due(s):
-            s.ack_now = True
-    if s.ack_now:
-        # _send_ack() written out: a call fewer for every ACK
-        s.seg_flags = _ACK
-        s.seg_n = 0
-        return _emit(s, iface, now, s.snd_nxt) >= 0
-    return False
+    return _ack_tail(s, iface, now)
 
 
 def _dispatch(s, iface, now):
@@ -163,6 +150,12 @@ def _dispatch(s, iface, now):
         s.probe_due = False
         if _send_probe(s, iface, now):
             return True
+    return _ack_tail(s, iface, now)
+
+
+def _ack_tail(s, iface, now):
+    # both dispatch paths end here, with no data segment sent: a keepalive,
+    # else the ACK that is due (the delayed-ACK timer, a window update)
     if s.keepalive_ms > 0 and _keepalive(s, iface, now):
         return True
     if s.ack_pending and ticks_diff(now, s.ack_at) >= 0:
