@@ -61,7 +61,8 @@ def dispatch(s, iface, now):
     if s.odd or (s.rtx_on and ticks_diff(now, s.rtx_at) >= 0):
         return _dispatch(s, iface, now)
     # the common case (s.odd: none of odd()'s conditions; no timer due):
-    # _dispatch() with their checks left out
+    # _dispatch() with their checks left out, and _send_data() written
+    # out: a call fewer for every segment
     if s.tx.length or s.fin_queued:      # (a receiver, nothing queued, skips it)
         if _plan(s):
             if _send_at(s, iface, now):
@@ -139,13 +140,8 @@ def _dispatch(s, iface, now):
         if _sack_retransmit(s, iface, now, 1) or _send_data(s, iface, now) or \
                 _sack_retransmit(s, iface, now, 3):
             return True
-    elif s.tx.length or s.fin_queued:      # (a receiver, nothing queued, skips it)
-        # _send_data() written out: a call fewer for every segment
-        if _plan(s):
-            if _send_at(s, iface, now):
-                return True
-        elif not s.rtx_on:
-            _persist_check(s, now)
+    elif (s.tx.length or s.fin_queued) and _send_data(s, iface, now):
+        return True                      # (a receiver, nothing queued, skips it)
     if s.probe_due:
         s.probe_due = False
         if _send_probe(s, iface, now):
