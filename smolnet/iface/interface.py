@@ -53,8 +53,11 @@
 #       neighbors.gen stays what it was and for neighbors.ttl_ms after the
 #       ticks in tx_until (-1: not to be kept), and meanwhile write them
 #       itself (with tx_dst, tx_alen, tx_room) instead of calling
-#       tx_begin() (tcp_emit._route: IPv4 over Ethernet, the only answers
-#       with a tx_until)
+#       tx_begin() (tcp_emit.emit, datagram.begin_head: IPv4 over
+#       Ethernet, the only answers with a tx_until)
+#   until = iface.keep_answer(hdr)  after such a tx_begin(): its link
+#       header into hdr[0:14], its source into hdr[14:18]; the ticks until
+#       which the answer holds
 # alen 4 is IPv4 (ipv4.py); alen 16 is IPv6 (ipv6.py).
 #
 # The protocol module contract: what ipv4.py, ipv6.py, nd.py, mld.py,
@@ -556,6 +559,13 @@ class Interface:
             return self._v6.tx_begin(self, now)
         self.stats.tx_no_route += 1
         return -2  # no IPv6 in this Config
+
+    def keep_answer(self, hdr):
+        # (the contract above; tx_until is set only for IPv4 over Ethernet,
+        # so the link header is 14 bytes)
+        copy(hdr, 0, self.tx_buf, 0, _ETH)
+        copy(hdr, _ETH, self.tx_src, 0, 4)
+        return ticks_add(self.tx_until, self.neighbors.ttl_ms)
 
     def tx_finish(self, proto, l4len, payload_off=-1, payload_sum=0):
         if self.tx_alen != 4:

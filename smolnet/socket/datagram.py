@@ -216,10 +216,7 @@ def begin_head(s, iface, now):
 
 
 def _keep(k, iface):
-    # tx_begin's answer, to be kept (IPv4 over Ethernet: tx_until is set
-    # for no other, so the link header is 14 bytes)
-    copy(k.hdr, 0, iface.tx_buf, 0, _ETH)
-    copy(k.hdr, _ETH, iface.tx_src, 0, 4)
+    # tx_begin's answer, to be kept, and the destination it was for
+    k.until = iface.keep_answer(k.hdr)
     copy(k.hdr, _ETH + 4, iface.tx_dst, 0, 4)
-    k.until = ticks_add(iface.tx_until, iface.neighbors.ttl_ms)
     k.gen = iface.neighbors.gen

@@ -157,12 +157,9 @@ def _route(s, iface, now):
 
 
 def _keep_route(s, iface):
-    # tx_begin's answer, to be kept (IPv4 over Ethernet: tx_until is set
-    # for no other, so the link header is 14 bytes): emit() uses it while
+    # tx_begin's answer, to be kept: emit() uses it while
     # iface.neighbors.gen stays and the neighbor entry lives
-    copy(s.rc, 0, iface.tx_buf, 0, 14)
-    copy(s.rc, 14, iface.tx_src, 0, 4)
-    s.rc_until = ticks_add(iface.tx_until, iface.neighbors.ttl_ms)
+    s.rc_until = iface.keep_answer(s.rc)
     s.rc_gen = iface.neighbors.gen
 
 
